@@ -1,0 +1,215 @@
+//! Hop checks that need no DNS: unparseable headers, broken custody, HELO
+//! claims that contradict what the receiver saw, impossible addresses.
+
+use super::Context;
+use crate::chain::LinkStatus;
+use crate::domain;
+use crate::model::{Finding, Hop, HopKind, Severity};
+use crate::trust::{classify, IpClass};
+use serde_json::json;
+use std::net::IpAddr;
+
+pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
+    if ctx.hops.is_empty() {
+        out.push(Finding::new(
+            "NO_RECEIVED",
+            Severity::Info,
+            None,
+            "the message has no Received header: it never crossed a mail server, or they were stripped",
+            json!({}),
+        ));
+        return;
+    }
+    let boundary = ctx.chain.boundary.unwrap_or(0);
+    if ctx.chain.inferred {
+        out.push(Finding::new(
+            "TRUST_INFERRED",
+            Severity::Info,
+            Some(boundary),
+            "no --trusted networks given: relays in the receiving server's own domain were trusted by inference; pass --trusted for a firm boundary",
+            json!({"steps": ctx.chain.trust_steps}),
+        ));
+    }
+    for hop in ctx.hops {
+        // Hops at or above the boundary were recorded by servers we trust;
+        // below it, every header is a claim.
+        let claimed = hop.index > boundary;
+        if hop.kind == HopKind::Unparsed {
+            out.push(Finding::new(
+                "UNPARSEABLE_RECEIVED",
+                Severity::Warn,
+                Some(hop.index),
+                format!(
+                    "Received header {} could not be parsed: {}",
+                    hop.index,
+                    hop.unparsed_reason.as_deref().unwrap_or("unknown format")
+                ),
+                json!({"raw": hop.raw}),
+            ));
+            continue;
+        }
+        helo_checks(hop, claimed, out);
+        if let Some(ip) = hop.from.ip {
+            ip_checks(ctx, hop, ip, claimed, out);
+        }
+        malformed_literals(hop, out);
+    }
+    for link in &ctx.chain.custody {
+        if link.status == LinkStatus::Broken {
+            out.push(Finding::new(
+                "CHAIN_BREAK",
+                Severity::Warn,
+                Some(link.lower),
+                format!(
+                    "custody breaks between hop {} and hop {}: {}; headers from hop {} down may be forged",
+                    link.upper, link.lower, link.reason, link.lower
+                ),
+                json!({"upper": link.upper, "lower": link.lower,
+                       "upper_names": link.upper_names, "lower_by": link.lower_by,
+                       "first_break": ctx.chain.first_break == Some(link.lower)}),
+            ));
+        }
+    }
+}
+
+fn helo_checks(hop: &Hop, claimed: bool, out: &mut Vec<Finding>) {
+    let Some(helo) = hop.from.helo.as_deref() else {
+        return;
+    };
+    let claim = if claimed {
+        " (claimed below the trust boundary)"
+    } else {
+        ""
+    };
+    if let Some(literal) = helo_literal(helo) {
+        let Some(ip) = hop.from.ip else { return };
+        if literal != ip && !same_v4(literal, ip) {
+            // A private literal from a public peer is a client behind NAT:
+            // ordinary for submission, so only informational.
+            let natted = classify(literal) == IpClass::Private && classify(ip) == IpClass::Public;
+            out.push(Finding::new(
+                "HELO_IP_LITERAL_MISMATCH",
+                if natted { Severity::Info } else { Severity::Warn },
+                Some(hop.index),
+                format!(
+                    "hop {}: the sender greeted as [{literal}] but connected from {ip}{}{claim}",
+                    hop.index,
+                    if natted { " (a client behind NAT)" } else { "" }
+                ),
+                json!({"helo": helo, "helo_ip": literal.to_string(), "ip": ip.to_string(), "natted": natted}),
+            ));
+        }
+        return;
+    }
+    if !domain::is_fqdn(helo) {
+        out.push(Finding::new(
+            "HELO_NOT_FQDN",
+            Severity::Info,
+            Some(hop.index),
+            format!(
+                "hop {}: the HELO name {helo:?} is not a fully qualified domain name{claim}",
+                hop.index
+            ),
+            json!({"helo": helo}),
+        ));
+        return;
+    }
+    if let Some(rdns) = hop.from.rdns.as_deref() {
+        if domain::normalize(rdns).is_some() && !domain::same_party(helo, rdns) {
+            out.push(Finding::new(
+                "HELO_RDNS_MISMATCH",
+                Severity::Warn,
+                Some(hop.index),
+                format!(
+                    "hop {}: the sender called itself {helo} but its address {} has rDNS {rdns}{claim}",
+                    hop.index,
+                    hop.from.ip.map(|i| i.to_string()).unwrap_or_default()
+                ),
+                json!({"helo": helo, "rdns": rdns, "ip": hop.from.ip.map(|i| i.to_string()),
+                       "helo_domain": domain::registrable(helo), "rdns_domain": domain::registrable(rdns)}),
+            ));
+        }
+    }
+}
+
+fn ip_checks(ctx: &Context, hop: &Hop, ip: IpAddr, claimed: bool, out: &mut Vec<Finding>) {
+    match classify(ip) {
+        IpClass::Bogus => out.push(Finding::new(
+            "BOGUS_IP",
+            if claimed { Severity::Forged } else { Severity::Warn },
+            Some(hop.index),
+            format!(
+                "hop {}: {ip} is a reserved, documentation or multicast address that cannot connect over the Internet",
+                hop.index
+            ),
+            json!({"ip": ip.to_string(), "reason": "reserved"}),
+        )),
+        IpClass::Private if claimed => {
+            // Private below a public, untrusted hop: someone's internal
+            // network, or an invented hop.
+            let public_above = ctx.hops[..hop.index]
+                .iter()
+                .rev()
+                .find_map(|h| h.from.ip)
+                .is_some_and(|a| classify(a) == IpClass::Public);
+            if public_above {
+                out.push(Finding::new(
+                    "PRIVATE_IP_UNTRUSTED",
+                    Severity::Info,
+                    Some(hop.index),
+                    format!(
+                        "hop {}: a private address {ip} below the first untrusted relay: the sender's internal network, or an invented hop",
+                        hop.index
+                    ),
+                    json!({"ip": ip.to_string()}),
+                ));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `[1.2.3.4]`, `[IPv6:2001:db8::1]` or a bare address used as a HELO name.
+fn helo_literal(helo: &str) -> Option<IpAddr> {
+    let inner = helo.trim().trim_start_matches('[').trim_end_matches(']');
+    let inner = inner
+        .strip_prefix("IPv6:")
+        .or_else(|| inner.strip_prefix("ipv6:"))
+        .unwrap_or(inner);
+    inner.parse().ok()
+}
+
+/// IPv4 and its IPv4-mapped IPv6 form are the same peer.
+fn same_v4(a: IpAddr, b: IpAddr) -> bool {
+    let v4 = |x: IpAddr| match x {
+        IpAddr::V4(v) => Some(v),
+        IpAddr::V6(v) => v.to_ipv4_mapped(),
+    };
+    v4(a).is_some() && v4(a) == v4(b)
+}
+
+/// A bracketed dotted quad in the `from` part that is not an address
+/// (`[300.1.2.3]`): the header was made up by hand.
+fn malformed_literals(hop: &Hop, out: &mut Vec<Finding>) {
+    let raw = hop.raw.as_bytes();
+    let end = hop.raw.find(" by ").unwrap_or(raw.len());
+    let from_part = &hop.raw[..end];
+    for part in from_part.split('[').skip(1) {
+        let Some((inner, _)) = part.split_once(']') else {
+            continue;
+        };
+        let dotted = inner.split('.').count() == 4
+            && inner
+                .split('.')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+        if dotted && inner.parse::<std::net::Ipv4Addr>().is_err() {
+            out.push(Finding::new(
+                "BOGUS_IP",
+                Severity::Forged,
+                Some(hop.index),
+                format!("hop {}: [{inner}] is not a valid IPv4 address", hop.index),
+                json!({"ip": inner, "reason": "malformed"}),
+            ));
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! Findings: every judgement with a stable code (docs/checks.md), a
+//! severity, the hop it concerns and its evidence. Each submodule looks at
+//! one aspect; none of them does I/O.
+
+pub mod dates;
+pub mod hops;
+
+use crate::chain::Chain;
+use crate::headers::Field;
+use crate::message::MessageSummary;
+use crate::model::{Finding, Hop};
+use crate::trust::TrustConfig;
+
+/// What the checks may look at.
+pub struct Context<'a> {
+    pub fields: &'a [Field<'a>],
+    pub hops: &'a [Hop],
+    pub chain: &'a Chain,
+    pub message: &'a MessageSummary,
+    pub trust: &'a TrustConfig,
+    /// The time of the analysis (Unix seconds), for checks against "now".
+    pub now: i64,
+}
+
+/// Run every check, in a stable order.
+pub fn run(ctx: &Context) -> Vec<Finding> {
+    let mut out = Vec::new();
+    hops::check(ctx, &mut out);
+    dates::check(ctx, &mut out);
+    out
+}

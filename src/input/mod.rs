@@ -1,0 +1,155 @@
+//! Where raw messages come from: stdin, single-message files, mbox files
+//! (mboxo and mboxrd, recognised by content) and Maildir folders.
+//!
+//! Every reader streams: one message at a time, so memory does not grow with
+//! the size of an mbox. A message that cannot be read becomes an
+//! [`InputError`] naming the path, the index in the file and the byte offset,
+//! and the iteration goes on with the next one.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a message came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// The path as given (`-` for stdin); for a Maildir, the message file.
+    pub path: String,
+    /// The message's position in its file (0 for a single message).
+    pub index: usize,
+    /// The byte offset of the message (its `From ` line for mbox) in the file.
+    pub offset: u64,
+}
+
+/// The mbox `From ` envelope line, when the message had one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// The envelope sender (`MAILER-DAEMON`, an address...), as written.
+    pub sender: String,
+    /// The rest of the line (the delivery date, usually asctime).
+    pub date: String,
+}
+
+/// One message, as read.
+#[derive(Debug, Clone)]
+pub struct RawMessage {
+    pub source: Source,
+    pub envelope: Option<Envelope>,
+    /// The header block, up to and excluding the blank line that ends it,
+    /// with its original line endings.
+    pub header: Vec<u8>,
+    /// The body (mboxrd/mboxo `>From ` unquoted), only when the reader was
+    /// asked to keep bodies; otherwise `None`.
+    pub body: Option<Vec<u8>>,
+    /// The message's size in bytes as stored (header + separator + body).
+    pub size: u64,
+}
+
+/// A message (or a whole path) that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub source: Source,
+    pub message: String,
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: message {} at byte {}: {}",
+            self.source.path, self.source.index, self.source.offset, self.message
+        )
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// Limits and choices for the readers.
+#[derive(Debug, Clone)]
+pub struct InputOptions {
+    /// Keep message bodies (complaints with `--include-body` need them).
+    pub keep_body: bool,
+    /// A header block larger than this is an error for that message.
+    pub max_header_bytes: usize,
+    /// A body larger than this is truncated when kept (the size is still counted).
+    pub max_body_bytes: usize,
+}
+
+impl Default for InputOptions {
+    fn default() -> Self {
+        InputOptions {
+            keep_body: false,
+            max_header_bytes: 1 << 20,
+            max_body_bytes: 32 << 20,
+        }
+    }
+}
+
+pub mod reader;
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+/// A stream of messages (or errors) from one path.
+pub type Messages = Box<dyn Iterator<Item = Result<RawMessage, InputError>> + Send>;
+
+fn path_error(path: &str, message: impl Into<String>) -> Messages {
+    Box::new(std::iter::once(Err(InputError {
+        source: Source {
+            path: path.to_string(),
+            index: 0,
+            offset: 0,
+        },
+        message: message.into(),
+    })))
+}
+
+/// Open `path`: `-` is stdin, a directory is a Maildir, a file is one
+/// message or an mbox.
+pub fn open(path: &str, opts: &InputOptions) -> Messages {
+    if path == "-" {
+        let stdin = BufReader::with_capacity(256 << 10, std::io::stdin());
+        return Box::new(reader::MessageReader::new(stdin, "-", opts.clone()));
+    }
+    let p = Path::new(path);
+    match std::fs::metadata(p) {
+        Err(e) => path_error(path, format!("cannot open: {e}")),
+        Ok(m) if m.is_dir() => maildir(p, opts),
+        Ok(_) => match File::open(p) {
+            Err(e) => path_error(path, format!("cannot open: {e}")),
+            Ok(f) => Box::new(reader::MessageReader::new(
+                BufReader::with_capacity(256 << 10, f),
+                path,
+                opts.clone(),
+            )),
+        },
+    }
+}
+
+/// The messages of a Maildir: every file in `cur/` and `new/`, by name.
+fn maildir(dir: &Path, opts: &InputOptions) -> Messages {
+    let path = dir.display().to_string();
+    let subdirs = [dir.join("cur"), dir.join("new")];
+    if !subdirs.iter().any(|d| d.is_dir()) {
+        return path_error(
+            &path,
+            "a directory but not a Maildir (no cur/ or new/ inside)",
+        );
+    }
+    let mut files: Vec<PathBuf> = Vec::new();
+    for d in &subdirs {
+        if let Ok(rd) = std::fs::read_dir(d) {
+            files.extend(rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| {
+                p.is_file()
+                    && !p
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            }));
+        }
+    }
+    files.sort();
+    let opts = opts.clone();
+    Box::new(files.into_iter().flat_map(move |f| {
+        let name = f.display().to_string();
+        open(&name, &opts)
+    }))
+}

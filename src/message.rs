@@ -1,0 +1,135 @@
+//! The message's own header fields that the report shows and the checks
+//! read: Message-ID, Date, From, Subject... decoded with mail-parser's field
+//! parsers, one field at a time (no full-message parse).
+
+use crate::headers::{self, Field};
+use crate::model::Timestamp;
+use mail_parser::parsers::MessageStream;
+use mail_parser::{Address, DateTime, HeaderValue};
+use serde::{Deserialize, Serialize};
+
+/// What the report says about the message itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageSummary {
+    pub message_id: Option<String>,
+    /// The Date header as written.
+    pub date: Option<String>,
+    /// The Date header in UTC (RFC 3339), when it parses.
+    pub date_utc: Option<String>,
+    /// The From header, decoded (display name and address).
+    pub from: Option<String>,
+    /// The From address alone.
+    pub from_address: Option<String>,
+    pub to: Option<String>,
+    pub subject: Option<String>,
+    pub return_path: Option<String>,
+    /// The mbox envelope sender, when the message had a `From ` line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub envelope_from: Option<String>,
+}
+
+/// Terminate a raw value with CRLF as mail-parser's field parsers expect.
+fn stream_input(value: &[u8]) -> Vec<u8> {
+    let mut v = value.to_vec();
+    if !v.ends_with(b"\n") {
+        v.extend_from_slice(b"\r\n");
+    }
+    v
+}
+
+/// Decode an unstructured field (RFC 2047 encoded words).
+pub fn unstructured(f: &Field) -> String {
+    let input = stream_input(f.value);
+    match MessageStream::new(&input).parse_unstructured() {
+        HeaderValue::Text(t) => t.trim().to_string(),
+        _ => f.text(),
+    }
+}
+
+/// A parsed date field.
+pub fn date(value: &[u8]) -> Option<DateTime> {
+    let input = stream_input(value);
+    match MessageStream::new(&input).parse_date() {
+        HeaderValue::DateTime(d) => Some(d),
+        _ => None,
+    }
+}
+
+/// A mail-parser date as our [`Timestamp`], with the original text.
+pub fn timestamp(d: &DateTime, original: &str) -> Timestamp {
+    Timestamp {
+        utc: d.to_timezone(0).to_rfc3339(),
+        epoch: d.to_timestamp(),
+        original: original.to_string(),
+    }
+}
+
+/// The addresses of an address field: (display name, address) pairs.
+pub fn addresses(f: &Field) -> Vec<(Option<String>, Option<String>)> {
+    let input = stream_input(f.value);
+    let value = MessageStream::new(&input).parse_address();
+    let HeaderValue::Address(addr) = value else {
+        return Vec::new();
+    };
+    let list: Vec<_> = match &addr {
+        Address::List(l) => l.iter().collect(),
+        Address::Group(g) => g.iter().flat_map(|g| g.addresses.iter()).collect(),
+    };
+    list.into_iter()
+        .map(|a| {
+            (
+                a.name.as_ref().map(|n| n.trim().to_string()),
+                a.address.as_ref().map(|s| s.trim().to_string()),
+            )
+        })
+        .collect()
+}
+
+/// Message-IDs of an id field, without angle brackets.
+pub fn ids(f: &Field) -> Vec<String> {
+    let input = stream_input(f.value);
+    match MessageStream::new(&input).parse_id() {
+        HeaderValue::Text(t) => vec![t.to_string()],
+        HeaderValue::TextList(l) => l.into_iter().map(|t| t.to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The domain of an address (`user@Example.COM` -> `example.com`).
+pub fn address_domain(addr: &str) -> Option<String> {
+    let (_, d) = addr.trim().trim_matches(['<', '>']).rsplit_once('@')?;
+    let d = d.trim().trim_end_matches('.').to_ascii_lowercase();
+    (!d.is_empty()).then_some(d)
+}
+
+/// Build the summary from the header fields and the mbox envelope.
+pub fn summarize(fields: &[Field], envelope_from: Option<&str>) -> MessageSummary {
+    let mut s = MessageSummary {
+        envelope_from: envelope_from.map(str::to_string),
+        ..Default::default()
+    };
+    if let Some(f) = headers::first(fields, "message-id") {
+        s.message_id = Some(f.text());
+    }
+    if let Some(f) = headers::first(fields, "date") {
+        let text = f.text();
+        s.date_utc = date(f.value)
+            .filter(|d| d.is_valid())
+            .map(|d| d.to_timezone(0).to_rfc3339());
+        s.date = Some(text);
+    }
+    if let Some(f) = headers::first(fields, "from") {
+        s.from = Some(unstructured(&f));
+        s.from_address = addresses(&f).into_iter().find_map(|(_, a)| a);
+    }
+    if let Some(f) = headers::first(fields, "to") {
+        s.to = Some(unstructured(&f));
+    }
+    if let Some(f) = headers::first(fields, "subject") {
+        s.subject = Some(unstructured(&f));
+    }
+    if let Some(f) = headers::first(fields, "return-path") {
+        s.return_path = Some(f.text());
+    }
+    s
+}
