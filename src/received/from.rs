@@ -97,6 +97,17 @@ pub fn interpret(toks: &[Spanned<'_>], ctx: &Context) -> FromPart {
         i += 1;
     }
 
+    // `from user@host by ...` (Sendmail submit, AOL): an account, not a host;
+    // Postfix `from userid 0`: a local user.
+    if let Some(Tok::Word(w)) = first {
+        if w.eq_ignore_ascii_case("userid") {
+            first = None;
+        }
+        if w.contains('@') && parse_ip(w.rsplit('@').next().unwrap_or("")).is_none() {
+            ident.get_or_insert_with(|| w.to_string());
+            first = None;
+        }
+    }
     let first_name = match first {
         Some(Tok::Word(w)) if parse_ip(w).is_none() => Some(w),
         _ => None,
@@ -193,7 +204,14 @@ fn comment(text: &str) -> CommentInfo<'_> {
                 words += 1;
                 let lower_starts = |p: &str| w.len() >= p.len() && w[..p.len()].eq_ignore_ascii_case(p);
                 if lower_starts("helo=") {
-                    info.helo = Some(w[5..].to_string());
+                    info.helo = Some(match (&w[5..], next) {
+                        // `helo=[1.2.3.4]` splits into a word and a literal.
+                        ("", Some(Tok::Literal(l))) => {
+                            i += 1;
+                            format!("[{l}]")
+                        }
+                        (h, _) => h.to_string(),
+                    });
                 } else if lower_starts("ident=") {
                     info.ident = Some(&w[6..]);
                 } else if ["helo", "ehlo", "lhlo"].iter().any(|k| w.eq_ignore_ascii_case(k)) {
@@ -229,7 +247,7 @@ fn comment(text: &str) -> CommentInfo<'_> {
                         info.ip = Some(ip);
                         info.with_port = w.contains(':') && matches!(ip, IpAddr::V4(_));
                     }
-                } else if info.ip.is_none() && info.name.is_none() && words == 1 {
+                } else if info.ip.is_none() && info.name.is_none() && words == 1 && !w.contains('=') {
                     info.name = Some(w);
                 }
             }

@@ -71,7 +71,11 @@ pub fn parse(index: usize, value: &[u8]) -> Hop {
     let kind = if from_part.ip.is_some() {
         HopKind::Relay
     } else if clauses.from.is_none() && clauses.by.is_none() {
-        if comments_lower.contains("invoked") {
+        // Notes without a peer: qmail `(qmail 1 invoked by uid 0)`, Yahoo
+        // `(EGP: ...)`, list managers' `with ECARTIS`, `via dmail`.
+        let other_clause = clauses.with.is_some() || clauses.via.is_some() || clauses.id.is_some();
+        let only_comments = toks[..clause_end].iter().all(|t| matches!(t.tok, Tok::Comment(_)));
+        if other_clause || (clause_end > 0 && only_comments) {
             HopKind::Local
         } else {
             HopKind::Unparsed
@@ -102,13 +106,19 @@ pub fn parse(index: usize, value: &[u8]) -> Hop {
     hop
 }
 
-/// `(from X [ip]) by ...` -> `from X [ip] by ...` (NAVGW and friends).
+/// `(from X [ip]) by ...` -> `from X [ip] by ...` (NAVGW and friends), and
+/// a whole header wrapped in `[...]` (seen from a Motorola gateway).
 fn leading_from_comment(text: &str) -> Option<String> {
-    let rest = text.strip_prefix('(')?;
+    let closer = match text.as_bytes().first()? {
+        b'(' => ')',
+        b'[' => ']',
+        _ => return None,
+    };
+    let rest = &text[1..];
     if !rest.get(..5)?.eq_ignore_ascii_case("from ") {
         return None;
     }
-    let close = rest.find(')')?;
+    let close = if closer == ']' { rest.rfind(closer)? } else { rest.find(closer)? };
     Some(format!("{} {}", &rest[..close], &rest[close + 1..]))
 }
 
@@ -240,6 +250,7 @@ fn is_local(c: &Clauses<'_, '_>, with: Option<&str>, comments: &str, helo: &Opti
     matches!(proto, "local" | "lmtp" | "spool" | "mapi" | "pipe")
         || from_has("userid")
         || from_has("pickup")
+        || from_words.first().is_some_and(|w| w.to_ascii_lowercase().ends_with("@localhost"))
         || comments.contains("invoked by uid")
         || comments.contains("invoked from network")
         || matches!(helo.as_deref(), Some("localhost" | "localhost.localdomain"))
