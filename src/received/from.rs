@@ -62,11 +62,12 @@ pub fn interpret(toks: &[Spanned<'_>], ctx: &Context) -> FromPart {
                     outer_ip = Some((ip, true));
                 }
             }
-            Tok::Literal(l) => {
-                if let (Some(ip), None) = (parse_ip(l), outer_ip) {
-                    outer_ip = Some((ip, false));
-                }
-            }
+            Tok::Literal(l) => match (parse_ip(l), outer_ip) {
+                (Some(ip), None) => outer_ip = Some((ip, false)),
+                // MDaemon/SMTPD32 `from [helo-literal] [ip]`: the second is the peer.
+                (Some(ip), Some((_, true))) if i == 1 => outer_ip = Some((ip, false)),
+                _ => {}
+            },
             Tok::Word(w) if w.eq_ignore_ascii_case("claiming") => {
                 // smtpd: `claiming to be "name"`
                 if let Some(q) = toks[i + 1..].iter().take(3).find_map(|t| match t.tok {
