@@ -72,15 +72,23 @@ fn corpus_received_headers() {
     let mut misses = Vec::new();
     let mut unparsed_examples = Vec::new();
     // SPAMTRACE_DUMP=FILE writes every hop as a JSON line, for comparisons.
-    let mut dump = std::env::var_os("SPAMTRACE_DUMP").map(|p| std::fs::File::create(p).expect("dump file"));
+    let mut dump =
+        std::env::var_os("SPAMTRACE_DUMP").map(|p| std::fs::File::create(p).expect("dump file"));
     for line in manifest.lines().skip(1) {
-        let Some(rel) = line.split('\t').next() else { continue };
-        let Ok(bytes) = std::fs::read(root.join(rel)) else { continue };
+        let Some(rel) = line.split('\t').next() else {
+            continue;
+        };
+        let Ok(bytes) = std::fs::read(root.join(rel)) else {
+            continue;
+        };
         files += 1;
         let end = memchr::memmem::find(&bytes, b"\n\n")
             .or_else(|| memchr::memmem::find(&bytes, b"\r\n\r\n"))
             .unwrap_or(bytes.len());
-        let received: Vec<_> = fields(&bytes[..end]).into_iter().filter(|f| f.is("received")).collect();
+        let received: Vec<_> = fields(&bytes[..end])
+            .into_iter()
+            .filter(|f| f.is("received"))
+            .collect();
         for (i, field) in received.iter().enumerate() {
             let hop = parse(i, field.value);
             if let Some(out) = dump.as_mut() {
@@ -109,7 +117,11 @@ fn corpus_received_headers() {
             }
         }
     }
-    let rate = if with_literal == 0 { 1.0 } else { hits as f64 / with_literal as f64 };
+    let rate = if with_literal == 0 {
+        1.0
+    } else {
+        hits as f64 / with_literal as f64
+    };
     println!("corpus: {files} files, {total} Received headers, kinds {kinds:?}");
     println!(
         "with an address literal: {with_literal}; connecting IP extracted: {hits}; rate {:.3}%; unparsed: {unparsed}",
@@ -124,5 +136,9 @@ fn corpus_received_headers() {
         println!("  {u}");
     }
     assert!(files > 0, "MANIFEST.tsv lists no readable file");
-    assert!(rate >= 0.99, "IP extraction rate {:.3}% is below 99%", rate * 100.0);
+    assert!(
+        rate >= 0.99,
+        "IP extraction rate {:.3}% is below 99%",
+        rate * 100.0
+    );
 }

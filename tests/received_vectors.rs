@@ -23,14 +23,26 @@ fn s(o: &Option<String>) -> &str {
 /// The connecting IP is never in this list: it must always be exact.
 const DELIBERATE: &[(usize, &str, &str)] = &[
     // A bare `from [ip] by` gives the IP, not a HELO: we do not invent one.
-    (52, "helo", "the literal is the connecting IP; no HELO is recorded"),
+    (
+        52,
+        "helo",
+        "the literal is the connecting IP; no HELO is recorded",
+    ),
     // An rDNS name is a name: qmail writes the IP where it found none.
-    (18, "rdns", "qmail wrote the IP in the rDNS place: no rDNS name"),
+    (
+        18,
+        "rdns",
+        "qmail wrote the IP in the rDNS place: no rDNS name",
+    ),
     // ecelerity `from [127.0.0.1] ([127.0.0.1:50024])`: the leading literal is
     // what the client said; SpamAssassin drops it.
     (41, "helo", "the leading literal is kept as the HELO claim"),
     // SquirrelMail: SpamAssassin drops the name; it is the HELO as written.
-    (64, "helo", "`from NAME ([ip])` names the HELO whatever follows"),
+    (
+        64,
+        "helo",
+        "`from NAME ([ip])` names the HELO whatever follows",
+    ),
     // smtpd `name(ip)`: SA keeps no HELO, we agree, but it keeps the rDNS
     // with its case; names are compared lowercased so nothing to list.
     // Courier `softdnserr` is a lookup failure marker, not a name: both empty.
@@ -84,9 +96,16 @@ fn spamassassin_vectors() {
         if ip(&hop) == want_ip && hop.kind == HopKind::Relay {
             t.ip_ok += 1;
         } else {
-            failures.push(format!("#{n} ip: got {:?} want {want_ip:?}\n    {received}", ip(&hop)));
+            failures.push(format!(
+                "#{n} ip: got {:?} want {want_ip:?}\n    {received}",
+                ip(&hop)
+            ));
         }
-        let fields = [("helo", s(&hop.from.helo)), ("rdns", s(&hop.from.rdns)), ("by", s(&hop.by))];
+        let fields = [
+            ("helo", s(&hop.from.helo)),
+            ("rdns", s(&hop.from.rdns)),
+            ("by", s(&hop.by)),
+        ];
         for (f, (name, got)) in fields.iter().enumerate() {
             let want = sa_name(&e[*name]);
             t.field_n[f] += 1;
@@ -94,7 +113,10 @@ fn spamassassin_vectors() {
                 t.field_ok[f] += 1;
                 continue;
             }
-            match DELIBERATE.iter().position(|(c, fld, _)| *c == n && fld == name) {
+            match DELIBERATE
+                .iter()
+                .position(|(c, fld, _)| *c == n && fld == name)
+            {
                 Some(k) => used[k] = true,
                 None => failures.push(format!(
                     "#{n} {name}: got {got:?} want {want:?}\n    {received}"
@@ -109,16 +131,32 @@ fn spamassassin_vectors() {
     );
     for (k, u) in used.iter().enumerate() {
         if !u {
-            failures.push(format!("deliberate entry {:?} no longer disagrees: remove it", DELIBERATE[k]));
+            failures.push(format!(
+                "deliberate entry {:?} no longer disagrees: remove it",
+                DELIBERATE[k]
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 // ---------------------------------------------------------------- by format
 
 /// (header, kind, ip, helo, rdns, by, with)
-type Case = (&'static str, HopKind, &'static str, &'static str, &'static str, &'static str, &'static str);
+type Case = (
+    &'static str,
+    HopKind,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
 
 const FORMATS: &[Case] = &[
     // Sendmail, with the space after `(` of the 1999 sample.
@@ -179,6 +217,18 @@ const FORMATS: &[Case] = &[
     // Unknown `with` text kept as written.
     ("from a.example ([192.0.2.90]) by b.example with SMTPS id 1; Mon, 01 Jan 2024 10:00:00 +0000",
      HopKind::Relay, "192.0.2.90", "a.example", "", "b.example", "SMTPS"),
+    // zmailer (vger.kernel.org): the EHLO name quoted inside the comment.
+    ("from cantor2.suse.de ([195.135.220.15]:58263 \"EHLO mx2.suse.de\" rhost-flags-OK-OK-OK-OK) by vger.kernel.org with ESMTP id S1750809Ab0FWFes (ORCPT <rfc822;a@b>); Wed, 23 Jun 2010 01:34:53 -0400",
+     HopKind::Relay, "195.135.220.15", "mx2.suse.de", "cantor2.suse.de", "vger.kernel.org", "ESMTP"),
+    // MDaemon / SMTPD32: a HELO literal, then the peer's literal.
+    ("from [10.0.0.3] [200.173.221.24] by interlize.com.br [200.244.92.2] with SMTP (MDaemon.PRO.v5.0.5.R) for <a@b>; Mon, 23 Sep 2002 14:43:47 -0300",
+     HopKind::Relay, "200.173.221.24", "[10.0.0.3]", "", "interlize.com.br", "SMTP"),
+    // Exim with the HELO literal SpamAssassin takes for the peer.
+    ("from [194.193.204.241] (helo=[217.69.10.71]) by cmr.example with esmtps (envelope-from <a@b>) id 1rS6rL-0004Lj-2b; Tue, 23 Jan 2024 02:49:56 +0000",
+     HopKind::Relay, "194.193.204.241", "[217.69.10.71]", "", "cmr.example", "esmtps"),
+    // Sendmail submission: `(from user@localhost)`.
+    ("(from cpunks@localhost) by hq.example.net (8.12.5/8.12.5/Submit) id g6OD6ulP057079 for a@b; Wed, 24 Jul 2002 08:06:56 -0500 (CDT)",
+     HopKind::Local, "", "", "", "hq.example.net", ""),
     // Garbage: unparsed, never a crash.
     ("Mon, 01 Jan 2024 10:00:00 +0000", HopKind::Unparsed, "", "", "", "", ""),
     ("", HopKind::Unparsed, "", "", "", "", ""),
@@ -189,10 +239,19 @@ fn formats() {
     let mut failures = Vec::new();
     for (n, (hdr, kind, want_ip, helo, rdns, by, with)) in FORMATS.iter().enumerate() {
         let h = p(hdr);
-        let got = (h.kind, ip(&h), s(&h.from.helo), s(&h.from.rdns), s(&h.by), s(&h.with));
+        let got = (
+            h.kind,
+            ip(&h),
+            s(&h.from.helo),
+            s(&h.from.rdns),
+            s(&h.by),
+            s(&h.with),
+        );
         let want = (*kind, want_ip.to_string(), *helo, *rdns, *by, *with);
         if got != want {
-            failures.push(format!("case {n}: got {got:?}\n       want {want:?}\n       {hdr}"));
+            failures.push(format!(
+                "case {n}: got {got:?}\n       want {want:?}\n       {hdr}"
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -232,10 +291,12 @@ fn never_takes_an_ip_from_a_version_queue_id_or_helo_literal() {
     let h = p("from mail.example.com by b.example.com with Microsoft SMTP Server id 15.20.123.4; Mon, 1 Jan 2024 10:00:00 +0000");
     assert_eq!(h.from.ip, None);
     assert_eq!(h.kind, HopKind::NoIp);
-    let h = p("from a.example by b.example with ESMTP id 10.20.30.40; Mon, 1 Jan 2024 10:00:00 +0000");
+    let h =
+        p("from a.example by b.example with ESMTP id 10.20.30.40; Mon, 1 Jan 2024 10:00:00 +0000");
     assert_eq!(h.from.ip, None);
     // A HELO literal never becomes the connecting IP.
-    let h = p("from unknown (HELO [10.1.1.1]) (192.0.2.5) by y with SMTP; 1 Jan 2024 10:00:00 -0000");
+    let h =
+        p("from unknown (HELO [10.1.1.1]) (192.0.2.5) by y with SMTP; 1 Jan 2024 10:00:00 -0000");
     assert_eq!(ip(&h), "192.0.2.5");
     assert_eq!(s(&h.from.helo), "[10.1.1.1]");
     let h = p("from unknown (HELO [10.1.1.1]) by y with SMTP; 1 Jan 2024 10:00:00 -0000");
@@ -260,7 +321,10 @@ fn hostile_input_never_panics() {
         assert_eq!(h.index, n);
     }
     // Non-UTF-8 bytes inside a token are replaced, not dropped: the name stays.
-    let h = parse(0, b"from b\xffad.example (r.example [192.0.2.1]) by z; Mon, 1 Jan 2024 10:00:00 +0000");
+    let h = parse(
+        0,
+        b"from b\xffad.example (r.example [192.0.2.1]) by z; Mon, 1 Jan 2024 10:00:00 +0000",
+    );
     assert_eq!(s(&h.from.helo), "b\u{fffd}ad.example");
     assert_eq!(ip(&h), "192.0.2.1");
 }

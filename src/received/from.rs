@@ -128,7 +128,9 @@ pub fn interpret(toks: &[Spanned<'_>], ctx: &Context) -> FromPart {
         part.ip = info.ip;
         if helo_stated {
             part.helo = explicit_helo.clone();
-            part.rdns = first_name.map(str::to_string).or(info.name.map(str::to_string));
+            part.rdns = first_name
+                .map(str::to_string)
+                .or(info.name.map(str::to_string));
         } else if let Some(name) = info.name {
             part.helo = first_claim;
             part.rdns = Some(name.to_string());
@@ -175,7 +177,10 @@ pub fn interpret(toks: &[Spanned<'_>], ctx: &Context) -> FromPart {
     } else {
         part.helo = explicit_helo.or(first_claim);
     }
-    part.helo = part.helo.map(|h| normalise_name(&h)).filter(|h| !h.is_empty());
+    part.helo = part
+        .helo
+        .map(|h| normalise_name(&h))
+        .filter(|h| !h.is_empty());
     part.rdns = part
         .rdns
         .map(|h| normalise_name(&h))
@@ -201,9 +206,21 @@ fn comment(text: &str) -> CommentInfo<'_> {
                     info.with_port |= matches!(next, Some(Tok::Word(w)) if w.starts_with(':'));
                 }
             }
+            // zmailer (vger): `([ip]:port "EHLO name" rhost-flags-...)`
+            Tok::Quoted(q) => {
+                let mut parts = q.split_whitespace();
+                let verb = parts.next().unwrap_or("");
+                if ["helo", "ehlo", "lhlo"]
+                    .iter()
+                    .any(|k| verb.eq_ignore_ascii_case(k))
+                {
+                    info.helo = Some(parts.next().unwrap_or("").to_string());
+                }
+            }
             Tok::Word(w) => {
                 words += 1;
-                let lower_starts = |p: &str| w.len() >= p.len() && w[..p.len()].eq_ignore_ascii_case(p);
+                let lower_starts =
+                    |p: &str| w.len() >= p.len() && w[..p.len()].eq_ignore_ascii_case(p);
                 if lower_starts("helo=") {
                     info.helo = Some(match (&w[5..], next) {
                         // `helo=[1.2.3.4]` splits into a word and a literal.
@@ -215,7 +232,10 @@ fn comment(text: &str) -> CommentInfo<'_> {
                     });
                 } else if lower_starts("ident=") {
                     info.ident = Some(&w[6..]);
-                } else if ["helo", "ehlo", "lhlo"].iter().any(|k| w.eq_ignore_ascii_case(k)) {
+                } else if ["helo", "ehlo", "lhlo"]
+                    .iter()
+                    .any(|k| w.eq_ignore_ascii_case(k))
+                {
                     // The claim follows; a literal here is never the IP.
                     info.helo = Some(match next {
                         Some(Tok::Word(h)) => h.to_string(),
@@ -248,7 +268,8 @@ fn comment(text: &str) -> CommentInfo<'_> {
                         info.ip = Some(ip);
                         info.with_port = w.contains(':') && matches!(ip, IpAddr::V4(_));
                     }
-                } else if info.ip.is_none() && info.name.is_none() && words == 1 && !w.contains('=') {
+                } else if info.ip.is_none() && info.name.is_none() && words == 1 && !w.contains('=')
+                {
                     info.name = Some(w);
                 }
             }
@@ -281,7 +302,11 @@ pub fn parse_ip(text: &str) -> Option<IpAddr> {
         _ => t,
     };
     let t = t.split('%').next().unwrap_or(t);
-    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':') {
+    if t.is_empty()
+        || !t
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':')
+    {
         return None;
     }
     if let Ok(ip) = t.parse::<IpAddr>() {
@@ -294,7 +319,11 @@ pub fn parse_ip(text: &str) -> Option<IpAddr> {
         }
     }
     let dots: Vec<&str> = t.split('.').collect();
-    if dots.len() == 5 && dots.iter().all(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())) {
+    if dots.len() == 5
+        && dots
+            .iter()
+            .all(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+    {
         let end = t.rfind('.').unwrap_or(t.len());
         return t[..end].parse::<Ipv4Addr>().ok().map(IpAddr::V4);
     }
@@ -308,10 +337,16 @@ mod tests {
     #[test]
     fn ip_forms() {
         assert_eq!(parse_ip("1.2.3.4"), Some("1.2.3.4".parse().unwrap()));
-        assert_eq!(parse_ip("IPv6:2001:db8::1"), Some("2001:db8::1".parse().unwrap()));
+        assert_eq!(
+            parse_ip("IPv6:2001:db8::1"),
+            Some("2001:db8::1".parse().unwrap())
+        );
         assert_eq!(parse_ip("::ffff:1.2.3.4"), Some("1.2.3.4".parse().unwrap()));
         assert_eq!(parse_ip("1.2.3.4:25"), Some("1.2.3.4".parse().unwrap()));
-        assert_eq!(parse_ip("63.251.66.24.63559"), Some("63.251.66.24".parse().unwrap()));
+        assert_eq!(
+            parse_ip("63.251.66.24.63559"),
+            Some("63.251.66.24".parse().unwrap())
+        );
         assert_eq!(parse_ip("fe80::1%4"), Some("fe80::1".parse().unwrap()));
         // Version numbers and names are not addresses.
         assert_eq!(parse_ip("15.20.1234.5"), None);

@@ -95,7 +95,11 @@ pub fn tokenize(text: &str) -> Vec<Spanned<'_>> {
 }
 
 fn is_delim(b: u8) -> bool {
-    b.is_ascii_whitespace() || matches!(b, b'(' | b')' | b'[' | b']' | b'<' | b'>' | b';' | b',' | b'"')
+    b.is_ascii_whitespace()
+        || matches!(
+            b,
+            b'(' | b')' | b'[' | b']' | b'<' | b'>' | b';' | b',' | b'"'
+        )
 }
 
 /// The index of the `)` closing the comment opened at `open`, or the text's
@@ -139,13 +143,22 @@ mod tests {
                 Tok::Word("d"),
             ]
         );
-        assert_eq!(toks("x(1.2.3.4)y"), vec![Tok::Word("x"), Tok::Comment("1.2.3.4"), Tok::Word("y")]);
+        assert_eq!(
+            toks("x(1.2.3.4)y"),
+            vec![Tok::Word("x"), Tok::Comment("1.2.3.4"), Tok::Word("y")]
+        );
     }
 
     #[test]
     fn unbalanced_runs_to_end() {
-        assert_eq!(toks("from (a (b"), vec![Tok::Word("from"), Tok::Comment("a (b")]);
-        assert_eq!(toks("from [1.2"), vec![Tok::Word("from"), Tok::Literal("1.2")]);
+        assert_eq!(
+            toks("from (a (b"),
+            vec![Tok::Word("from"), Tok::Comment("a (b")]
+        );
+        assert_eq!(
+            toks("from [1.2"),
+            vec![Tok::Word("from"), Tok::Literal("1.2")]
+        );
         assert_eq!(toks(")) ]x"), vec![Tok::Word("x")]);
     }
 

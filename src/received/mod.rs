@@ -66,7 +66,10 @@ pub fn parse(index: usize, value: &[u8]) -> Hop {
             w.starts_with("microsoft") || w == "mapi"
         }),
     };
-    let from_part = clauses.from.map(|f| from::interpret(f, &ctx)).unwrap_or_default();
+    let from_part = clauses
+        .from
+        .map(|f| from::interpret(f, &ctx))
+        .unwrap_or_default();
 
     let kind = if from_part.ip.is_some() {
         HopKind::Relay
@@ -74,7 +77,9 @@ pub fn parse(index: usize, value: &[u8]) -> Hop {
         // Notes without a peer: qmail `(qmail 1 invoked by uid 0)`, Yahoo
         // `(EGP: ...)`, list managers' `with ECARTIS`, `via dmail`.
         let other_clause = clauses.with.is_some() || clauses.via.is_some() || clauses.id.is_some();
-        let only_comments = toks[..clause_end].iter().all(|t| matches!(t.tok, Tok::Comment(_)));
+        let only_comments = toks[..clause_end]
+            .iter()
+            .all(|t| matches!(t.tok, Tok::Comment(_)));
         if other_clause || (clause_end > 0 && only_comments) {
             HopKind::Local
         } else {
@@ -97,7 +102,10 @@ pub fn parse(index: usize, value: &[u8]) -> Hop {
     hop.tls = is_tls(with.as_deref(), &comments_lower);
     hop.authenticated = is_authenticated(with.as_deref(), &comments_lower);
     hop.from = from_part;
-    hop.by = clauses.by.and_then(first_value).map(|b| from::normalise_name(&b));
+    hop.by = clauses
+        .by
+        .and_then(first_value)
+        .map(|b| from::normalise_name(&b));
     hop.with = with;
     hop.via = clauses.via.and_then(with_text);
     hop.id = clauses.id.and_then(first_value);
@@ -118,7 +126,11 @@ fn leading_from_comment(text: &str) -> Option<String> {
     if !rest.get(..5)?.eq_ignore_ascii_case("from ") {
         return None;
     }
-    let close = if closer == ']' { rest.rfind(closer)? } else { rest.find(closer)? };
+    let close = if closer == ']' {
+        rest.rfind(closer)?
+    } else {
+        rest.find(closer)?
+    };
     Some(format!("{} {}", &rest[..close], &rest[close + 1..]))
 }
 
@@ -132,9 +144,7 @@ fn split_date<'a>(text: &'a str, toks: &[Spanned<'a>]) -> (usize, Option<&'a str
     for (i, t) in toks.iter().enumerate().skip(1) {
         let Tok::Word(w) = t.tok else { continue };
         let w = w.trim_end_matches(',');
-        let next_is_month = || {
-            matches!(toks.get(i + 1).map(|t| t.tok), Some(Tok::Word(m)) if MONTHS.iter().any(|x| m.eq_ignore_ascii_case(x)))
-        };
+        let next_is_month = || matches!(toks.get(i + 1).map(|t| t.tok), Some(Tok::Word(m)) if MONTHS.iter().any(|x| m.eq_ignore_ascii_case(x)));
         let is_day_name = DAYS.iter().any(|d| w.eq_ignore_ascii_case(d));
         let is_day_num = w.len() <= 2 && w.bytes().all(|b| b.is_ascii_digit()) && next_is_month();
         if is_day_name || is_day_num {
@@ -231,7 +241,12 @@ fn with_text(toks: &[Spanned<'_>]) -> Option<String> {
 }
 
 /// A handover without a network peer.
-fn is_local(c: &Clauses<'_, '_>, with: Option<&str>, comments: &str, helo: &Option<String>) -> bool {
+fn is_local(
+    c: &Clauses<'_, '_>,
+    with: Option<&str>,
+    comments: &str,
+    helo: &Option<String>,
+) -> bool {
     if c.from.is_none() {
         return true; // `by host (Postfix, from userid 0)`, Gmail `by 2002:...`
     }
@@ -250,14 +265,32 @@ fn is_local(c: &Clauses<'_, '_>, with: Option<&str>, comments: &str, helo: &Opti
     matches!(proto, "local" | "lmtp" | "spool" | "mapi" | "pipe")
         || from_has("userid")
         || from_has("pickup")
-        || from_words.first().is_some_and(|w| w.to_ascii_lowercase().ends_with("@localhost"))
+        || from_words
+            .first()
+            .is_some_and(|w| w.to_ascii_lowercase().ends_with("@localhost"))
         || comments.contains("invoked by uid")
         || comments.contains("invoked from network")
         || matches!(helo.as_deref(), Some("localhost" | "localhost.localdomain"))
 }
 
-const TLS_PROTOCOLS: [&str; 7] = ["esmtps", "esmtpsa", "utf8smtps", "utf8smtpsa", "lmtps", "lmtpsa", "smtps"];
-const AUTH_PROTOCOLS: [&str; 7] = ["esmtpa", "esmtpsa", "utf8smtpa", "utf8smtpsa", "lmtpa", "lmtpsa", "asmtp"];
+const TLS_PROTOCOLS: [&str; 7] = [
+    "esmtps",
+    "esmtpsa",
+    "utf8smtps",
+    "utf8smtpsa",
+    "lmtps",
+    "lmtpsa",
+    "smtps",
+];
+const AUTH_PROTOCOLS: [&str; 7] = [
+    "esmtpa",
+    "esmtpsa",
+    "utf8smtpa",
+    "utf8smtpsa",
+    "lmtpa",
+    "lmtpsa",
+    "asmtp",
+];
 
 fn is_tls(with: Option<&str>, comments: &str) -> bool {
     let with = with.unwrap_or("").to_ascii_lowercase();
@@ -285,7 +318,13 @@ fn is_authenticated(with: Option<&str>, comments: &str) -> bool {
     let with = with.unwrap_or("").to_ascii_lowercase();
     let proto = with.split(' ').next().unwrap_or("");
     AUTH_PROTOCOLS.contains(&proto)
-        || ["authenticated", "auth: ", "with login", "with plain", "with cram-md5"]
-            .iter()
-            .any(|m| comments.contains(m))
+        || [
+            "authenticated",
+            "auth: ",
+            "with login",
+            "with plain",
+            "with cram-md5",
+        ]
+        .iter()
+        .any(|m| comments.contains(m))
 }
