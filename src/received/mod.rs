@@ -51,14 +51,15 @@ pub fn parse(index: usize, value: &[u8]) -> Hop {
     let timestamp = date.and_then(parse_timestamp);
 
     let with = clauses.with.and_then(with_text);
-    let comments_lower: String = toks
-        .iter()
-        .filter_map(|t| match t.tok {
-            Tok::Comment(c) => Some(c.to_ascii_lowercase()),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join(" | ");
+    // All comments, lowercased into one buffer, for the marker searches.
+    let mut comments_lower = String::new();
+    for t in &toks {
+        if let Tok::Comment(c) = t.tok {
+            comments_lower.push_str(c);
+            comments_lower.push_str(" | ");
+        }
+    }
+    comments_lower.make_ascii_lowercase();
     let ctx = from::Context {
         exim: comments_lower.contains("exim"),
         microsoft: with.as_deref().is_some_and(|w| {
@@ -91,7 +92,7 @@ pub fn parse(index: usize, value: &[u8]) -> Hop {
         HopKind::NoIp
     };
 
-    let mut hop = Hop::new(index, kind, raw.clone());
+    let mut hop = Hop::new(index, kind, String::new());
     if kind == HopKind::Unparsed {
         hop.unparsed_reason = Some(if text.trim().is_empty() {
             "empty header".into()
@@ -111,6 +112,7 @@ pub fn parse(index: usize, value: &[u8]) -> Hop {
     hop.id = clauses.id.and_then(first_value);
     hop.for_ = clauses.for_.and_then(first_value);
     hop.timestamp = timestamp;
+    hop.raw = raw;
     hop
 }
 
