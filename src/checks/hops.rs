@@ -2,7 +2,7 @@
 //! claims that contradict what the receiver saw, impossible addresses.
 
 use super::Context;
-use crate::chain::LinkStatus;
+use crate::chain::{self, LinkStatus};
 use crate::domain;
 use crate::model::{Finding, Hop, HopKind, Severity};
 use crate::trust::{classify, IpClass};
@@ -56,19 +56,43 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
     }
     for link in &ctx.chain.custody {
         if link.status == LinkStatus::Broken {
+            let corroborated = ctx.chain.first_break == Some(link.lower)
+                && ctx.hops.get(link.upper).is_some_and(lies_about_name);
             out.push(Finding::new(
                 "CHAIN_BREAK",
-                Severity::Warn,
+                // A break alone is often a renamed or outsourced relay; below
+                // a sender that lied about its own name it is the classic
+                // spamware pattern: fake history prepended by the origin.
+                if corroborated {
+                    Severity::Forged
+                } else {
+                    Severity::Warn
+                },
                 Some(link.lower),
                 format!(
                     "custody breaks between hop {} and hop {}: {}; headers from hop {} down may be forged",
                     link.upper, link.lower, link.reason, link.lower
                 ),
-                json!({"upper": link.upper, "lower": link.lower,
+                json!({"upper": link.upper, "lower": link.lower, "reason": link.reason,
+                       "corroborated_by_helo_rdns_mismatch": corroborated,
                        "upper_names": link.upper_names, "lower_by": link.lower_by,
                        "first_break": ctx.chain.first_break == Some(link.lower)}),
             ));
         }
+    }
+}
+
+/// The sender greeted with a qualified name that its recorded rDNS
+/// contradicts (the HELO_RDNS_MISMATCH condition).
+fn lies_about_name(hop: &Hop) -> bool {
+    match (hop.from.helo.as_deref(), hop.from.rdns.as_deref()) {
+        (Some(helo), Some(rdns)) => {
+            helo_literal(helo).is_none()
+                && domain::is_fqdn(helo)
+                && domain::normalize(rdns).is_some()
+                && !chain::same_operator(helo, rdns)
+        }
+        _ => false,
     }
 }
 
@@ -115,7 +139,7 @@ fn helo_checks(hop: &Hop, claimed: bool, out: &mut Vec<Finding>) {
         return;
     }
     if let Some(rdns) = hop.from.rdns.as_deref() {
-        if domain::normalize(rdns).is_some() && !domain::same_party(helo, rdns) {
+        if domain::normalize(rdns).is_some() && !chain::same_operator(helo, rdns) {
             out.push(Finding::new(
                 "HELO_RDNS_MISMATCH",
                 Severity::Warn,
