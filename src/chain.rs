@@ -111,10 +111,19 @@ pub struct Chain {
 /// any of them (an M365 hop `by BN0PR04CA0012.outlook.office365.com` receives
 /// from `*.prod.outlook.com`). Only widely seen families, kept short.
 const OPERATOR_FAMILIES: &[&[&str]] = &[
-    &["outlook.com", "office365.com", "hotmail.com", "microsoft.com", "msn.com", "live.com"],
+    &["outlook.com", "office365.com", "hotmail.com", "microsoft.com", "msn.com", "live.com", "exchangelabs.com"],
     &["google.com", "gmail.com", "googlemail.com"],
     &["yahoo.com", "yahoodns.net", "yahoo.net", "yahoogroups.com"],
     &["amazonses.com", "amazonaws.com", "amazon.com"],
+];
+
+/// Address blocks an operator uses between its own relays, for the hops
+/// whose receiver records no address of its own (M365's mailbox hops
+/// `by NAME with HTTPS`). Microsoft's internal relays talk over
+/// 2603:1000::/24 (ARIN) and 2a01:111::/32 (RIPE), both allocated to Microsoft.
+const OPERATOR_INTERNAL_NETS: &[(&str, &str)] = &[
+    ("outlook.com", "2603:1000::/24"),
+    ("outlook.com", "2a01:111::/32"),
 ];
 
 /// The same party: the same registrable domain, or domains of one operator.
@@ -128,6 +137,16 @@ pub fn same_operator(a: &str, b: &str) -> bool {
     OPERATOR_FAMILIES
         .iter()
         .any(|f| f.contains(&da.as_str()) && f.contains(&db.as_str()))
+}
+
+/// Is `ip` in an internal block of the operator that runs `name`?
+fn in_operator_network(name: &str, ip: IpAddr) -> bool {
+    OPERATOR_INTERNAL_NETS.iter().any(|(dom, net)| {
+        same_operator(name, dom)
+            && net
+                .parse::<ipnet::IpNet>()
+                .is_ok_and(|n| n.contains(&ip))
+    })
 }
 
 /// The address the receiving host recorded for itself, when the header
@@ -226,10 +245,17 @@ fn inferred(hops: &[Hop], i: usize) -> Option<String> {
         }
     }
     let helo = hop.from.helo.as_deref()?;
-    let own = receiver_address(hop)?;
-    if same_operator(helo, by) && same_network(ip, own) {
+    if !same_operator(helo, by) {
+        return None;
+    }
+    if let Some(own) = receiver_address(hop).filter(|own| same_network(ip, *own)) {
         return Some(format!(
             "inferred: HELO {helo} is in the receiver's domain {by_dom} and {ip} is in the receiver's own network ({own})"
+        ));
+    }
+    if in_operator_network(by, ip) {
+        return Some(format!(
+            "inferred: HELO {helo} is in the receiver's domain {by_dom} and {ip} is in that operator's internal network"
         ));
     }
     None
