@@ -111,7 +111,15 @@ pub struct Chain {
 /// any of them (an M365 hop `by BN0PR04CA0012.outlook.office365.com` receives
 /// from `*.prod.outlook.com`). Only widely seen families, kept short.
 const OPERATOR_FAMILIES: &[&[&str]] = &[
-    &["outlook.com", "office365.com", "hotmail.com", "microsoft.com", "msn.com", "live.com", "exchangelabs.com"],
+    &[
+        "outlook.com",
+        "office365.com",
+        "hotmail.com",
+        "microsoft.com",
+        "msn.com",
+        "live.com",
+        "exchangelabs.com",
+    ],
     &["google.com", "gmail.com", "googlemail.com"],
     &["yahoo.com", "yahoodns.net", "yahoo.net", "yahoogroups.com"],
     &["amazonses.com", "amazonaws.com", "amazon.com"],
@@ -142,10 +150,7 @@ pub fn same_operator(a: &str, b: &str) -> bool {
 /// Is `ip` in an internal block of the operator that runs `name`?
 fn in_operator_network(name: &str, ip: IpAddr) -> bool {
     OPERATOR_INTERNAL_NETS.iter().any(|(dom, net)| {
-        same_operator(name, dom)
-            && net
-                .parse::<ipnet::IpNet>()
-                .is_ok_and(|n| n.contains(&ip))
+        same_operator(name, dom) && net.parse::<ipnet::IpNet>().is_ok_and(|n| n.contains(&ip))
     })
 }
 
@@ -182,6 +187,10 @@ fn trusts_sender(hops: &[Hop], i: usize, trust: &TrustConfig, infer: bool) -> Op
     let next_by = hops.get(i + 1).and_then(|h| h.by.as_deref());
     if hop.kind == HopKind::Local {
         return Some("local handover on a trusted host".into());
+    }
+    if hop.from.ip.is_none() && sender_names(hop).is_empty() && hop.kind == HopKind::NoIp {
+        // `(qmail 123 invoked from network)`, `(from userid 0)`: no peer at all.
+        return Some("no network peer recorded: a handover on a trusted host".into());
     }
     if let Some(ip) = hop.from.ip {
         match classify(ip) {
@@ -334,7 +343,10 @@ pub fn judge_link(upper: &Hop, lower: &Hop) -> CustodyLink {
         link.reason = reason;
     };
     if lower.kind == HopKind::Unparsed {
-        set(LinkStatus::Unknown, "the lower header could not be parsed".into());
+        set(
+            LinkStatus::Unknown,
+            "the lower header could not be parsed".into(),
+        );
         return link;
     }
     // The lower receiver recorded its own address: compare it with the
@@ -349,7 +361,10 @@ pub fn judge_link(upper: &Hop, lower: &Hop) -> CustodyLink {
         }
     }
     let Some(by) = lower.by.as_deref() else {
-        set(LinkStatus::Unknown, "the lower header names no receiving host".into());
+        set(
+            LinkStatus::Unknown,
+            "the lower header names no receiving host".into(),
+        );
         return link;
     };
     // `by` written as an address literal (Gmail's `by 2002:a05:...`).
@@ -362,13 +377,18 @@ pub fn judge_link(upper: &Hop, lower: &Hop) -> CustodyLink {
         } else {
             set(
                 LinkStatus::Unknown,
-                format!("the receiving host is named only by the address {by_ip}; needs DNS to compare"),
+                format!(
+                    "the receiving host is named only by the address {by_ip}; needs DNS to compare"
+                ),
             );
         }
         return link;
     }
     let Some(by_n) = host_name(by) else {
-        set(LinkStatus::Unknown, "the receiving host has no usable name".into());
+        set(
+            LinkStatus::Unknown,
+            "the receiving host has no usable name".into(),
+        );
         return link;
     };
     if names.is_empty() {
@@ -378,8 +398,14 @@ pub fn judge_link(upper: &Hop, lower: &Hop) -> CustodyLink {
         );
     } else if names.contains(&by_n) {
         set(LinkStatus::Consistent, "same name".into());
-    } else if names.iter().any(|n| short_for(n, &by_n) || short_for(&by_n, n)) {
-        set(LinkStatus::Consistent, "same host, one name unqualified".into());
+    } else if names
+        .iter()
+        .any(|n| short_for(n, &by_n) || short_for(&by_n, n))
+    {
+        set(
+            LinkStatus::Consistent,
+            "same host, one name unqualified".into(),
+        );
     } else if names.iter().any(|n| domain::same_party(n, &by_n)) {
         set(LinkStatus::Consistent, "same registrable domain".into());
     } else if names.iter().any(|n| same_operator(n, &by_n)) {

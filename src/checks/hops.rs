@@ -87,7 +87,10 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
 fn lies_about_name(hop: &Hop) -> bool {
     match (hop.from.helo.as_deref(), hop.from.rdns.as_deref()) {
         (Some(helo), Some(rdns)) => {
-            helo_literal(helo).is_none()
+            hop.from
+                .ip
+                .is_some_and(|ip| classify(ip) == IpClass::Public)
+                && helo_literal(helo).is_none()
                 && domain::is_fqdn(helo)
                 && domain::normalize(rdns).is_some()
                 && !chain::same_operator(helo, rdns)
@@ -138,7 +141,12 @@ fn helo_checks(hop: &Hop, claimed: bool, out: &mut Vec<Finding>) {
         ));
         return;
     }
-    if let Some(rdns) = hop.from.rdns.as_deref() {
+    // A loopback peer's rDNS is always `localhost`: nothing to compare.
+    let loopback = hop
+        .from
+        .ip
+        .is_some_and(|ip| classify(ip) == IpClass::Loopback);
+    if let Some(rdns) = hop.from.rdns.as_deref().filter(|_| !loopback) {
         if domain::normalize(rdns).is_some() && !chain::same_operator(helo, rdns) {
             out.push(Finding::new(
                 "HELO_RDNS_MISMATCH",
