@@ -245,6 +245,15 @@ fn inferred(hops: &[Hop], i: usize) -> Option<String> {
     if !older_public {
         return None;
     }
+    // fetchmail & co: `by localhost with IMAP` - the peer is the mailbox
+    // server the recipient logged into, whatever its name.
+    let proto = hop.with.as_deref().unwrap_or("").to_ascii_lowercase();
+    if proto.starts_with("imap") || proto.starts_with("pop") {
+        return Some(format!(
+            "inferred: {ip} is the recipient's mailbox server, fetched with {}",
+            hop.with.as_deref().unwrap_or("")
+        ));
+    }
     let by_dom = domain::registrable(by)?;
     if let Some(rdns) = hop.from.rdns.as_deref() {
         if same_operator(rdns, by) {
@@ -731,6 +740,22 @@ mod tests {
             c.first_untrusted_relay.unwrap().ip.unwrap().to_string(),
             "209.85.220.41"
         );
+        // fetchmail: the mailbox server the recipient fetched from is theirs.
+        let mut fetched = vec![
+            hop(0, "dogma.example.org", "", "212.17.35.15", "localhost", ""),
+            hop(
+                1,
+                "lists.example.net",
+                "",
+                "194.125.145.45",
+                "dogma.example.org",
+                "",
+            ),
+        ];
+        fetched[0].with = Some("IMAP".into());
+        let c = analyze(&fetched, &TrustConfig::default(), true);
+        assert_eq!(c.boundary, Some(1));
+        assert!(c.trust_steps[0].reason.contains("mailbox server"));
     }
 
     #[test]

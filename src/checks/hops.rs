@@ -92,6 +92,9 @@ fn lies_about_name(hop: &Hop) -> bool {
                 .is_some_and(|ip| classify(ip) == IpClass::Public)
                 && helo_literal(helo).is_none()
                 && domain::is_fqdn(helo)
+                // `evv.corp.local` is a misconfigured internal name, not an
+                // impersonation: only names under a real public suffix count.
+                && psl::suffix(helo.to_ascii_lowercase().as_bytes()).is_some_and(|s| s.is_known())
                 && domain::normalize(rdns).is_some()
                 && !chain::same_operator(helo, rdns)
         }
