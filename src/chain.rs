@@ -489,7 +489,11 @@ pub fn analyze(hops: &[Hop], trust: &TrustConfig, infer: bool) -> Chain {
             helo: hop.from.helo.clone(),
             received_by: hop.by.clone(),
             received_at: hop.timestamp.as_ref().map(|t| t.utc.clone()),
-            received_at_original: hop.timestamp.as_ref().map(|t| t.original.clone()),
+            received_at_original: hop
+                .timestamp
+                .as_ref()
+                .map(|t| t.original.clone())
+                .filter(|o| !o.is_empty()),
         });
     }
     // 2. Below the boundary, follow consistent custody links.

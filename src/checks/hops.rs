@@ -82,6 +82,13 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
     }
 }
 
+/// A host name under a known public suffix (not `.local`, `.localdomain`,
+/// `.internal`...): a name that can exist in the public DNS.
+fn public_name(name: &str) -> bool {
+    domain::normalize(name)
+        .is_some_and(|n| n.contains('.') && psl::suffix(n.as_bytes()).is_some_and(|s| s.is_known()))
+}
+
 /// The sender greeted with a qualified name that its recorded rDNS
 /// contradicts (the HELO_RDNS_MISMATCH condition).
 fn lies_about_name(hop: &Hop) -> bool {
@@ -94,7 +101,7 @@ fn lies_about_name(hop: &Hop) -> bool {
                 && domain::is_fqdn(helo)
                 // `evv.corp.local` is a misconfigured internal name, not an
                 // impersonation: only names under a real public suffix count.
-                && psl::suffix(helo.to_ascii_lowercase().as_bytes()).is_some_and(|s| s.is_known())
+                && public_name(helo)
                 && domain::normalize(rdns).is_some()
                 && !chain::same_operator(helo, rdns)
         }
@@ -131,7 +138,16 @@ fn helo_checks(hop: &Hop, claimed: bool, out: &mut Vec<Finding>) {
         }
         return;
     }
-    if !domain::is_fqdn(helo) {
+    // `localhost.localdomain`, `mail.corp.local`: dotted, but no name in
+    // the public DNS; comparing it with an rDNS name would only be noise.
+    let reason = if !domain::is_fqdn(helo) {
+        Some("not_dotted")
+    } else if !public_name(helo) {
+        Some("no_public_suffix")
+    } else {
+        None
+    };
+    if let Some(reason) = reason {
         out.push(Finding::new(
             "HELO_NOT_FQDN",
             Severity::Info,
@@ -140,7 +156,7 @@ fn helo_checks(hop: &Hop, claimed: bool, out: &mut Vec<Finding>) {
                 "hop {}: the HELO name {helo:?} is not a fully qualified domain name{claim}",
                 hop.index
             ),
-            json!({"helo": helo}),
+            json!({"helo": helo, "reason": reason}),
         ));
         return;
     }
@@ -150,7 +166,7 @@ fn helo_checks(hop: &Hop, claimed: bool, out: &mut Vec<Finding>) {
         .ip
         .is_some_and(|ip| classify(ip) == IpClass::Loopback);
     if let Some(rdns) = hop.from.rdns.as_deref().filter(|_| !loopback) {
-        if domain::normalize(rdns).is_some() && !chain::same_operator(helo, rdns) {
+        if public_name(rdns) && !chain::same_operator(helo, rdns) {
             out.push(Finding::new(
                 "HELO_RDNS_MISMATCH",
                 Severity::Warn,
@@ -324,6 +340,27 @@ mod tests {
         assert!(find(&f, "HELO_RDNS_MISMATCH").is_none());
         let f = findings(&[hop(0, "KRYPTIK", "", "85.1.2.3", "mx.x.org")]);
         assert_eq!(find(&f, "HELO_NOT_FQDN").unwrap().severity, Severity::Info);
+        let f = findings(&[hop(
+            0,
+            "localhost.localdomain",
+            "dsl-1.isp.net",
+            "85.1.2.3",
+            "mx",
+        )]);
+        assert_eq!(
+            find(&f, "HELO_NOT_FQDN").unwrap().evidence["reason"],
+            "no_public_suffix"
+        );
+        assert!(find(&f, "HELO_RDNS_MISMATCH").is_none());
+        // An rDNS name from a private resolver is no evidence either.
+        let f = findings(&[hop(
+            0,
+            "www.fastmail.fm",
+            "server1.internal",
+            "85.1.2.3",
+            "mx",
+        )]);
+        assert!(find(&f, "HELO_RDNS_MISMATCH").is_none());
         // Address literals: NAT is info, another public address is warn.
         let f = findings(&[hop(0, "[192.168.1.5]", "", "85.1.2.3", "mx.x.org")]);
         assert_eq!(

@@ -4,6 +4,7 @@
 //! [`sanitize::for_terminal`]; the whole fits the terminal's width.
 
 use super::Report;
+use crate::chain::LinkStatus;
 use crate::checks::dates::human_duration;
 use crate::model::{Hop, HopKind, Severity};
 use crate::sanitize::for_terminal;
@@ -81,7 +82,7 @@ fn sender(h: &Hop) -> Vec<String> {
         .map(|i| i.to_string())
         .unwrap_or_else(|| "(no IP)".into())];
     if let Some(helo) = &h.from.helo {
-        lines.push(format!("helo {helo}"));
+        lines.push(format!("helo={helo}"));
     }
     if let Some(rdns) = h.from.rdns.as_deref() {
         if !h
@@ -90,7 +91,7 @@ fn sender(h: &Hop) -> Vec<String> {
             .as_deref()
             .is_some_and(|x| x.eq_ignore_ascii_case(rdns))
         {
-            lines.push(format!("rdns {rdns}"));
+            lines.push(format!("rdns={rdns}"));
         }
     }
     lines
@@ -160,18 +161,27 @@ fn hop_table(r: &Report, style: TableStyle, width: u16) -> Table {
         .as_ref()
         .map(|_| r.trust_boundary)
         .unwrap_or(None);
+    // Headers from the first broken custody link down may be invented.
+    let first_break = r
+        .custody
+        .iter()
+        .find(|l| l.status == LinkStatus::Broken)
+        .map(|l| l.lower);
     let mut prev: Option<(i64, &str)> = None;
     for h in r.hops.iter().rev() {
         let trust = if boundary == Some(h.index) {
             "BOUNDARY"
         } else if h.trusted {
             "trusted"
+        } else if first_break.is_some_and(|b| h.index >= b) {
+            "suspect"
         } else {
             "claimed"
         };
         let trust_color = match trust {
             "BOUNDARY" => Some(Color::Yellow),
             "trusted" => Some(Color::Green),
+            "suspect" => Some(Color::Red),
             _ => None,
         };
         let ts = h.timestamp.as_ref();
