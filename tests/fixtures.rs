@@ -1012,3 +1012,24 @@ fn corpus_ham_rarely_forged() {
         "{forged} of {ham} ham messages carry a forged finding (bar: 1%)"
     );
 }
+
+#[test]
+fn trust_stops_at_an_unparseable_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.eml");
+    std::fs::write(
+        &path,
+        "Received: from mx.a.example (mx.a.example [10.0.0.1]) by mx2.a.example with ESMTP; \
+         Mon, 1 Jan 2024 00:00:00 +0000\r\n\
+         Received: garbage garbage\r\n\
+         Received: from x.example (x.example [85.1.2.3]) by mx.a.example with ESMTP; \
+         Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\nbody\r\n",
+    )
+    .unwrap();
+    let r = reports_with(path.to_str().unwrap(), &options(&[], true)).remove(0);
+    // Our own server wrote a header we cannot read: we believe no further.
+    assert_eq!(r.trust_boundary, Some(1));
+    assert!(r.first_untrusted_relay.is_none());
+    assert_has(&r, "UNPARSEABLE_RECEIVED", Severity::Warn, Some(1));
+    assert!(r.verdict.contains("trust ends at hop 1"), "{}", r.verdict);
+}
