@@ -144,6 +144,12 @@ fn verdict(hops: &[Hop], chain: &chain::Chain, findings: &[crate::model::Finding
         if hops.iter().all(|h| h.kind == HopKind::Unparsed) {
             return "no Received header could be parsed".into();
         }
+        // Trust stopped at a hop that names no relay (unparsed, no IP).
+        if let Some(b) = chain.boundary.filter(|b| b + 1 < hops.len()) {
+            return format!(
+                "trust ends at hop {b}, which records no connecting relay: nobody to name; see the findings"
+            );
+        }
         return "every hop is trusted: internal mail, or the trusted region is too wide".into();
     };
     let mut s = format!(

@@ -2,7 +2,7 @@
 //! claims that contradict what the receiver saw, impossible addresses.
 
 use super::Context;
-use crate::chain::LinkStatus;
+use crate::chain::{self, LinkStatus};
 use crate::domain;
 use crate::model::{Finding, Hop, HopKind, Severity};
 use crate::trust::{classify, IpClass};
@@ -56,19 +56,56 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
     }
     for link in &ctx.chain.custody {
         if link.status == LinkStatus::Broken {
+            let corroborated = ctx.chain.first_break == Some(link.lower)
+                && ctx.hops.get(link.upper).is_some_and(lies_about_name);
             out.push(Finding::new(
                 "CHAIN_BREAK",
-                Severity::Warn,
+                // A break alone is often a renamed or outsourced relay; below
+                // a sender that lied about its own name it is the classic
+                // spamware pattern: fake history prepended by the origin.
+                if corroborated {
+                    Severity::Forged
+                } else {
+                    Severity::Warn
+                },
                 Some(link.lower),
                 format!(
                     "custody breaks between hop {} and hop {}: {}; headers from hop {} down may be forged",
                     link.upper, link.lower, link.reason, link.lower
                 ),
-                json!({"upper": link.upper, "lower": link.lower,
+                json!({"upper": link.upper, "lower": link.lower, "reason": link.reason,
+                       "corroborated_by_helo_rdns_mismatch": corroborated,
                        "upper_names": link.upper_names, "lower_by": link.lower_by,
                        "first_break": ctx.chain.first_break == Some(link.lower)}),
             ));
         }
+    }
+}
+
+/// A host name under a known public suffix (not `.local`, `.localdomain`,
+/// `.internal`...): a name that can exist in the public DNS.
+fn public_name(name: &str) -> bool {
+    domain::normalize(name)
+        .is_some_and(|n| n.contains('.') && psl::suffix(n.as_bytes()).is_some_and(|s| s.is_known()))
+}
+
+/// The sender greeted with a qualified name that its recorded rDNS
+/// contradicts (the HELO_RDNS_MISMATCH condition).
+fn lies_about_name(hop: &Hop) -> bool {
+    match (hop.from.helo.as_deref(), hop.from.rdns.as_deref()) {
+        (Some(helo), Some(rdns)) => {
+            hop.from
+                .ip
+                .is_some_and(|ip| classify(ip) == IpClass::Public)
+                && helo_literal(helo).is_none()
+                && domain::is_fqdn(helo)
+                // `evv.corp.local` is a misconfigured internal name, not an
+                // impersonation: only names under a real public suffix count.
+                && public_name(helo)
+                && domain::normalize(rdns).is_some()
+                && !chain::same_operator(helo, rdns)
+        }
+        _ => false,
     }
 }
 
@@ -101,7 +138,16 @@ fn helo_checks(hop: &Hop, claimed: bool, out: &mut Vec<Finding>) {
         }
         return;
     }
-    if !domain::is_fqdn(helo) {
+    // `localhost.localdomain`, `mail.corp.local`: dotted, but no name in
+    // the public DNS; comparing it with an rDNS name would only be noise.
+    let reason = if !domain::is_fqdn(helo) {
+        Some("not_dotted")
+    } else if !public_name(helo) {
+        Some("no_public_suffix")
+    } else {
+        None
+    };
+    if let Some(reason) = reason {
         out.push(Finding::new(
             "HELO_NOT_FQDN",
             Severity::Info,
@@ -110,12 +156,17 @@ fn helo_checks(hop: &Hop, claimed: bool, out: &mut Vec<Finding>) {
                 "hop {}: the HELO name {helo:?} is not a fully qualified domain name{claim}",
                 hop.index
             ),
-            json!({"helo": helo}),
+            json!({"helo": helo, "reason": reason}),
         ));
         return;
     }
-    if let Some(rdns) = hop.from.rdns.as_deref() {
-        if domain::normalize(rdns).is_some() && !domain::same_party(helo, rdns) {
+    // A loopback peer's rDNS is always `localhost`: nothing to compare.
+    let loopback = hop
+        .from
+        .ip
+        .is_some_and(|ip| classify(ip) == IpClass::Loopback);
+    if let Some(rdns) = hop.from.rdns.as_deref().filter(|_| !loopback) {
+        if public_name(rdns) && !chain::same_operator(helo, rdns) {
             out.push(Finding::new(
                 "HELO_RDNS_MISMATCH",
                 Severity::Warn,
@@ -211,5 +262,197 @@ fn malformed_literals(hop: &Hop, out: &mut Vec<Finding>) {
                 json!({"ip": inner, "reason": "malformed"}),
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain;
+    use crate::message::MessageSummary;
+    use crate::model::FromPart;
+    use crate::trust::TrustConfig;
+
+    fn hop(i: usize, helo: &str, rdns: &str, ip: &str, by: &str) -> Hop {
+        let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        let mut h = Hop::new(i, HopKind::Relay, format!("from {helo} ([{ip}]) by {by}"));
+        h.from = FromPart {
+            helo: some(helo),
+            rdns: some(rdns),
+            ip: ip.parse().ok(),
+            ident: None,
+        };
+        h.by = some(by);
+        h
+    }
+
+    /// The findings for `hops`, with nothing trusted beyond hop 0.
+    fn findings(hops: &[Hop]) -> Vec<Finding> {
+        let trust = TrustConfig::default();
+        let chain = chain::analyze(hops, &trust, false);
+        let message = MessageSummary::default();
+        let ctx = Context {
+            fields: &[],
+            hops,
+            chain: &chain,
+            message: &message,
+            trust: &trust,
+            now: 0,
+        };
+        let mut out = Vec::new();
+        check(&ctx, &mut out);
+        out
+    }
+
+    fn find<'a>(f: &'a [Finding], code: &str) -> Option<&'a Finding> {
+        f.iter().find(|x| x.code == code)
+    }
+
+    #[test]
+    fn helo_findings() {
+        let f = findings(&[hop(
+            0,
+            "gate.hypermoon.com",
+            "pool37.longlink.net",
+            "217.6.1.7",
+            "mx.x.org",
+        )]);
+        assert_eq!(
+            find(&f, "HELO_RDNS_MISMATCH").unwrap().severity,
+            Severity::Warn
+        );
+        // Same registrable domain, or a loopback peer: no mismatch.
+        let f = findings(&[hop(
+            0,
+            "mx2.example.org",
+            "out.example.org",
+            "85.1.2.3",
+            "mx.x.org",
+        )]);
+        assert!(find(&f, "HELO_RDNS_MISMATCH").is_none());
+        let f = findings(&[hop(
+            0,
+            "heron.example.org",
+            "localhost.localdomain",
+            "127.0.0.1",
+            "x",
+        )]);
+        assert!(find(&f, "HELO_RDNS_MISMATCH").is_none());
+        let f = findings(&[hop(0, "KRYPTIK", "", "85.1.2.3", "mx.x.org")]);
+        assert_eq!(find(&f, "HELO_NOT_FQDN").unwrap().severity, Severity::Info);
+        let f = findings(&[hop(
+            0,
+            "localhost.localdomain",
+            "dsl-1.isp.net",
+            "85.1.2.3",
+            "mx",
+        )]);
+        assert_eq!(
+            find(&f, "HELO_NOT_FQDN").unwrap().evidence["reason"],
+            "no_public_suffix"
+        );
+        assert!(find(&f, "HELO_RDNS_MISMATCH").is_none());
+        // An rDNS name from a private resolver is no evidence either.
+        let f = findings(&[hop(
+            0,
+            "www.fastmail.fm",
+            "server1.internal",
+            "85.1.2.3",
+            "mx",
+        )]);
+        assert!(find(&f, "HELO_RDNS_MISMATCH").is_none());
+        // Address literals: NAT is info, another public address is warn.
+        let f = findings(&[hop(0, "[192.168.1.5]", "", "85.1.2.3", "mx.x.org")]);
+        assert_eq!(
+            find(&f, "HELO_IP_LITERAL_MISMATCH").unwrap().severity,
+            Severity::Info
+        );
+        let f = findings(&[hop(0, "[58.62.71.3]", "", "61.177.92.140", "mx.x.org")]);
+        assert_eq!(
+            find(&f, "HELO_IP_LITERAL_MISMATCH").unwrap().severity,
+            Severity::Warn
+        );
+        let f = findings(&[hop(0, "[61.177.92.140]", "", "61.177.92.140", "mx.x.org")]);
+        assert!(find(&f, "HELO_IP_LITERAL_MISMATCH").is_none());
+    }
+
+    #[test]
+    fn address_findings() {
+        let relay = hop(0, "relay.isp.example.net", "", "84.23.191.7", "mx.x.org");
+        let f = findings(&[
+            relay.clone(),
+            hop(
+                1,
+                "a.example.com",
+                "",
+                "192.0.2.77",
+                "relay.isp.example.net",
+            ),
+        ]);
+        let bogus = find(&f, "BOGUS_IP").unwrap();
+        assert_eq!((bogus.severity, bogus.hop), (Severity::Forged, Some(1)));
+        let f = findings(&[
+            relay,
+            hop(
+                1,
+                "a.example.com",
+                "",
+                "91.203.66.14",
+                "relay.isp.example.net",
+            ),
+            hop(2, "b.example.com", "", "10.1.2.3", "a.example.com"),
+        ]);
+        let private = find(&f, "PRIVATE_IP_UNTRUSTED").unwrap();
+        assert_eq!((private.severity, private.hop), (Severity::Info, Some(2)));
+        // Hop 0's sender, seen by our own server: reserved is only a warning.
+        let f = findings(&[hop(0, "a.example.com", "", "240.1.2.3", "mx.x.org")]);
+        assert_eq!(find(&f, "BOGUS_IP").unwrap().severity, Severity::Warn);
+        // A dotted quad that is no address at all.
+        let mut h = hop(0, "a.example.com", "", "", "mx.x.org");
+        h.raw = "from a.example.com ([300.45.12.9]) by mx.x.org".into();
+        let f = findings(&[h]);
+        assert_eq!(
+            find(&f, "BOGUS_IP").unwrap().evidence["reason"],
+            "malformed"
+        );
+    }
+
+    #[test]
+    fn chain_break_severity() {
+        let liar = [
+            hop(
+                0,
+                "relay.isp.example.net",
+                "relay.isp.example.net",
+                "84.23.191.7",
+                "mx.x.org",
+            ),
+            hop(
+                1,
+                "gate.hypermoon.com",
+                "pool37.longlink.net",
+                "217.6.1.7",
+                "relay.isp.example.net",
+            ),
+            hop(
+                2,
+                "fritz.hotdogcity.com",
+                "",
+                "221.88.9.16",
+                "server.big-hello.com",
+            ),
+        ];
+        let f = findings(&liar);
+        assert_eq!(find(&f, "CHAIN_BREAK").unwrap().severity, Severity::Forged);
+        // The same break under an honest sender is only a warning...
+        let mut honest = liar.clone();
+        honest[1].from.rdns = Some("gate.hypermoon.com".into());
+        let f = findings(&honest);
+        assert_eq!(find(&f, "CHAIN_BREAK").unwrap().severity, Severity::Warn);
+        // ...and so under a misconfigured internal HELO name.
+        let mut internal = liar.clone();
+        internal[1].from.helo = Some("evv.hypermoon.local".into());
+        let f = findings(&internal);
+        assert_eq!(find(&f, "CHAIN_BREAK").unwrap().severity, Severity::Warn);
     }
 }

@@ -1,9 +1,12 @@
 //! The table for people: the route oldest -> newest with the delay per hop,
-//! trust and the boundary marked, then the findings and the verdict. Every
-//! value from the message goes through [`sanitize::for_terminal`].
+//! trust and the boundary marked, then the relay, the origin, the findings
+//! and the verdict. Every value from the message goes through
+//! [`sanitize::for_terminal`]; the whole fits the terminal's width.
 
 use super::Report;
-use crate::model::{HopKind, Severity};
+use crate::chain::LinkStatus;
+use crate::checks::dates::human_duration;
+use crate::model::{Hop, HopKind, Severity};
 use crate::sanitize::for_terminal;
 use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
 use std::fmt::Write as _;
@@ -12,12 +15,48 @@ use std::fmt::Write as _;
 #[derive(Debug, Clone, Copy)]
 pub struct TableStyle {
     pub color: bool,
-    /// Terminal width, when known.
+    /// Terminal width, when the caller knows it; otherwise detected.
     pub width: Option<u16>,
 }
 
+/// The width used when stdout is not a terminal and `COLUMNS` is unset.
+pub const DEFAULT_WIDTH: u16 = 100;
+/// Narrower than this and the table becomes unreadable; we stop shrinking.
+const MIN_WIDTH: u16 = 60;
+/// Labels of the summary lines are padded to this width.
+const LABEL: usize = 15;
+
+/// The width to render for: the caller's, `$COLUMNS`, the terminal's, or
+/// [`DEFAULT_WIDTH`].
+pub fn detect_width(requested: Option<u16>) -> u16 {
+    let w = requested
+        .or_else(|| {
+            std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.trim().parse().ok())
+        })
+        .or_else(terminal_columns)
+        .unwrap_or(DEFAULT_WIDTH);
+    w.max(MIN_WIDTH)
+}
+
+/// The terminal's width when stdout is a terminal.
+fn terminal_columns() -> Option<u16> {
+    // SAFETY: TIOCGWINSZ only writes a `winsize` into the struct we pass.
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
+    (ok && ws.ws_col > 0).then_some(ws.ws_col)
+}
+
 fn cell(s: &str, color: Option<Color>, style: TableStyle) -> Cell {
-    let c = Cell::new(for_terminal(s));
+    lines_cell(&[s.to_string()], color, style)
+}
+
+/// A cell of several lines, each sanitised on its own (so the line breaks
+/// are ours, never the message's).
+fn lines_cell(lines: &[String], color: Option<Color>, style: TableStyle) -> Cell {
+    let text: Vec<String> = lines.iter().map(|l| for_terminal(l)).collect();
+    let c = Cell::new(text.join("\n"));
     match color {
         Some(col) if style.color => c.fg(col),
         _ => c,
@@ -28,8 +67,161 @@ fn opt(s: &Option<String>) -> &str {
     s.as_deref().unwrap_or("")
 }
 
+/// The sender of a hop, one fact per line: the address the receiver saw,
+/// then the name it gave (HELO) and the name its address has (rDNS).
+/// Separate lines keep the column narrow and names unbroken.
+fn sender(h: &Hop) -> Vec<String> {
+    match h.kind {
+        HopKind::Unparsed => return vec![format!("(unparsed: {})", opt(&h.unparsed_reason))],
+        HopKind::Local if h.from.helo.is_none() => return vec!["(local)".to_string()],
+        _ => {}
+    }
+    let mut lines = vec![h
+        .from
+        .ip
+        .map(|i| i.to_string())
+        .unwrap_or_else(|| "(no IP)".into())];
+    if let Some(helo) = &h.from.helo {
+        lines.push(format!("helo={helo}"));
+    }
+    if let Some(rdns) = h.from.rdns.as_deref() {
+        if !h
+            .from
+            .helo
+            .as_deref()
+            .is_some_and(|x| x.eq_ignore_ascii_case(rdns))
+        {
+            lines.push(format!("rdns={rdns}"));
+        }
+    }
+    lines
+}
+
+/// `by` and, below it, the protocol.
+fn receiver(h: &Hop) -> Vec<String> {
+    let mut lines = vec![h.by.clone().unwrap_or_else(|| "?".into())];
+    if let Some(w) = &h.with {
+        lines.push(format!("with {w}"));
+    }
+    lines
+}
+
+/// Word-wrap `text` to `width` columns, continuation lines indented by `indent`.
+fn wrap(text: &str, width: usize, indent: usize) -> String {
+    let room = width.saturating_sub(indent).max(20);
+    let mut out = String::new();
+    let mut line = 0;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let len = word.chars().count();
+        if line > 0 && line + 1 + len > room {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += len;
+    }
+    out
+}
+
+/// One `Label          value` line, wrapped.
+fn labelled(out: &mut String, label: &str, value: &str, width: usize) {
+    let _ = writeln!(
+        out,
+        "{label:<LABEL$} {}",
+        wrap(&for_terminal(value), width, LABEL + 1)
+    );
+}
+
+/// The hop table: oldest first, the route as the message travelled.
+fn hop_table(r: &Report, style: TableStyle, width: u16) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width);
+    if style.color {
+        t.enforce_styling();
+    } else {
+        t.force_no_tty();
+    }
+    t.set_header(vec![
+        "hop",
+        "trust",
+        "sender",
+        "received by",
+        "time (UTC)",
+        "delay",
+    ]);
+    // The boundary is only a boundary when someone is on the other side.
+    let boundary = r
+        .first_untrusted_relay
+        .as_ref()
+        .map(|_| r.trust_boundary)
+        .unwrap_or(None);
+    // Headers from the first broken custody link down may be invented.
+    let first_break = r
+        .custody
+        .iter()
+        .find(|l| l.status == LinkStatus::Broken)
+        .map(|l| l.lower);
+    let mut prev: Option<(i64, &str)> = None;
+    for h in r.hops.iter().rev() {
+        let trust = if boundary == Some(h.index) {
+            "BOUNDARY"
+        } else if h.trusted {
+            "trusted"
+        } else if first_break.is_some_and(|b| h.index >= b) {
+            "suspect"
+        } else {
+            "claimed"
+        };
+        let trust_color = match trust {
+            "BOUNDARY" => Some(Color::Yellow),
+            "trusted" => Some(Color::Green),
+            "suspect" => Some(Color::Red),
+            _ => None,
+        };
+        let ts = h.timestamp.as_ref();
+        let delay = match (prev, ts) {
+            (Some((p, _)), Some(t)) if t.epoch < p => format!("-{}", human_duration(p - t.epoch)),
+            (Some((p, _)), Some(t)) => human_duration(t.epoch - p),
+            _ => String::new(),
+        };
+        // The date only when it changes: `2023-03-14 16:12:42`, then `16:12:44`.
+        let time: Vec<String> = match ts {
+            Some(t) => {
+                let (date, clock) = t.utc.split_once('T').unwrap_or((t.utc.as_str(), ""));
+                let clock = clock.trim_end_matches('Z');
+                if prev.is_some_and(|(_, d)| d == date) {
+                    vec![clock.to_string()]
+                } else {
+                    vec![date.to_string(), clock.to_string()]
+                }
+            }
+            None => Vec::new(),
+        };
+        if let Some(t) = ts {
+            prev = Some((t.epoch, t.utc.split_once('T').map_or("", |(d, _)| d)));
+        }
+        t.add_row(vec![
+            Cell::new(h.index),
+            cell(trust, trust_color, style),
+            lines_cell(&sender(h), None, style),
+            lines_cell(&receiver(h), None, style),
+            lines_cell(&time, None, style),
+            cell(&delay, None, style),
+        ]);
+    }
+    t
+}
+
 /// Render one report.
 pub fn render(r: &Report, style: TableStyle) -> String {
+    let width = detect_width(style.width);
+    let w = usize::from(width);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -46,146 +238,70 @@ pub fn render(r: &Report, style: TableStyle) -> String {
         ("Message-ID", &m.message_id),
     ] {
         if let Some(v) = v {
-            let _ = writeln!(out, "  {label:<11} {}", for_terminal(v));
+            labelled(&mut out, &format!("  {label}"), v, w);
         }
-    }
-    let mut t = Table::new();
-    t.load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    if let Some(w) = style.width {
-        t.set_width(w);
-    }
-    if !style.color {
-        t.force_no_tty();
-    }
-    t.set_header(vec![
-        "hop",
-        "trust",
-        "from (HELO / rDNS)",
-        "IP",
-        "by",
-        "with",
-        "time (UTC)",
-        "delay",
-    ]);
-    // Oldest first: the route as the message travelled.
-    let mut prev_epoch: Option<i64> = None;
-    for h in r.hops.iter().rev() {
-        let trust = if r.trust_boundary == Some(h.index) {
-            "boundary"
-        } else if h.trusted {
-            "trusted"
-        } else {
-            "claimed"
-        };
-        let from = match h.kind {
-            HopKind::Unparsed => format!("(unparsed: {})", opt(&h.unparsed_reason)),
-            HopKind::Local if h.from.helo.is_none() => "(local)".to_string(),
-            _ => {
-                let helo = opt(&h.from.helo);
-                match h.from.rdns.as_deref() {
-                    Some(rdns) if !rdns.eq_ignore_ascii_case(helo) => format!("{helo} / {rdns}"),
-                    _ => helo.to_string(),
-                }
-            }
-        };
-        let epoch = h.timestamp.as_ref().map(|t| t.epoch);
-        let delay = match (prev_epoch, epoch) {
-            (Some(p), Some(e)) => {
-                let d = e - p;
-                if d < 0 {
-                    format!("-{}", crate::checks::dates::human_duration(d))
-                } else {
-                    crate::checks::dates::human_duration(d)
-                }
-            }
-            _ => String::new(),
-        };
-        if epoch.is_some() {
-            prev_epoch = epoch;
-        }
-        let trust_color = match trust {
-            "boundary" => Some(Color::Yellow),
-            "trusted" => Some(Color::Green),
-            _ => None,
-        };
-        t.add_row(vec![
-            Cell::new(h.index),
-            cell(trust, trust_color, style),
-            cell(&from, None, style),
-            cell(
-                &h.from.ip.map(|i| i.to_string()).unwrap_or_default(),
-                None,
-                style,
-            ),
-            cell(opt(&h.by), None, style),
-            cell(opt(&h.with), None, style),
-            cell(
-                h.timestamp.as_ref().map(|t| t.utc.as_str()).unwrap_or(""),
-                None,
-                style,
-            ),
-            cell(&delay, None, style),
-        ]);
     }
     if !r.hops.is_empty() {
-        let _ = writeln!(out, "{t}");
+        let _ = writeln!(out, "{}", hop_table(r, style, width));
     }
+    let ip = |i: Option<std::net::IpAddr>| i.map(|i| i.to_string()).unwrap_or_else(|| "?".into());
     if let Some(rel) = &r.first_untrusted_relay {
-        let _ = writeln!(
-            out,
-            "First untrusted relay: {} rDNS {} HELO {} -> {} at {} (hop {})",
-            rel.ip.map(|i| i.to_string()).unwrap_or_else(|| "?".into()),
-            for_terminal(rel.rdns.as_deref().unwrap_or("-")),
-            for_terminal(rel.helo.as_deref().unwrap_or("-")),
-            for_terminal(rel.received_by.as_deref().unwrap_or("?")),
-            rel.received_at.as_deref().unwrap_or("?"),
-            rel.hop
+        labelled(
+            &mut out,
+            "Untrusted relay",
+            &format!(
+                "{} rDNS {} HELO {}, seen by {} at {} (hop {})",
+                ip(rel.ip),
+                rel.rdns.as_deref().unwrap_or("-"),
+                rel.helo.as_deref().unwrap_or("-"),
+                rel.received_by.as_deref().unwrap_or("?"),
+                rel.received_at.as_deref().unwrap_or("?"),
+                rel.hop
+            ),
+            w,
         );
     }
     if let Some(o) = &r.probable_origin {
-        let _ = writeln!(
-            out,
-            "Probable origin:       {} rDNS {} HELO {} (hop {}, {} confidence)",
-            o.ip.map(|i| i.to_string()).unwrap_or_else(|| "?".into()),
-            for_terminal(o.rdns.as_deref().unwrap_or("-")),
-            for_terminal(o.helo.as_deref().unwrap_or("-")),
-            o.hop,
-            o.confidence.as_str()
+        labelled(
+            &mut out,
+            "Probable origin",
+            &format!(
+                "{} rDNS {} HELO {} (hop {}, {} confidence, {} consistent link(s) below the relay)",
+                ip(o.ip),
+                o.rdns.as_deref().unwrap_or("-"),
+                o.helo.as_deref().unwrap_or("-"),
+                o.hop,
+                o.confidence.as_str(),
+                o.links
+            ),
+            w,
         );
     }
     if !r.findings.is_empty() {
         let _ = writeln!(out, "Findings:");
         for f in &r.findings {
-            let sev = f.severity.as_str();
             let sev = if style.color {
-                paint(sev, f.severity)
+                paint(f.severity.as_str(), f.severity)
             } else {
-                sev.to_string()
+                format!("{:<6}", f.severity.as_str())
             };
-            let hop = f
-                .hop
-                .map(|h| format!("hop {h}"))
-                .unwrap_or_else(|| "-".into());
-            let _ = writeln!(
-                out,
-                "  {sev:<6} {:<26} {hop:<7} {}",
-                f.code,
-                for_terminal(&f.message)
-            );
+            let hop = f.hop.map(|h| format!("hop {h}")).unwrap_or_default();
+            let _ = writeln!(out, "  {sev} {} {hop}", f.code);
+            let _ = writeln!(out, "         {}", wrap(&for_terminal(&f.message), w, 9));
         }
     }
     for c in &r.abuse_contacts {
-        let _ = writeln!(
-            out,
-            "Report to: {} ({}, {}, {})",
-            for_terminal(&c.address),
-            c.scope,
-            c.source,
-            c.confidence
+        labelled(
+            &mut out,
+            "Report to",
+            &format!(
+                "{} ({}, {}, {})",
+                c.address, c.scope, c.source, c.confidence
+            ),
+            w,
         );
     }
-    let _ = writeln!(out, "Verdict: {}", for_terminal(&r.verdict));
+    labelled(&mut out, "Verdict", &r.verdict, w);
     out
 }
 
@@ -196,4 +312,24 @@ fn paint(s: &str, sev: Severity) -> String {
         Severity::Info => "1;34",
     };
     format!("\x1b[{code}m{s:<6}\x1b[0m")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_with_indent() {
+        let s = wrap("aaaa bbbb cccc dddd", 30, 20);
+        assert_eq!(s, "aaaa bbbb cccc dddd");
+        let s = wrap(&"word ".repeat(20), 40, 10);
+        assert!(s.lines().all(|l| l.chars().count() <= 40), "{s}");
+        assert!(s.lines().skip(1).all(|l| l.starts_with("          w")));
+    }
+
+    #[test]
+    fn width_has_a_floor() {
+        assert_eq!(detect_width(Some(20)), MIN_WIDTH);
+        assert_eq!(detect_width(Some(90)), 90);
+    }
 }
