@@ -254,6 +254,19 @@ fn inferred(hops: &[Hop], i: usize) -> Option<String> {
             hop.with.as_deref().unwrap_or("")
         ));
     }
+    // LMTP (RFC 2033) is a delivery protocol inside a site, never spoken
+    // across the Internet: its client is the site's own MTA.
+    let helo_in_domain = hop
+        .from
+        .helo
+        .as_deref()
+        .is_some_and(|h| same_operator(h, by));
+    if proto.starts_with("lmtp") && helo_in_domain {
+        return Some(format!(
+            "inferred: {ip} delivered over {} (a protocol used only inside a site) and named itself in the receiver's domain",
+            hop.with.as_deref().unwrap_or("")
+        ));
+    }
     let by_dom = domain::registrable(by)?;
     if let Some(rdns) = hop.from.rdns.as_deref() {
         if same_operator(rdns, by) {

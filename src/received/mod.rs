@@ -62,10 +62,12 @@ pub fn parse(index: usize, value: &[u8]) -> Hop {
     comments_lower.make_ascii_lowercase();
     let ctx = from::Context {
         exim: comments_lower.contains("exim"),
+        // Exchange writes `from HELO (ip)`; M365's internal HTTPS hops say
+        // nothing of Microsoft in `with`, but their receivers are outlook.com.
         microsoft: with.as_deref().is_some_and(|w| {
             let w = w.to_ascii_lowercase();
             w.starts_with("microsoft") || w == "mapi"
-        }),
+        }) || raw_lower_has_outlook_by(&toks),
     };
     let from_part = clauses
         .from
@@ -329,4 +331,15 @@ fn is_authenticated(with: Option<&str>, comments: &str) -> bool {
         ]
         .iter()
         .any(|m| comments.contains(m))
+}
+
+/// Is the receiving host (`by NAME`) one of Microsoft 365's?
+fn raw_lower_has_outlook_by(toks: &[Spanned]) -> bool {
+    toks.windows(2).any(|w| match (&w[0].tok, &w[1].tok) {
+        (Tok::Word(b), Tok::Word(name)) if b.eq_ignore_ascii_case("by") => {
+            let n = name.trim_end_matches('.').to_ascii_lowercase();
+            n.ends_with(".outlook.com") || n.ends_with(".outlook.office365.com")
+        }
+        _ => false,
+    })
 }
