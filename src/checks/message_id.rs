@@ -304,6 +304,14 @@ fn forged_hop(ctx: &Context, raw: &str, id: &MsgId, out: &mut Vec<Finding>) {
     let Some(brk) = ctx.chain.first_break else {
         return;
     };
+    if !break_is_hard(ctx, brk) {
+        return;
+    }
+    // The author's own host: honest mail often breaks custody (internal
+    // names, rewritten headers); an ID in the From's domain is no forgery.
+    if from_domain(ctx).is_some_and(|d| domain::same_party(&d, &id.right)) {
+        return;
+    }
     let names_of = |h: &crate::model::Hop| {
         [
             h.from.helo.clone(),
@@ -328,16 +336,49 @@ fn forged_hop(ctx: &Context, raw: &str, id: &MsgId, out: &mut Vec<Finding>) {
     if in_honest {
         return;
     }
+    // A custody break alone is common in honest mail (rewritten or
+    // anonymised relays), so this is a warning; it is forgery when the
+    // From also claims a big provider the route never touched: two
+    // independent contradictions pointing the same way.
+    let provider_contradicted = from_domain(ctx)
+        .and_then(|d| providers::by_mail_domain(&d))
+        .is_some_and(|p| !route_names(ctx).any(|n| p.runs_host(n)));
     out.push(Finding::new(
         "MSGID_FORGED_HOP",
-        Severity::Forged,
+        if provider_contradicted {
+            Severity::Forged
+        } else {
+            Severity::Warn
+        },
         Some(hop.index),
         format!(
             "the Message-ID names {}, a host that appears only below the broken custody link at hop {brk}: the ID was made to match forged headers",
             id.right
         ),
-        json!({"message_id": raw, "right": id.right, "first_break": brk, "hop": hop.index}),
+        json!({"message_id": raw, "right": id.right, "first_break": brk, "hop": hop.index,
+               "from_provider_not_in_path": provider_contradicted}),
     ));
+}
+
+/// A custody break that means forgery rather than an internal handover or
+/// a name we cannot compare: the relay above connected from a public
+/// address under a qualified name, and the header below names a different,
+/// qualified receiver.
+fn break_is_hard(ctx: &Context, brk: usize) -> bool {
+    let Some(upper) = brk.checked_sub(1).and_then(|u| ctx.hops.get(u)) else {
+        return false;
+    };
+    let Some(lower) = ctx.hops.get(brk) else {
+        return false;
+    };
+    let public = upper
+        .from
+        .ip
+        .is_some_and(|ip| crate::trust::classify(ip) == crate::trust::IpClass::Public);
+    let qualified = |n: Option<&str>| n.and_then(domain::normalize).is_some_and(|n| domain::is_fqdn(&n));
+    public
+        && qualified(upper.from.rdns.as_deref().or(upper.from.helo.as_deref()))
+        && qualified(lower.by.as_deref())
 }
 
 /// Ratware Message-ID shapes (after SpamAssassin's 20_head_tests.cf).
