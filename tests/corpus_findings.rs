@@ -42,12 +42,17 @@ fn corpus_findings_by_label() {
         for msg in input::open(&full, &InputOptions::default()).flatten() {
             *totals.entry(label.to_string()).or_default() += 1;
             let report = pipeline::trace(&msg, &opts);
-            let mut codes: Vec<&str> = report.findings.iter().map(|f| f.code.as_str()).collect();
+            // Keyed by code and severity: a code's weight varies with the evidence.
+            let mut codes: Vec<String> = report
+                .findings
+                .iter()
+                .map(|f| format!("{} {}", f.code, f.severity.as_str()))
+                .collect();
             codes.sort_unstable();
             codes.dedup();
             for c in codes {
                 *counts
-                    .entry(c.to_string())
+                    .entry(c)
                     .or_default()
                     .entry(label.to_string())
                     .or_default() += 1;
@@ -70,13 +75,13 @@ fn corpus_findings_by_label() {
         elapsed.as_secs_f64(),
         n as f64 / elapsed.as_secs_f64().max(1e-9)
     );
-    print!("{:<28}", "code");
+    print!("{:<34}", "code severity");
     for l in LABELS {
         print!("{:>16}", format!("{l} ({})", totals.get(l).copied().unwrap_or(0)));
     }
     println!();
     for (code, by_label) in &counts {
-        print!("{code:<28}");
+        print!("{code:<34}");
         for l in LABELS {
             let c = by_label.get(l).copied().unwrap_or(0);
             let t = totals.get(l).copied().unwrap_or(0).max(1);
