@@ -39,6 +39,9 @@ pub struct AuthVerdict {
     /// Which Received header wrote it (`None`: the origin).
     pub written_by_hop: Option<usize>,
     pub trusted: bool,
+    /// Why it is not believed (`None` when trusted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why_untrusted: Option<String>,
 }
 
 /// Remove RFC 5322 comments (nested parentheses), keep quoted strings.
@@ -161,6 +164,7 @@ fn ours(ctx: &Context, id: &str) -> bool {
 pub fn verdicts(ctx: &Context) -> Vec<AuthVerdict> {
     let mut out = Vec::new();
     let mut seen = 0;
+    let mut seen_ours: Vec<String> = Vec::new();
     for (i, f) in ctx.fields.iter().enumerate() {
         let ar = f.is("authentication-results");
         let spf = f.is("received-spf");
@@ -176,7 +180,26 @@ pub fn verdicts(ctx: &Context) -> Vec<AuthVerdict> {
         let text = f.text();
         if ar {
             let (id, results) = parse_authentication_results(&text);
-            let trusted = placed_trusted && id.as_deref().is_some_and(|id| ours(ctx, id));
+            let is_ours = id.as_deref().is_some_and(|id| ours(ctx, id));
+            // Our server writes one header per message; a second one with
+            // the same authserv-id further down came with the message
+            // (RFC 8601 section 5 asks receivers to remove those).
+            let duplicate = is_ours && id.as_ref().is_some_and(|i| seen_ours.contains(i));
+            let trusted = placed_trusted && is_ours && !duplicate;
+            let why_untrusted = if trusted {
+                None
+            } else if duplicate {
+                Some("a header with the same trusted authserv-id stands above it: this one came with the message".to_string())
+            } else if is_ours {
+                Some("it uses a trusted authserv-id but stands below the trust boundary".to_string())
+            } else {
+                Some("its authserv-id is not one of the trusted region's".to_string())
+            };
+            if is_ours {
+                if let Some(i) = &id {
+                    seen_ours.push(i.clone());
+                }
+            }
             for (method, result, properties) in results {
                 if !METHODS.contains(&method.as_str()) {
                     continue;
@@ -189,6 +212,7 @@ pub fn verdicts(ctx: &Context) -> Vec<AuthVerdict> {
                     properties,
                     written_by_hop: writer,
                     trusted,
+                    why_untrusted: why_untrusted.clone(),
                 });
             }
         } else if let Some((result, properties)) = parse_received_spf(&text) {
@@ -204,6 +228,9 @@ pub fn verdicts(ctx: &Context) -> Vec<AuthVerdict> {
                 properties,
                 written_by_hop: writer,
                 trusted: placed_trusted,
+                why_untrusted: (!placed_trusted).then(|| {
+                    "it was written below the trust boundary".to_string()
+                }),
             });
         }
     }
@@ -245,11 +272,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
         } else {
             Severity::Info
         };
-        let why = if claims_ours {
-            "it uses a trusted authserv-id but stands below the trust boundary"
-        } else {
-            "its authserv-id is not one of the trusted region's"
-        };
+        let why = v.why_untrusted.as_deref().unwrap_or("unknown");
         out.push(Finding::new(
             "AUTH_RESULTS_UNTRUSTED",
             severity,
