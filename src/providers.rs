@@ -51,7 +51,13 @@ pub static PROVIDERS: &[Provider] = &[
         ],
         // `@phx.gbl`: Hotmail's internal Exchange forest; `prod.outlook.com`
         // and `namprd...` hosts fall under outlook.com.
-        msgid_domains: &["hotmail.com", "phx.gbl", "outlook.com", "live.com", "msn.com"],
+        msgid_domains: &[
+            "hotmail.com",
+            "phx.gbl",
+            "outlook.com",
+            "live.com",
+            "msn.com",
+        ],
     },
     Provider {
         name: "gmail",
@@ -87,7 +93,13 @@ pub static PROVIDERS: &[Provider] = &[
             "yahoo.com.br",
             "yahoogroups.com",
         ],
-        msgid_domains: &["yahoo.com", "yahoo.co.jp", "yahoo.co.uk", "yahoo.fr", "yahoo.de"],
+        msgid_domains: &[
+            "yahoo.com",
+            "yahoo.co.jp",
+            "yahoo.co.uk",
+            "yahoo.fr",
+            "yahoo.de",
+        ],
     },
     Provider {
         name: "aol",
@@ -98,7 +110,9 @@ pub static PROVIDERS: &[Provider] = &[
     },
     Provider {
         name: "gmx",
-        mail_domains: &["gmx.net", "gmx.de", "gmx.com", "gmx.at", "gmx.ch", "web.de", "mail.com"],
+        mail_domains: &[
+            "gmx.net", "gmx.de", "gmx.com", "gmx.at", "gmx.ch", "web.de", "mail.com",
+        ],
         infra_domains: &[
             "gmx.net",
             "gmx.de",
@@ -169,7 +183,10 @@ mod tests {
 
     #[test]
     fn lookups() {
-        assert_eq!(by_mail_domain("hotmail.com").map(|p| p.name), Some("hotmail"));
+        assert_eq!(
+            by_mail_domain("hotmail.com").map(|p| p.name),
+            Some("hotmail")
+        );
         assert_eq!(by_mail_domain("Yahoo.CO.UK").map(|p| p.name), Some("yahoo"));
         assert_eq!(by_mail_domain("example.com").map(|p| p.name), None);
         assert_eq!(

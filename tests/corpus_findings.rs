@@ -77,7 +77,10 @@ fn corpus_findings_by_label() {
     );
     print!("{:<34}", "code severity");
     for l in LABELS {
-        print!("{:>16}", format!("{l} ({})", totals.get(l).copied().unwrap_or(0)));
+        print!(
+            "{:>16}",
+            format!("{l} ({})", totals.get(l).copied().unwrap_or(0))
+        );
     }
     println!();
     for (code, by_label) in &counts {
@@ -85,7 +88,10 @@ fn corpus_findings_by_label() {
         for l in LABELS {
             let c = by_label.get(l).copied().unwrap_or(0);
             let t = totals.get(l).copied().unwrap_or(0).max(1);
-            print!("{:>16}", format!("{c} ({:.1}%)", 100.0 * c as f64 / t as f64));
+            print!(
+                "{:>16}",
+                format!("{c} ({:.1}%)", 100.0 * c as f64 / t as f64)
+            );
         }
         println!();
     }

@@ -76,9 +76,12 @@ fn strip_comments(s: &str) -> String {
     out
 }
 
+/// One `method=result prop=value...` element: method, result, properties.
+pub type ResInfo = (String, String, Vec<(String, String)>);
+
 /// Parse an Authentication-Results value: the authserv-id and each
 /// `method=result prop=value...` element.
-pub fn parse_authentication_results(value: &str) -> (Option<String>, Vec<(String, String, Vec<(String, String)>)>) {
+pub fn parse_authentication_results(value: &str) -> (Option<String>, Vec<ResInfo>) {
     let clean = strip_comments(value);
     let mut parts = clean.split(';');
     let id = parts
@@ -132,7 +135,10 @@ pub fn parse_received_spf(value: &str) -> Option<(String, Vec<(String, String)>)
         .split(';')
         .filter_map(|kv| {
             let (k, v) = kv.trim().split_once('=')?;
-            Some((k.trim().to_ascii_lowercase(), v.trim().trim_matches('"').to_string()))
+            Some((
+                k.trim().to_ascii_lowercase(),
+                v.trim().trim_matches('"').to_string(),
+            ))
         })
         .take(20)
         .collect();
@@ -191,7 +197,9 @@ pub fn verdicts(ctx: &Context) -> Vec<AuthVerdict> {
             } else if duplicate {
                 Some("a header with the same trusted authserv-id stands above it: this one came with the message".to_string())
             } else if is_ours {
-                Some("it uses a trusted authserv-id but stands below the trust boundary".to_string())
+                Some(
+                    "it uses a trusted authserv-id but stands below the trust boundary".to_string(),
+                )
             } else {
                 Some("its authserv-id is not one of the trusted region's".to_string())
             };
@@ -228,9 +236,8 @@ pub fn verdicts(ctx: &Context) -> Vec<AuthVerdict> {
                 properties,
                 written_by_hop: writer,
                 trusted: placed_trusted,
-                why_untrusted: (!placed_trusted).then(|| {
-                    "it was written below the trust boundary".to_string()
-                }),
+                why_untrusted: (!placed_trusted)
+                    .then(|| "it was written below the trust boundary".to_string()),
             });
         }
     }
@@ -305,7 +312,14 @@ mod tests {
         assert_eq!(id.as_deref(), Some("mx.google.com"));
         assert_eq!(r.len(), 3);
         assert_eq!(r[0].0, "dkim");
-        assert_eq!(r[1], ("spf".into(), "pass".into(), vec![("smtp.mailfrom".into(), "a@example.com".into())]));
+        assert_eq!(
+            r[1],
+            (
+                "spf".into(),
+                "pass".into(),
+                vec![("smtp.mailfrom".into(), "a@example.com".into())]
+            )
+        );
         assert_eq!(r[2].1, "pass");
         let (id, r) = parse_authentication_results("example.org 1; none");
         assert_eq!(id.as_deref(), Some("example.org"));

@@ -66,7 +66,10 @@ pub fn date_problem(text: &str) -> Option<String> {
         let hh: u32 = c[2].parse().unwrap_or(99);
         let mm: u32 = c[3].parse().unwrap_or(99);
         if hh > 14 || mm >= 60 {
-            return Some(format!("the zone {}{}{} is not a real UTC offset", &c[1], &c[2], &c[3]));
+            return Some(format!(
+                "the zone {}{}{} is not a real UTC offset",
+                &c[1], &c[2], &c[3]
+            ));
         }
     }
     if !(1970..=2999).contains(&d.year) {

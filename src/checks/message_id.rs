@@ -263,7 +263,13 @@ fn left_timestamp(left: &str) -> Option<(i64, String)> {
         tz_hour: 0,
         tz_minute: 0,
     };
-    Some((dt.to_timestamp(), c.get(0)?.as_str().trim_end_matches(|ch: char| !ch.is_ascii_digit()).to_string()))
+    Some((
+        dt.to_timestamp(),
+        c.get(0)?
+            .as_str()
+            .trim_end_matches(|ch: char| !ch.is_ascii_digit())
+            .to_string(),
+    ))
 }
 
 /// MSGID_TIMESTAMP_MISMATCH: the ID's stamp is far from the Date header,
@@ -313,18 +319,18 @@ fn forged_hop(ctx: &Context, raw: &str, id: &MsgId, out: &mut Vec<Finding>) {
         return;
     }
     let names_of = |h: &crate::model::Hop| {
-        [
-            h.from.helo.clone(),
-            h.from.rdns.clone(),
-            h.by.clone(),
-        ]
-        .into_iter()
-        .flatten()
-        .filter_map(|n| domain::normalize(&n))
-        .collect::<Vec<_>>()
+        [h.from.helo.clone(), h.from.rdns.clone(), h.by.clone()]
+            .into_iter()
+            .flatten()
+            .filter_map(|n| domain::normalize(&n))
+            .collect::<Vec<_>>()
     };
     let matches = |n: &String| *n == id.right;
-    let in_forged = ctx.hops.iter().filter(|h| h.index >= brk).find(|h| names_of(h).iter().any(matches));
+    let in_forged = ctx
+        .hops
+        .iter()
+        .filter(|h| h.index >= brk)
+        .find(|h| names_of(h).iter().any(matches));
     let Some(hop) = in_forged else {
         return;
     };
@@ -375,7 +381,10 @@ fn break_is_hard(ctx: &Context, brk: usize) -> bool {
         .from
         .ip
         .is_some_and(|ip| crate::trust::classify(ip) == crate::trust::IpClass::Public);
-    let qualified = |n: Option<&str>| n.and_then(domain::normalize).is_some_and(|n| domain::is_fqdn(&n));
+    let qualified = |n: Option<&str>| {
+        n.and_then(domain::normalize)
+            .is_some_and(|n| domain::is_fqdn(&n))
+    };
     public
         && qualified(upper.from.rdns.as_deref().or(upper.from.helo.as_deref()))
         && qualified(lower.by.as_deref())
@@ -386,7 +395,10 @@ fn spamware(raw: &str, id: &MsgId, out: &mut Vec<Finding>) {
     static SHAPES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
         [
             // `<123456a1bc12$abc12345$12345678@...>`
-            ("99X9XX99", r"^\d{6}[a-z]\d[a-z]{2}\d{2}\$[a-z]{3}\d{5}\$\d{8}$"),
+            (
+                "99X9XX99",
+                r"^\d{6}[a-z]\d[a-z]{2}\d{2}\$[a-z]{3}\d{5}\$\d{8}$",
+            ),
             // `<ABCDEFG-0001234567890@...>`
             ("ALPHA_NUM", r"^[A-Z]{7}-000\d{10}$"),
             // Capitals only: no mail client makes these.

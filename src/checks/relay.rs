@@ -65,7 +65,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
         };
         // The sender: a public address, named by the rDNS the relay looked
         // up (else its HELO), outside the relay's domain.
-        if !hop.from.ip.is_some_and(|ip| classify(ip) == IpClass::Public) {
+        if !hop
+            .from
+            .ip
+            .is_some_and(|ip| classify(ip) == IpClass::Public)
+        {
             continue;
         }
         let Some(sender) = hop
@@ -118,11 +122,20 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
         // two more signs of abuse: the sender greeted with a qualified name
         // of a third party (neither its rDNS nor the relay), and the
         // headers under the relay are forged. Each alone is common in ham.
-        let helo_lie = hop.from.helo.as_deref().and_then(domain::normalize).filter(|h| {
-            domain::is_fqdn(h)
-                && !domain::same_party(h, &relay)
-                && hop.from.rdns.as_deref().is_some_and(|r| !domain::same_party(h, r))
-        });
+        let helo_lie = hop
+            .from
+            .helo
+            .as_deref()
+            .and_then(domain::normalize)
+            .filter(|h| {
+                domain::is_fqdn(h)
+                    && !domain::same_party(h, &relay)
+                    && hop
+                        .from
+                        .rdns
+                        .as_deref()
+                        .is_some_and(|r| !domain::same_party(h, r))
+            });
         let forged_below = ctx.chain.first_break.is_some_and(|b| b > i);
         let severity = if helo_lie.is_some() && forged_below {
             Severity::Warn

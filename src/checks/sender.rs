@@ -45,10 +45,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
     };
     envelope_mismatch(ctx, &from_domain, out);
     reply_to(ctx, &from_domain, out);
-    if let Some((name, Some(addr))) = from_pairs.first() {
-        if let Some(name) = name {
-            display_name(name, addr, &from_domain, out);
-        }
+    if let Some((Some(name), Some(addr))) = from_pairs.first() {
+        display_name(name, addr, &from_domain, out);
     }
     provider_not_in_path(ctx, &from_domain, out);
 }
@@ -192,7 +190,11 @@ fn display_name(name: &str, addr: &str, from_domain: &str, out: &mut Vec<Finding
         None,
         format!(
             "the display name shows {} {claim}, but the real sender is {addr}",
-            if is_address { "the address" } else { "the domain" }
+            if is_address {
+                "the address"
+            } else {
+                "the domain"
+            }
         ),
         json!({"display_name": name, "claimed": claim, "claimed_domain": claimed_domain,
                "address": addr, "from_domain": from_domain}),
@@ -322,7 +324,10 @@ mod tests {
             name_claim("\"service@paypal.com\"").as_deref(),
             Some("service@paypal.com")
         );
-        assert_eq!(name_claim("PayPal.com Security").as_deref(), Some("paypal.com"));
+        assert_eq!(
+            name_claim("PayPal.com Security").as_deref(),
+            Some("paypal.com")
+        );
         assert_eq!(name_claim("Charles Lewis"), None);
         assert_eq!(name_claim("Dr. J. Smith"), None);
         assert_eq!(name_claim("version 2.0.1"), None);
@@ -330,7 +335,10 @@ mod tests {
 
     #[test]
     fn bare_addresses() {
-        assert_eq!(bare_address("<a@b.example>").as_deref(), Some("a@b.example"));
+        assert_eq!(
+            bare_address("<a@b.example>").as_deref(),
+            Some("a@b.example")
+        );
         assert_eq!(bare_address("<>"), None);
         assert_eq!(bare_address("MAILER-DAEMON"), None);
         assert_eq!(
