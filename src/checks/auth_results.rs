@@ -83,12 +83,17 @@ pub type ResInfo = (String, String, Vec<(String, String)>);
 /// `method=result prop=value...` element.
 pub fn parse_authentication_results(value: &str) -> (Option<String>, Vec<ResInfo>) {
     let clean = strip_comments(value);
-    let mut parts = clean.split(';');
-    let id = parts
-        .next()
-        .and_then(|p| p.split_whitespace().next())
-        .map(|s| s.trim_end_matches('.').to_ascii_lowercase())
-        .filter(|s| !s.is_empty());
+    let mut parts = clean.split(';').peekable();
+    // Exchange Online omits the authserv-id and starts with a result
+    // (`spf=pass (sender IP is ...) smtp.mailfrom=...`): no id then.
+    let id = match parts.peek() {
+        Some(first) if !first.contains('=') => parts
+            .next()
+            .and_then(|p| p.split_whitespace().next())
+            .map(|s| s.trim_end_matches('.').to_ascii_lowercase())
+            .filter(|s| !s.is_empty()),
+        _ => None,
+    };
     let mut results = Vec::new();
     for part in parts.take(MAX_RESULTS) {
         let mut tokens = part.split_whitespace();
@@ -186,11 +191,17 @@ pub fn verdicts(ctx: &Context) -> Vec<AuthVerdict> {
         let text = f.text();
         if ar {
             let (id, results) = parse_authentication_results(&text);
-            let is_ours = id.as_deref().is_some_and(|id| ours(ctx, id));
+            // Without an authserv-id (Exchange Online) only the position
+            // speaks for it, as for Received-SPF.
+            let is_ours = match id.as_deref() {
+                Some(id) => ours(ctx, id),
+                None => ctx.trust.authserv_ids.is_empty(),
+            };
             // Our server writes one header per message; a second one with
             // the same authserv-id further down came with the message
             // (RFC 8601 section 5 asks receivers to remove those).
-            let duplicate = is_ours && id.as_ref().is_some_and(|i| seen_ours.contains(i));
+            let key = id.clone().unwrap_or_default();
+            let duplicate = is_ours && seen_ours.contains(&key);
             let trusted = placed_trusted && is_ours && !duplicate;
             let why_untrusted = if trusted {
                 None
@@ -203,10 +214,8 @@ pub fn verdicts(ctx: &Context) -> Vec<AuthVerdict> {
             } else {
                 Some("its authserv-id is not one of the trusted region's".to_string())
             };
-            if is_ours {
-                if let Some(i) = &id {
-                    seen_ours.push(i.clone());
-                }
+            if is_ours && placed_trusted {
+                seen_ours.push(key);
             }
             for (method, result, properties) in results {
                 if !METHODS.contains(&method.as_str()) {
@@ -324,6 +333,12 @@ mod tests {
         let (id, r) = parse_authentication_results("example.org 1; none");
         assert_eq!(id.as_deref(), Some("example.org"));
         assert!(r.is_empty());
+        let (id, r) = parse_authentication_results(
+            "spf=softfail (sender IP is 80.96.157.89) smtp.mailfrom=x.example; dkim=none (message not signed) header.d=none;dmarc=fail action=none header.from=x.example;compauth=fail reason=001",
+        );
+        assert_eq!(id, None);
+        assert_eq!(r.len(), 4);
+        assert_eq!((r[0].0.as_str(), r[0].1.as_str()), ("spf", "softfail"));
     }
 
     #[test]
