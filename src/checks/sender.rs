@@ -51,6 +51,13 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
     provider_not_in_path(ctx, &from_domain, out);
 }
 
+/// Did a mailing list re-send the message (RFC 2369/2919 headers)?
+pub fn is_mailing_list(ctx: &Context) -> bool {
+    ["list-id", "list-post", "mailing-list"]
+        .iter()
+        .any(|h| headers::first(ctx.fields, h).is_some())
+}
+
 /// The envelope identities and where each came from.
 fn envelope_identities(ctx: &Context) -> Vec<(&'static str, String)> {
     let mut ids = Vec::new();
@@ -87,7 +94,7 @@ fn envelope_mismatch(ctx: &Context, from_domain: &str, out: &mut Vec<Finding>) {
     if diverging.is_empty() {
         return;
     }
-    let list = headers::first(ctx.fields, "list-id").is_some();
+    let list = is_mailing_list(ctx);
     let desc: Vec<String> = diverging
         .iter()
         .map(|(s, a)| format!("{} {a}", s.replace('_', " ")))
@@ -114,7 +121,7 @@ fn reply_to(ctx: &Context, from_domain: &str, out: &mut Vec<Finding>) {
     let Some(f) = headers::first(ctx.fields, "reply-to") else {
         return;
     };
-    let list = headers::first(ctx.fields, "list-id").is_some();
+    let list = is_mailing_list(ctx);
     for (_, addr) in addresses(&f).into_iter().take(20) {
         let Some(addr) = addr else { continue };
         let Some(d) = address_domain(&addr) else {
@@ -148,6 +155,11 @@ fn reply_to(ctx: &Context, from_domain: &str, out: &mut Vec<Finding>) {
     }
 }
 
+/// Generic TLDs that people write in display names as domains.
+const CLASSIC_TLDS: &[&str] = &[
+    "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "io", "app",
+];
+
 /// The address or domain a display name pretends to be, if any.
 fn name_claim(name: &str) -> Option<String> {
     for token in name.split(|c: char| c.is_whitespace() || "\"'()<>[],;:".contains(c)) {
@@ -161,10 +173,19 @@ fn name_claim(name: &str) -> Option<String> {
             }
             continue;
         }
-        // A bare domain: dotted, a real public suffix, letters in the TLD.
+        // A bare domain: dotted, under a country code or a classic generic
+        // TLD (new gTLDs like .hughes read as names: "Craig R.Hughes"),
+        // with a label of three letters or more before it.
         if token.contains('.') && domain::is_fqdn(token) && !token.contains('@') {
             let lower = token.to_ascii_lowercase();
-            if psl::suffix(lower.as_bytes()).is_some_and(|s| s.is_known())
+            let Some((rest, tld)) = lower.rsplit_once('.') else {
+                continue;
+            };
+            let label = rest.rsplit('.').next().unwrap_or("");
+            let classic = tld.len() == 2 || CLASSIC_TLDS.contains(&tld);
+            if classic
+                && label.len() >= 3
+                && psl::suffix(lower.as_bytes()).is_some_and(|s| s.is_known())
                 && domain::registrable(&lower).is_some()
             {
                 return Some(lower);
@@ -224,15 +245,25 @@ fn provider_not_in_path(ctx: &Context, from_domain: &str, out: &mut Vec<Finding>
     if touched {
         return;
     }
+    // A mailing list re-sends the post and drops the author's route: the
+    // provider's hops are missing for an honest reason.
+    let list = is_mailing_list(ctx);
     out.push(Finding::new(
         "FROM_PROVIDER_NOT_IN_PATH",
-        Severity::Warn,
+        if list { Severity::Info } else { Severity::Warn },
         None,
         format!(
-            "From claims a {} address ({from_domain}), but no hop of the route passes through {}'s servers",
-            p.name, p.name
+            "From claims a {} address ({from_domain}), but no hop of the route passes through {}'s servers{}",
+            p.name,
+            p.name,
+            if list {
+                " (a mailing list re-sent it: the author's route is not in the headers)"
+            } else {
+                ""
+            }
         ),
-        json!({"from_domain": from_domain, "provider": p.name, "hops": ctx.hops.len()}),
+        json!({"from_domain": from_domain, "provider": p.name, "hops": ctx.hops.len(),
+               "mailing_list": list}),
     ));
 }
 
@@ -331,6 +362,8 @@ mod tests {
         assert_eq!(name_claim("Charles Lewis"), None);
         assert_eq!(name_claim("Dr. J. Smith"), None);
         assert_eq!(name_claim("version 2.0.1"), None);
+        assert_eq!(name_claim("Craig R.Hughes"), None);
+        assert_eq!(name_claim("Mr.Jo Smith"), None);
     }
 
     #[test]
