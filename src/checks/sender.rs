@@ -205,9 +205,15 @@ fn display_name(name: &str, addr: &str, from_domain: &str, out: &mut Vec<Finding
         return;
     }
     let is_address = claim.contains('@');
+    // A full address in the name is the phisher's tell; a bare domain is
+    // often a brand sent through a mailing service ("CNET News.com").
     out.push(Finding::new(
         "DISPLAY_NAME_SPOOF",
-        Severity::Warn,
+        if is_address {
+            Severity::Warn
+        } else {
+            Severity::Info
+        },
         None,
         format!(
             "the display name shows {} {claim}, but the real sender is {addr}",
