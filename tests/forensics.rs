@@ -373,3 +373,33 @@ fn hostile_headers_do_not_panic() {
     assert!(f.evidence["message_ids"].as_array().unwrap().len() <= 10);
     finding(&r, "DATE_INVALID");
 }
+
+#[test]
+fn exchange_results_without_authserv_id_trusted_by_position() {
+    let r = trace("exchange-auth.eml");
+    // The header our MX's hop carries is believed; the copy lower down,
+    // claiming another domain, is not.
+    let dkim: Vec<_> = r
+        .auth_results
+        .iter()
+        .filter(|v| v.method == "dkim")
+        .collect();
+    assert_eq!(dkim.len(), 1, "{:#?}", r.auth_results);
+    assert!(dkim[0]
+        .properties
+        .contains(&("header.d".to_string(), "partner-example.com".to_string())));
+    assert_eq!(dkim[0].authserv_id, None);
+    let f = finding(&r, "AUTH_RESULTS_UNTRUSTED");
+    assert_eq!(f.evidence["authserv_id"], serde_json::Value::Null);
+    // Exchange's client-address header under a consistent chain.
+    assert_eq!(finding(&r, "WEBMAIL_ORIGIN").evidence["ip"], "31.13.144.21");
+}
+
+#[test]
+fn json_report_carries_auth_results_and_origin_candidates() {
+    let r = trace("hotmail-webmail.eml");
+    let v = serde_json::to_value(&r).unwrap();
+    assert_eq!(v["origin_candidates"][0]["ip"], "201.141.22.87");
+    assert_eq!(v["origin_candidates"][0]["credibility"], "consistent");
+    assert!(v["auth_results"].as_array().unwrap().is_empty());
+}

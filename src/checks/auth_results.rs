@@ -205,6 +205,8 @@ pub fn verdicts(ctx: &Context) -> Vec<AuthVerdict> {
             let trusted = placed_trusted && is_ours && !duplicate;
             let why_untrusted = if trusted {
                 None
+            } else if duplicate && id.is_none() {
+                Some("a trusted header without authserv-id stands above it: this one came with the message".to_string())
             } else if duplicate {
                 Some("a header with the same trusted authserv-id stands above it: this one came with the message".to_string())
             } else if is_ours {
