@@ -403,3 +403,39 @@ fn json_report_carries_auth_results_and_origin_candidates() {
     assert_eq!(v["origin_candidates"][0]["credibility"], "consistent");
     assert!(v["auth_results"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn dkim_signatures_are_read_without_dns() {
+    use spamtrace::checks::auth_results::dkim_signatures;
+    use spamtrace::checks::Context;
+    let full = format!(
+        "{}/testdata/forensics/dkim-signed.eml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let msg = input::open(&full, &InputOptions::default())
+        .next()
+        .unwrap()
+        .unwrap();
+    let fields = spamtrace::headers::fields(&msg.header);
+    let summary = spamtrace::message::summarize(&fields, None);
+    let (hops, _) = pipeline::parse_hops(&fields);
+    let trust = TrustConfig::default();
+    let chain = spamtrace::chain::analyze(&hops, &trust, false);
+    let ctx = Context {
+        fields: &fields,
+        hops: &hops,
+        chain: &chain,
+        message: &summary,
+        trust: &trust,
+        now: NOW,
+    };
+    let sigs = dkim_signatures(&ctx);
+    assert_eq!(sigs.len(), 2);
+    assert_eq!(
+        (sigs[0].d.as_str(), sigs[0].s.as_str()),
+        ("news.shop-example.com", "s1")
+    );
+    assert!(sigs[0].aligned);
+    assert_eq!(sigs[1].d, "esp-mailer.net");
+    assert!(!sigs[1].aligned);
+}

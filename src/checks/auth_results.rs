@@ -311,6 +311,92 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
     }
 }
 
+/// A DKIM-Signature's identity, read without DNS: the signing domain, the
+/// selector, and whether the domain aligns with the From (relaxed, RFC 7489:
+/// same registrable domain). Verification (mail-auth, the DNS phase) adds
+/// the result through [`dkim_finding`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DkimSignature {
+    pub d: String,
+    pub s: String,
+    pub aligned: bool,
+}
+
+/// The DKIM-Signature fields of the message (at most [`MAX_HEADERS`]).
+pub fn dkim_signatures(ctx: &Context) -> Vec<DkimSignature> {
+    let from = ctx
+        .message
+        .from_address
+        .as_deref()
+        .and_then(crate::message::address_domain);
+    ctx.fields
+        .iter()
+        .filter(|f| f.is("dkim-signature"))
+        .take(MAX_HEADERS)
+        .filter_map(|f| {
+            let text = f.text();
+            let tag = |name: &str| {
+                text.split(';').find_map(|t| {
+                    let (k, v) = t.split_once('=')?;
+                    (k.trim() == name).then(|| {
+                        v.split_whitespace()
+                            .collect::<String>()
+                            .trim_end_matches('.')
+                            .to_ascii_lowercase()
+                    })
+                })
+            };
+            let d = tag("d")?;
+            let s = tag("s").unwrap_or_default();
+            let aligned = from.as_deref().is_some_and(|f| domain::same_party(f, &d));
+            Some(DkimSignature { d, s, aligned })
+        })
+        .collect()
+}
+
+/// What verifying one signature found (the DNS phase fills this in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DkimOutcome {
+    Pass,
+    /// The signature does not match the message: altered, or forged.
+    Fail,
+    /// No key at the selector today: keys are rotated, so this is
+    /// "unknown today", never evidence of forgery.
+    KeyMissing,
+    /// DNS or syntax trouble: no verdict.
+    Error,
+}
+
+/// DKIM_RESULT for one verified signature.
+pub fn dkim_finding(sig: &DkimSignature, outcome: DkimOutcome) -> Finding {
+    let (severity, what) = match outcome {
+        DkimOutcome::Pass => (Severity::Info, "verifies"),
+        DkimOutcome::Fail => (Severity::Warn, "does not verify"),
+        DkimOutcome::KeyMissing => (
+            Severity::Info,
+            "cannot be checked today (no key at the selector)",
+        ),
+        DkimOutcome::Error => (Severity::Info, "could not be checked"),
+    };
+    Finding::new(
+        "DKIM_RESULT",
+        severity,
+        None,
+        format!(
+            "the DKIM signature of {} (selector {}) {what}; the domain {} the From",
+            sig.d,
+            sig.s,
+            if sig.aligned {
+                "aligns with"
+            } else {
+                "does not align with"
+            }
+        ),
+        json!({"d": sig.d, "s": sig.s, "aligned": sig.aligned, "result": outcome}),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,6 +427,23 @@ mod tests {
         assert_eq!(id, None);
         assert_eq!(r.len(), 4);
         assert_eq!((r[0].0.as_str(), r[0].1.as_str()), ("spf", "softfail"));
+    }
+
+    #[test]
+    fn dkim_outcomes() {
+        let sig = DkimSignature {
+            d: "example.com".into(),
+            s: "s1".into(),
+            aligned: true,
+        };
+        assert_eq!(
+            dkim_finding(&sig, DkimOutcome::KeyMissing).severity,
+            Severity::Info
+        );
+        assert_eq!(
+            dkim_finding(&sig, DkimOutcome::Fail).severity,
+            Severity::Warn
+        );
     }
 
     #[test]
