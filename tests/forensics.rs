@@ -223,6 +223,7 @@ fn date_in_future() {
     let r = trace("future-date.eml");
     let f = finding(&r, "DATE_IN_FUTURE");
     assert!(f.evidence["seconds"].as_i64().unwrap() > 2 * 86400);
+    assert_eq!(f.severity, Severity::Warn);
     lacks(&r, "DATE_IN_PAST");
 }
 
@@ -438,4 +439,16 @@ fn dkim_signatures_are_read_without_dns() {
     assert!(sigs[0].aligned);
     assert_eq!(sigs[1].d, "esp-mailer.net");
     assert!(!sigs[1].aligned);
+}
+
+#[test]
+fn open_relay_for_a_roaming_customer_is_only_info() {
+    // A customer of another ISP relayed by IP: same shape as an open relay,
+    // no HELO lie, no forged headers below: informational.
+    let r = trace("roaming-customer.eml");
+    let f = finding(&r, "OPEN_RELAY");
+    assert_eq!(f.evidence["relay"], "smtp.bluewin-mail.ch");
+    assert_eq!(f.severity, Severity::Info);
+    // A submission by the relay's own, authenticated (ESMTPA) user is not.
+    lacks(&trace("relay-made-msgid.eml"), "OPEN_RELAY");
 }

@@ -12,6 +12,10 @@ use std::sync::LazyLock;
 pub const TIME_REVERSED_TOLERANCE: i64 = 15 * 60;
 /// The Date header may be this far ahead of the trusted receipt time.
 pub const DATE_IN_FUTURE_TOLERANCE: i64 = 2 * 3600;
+/// Up to this far ahead, DATE_IN_FUTURE is informational: a sender's clock
+/// set to the wrong zone is off by whole hours (SpamAssassin's
+/// DATE_IN_FUTURE_03_06 and _06_12 fire on honest mail too).
+pub const DATE_IN_FUTURE_WARN: i64 = 12 * 3600;
 /// The Date header may be this far behind the trusted receipt time before
 /// DATE_IN_PAST is reported (info): mail queued on a laptop or retried by a
 /// slow relay is late by hours, rarely by half a day.
@@ -123,11 +127,16 @@ fn date_checks(ctx: &Context, out: &mut Vec<Finding>) {
     if ahead > DATE_IN_FUTURE_TOLERANCE {
         out.push(Finding::new(
             "DATE_IN_FUTURE",
-            Severity::Warn,
+            if ahead > DATE_IN_FUTURE_WARN {
+                Severity::Warn
+            } else {
+                Severity::Info
+            },
             None,
             format!("the Date header is {} after {what}", human_duration(ahead)),
             json!({"date": text, "date_utc": ctx.message.date_utc, "reference": reference,
-                   "seconds": ahead, "tolerance_seconds": DATE_IN_FUTURE_TOLERANCE}),
+                   "seconds": ahead, "tolerance_seconds": DATE_IN_FUTURE_TOLERANCE,
+                   "warn_seconds": DATE_IN_FUTURE_WARN}),
         ));
     }
     // In the past only against a receipt time: against "now" every
