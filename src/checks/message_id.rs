@@ -188,18 +188,27 @@ fn forged_provider(ctx: &Context, raw: &str, id: &MsgId, out: &mut Vec<Finding>)
     if ctx.hops.is_empty() {
         return;
     }
+    // Some mailing lists re-send without the author's Received headers:
+    // then the missing provider hop is no proof.
+    let list = super::sender::is_mailing_list(ctx);
     out.push(Finding::new(
         "MSGID_FORGED_PROVIDER",
-        Severity::Forged,
+        if list {
+            Severity::Warn
+        } else {
+            Severity::Forged
+        },
         None,
         format!(
-            "the Message-ID claims {} ({}), but the From domain is {} and no hop passes through {}'s servers",
+            "the Message-ID claims {} ({}), but the From domain is {} and no hop passes through {}'s servers{}",
             p.name,
             id.right,
             from.as_deref().unwrap_or("missing"),
-            p.name
+            p.name,
+            if list { " (a mailing list re-sent it)" } else { "" }
         ),
-        json!({"message_id": raw, "right": id.right, "provider": p.name, "from_domain": from}),
+        json!({"message_id": raw, "right": id.right, "provider": p.name, "from_domain": from,
+               "mailing_list": list}),
     ));
 }
 
