@@ -272,13 +272,8 @@ fn left_timestamp(left: &str) -> Option<(i64, String)> {
         tz_hour: 0,
         tz_minute: 0,
     };
-    Some((
-        dt.to_timestamp(),
-        c.get(0)?
-            .as_str()
-            .trim_end_matches(|ch: char| !ch.is_ascii_digit())
-            .to_string(),
-    ))
+    let end = c.get(6).or_else(|| c.get(5))?.end();
+    Some((dt.to_timestamp(), left.get(..end)?.to_string()))
 }
 
 /// MSGID_TIMESTAMP_MISMATCH: the ID's stamp is far from the Date header,
