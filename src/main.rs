@@ -57,6 +57,10 @@ struct TraceArgs {
     /// believed; repeatable.
     #[arg(long, value_name = "CIDR|HOSTNAME")]
     trusted: Vec<String>,
+    /// An authserv-id whose Authentication-Results are believed (your own
+    /// receiving servers'); repeatable. Default: the names of trusted receivers.
+    #[arg(long, value_name = "ID")]
+    authserv_id: Vec<String>,
     /// Config file (TOML); default: $XDG_CONFIG_HOME/spamtrace/config.toml.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -94,6 +98,11 @@ fn trust_config(args: &TraceArgs) -> Result<TrustConfig, String> {
     for t in &args.trusted {
         trust.add(t)?;
     }
+    trust.authserv_ids.extend(
+        args.authserv_id
+            .iter()
+            .map(|a| a.trim().trim_end_matches('.').to_ascii_lowercase()),
+    );
     Ok(trust)
 }
 

@@ -93,6 +93,8 @@ pub fn finish(t: Traced, opts: &TraceOptions) -> Report {
         now: opts.now,
     };
     let mut findings = checks::run(&ctx);
+    let auth_results = checks::auth_results::trusted_verdicts(&ctx);
+    let origin_candidates = checks::webmail::candidates(&ctx);
     if t.skipped_hops > 0 {
         let total = t.skipped_hops + MAX_HOPS;
         findings.push(crate::model::Finding::new(
@@ -116,6 +118,8 @@ pub fn finish(t: Traced, opts: &TraceOptions) -> Report {
         custody: t.chain.custody,
         findings,
         abuse_contacts: Vec::new(),
+        auth_results,
+        origin_candidates,
         verdict,
         analyzed_at: mail_parser::DateTime::from_timestamp(opts.now).to_rfc3339(),
     }

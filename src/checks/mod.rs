@@ -2,8 +2,14 @@
 //! severity, the hop it concerns and its evidence. Each submodule looks at
 //! one aspect; none of them does I/O.
 
+pub mod auth_results;
 pub mod dates;
 pub mod hops;
+pub mod message_id;
+pub mod position;
+pub mod relay;
+pub mod sender;
+pub mod webmail;
 
 use crate::chain::Chain;
 use crate::headers::Field;
@@ -27,5 +33,10 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     hops::check(ctx, &mut out);
     dates::check(ctx, &mut out);
+    message_id::check(ctx, &mut out);
+    sender::check(ctx, &mut out);
+    webmail::check(ctx, &mut out);
+    auth_results::check(ctx, &mut out);
+    relay::check(ctx, &mut out);
     out
 }

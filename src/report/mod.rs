@@ -31,6 +31,14 @@ pub struct Report {
     pub custody: Vec<CustodyLink>,
     pub findings: Vec<Finding>,
     pub abuse_contacts: Vec<AbuseContact>,
+    /// Authentication-Results / Received-SPF verdicts written inside the
+    /// trusted region (docs/checks.md, AUTH_RESULTS_UNTRUSTED).
+    #[serde(default)]
+    pub auth_results: Vec<crate::checks::auth_results::AuthVerdict>,
+    /// Client addresses named by X-Originating-IP and its kin, with how
+    /// far the header can be believed.
+    #[serde(default)]
+    pub origin_candidates: Vec<crate::checks::webmail::OriginCandidate>,
     /// One sentence: what happened to this message.
     pub verdict: String,
     /// When the analysis ran (RFC 3339 UTC).

@@ -277,6 +277,48 @@ pub fn render(r: &Report, style: TableStyle) -> String {
             w,
         );
     }
+    for c in &r.origin_candidates {
+        let _ = writeln!(
+            out,
+            "Origin candidate:      {} ({}) from {}, written by {} ({})",
+            c.ip,
+            c.ip_class,
+            for_terminal(&c.header),
+            c.written_by_hop
+                .map(|h| format!("hop {h}"))
+                .unwrap_or_else(|| "the origin".into()),
+            c.credibility.as_str()
+        );
+    }
+    // Trusted verdicts, one line per authserv-id.
+    let mut ids: Vec<Option<&str>> = Vec::new();
+    for v in &r.auth_results {
+        if !ids.contains(&v.authserv_id.as_deref()) {
+            ids.push(v.authserv_id.as_deref());
+        }
+    }
+    for id in ids {
+        let verdicts: Vec<String> = r
+            .auth_results
+            .iter()
+            .filter(|v| v.authserv_id.as_deref() == id)
+            .map(|v| {
+                let domain = v
+                    .properties
+                    .iter()
+                    .find(|(k, _)| k == "header.d" || k == "header.from" || k == "smtp.mailfrom")
+                    .map(|(_, d)| format!(" ({d})"))
+                    .unwrap_or_default();
+                format!("{}={}{domain}", v.method, v.result)
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "Authentication:        {} (trusted, by {})",
+            for_terminal(&verdicts.join(", ")),
+            for_terminal(id.unwrap_or("a trusted server"))
+        );
+    }
     if !r.findings.is_empty() {
         let _ = writeln!(out, "Findings:");
         for f in &r.findings {

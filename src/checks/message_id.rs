@@ -1,0 +1,491 @@
+//! Message-ID forensics: missing, malformed, several, unqualified, claiming
+//! a provider the route never touched, added by a relay, a timestamp that
+//! contradicts the Date, a host from the forged part of the chain, ratware
+//! shapes (SpamAssassin's MSGID_* rules, explained).
+//!
+//! MSGID_DOMAIN_NXDOMAIN needs DNS: [`domain_to_check`] is the question,
+//! [`nxdomain_finding`] turns the looked-up answer into the finding.
+
+use super::Context;
+use crate::domain;
+use crate::model::{Finding, Severity};
+use crate::providers;
+use regex::Regex;
+use serde_json::json;
+use std::sync::LazyLock;
+
+/// A Message-ID timestamp may differ this much from the Date header (after
+/// trying both the Date's wall clock and UTC) before it is a mismatch.
+pub const MSGID_TIMESTAMP_TOLERANCE: i64 = 24 * 3600;
+
+/// Longest Message-ID we analyse; longer ones are reported truncated.
+const MAX_ID_LEN: usize = 998;
+
+/// A Message-ID split as RFC 5322 has it: `<left@right>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MsgId {
+    pub left: String,
+    /// Lowercased, without a trailing dot.
+    pub right: String,
+}
+
+/// Why a Message-ID is not `<left@right>`, or its parts.
+pub fn parse(raw: &str) -> Result<MsgId, &'static str> {
+    let s = raw.trim();
+    let Some(inner) = s.strip_prefix('<').and_then(|r| r.strip_suffix('>')) else {
+        return Err("not enclosed in angle brackets");
+    };
+    if inner.contains(['<', '>']) {
+        return Err("more than one pair of angle brackets");
+    }
+    if inner.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("contains spaces or control characters");
+    }
+    let quoted_left = inner.starts_with('"');
+    let at_count = if quoted_left {
+        // A quoted left side may hold an `@`; count only after the quotes.
+        inner
+            .rfind('"')
+            .map(|q| inner[q..].matches('@').count())
+            .unwrap_or(0)
+    } else {
+        inner.matches('@').count()
+    };
+    match at_count {
+        0 => return Err("no @ between the left and right sides"),
+        1 => {}
+        _ => return Err("several @ signs"),
+    }
+    let Some((left, right)) = inner.rsplit_once('@') else {
+        return Err("no @ between the left and right sides");
+    };
+    if left.is_empty() || left == "\"\"" {
+        return Err("the left side is empty");
+    }
+    if right.is_empty() {
+        return Err("the right side is empty");
+    }
+    Ok(MsgId {
+        left: left.to_string(),
+        right: right.trim_end_matches('.').to_ascii_lowercase(),
+    })
+}
+
+/// Is the right side an address literal (`[192.0.2.1]`)?
+fn is_literal(right: &str) -> bool {
+    right.starts_with('[') && right.ends_with(']')
+}
+
+/// The Message-ID fields' texts, bounded.
+fn id_texts(ctx: &Context) -> Vec<String> {
+    ctx.fields
+        .iter()
+        .filter(|f| f.is("message-id"))
+        .map(|f| {
+            let mut t = f.text();
+            if t.len() > MAX_ID_LEN {
+                let mut cut = MAX_ID_LEN;
+                while !t.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                t.truncate(cut);
+            }
+            t
+        })
+        .collect()
+}
+
+pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
+    let ids = id_texts(ctx);
+    let Some(first) = ids.first() else {
+        out.push(Finding::new(
+            "MSGID_MISSING",
+            Severity::Warn,
+            None,
+            "the message has no Message-ID header; every mail client and submission server adds one",
+            json!({}),
+        ));
+        return;
+    };
+    if ids.len() > 1 {
+        out.push(Finding::new(
+            "MSGID_MULTIPLE",
+            Severity::Warn,
+            None,
+            format!(
+                "the message has {} Message-ID headers; RFC 5322 allows one",
+                ids.len()
+            ),
+            json!({"message_ids": ids.iter().take(10).collect::<Vec<_>>(), "count": ids.len()}),
+        ));
+    }
+    let id = match parse(first) {
+        Ok(id) => id,
+        Err(why) => {
+            out.push(Finding::new(
+                "MSGID_INVALID",
+                Severity::Warn,
+                None,
+                format!("the Message-ID {first:?} is not <left@right>: {why}"),
+                json!({"message_id": first, "reason": why}),
+            ));
+            return;
+        }
+    };
+    if !is_literal(&id.right) && !domain::is_fqdn(&id.right) {
+        out.push(Finding::new(
+            "MSGID_NOT_FQDN",
+            Severity::Info,
+            None,
+            format!(
+                "the Message-ID's right side {:?} is neither a dotted domain nor an address literal",
+                id.right
+            ),
+            json!({"message_id": first, "right": id.right}),
+        ));
+    }
+    forged_provider(ctx, first, &id, out);
+    from_relay(ctx, first, &id, out);
+    timestamp_mismatch(ctx, first, &id, out);
+    forged_hop(ctx, first, &id, out);
+    spamware(first, &id, out);
+}
+
+/// Every host name the route mentions (HELO, rDNS, `by`), any hop.
+fn route_names<'a>(ctx: &'a Context) -> impl Iterator<Item = &'a str> {
+    ctx.hops.iter().flat_map(|h| {
+        [
+            h.from.helo.as_deref(),
+            h.from.rdns.as_deref(),
+            h.by.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+    })
+}
+
+fn from_domain(ctx: &Context) -> Option<String> {
+    ctx.message
+        .from_address
+        .as_deref()
+        .and_then(crate::message::address_domain)
+}
+
+/// MSGID_FORGED_PROVIDER: a provider's Message-ID on mail that neither
+/// comes from that provider's users nor passed through its servers.
+fn forged_provider(ctx: &Context, raw: &str, id: &MsgId, out: &mut Vec<Finding>) {
+    let Some(p) = providers::by_msgid_domain(&id.right) else {
+        return;
+    };
+    let from = from_domain(ctx);
+    if from.as_deref().is_some_and(|d| p.owns_mail_domain(d)) {
+        return;
+    }
+    if route_names(ctx).any(|n| p.runs_host(n)) {
+        return;
+    }
+    // With no Received header there is no route to compare with.
+    if ctx.hops.is_empty() {
+        return;
+    }
+    // Some mailing lists re-send without the author's Received headers:
+    // then the missing provider hop is no proof.
+    let list = super::sender::is_mailing_list(ctx);
+    out.push(Finding::new(
+        "MSGID_FORGED_PROVIDER",
+        if list {
+            Severity::Warn
+        } else {
+            Severity::Forged
+        },
+        None,
+        format!(
+            "the Message-ID claims {} ({}), but the From domain is {} and no hop passes through {}'s servers{}",
+            p.name,
+            id.right,
+            from.as_deref().unwrap_or("missing"),
+            p.name,
+            if list { " (a mailing list re-sent it)" } else { "" }
+        ),
+        json!({"message_id": raw, "right": id.right, "provider": p.name, "from_domain": from,
+               "mailing_list": list}),
+    ));
+}
+
+/// MSGID_FROM_RELAY: the ID was made by a relay (it carries a relay's queue
+/// id or names a relay other than the origin), not by the author's client.
+fn from_relay(ctx: &Context, raw: &str, id: &MsgId, out: &mut Vec<Finding>) {
+    let left = id.left.to_ascii_lowercase();
+    for hop in ctx.hops {
+        let queue_id = hop.id.as_deref().map(|q| q.trim().to_ascii_lowercase());
+        let by_queue = queue_id
+            .as_deref()
+            .is_some_and(|q| q.len() >= 6 && left.contains(q));
+        // The bottom hop's receiver is often the author's submission
+        // server, which may legitimately write the ID: only its queue id
+        // counts there, not its name.
+        let bottom = hop.index + 1 == ctx.hops.len();
+        let by_name = !bottom
+            && hop
+                .by
+                .as_deref()
+                .and_then(domain::normalize)
+                .is_some_and(|b| b == id.right);
+        if by_queue || by_name {
+            out.push(Finding::new(
+                "MSGID_FROM_RELAY",
+                Severity::Info,
+                Some(hop.index),
+                format!(
+                    "the Message-ID was added by the relay of hop {} ({}), not by the author's mail client",
+                    hop.index,
+                    if by_queue {
+                        "it contains the relay's queue id"
+                    } else {
+                        "it names the relay"
+                    }
+                ),
+                json!({"message_id": raw, "hop": hop.index, "queue_id": hop.id, "by": hop.by,
+                       "matched": if by_queue { "queue_id" } else { "host" }}),
+            ));
+            return;
+        }
+    }
+}
+
+/// A `YYYYMMDDhhmmss` (or `YYYYMMDDhhmm`) stamp at the start of the left side.
+fn left_timestamp(left: &str) -> Option<(i64, String)> {
+    static STAMP: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])([01]\d|2[0-3])([0-5]\d)([0-5]\d)?(?:\D|$)")
+            .expect("valid regex")
+    });
+    let c = STAMP.captures(left)?;
+    let num = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<u32>().ok());
+    let dt = mail_parser::DateTime {
+        year: num(1)? as u16,
+        month: num(2)? as u8,
+        day: num(3)? as u8,
+        hour: num(4)? as u8,
+        minute: num(5)? as u8,
+        second: num(6).unwrap_or(0) as u8,
+        tz_before_gmt: false,
+        tz_hour: 0,
+        tz_minute: 0,
+    };
+    let end = c.get(6).or_else(|| c.get(5))?.end();
+    Some((dt.to_timestamp(), left.get(..end)?.to_string()))
+}
+
+/// MSGID_TIMESTAMP_MISMATCH: the ID's stamp is far from the Date header,
+/// read either as the Date's wall clock or as UTC (zones are not written).
+fn timestamp_mismatch(ctx: &Context, raw: &str, id: &MsgId, out: &mut Vec<Finding>) {
+    let Some((stamp, text)) = left_timestamp(&id.left) else {
+        return;
+    };
+    let Some(date) = crate::headers::first(ctx.fields, "date")
+        .and_then(|f| crate::message::date(f.value))
+        .filter(|d| d.is_valid())
+    else {
+        return;
+    };
+    let utc = date.to_timestamp();
+    let offset = (date.tz_hour as i64 * 3600 + date.tz_minute as i64 * 60)
+        * if date.tz_before_gmt { -1 } else { 1 };
+    let wall = utc + offset;
+    let gap = (stamp - wall).abs().min((stamp - utc).abs());
+    if gap > MSGID_TIMESTAMP_TOLERANCE {
+        out.push(Finding::new(
+            "MSGID_TIMESTAMP_MISMATCH",
+            Severity::Warn,
+            None,
+            format!(
+                "the Message-ID carries the time {text}, {} away from the Date header",
+                super::dates::human_duration(gap)
+            ),
+            json!({"message_id": raw, "stamp": text, "stamp_epoch": stamp, "date_epoch": utc,
+                   "seconds": gap, "tolerance_seconds": MSGID_TIMESTAMP_TOLERANCE}),
+        ));
+    }
+}
+
+/// MSGID_FORGED_HOP: the right side names a host that appears only in the
+/// forged part of the chain (at or below the first broken custody link).
+fn forged_hop(ctx: &Context, raw: &str, id: &MsgId, out: &mut Vec<Finding>) {
+    let Some(brk) = ctx.chain.first_break else {
+        return;
+    };
+    if !break_is_hard(ctx, brk) {
+        return;
+    }
+    // The author's own host: honest mail often breaks custody (internal
+    // names, rewritten headers); an ID in the From's domain is no forgery.
+    if from_domain(ctx).is_some_and(|d| domain::same_party(&d, &id.right)) {
+        return;
+    }
+    let names_of = |h: &crate::model::Hop| {
+        [h.from.helo.clone(), h.from.rdns.clone(), h.by.clone()]
+            .into_iter()
+            .flatten()
+            .filter_map(|n| domain::normalize(&n))
+            .collect::<Vec<_>>()
+    };
+    let matches = |n: &String| *n == id.right;
+    let in_forged = ctx
+        .hops
+        .iter()
+        .filter(|h| h.index >= brk)
+        .find(|h| names_of(h).iter().any(matches));
+    let Some(hop) = in_forged else {
+        return;
+    };
+    let in_honest = ctx
+        .hops
+        .iter()
+        .filter(|h| h.index < brk)
+        .any(|h| names_of(h).iter().any(|n| domain::same_party(n, &id.right)));
+    if in_honest {
+        return;
+    }
+    // A custody break alone is common in honest mail (rewritten or
+    // anonymised relays), so this is a warning; it is forgery when the
+    // From also claims a big provider the route never touched: two
+    // independent contradictions pointing the same way.
+    let provider_contradicted = from_domain(ctx)
+        .and_then(|d| providers::by_mail_domain(&d))
+        .is_some_and(|p| !route_names(ctx).any(|n| p.runs_host(n)));
+    out.push(Finding::new(
+        "MSGID_FORGED_HOP",
+        if provider_contradicted {
+            Severity::Forged
+        } else {
+            Severity::Warn
+        },
+        Some(hop.index),
+        format!(
+            "the Message-ID names {}, a host that appears only below the broken custody link at hop {brk}: the ID was made to match forged headers",
+            id.right
+        ),
+        json!({"message_id": raw, "right": id.right, "first_break": brk, "hop": hop.index,
+               "from_provider_not_in_path": provider_contradicted}),
+    ));
+}
+
+/// A custody break that means forgery rather than an internal handover or
+/// a name we cannot compare: the relay above connected from a public
+/// address under a qualified name, and the header below names a different,
+/// qualified receiver.
+fn break_is_hard(ctx: &Context, brk: usize) -> bool {
+    let Some(upper) = brk.checked_sub(1).and_then(|u| ctx.hops.get(u)) else {
+        return false;
+    };
+    let Some(lower) = ctx.hops.get(brk) else {
+        return false;
+    };
+    let public = upper
+        .from
+        .ip
+        .is_some_and(|ip| crate::trust::classify(ip) == crate::trust::IpClass::Public);
+    let qualified = |n: Option<&str>| {
+        n.and_then(domain::normalize)
+            .is_some_and(|n| domain::is_fqdn(&n))
+    };
+    public
+        && qualified(upper.from.rdns.as_deref().or(upper.from.helo.as_deref()))
+        && qualified(lower.by.as_deref())
+}
+
+/// Ratware Message-ID shapes (after SpamAssassin's 20_head_tests.cf).
+fn spamware(raw: &str, id: &MsgId, out: &mut Vec<Finding>) {
+    static SHAPES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
+        [
+            // `<123456a1bc12$abc12345$12345678@...>`
+            (
+                "99X9XX99",
+                r"^\d{6}[a-z]\d[a-z]{2}\d{2}\$[a-z]{3}\d{5}\$\d{8}$",
+            ),
+            // `<ABCDEFG-0001234567890@...>`
+            ("ALPHA_NUM", r"^[A-Z]{7}-000\d{10}$"),
+            // Capitals only: no mail client makes these.
+            ("CAPS", r"^[A-Z]{6,}$"),
+        ]
+        .into_iter()
+        .map(|(n, r)| (n, Regex::new(r).expect("valid regex")))
+        .collect()
+    });
+    // Outlook's `<000801c25394$a1b2c3d4$0201a8c0@host>` is hex; ratware
+    // imitating it uses other letters.
+    static DOLLARS: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^\w{4,}\$\w{4,}\$\w{4,}$").expect("valid regex"));
+    static DOLLARS_OK: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^[0-9a-fA-F]{4,}\$[0-9a-fA-F]{4,}\$[0-9a-fA-F]{4,}$").expect("valid regex")
+    });
+    let mut shape = SHAPES
+        .iter()
+        .find(|(_, r)| r.is_match(&id.left))
+        .map(|(n, _)| *n);
+    if shape.is_none()
+        && DOLLARS.is_match(&id.left)
+        && !DOLLARS_OK.is_match(&id.left)
+        && !id.left.to_ascii_lowercase().contains("localhost")
+    {
+        shape = Some("FAKE_OUTLOOK");
+    }
+    if let Some(shape) = shape {
+        out.push(Finding::new(
+            "MSGID_SPAMWARE",
+            Severity::Warn,
+            None,
+            format!("the Message-ID has the shape {shape} made by known spam software"),
+            json!({"message_id": raw, "shape": shape}),
+        ));
+    }
+}
+
+/// The Message-ID domain a DNS stage should look up (MSGID_DOMAIN_NXDOMAIN):
+/// a dotted right side that is not an address literal.
+pub fn domain_to_check(ctx: &Context) -> Option<String> {
+    let first = id_texts(ctx).into_iter().next()?;
+    let id = parse(&first).ok()?;
+    (!is_literal(&id.right) && domain::is_fqdn(&id.right)).then_some(id.right)
+}
+
+/// MSGID_DOMAIN_NXDOMAIN from a lookup's answer: `exists` is false when the
+/// name and its registrable domain have no records at all (NXDOMAIN).
+pub fn nxdomain_finding(domain: &str, exists: bool) -> Option<Finding> {
+    (!exists).then(|| {
+        Finding::new(
+            "MSGID_DOMAIN_NXDOMAIN",
+            Severity::Warn,
+            None,
+            format!("the Message-ID's domain {domain} does not exist in DNS"),
+            json!({"domain": domain}),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_ids() {
+        let id = parse("<19990904195323.H8159@fritz.hotdogcity.com>").unwrap();
+        assert_eq!(id.right, "fritz.hotdogcity.com");
+        assert!(parse("19990904@host.example").is_err());
+        assert!(parse("<a@b@c.example>").is_err());
+        assert!(parse("<a b@c.example>").is_err());
+        assert!(parse("<@c.example>").is_err());
+        assert!(parse("<abc@>").is_err());
+        assert!(parse("<\"a@b\"@c.example>").is_ok());
+        assert!(parse("<abc@[192.0.2.1]>").is_ok());
+    }
+
+    #[test]
+    fn finds_stamps() {
+        let (t, text) = left_timestamp("19990904195323.H8159").unwrap();
+        assert_eq!(text, "19990904195323");
+        assert_eq!(t, 936474803);
+        assert!(left_timestamp("1999090419").is_none());
+        assert!(left_timestamp("CAF=abc").is_none());
+    }
+}

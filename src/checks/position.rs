@@ -1,0 +1,95 @@
+//! Who wrote a header field, judged by where it stands among the Received
+//! headers, and how far that writer can be believed.
+//!
+//! Servers prepend: a field between Received `k-1` and Received `k` was
+//! added by the server that wrote Received `k-1` (its trace block), and a
+//! field below every Received header by the message's origin. A field is as
+//! credible as its writer's own Received header.
+
+use super::Context;
+use crate::chain::LinkStatus;
+use serde::{Deserialize, Serialize};
+
+/// How far a header field can be believed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Credibility {
+    /// Written inside the trusted region.
+    Trusted,
+    /// Written below the boundary by a hop reached through consistent
+    /// custody links: a claim, but one the route supports.
+    Consistent,
+    /// Written in the part of the chain nobody vouches for.
+    Claimed,
+}
+
+impl Credibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Credibility::Trusted => "trusted",
+            Credibility::Consistent => "consistent",
+            Credibility::Claimed => "claimed",
+        }
+    }
+}
+
+/// How many Received headers stand above field number `index`.
+pub fn received_above(ctx: &Context, index: usize) -> usize {
+    ctx.fields
+        .iter()
+        .take(index)
+        .filter(|f| f.is("received"))
+        .count()
+}
+
+/// The deepest hop whose Received header is believable: the boundary,
+/// extended down through consistent custody links.
+pub fn consistent_depth(ctx: &Context) -> Option<usize> {
+    let mut depth = ctx.chain.boundary?;
+    for link in &ctx.chain.custody {
+        if link.upper == depth && link.status == LinkStatus::Consistent {
+            depth = link.lower;
+        } else if link.upper >= depth {
+            break;
+        }
+    }
+    Some(depth)
+}
+
+/// How far the Received header of hop `hop` can be believed.
+pub fn hop_credibility(ctx: &Context, hop: usize) -> Credibility {
+    match ctx.chain.boundary {
+        Some(b) if hop <= b => Credibility::Trusted,
+        Some(_) if consistent_depth(ctx).is_some_and(|d| hop <= d) => Credibility::Consistent,
+        _ => Credibility::Claimed,
+    }
+}
+
+/// The hop whose server wrote field number `index`: `Some(hop)`, or `None`
+/// for the origin (below every Received header).
+pub fn writer_hop(ctx: &Context, index: usize) -> Option<usize> {
+    let above = received_above(ctx, index);
+    if above >= ctx.hops.len() {
+        None
+    } else {
+        Some(above.saturating_sub(1))
+    }
+}
+
+/// How far field number `index` can be believed.
+pub fn field_credibility(ctx: &Context, index: usize) -> Credibility {
+    let n = ctx.hops.len();
+    if n == 0 {
+        return Credibility::Claimed;
+    }
+    match writer_hop(ctx, index) {
+        Some(hop) => hop_credibility(ctx, hop),
+        // The origin: trusted only for internal mail (every sender trusted),
+        // consistent when custody holds down to the bottom hop.
+        None if ctx.chain.first_untrusted_relay.is_none() && ctx.chain.boundary == Some(n - 1) => {
+            Credibility::Trusted
+        }
+        None if consistent_depth(ctx).is_some_and(|d| d + 1 >= n) => Credibility::Consistent,
+        None => Credibility::Claimed,
+    }
+}

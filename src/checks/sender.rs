@@ -1,0 +1,388 @@
+//! Sender identity: the From domain against the envelope (Return-Path, the
+//! mbox `From ` line, Sender), Reply-To, the display name, and a From that
+//! claims a big provider whose servers the route never touched.
+//!
+//! The DNS half of the envelope checks (ENVELOPE_DOMAIN_NXDOMAIN, SPF) is
+//! [`envelope_domain`] (the question) and [`envelope_findings`] (the
+//! looked-up facts, as plain data, turned into findings).
+
+use super::Context;
+use crate::domain;
+use crate::headers;
+use crate::message::{address_domain, addresses};
+use crate::model::{Finding, Severity};
+use crate::providers;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// Address domains compare by registrable domain (`mail.example.com`
+/// sends for `example.com`).
+fn same_org(a: &str, b: &str) -> bool {
+    domain::same_party(a, b)
+}
+
+/// A bare address from a path or envelope value (`<a@b>`, `a@b (comment)`).
+fn bare_address(v: &str) -> Option<String> {
+    let v = v.trim();
+    let v = match (v.find('<'), v.rfind('>')) {
+        (Some(s), Some(e)) if s < e => &v[s + 1..e],
+        _ => v.split_whitespace().next().unwrap_or(""),
+    };
+    let v = v.trim();
+    (v.contains('@') && !v.contains(char::is_whitespace)).then(|| v.to_string())
+}
+
+pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
+    let from = headers::first(ctx.fields, "from");
+    let from_pairs = from.as_ref().map(addresses).unwrap_or_default();
+    let from_addr = ctx
+        .message
+        .from_address
+        .clone()
+        .or_else(|| from_pairs.iter().find_map(|(_, a)| a.clone()));
+    let Some(from_domain) = from_addr.as_deref().and_then(address_domain) else {
+        return;
+    };
+    envelope_mismatch(ctx, &from_domain, out);
+    reply_to(ctx, &from_domain, out);
+    if let Some((Some(name), Some(addr))) = from_pairs.first() {
+        display_name(name, addr, &from_domain, out);
+    }
+    provider_not_in_path(ctx, &from_domain, out);
+}
+
+/// Did a mailing list re-send the message (RFC 2369/2919 headers)?
+pub fn is_mailing_list(ctx: &Context) -> bool {
+    ["list-id", "list-post", "mailing-list"]
+        .iter()
+        .any(|h| headers::first(ctx.fields, h).is_some())
+}
+
+/// The envelope identities and where each came from.
+fn envelope_identities(ctx: &Context) -> Vec<(&'static str, String)> {
+    let mut ids = Vec::new();
+    if let Some(rp) = ctx.message.return_path.as_deref().and_then(bare_address) {
+        ids.push(("return_path", rp));
+    }
+    if let Some(env) = ctx.message.envelope_from.as_deref().and_then(bare_address) {
+        ids.push(("mbox_envelope", env));
+    }
+    if let Some(sender) = headers::first(ctx.fields, "sender")
+        .map(|f| addresses(&f))
+        .and_then(|l| l.into_iter().find_map(|(_, a)| a))
+    {
+        ids.push(("sender", sender));
+    }
+    ids
+}
+
+/// FROM_ENVELOPE_MISMATCH: the envelope sender's domain is not the From's.
+/// Common and legitimate for lists and bulk senders (their bounces go to
+/// the list or the mailing service), so informational; the evidence says
+/// which identity diverged.
+fn envelope_mismatch(ctx: &Context, from_domain: &str, out: &mut Vec<Finding>) {
+    let mut diverging = Vec::new();
+    for (source, addr) in envelope_identities(ctx) {
+        let Some(d) = address_domain(&addr) else {
+            continue;
+        };
+        if !same_org(&d, from_domain) && !diverging.iter().any(|(_, a): &(&str, String)| *a == addr)
+        {
+            diverging.push((source, addr));
+        }
+    }
+    if diverging.is_empty() {
+        return;
+    }
+    let list = is_mailing_list(ctx);
+    let desc: Vec<String> = diverging
+        .iter()
+        .map(|(s, a)| format!("{} {a}", s.replace('_', " ")))
+        .collect();
+    out.push(Finding::new(
+        "FROM_ENVELOPE_MISMATCH",
+        Severity::Info,
+        None,
+        format!(
+            "the From domain {from_domain} differs from the envelope sender: {}{}",
+            desc.join(", "),
+            if list { " (a mailing list: expected)" } else { "" }
+        ),
+        json!({"from_domain": from_domain,
+               "envelope": diverging.iter().map(|(s, a)| json!({"source": s, "address": a})).collect::<Vec<_>>(),
+               "mailing_list": list}),
+    ));
+}
+
+/// REPLY_TO_DIVERGES: replies go to another domain than the From. A warning
+/// when replies go to a free-mail provider the From does not belong to (the
+/// phisher's collection box); otherwise informational.
+fn reply_to(ctx: &Context, from_domain: &str, out: &mut Vec<Finding>) {
+    let Some(f) = headers::first(ctx.fields, "reply-to") else {
+        return;
+    };
+    let list = is_mailing_list(ctx);
+    for (_, addr) in addresses(&f).into_iter().take(20) {
+        let Some(addr) = addr else { continue };
+        let Some(d) = address_domain(&addr) else {
+            continue;
+        };
+        if same_org(&d, from_domain) {
+            continue;
+        }
+        let freemail = providers::by_mail_domain(&d)
+            .filter(|p| !p.owns_mail_domain(from_domain))
+            .map(|p| p.name);
+        out.push(Finding::new(
+            "REPLY_TO_DIVERGES",
+            if freemail.is_some() && !list {
+                Severity::Warn
+            } else {
+                Severity::Info
+            },
+            None,
+            format!(
+                "replies go to {addr}, outside the From domain {from_domain}{}",
+                match freemail {
+                    Some(p) => format!(" (a {p} mailbox)"),
+                    None => String::new(),
+                }
+            ),
+            json!({"reply_to": addr, "reply_to_domain": d, "from_domain": from_domain,
+                   "freemail": freemail, "mailing_list": list}),
+        ));
+        return;
+    }
+}
+
+/// Generic TLDs that people write in display names as domains.
+const CLASSIC_TLDS: &[&str] = &[
+    "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "io", "app",
+];
+
+/// The address or domain a display name pretends to be, if any.
+fn name_claim(name: &str) -> Option<String> {
+    for token in name.split(|c: char| c.is_whitespace() || "\"'()<>[],;:".contains(c)) {
+        let token = token.trim_matches(|c: char| !c.is_alphanumeric());
+        if token.len() < 4 || token.len() > 255 {
+            continue;
+        }
+        if let Some(d) = address_domain(token) {
+            if domain::is_fqdn(&d) && domain::registrable(&d).is_some() {
+                return Some(token.to_ascii_lowercase());
+            }
+            continue;
+        }
+        // A bare domain: dotted, under a country code or a classic generic
+        // TLD (new gTLDs like .hughes read as names: "Craig R.Hughes"),
+        // with a label of three letters or more before it.
+        if token.contains('.') && domain::is_fqdn(token) && !token.contains('@') {
+            let lower = token.to_ascii_lowercase();
+            let Some((rest, tld)) = lower.rsplit_once('.') else {
+                continue;
+            };
+            let label = rest.rsplit('.').next().unwrap_or("");
+            let classic = tld.len() == 2 || CLASSIC_TLDS.contains(&tld);
+            if classic
+                && label.len() >= 3
+                && psl::suffix(lower.as_bytes()).is_some_and(|s| s.is_known())
+                && domain::registrable(&lower).is_some()
+            {
+                return Some(lower);
+            }
+        }
+    }
+    None
+}
+
+/// DISPLAY_NAME_SPOOF: `"security@paypal.com" <x@evil.example>`.
+fn display_name(name: &str, addr: &str, from_domain: &str, out: &mut Vec<Finding>) {
+    let Some(claim) = name_claim(name) else {
+        return;
+    };
+    let claimed_domain = address_domain(&claim).unwrap_or_else(|| claim.clone());
+    if same_org(&claimed_domain, from_domain) {
+        return;
+    }
+    let is_address = claim.contains('@');
+    // A full address in the name is the phisher's tell; a bare domain is
+    // often a brand sent through a mailing service ("CNET News.com").
+    out.push(Finding::new(
+        "DISPLAY_NAME_SPOOF",
+        if is_address {
+            Severity::Warn
+        } else {
+            Severity::Info
+        },
+        None,
+        format!(
+            "the display name shows {} {claim}, but the real sender is {addr}",
+            if is_address {
+                "the address"
+            } else {
+                "the domain"
+            }
+        ),
+        json!({"display_name": name, "claimed": claim, "claimed_domain": claimed_domain,
+               "address": addr, "from_domain": from_domain}),
+    ));
+}
+
+/// FROM_PROVIDER_NOT_IN_PATH: From claims a big provider, and no hop of
+/// the route (trusted or claimed) names one of its servers.
+fn provider_not_in_path(ctx: &Context, from_domain: &str, out: &mut Vec<Finding>) {
+    let Some(p) = providers::by_mail_domain(from_domain) else {
+        return;
+    };
+    // Without a Received header (a draft, a local copy) there is no route.
+    if ctx.hops.is_empty() {
+        return;
+    }
+    let touched = ctx.hops.iter().any(|h| {
+        [
+            h.from.helo.as_deref(),
+            h.from.rdns.as_deref(),
+            h.by.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|n| p.runs_host(n))
+    });
+    if touched {
+        return;
+    }
+    // A mailing list re-sends the post and drops the author's route: the
+    // provider's hops are missing for an honest reason.
+    let list = is_mailing_list(ctx);
+    out.push(Finding::new(
+        "FROM_PROVIDER_NOT_IN_PATH",
+        if list { Severity::Info } else { Severity::Warn },
+        None,
+        format!(
+            "From claims a {} address ({from_domain}), but no hop of the route passes through {}'s servers{}",
+            p.name,
+            p.name,
+            if list {
+                " (a mailing list re-sent it: the author's route is not in the headers)"
+            } else {
+                ""
+            }
+        ),
+        json!({"from_domain": from_domain, "provider": p.name, "hops": ctx.hops.len(),
+               "mailing_list": list}),
+    ));
+}
+
+/// The envelope sender's domain a DNS stage should check
+/// (ENVELOPE_DOMAIN_NXDOMAIN, SPF): Return-Path first, else the mbox
+/// envelope; `None` for the null sender (bounces).
+pub fn envelope_domain(ctx: &Context) -> Option<String> {
+    let rp = ctx.message.return_path.as_deref().and_then(bare_address);
+    let env = ctx.message.envelope_from.as_deref().and_then(bare_address);
+    rp.or(env).as_deref().and_then(address_domain)
+}
+
+/// An SPF result (RFC 7208), as mail-auth reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpfResult {
+    Pass,
+    Fail,
+    SoftFail,
+    Neutral,
+    None,
+    /// TempError / PermError: could not be decided today.
+    Unknown,
+}
+
+/// What a DNS stage found out about the envelope sender's domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvelopeFacts {
+    pub domain: String,
+    /// `Some(false)`: NXDOMAIN.
+    pub exists: Option<bool>,
+    /// `Some(false)`: no MX, A or AAAA, or a null MX (RFC 7505).
+    pub accepts_mail: Option<bool>,
+    /// SPF of the domain against the first untrusted relay's IP.
+    pub spf: Option<SpfResult>,
+    pub relay_ip: Option<std::net::IpAddr>,
+}
+
+/// ENVELOPE_DOMAIN_NXDOMAIN and ENVELOPE_SPF from looked-up facts.
+pub fn envelope_findings(facts: &EnvelopeFacts) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let d = &facts.domain;
+    if facts.exists == Some(false) || facts.accepts_mail == Some(false) {
+        out.push(Finding::new(
+            "ENVELOPE_DOMAIN_NXDOMAIN",
+            Severity::Warn,
+            None,
+            if facts.exists == Some(false) {
+                format!("the envelope sender's domain {d} does not exist")
+            } else {
+                format!("the envelope sender's domain {d} takes no mail (no MX, no address)")
+            },
+            json!({"domain": d, "exists": facts.exists, "accepts_mail": facts.accepts_mail}),
+        ));
+    }
+    if let Some(spf) = facts.spf {
+        let severity = match spf {
+            SpfResult::Fail => Severity::Warn,
+            _ => Severity::Info,
+        };
+        out.push(Finding::new(
+            "ENVELOPE_SPF",
+            severity,
+            None,
+            format!(
+                "SPF of {d} for the first untrusted relay {}: {}",
+                facts
+                    .relay_ip
+                    .map(|i| i.to_string())
+                    .unwrap_or_else(|| "?".into()),
+                serde_json::to_value(spf)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            ),
+            json!({"domain": d, "ip": facts.relay_ip.map(|i| i.to_string()), "result": spf}),
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_name_claims() {
+        assert_eq!(
+            name_claim("\"service@paypal.com\"").as_deref(),
+            Some("service@paypal.com")
+        );
+        assert_eq!(
+            name_claim("PayPal.com Security").as_deref(),
+            Some("paypal.com")
+        );
+        assert_eq!(name_claim("Charles Lewis"), None);
+        assert_eq!(name_claim("Dr. J. Smith"), None);
+        assert_eq!(name_claim("version 2.0.1"), None);
+        assert_eq!(name_claim("Craig R.Hughes"), None);
+        assert_eq!(name_claim("Mr.Jo Smith"), None);
+    }
+
+    #[test]
+    fn bare_addresses() {
+        assert_eq!(
+            bare_address("<a@b.example>").as_deref(),
+            Some("a@b.example")
+        );
+        assert_eq!(bare_address("<>"), None);
+        assert_eq!(bare_address("MAILER-DAEMON"), None);
+        assert_eq!(
+            bare_address("dogboyseven@aol.com").as_deref(),
+            Some("dogboyseven@aol.com")
+        );
+    }
+}
