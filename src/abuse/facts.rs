@@ -150,19 +150,21 @@ fn hop_facts(
     report: &Report,
     hop: usize,
     role: Role,
+    trust: &TrustConfig,
     dns: &dyn DnsLookup,
     cfg: &AbuseConfig,
 ) -> Option<HopFacts> {
     let h = report.hops.get(hop)?;
     let ip = h.from.ip;
-    let reportable = ip.is_some_and(|ip| classify(ip) == IpClass::Public) && !h.trusted;
+    // `Hop::trusted` says who wrote the header; what matters here is whether
+    // the *sender* is ours (a trusted network can sit below the boundary).
+    let trusted = ip.is_some_and(|ip| trust.trusts_ip(ip));
+    let reportable = ip.is_some_and(|ip| classify(ip) == IpClass::Public) && !trusted;
     let mut facts = HopFacts {
         hop,
         role,
         ip,
-        // A hop below the boundary is never trusted, but its sender may sit
-        // in a trusted or private network: the rules skip it then.
-        trusted: h.trusted && role != Role::FirstUntrustedRelay,
+        trusted,
         names: Vec::new(),
         abusix: None,
         rdap: None,
@@ -278,7 +280,7 @@ pub fn gather(
 ) -> (Vec<HopFacts>, Exclusions) {
     let hops: Vec<HopFacts> = reportable_hops(report)
         .into_iter()
-        .filter_map(|(hop, role)| hop_facts(report, hop, role, dns, cfg))
+        .filter_map(|(hop, role)| hop_facts(report, hop, role, trust, dns, cfg))
         .collect();
     let mut ex = exclusions(report, header, trust);
     let mut ours = Exclusions::default();
