@@ -47,7 +47,8 @@ fn sample_1999_contacts_from_the_fixture_zone() {
         "berkeley.edu",
     ] {
         assert!(
-            !cs.iter().any(|c| c.address.ends_with(&format!("@{innocent}"))),
+            !cs.iter()
+                .any(|c| c.address.ends_with(&format!("@{innocent}"))),
             "a contact at {innocent}: {cs:#?}"
         );
     }
@@ -119,14 +120,29 @@ fn relay_name(mail: MailTarget) -> Vec<NameFacts> {
 #[test]
 fn no_contact_for_trusted_private_or_reserved_hops() {
     let ex = Exclusions::default();
-    let mut trusted = hop(Role::FirstUntrustedRelay, "8.8.4.4", relay_name(MailTarget::Mx));
+    let mut trusted = hop(
+        Role::FirstUntrustedRelay,
+        "8.8.4.4",
+        relay_name(MailTarget::Mx),
+    );
     trusted.trusted = true;
     assert!(contacts(&[trusted], &ex).is_empty());
-    for ip in ["10.1.2.3", "192.168.1.1", "127.0.0.1", "192.0.2.7", "100.64.0.1", "fd00::1"] {
+    for ip in [
+        "10.1.2.3",
+        "192.168.1.1",
+        "127.0.0.1",
+        "192.0.2.7",
+        "100.64.0.1",
+        "fd00::1",
+    ] {
         let h = hop(Role::FirstUntrustedRelay, ip, relay_name(MailTarget::Mx));
         assert!(contacts(&[h], &ex).is_empty(), "{ip}");
     }
-    let h = hop(Role::FirstUntrustedRelay, "8.8.4.4", relay_name(MailTarget::Mx));
+    let h = hop(
+        Role::FirstUntrustedRelay,
+        "8.8.4.4",
+        relay_name(MailTarget::Mx),
+    );
     assert_eq!(contacts(&[h], &ex).len(), 2);
 }
 
@@ -153,11 +169,19 @@ fn unconfirmed_names_are_guesses_and_helo_counts_only_at_the_boundary() {
     let ex = Exclusions::default();
     let names = vec![
         name("a.fc-ptr.org", NameOrigin::Ptr, true, MailTarget::Mx),
-        name("b.not-fc.org", NameOrigin::RecordedByTrusted, false, MailTarget::Mx),
+        name(
+            "b.not-fc.org",
+            NameOrigin::RecordedByTrusted,
+            false,
+            MailTarget::Mx,
+        ),
         name("c.helo.org", NameOrigin::Helo, true, MailTarget::Mx),
         name("d.claimed.org", NameOrigin::Claimed, true, MailTarget::Mx),
     ];
-    let fur = contacts(&[hop(Role::FirstUntrustedRelay, "8.8.4.4", names.clone())], &ex);
+    let fur = contacts(
+        &[hop(Role::FirstUntrustedRelay, "8.8.4.4", names.clone())],
+        &ex,
+    );
     let conf = |a: &str| find(&fur, a).map(|c| c.confidence.clone());
     assert_eq!(conf("abuse@fc-ptr.org").as_deref(), Some("confirmed"));
     assert_eq!(conf("abuse@not-fc.org").as_deref(), Some("guess"));
@@ -167,7 +191,10 @@ fn unconfirmed_names_are_guesses_and_helo_counts_only_at_the_boundary() {
     let origin = contacts(&[hop(Role::ProbableOrigin, "8.8.4.4", names)], &ex);
     assert!(find(&origin, "abuse@helo.org").is_none(), "{origin:#?}");
     // The origin's IP is itself a claim: its network contact is a guess.
-    assert_eq!(find(&origin, "abuse@net-owner.net").unwrap().confidence, "guess");
+    assert_eq!(
+        find(&origin, "abuse@net-owner.net").unwrap().confidence,
+        "guess"
+    );
     assert!(origin.iter().all(|c| c.role == "probable_origin"));
 }
 
@@ -178,7 +205,12 @@ fn excluded_domains_get_nothing_except_the_relays_own_network_contact() {
     let mut h = hop(
         Role::FirstUntrustedRelay,
         "8.8.4.4",
-        vec![name("mail.victim.com", NameOrigin::Ptr, true, MailTarget::Mx)],
+        vec![name(
+            "mail.victim.com",
+            NameOrigin::Ptr,
+            true,
+            MailTarget::Mx,
+        )],
     );
     h.abusix = Some(vec!["noc@victim.com".into()]);
     let fur = contacts(&[h.clone()], &ex);
@@ -219,10 +251,21 @@ fn sender_domain_is_not_excluded_when_the_relay_confirms_it() {
     trust.add("mx.ours.org").unwrap();
     let mut report = trace(&msg, &trust);
     let mut zone = FixtureDns::default();
-    zone.add("4.4.8.8.in-addr.arpa", abuse::RecordType::Ptr, "out.provider.net.")
-        .add("out.provider.net", abuse::RecordType::A, "8.8.4.4")
-        .add("provider.net", abuse::RecordType::Mx, "10 mx.provider.net.");
-    abuse::attach(&mut report, &msg.header, &trust, &zone, &AbuseConfig::default(), None);
+    zone.add(
+        "4.4.8.8.in-addr.arpa",
+        abuse::RecordType::Ptr,
+        "out.provider.net.",
+    )
+    .add("out.provider.net", abuse::RecordType::A, "8.8.4.4")
+    .add("provider.net", abuse::RecordType::Mx, "10 mx.provider.net.");
+    abuse::attach(
+        &mut report,
+        &msg.header,
+        &trust,
+        &zone,
+        &AbuseConfig::default(),
+        None,
+    );
     let c = find(&report.abuse_contacts, "abuse@provider.net").expect("contact");
     assert_eq!(c.confidence, "confirmed");
 
@@ -230,8 +273,19 @@ fn sender_domain_is_not_excluded_when_the_relay_confirms_it() {
     let mut report = trace(&msg, &trust);
     let mut zone = FixtureDns::default();
     zone.add("provider.net", abuse::RecordType::Mx, "10 mx.provider.net.");
-    abuse::attach(&mut report, &msg.header, &trust, &zone, &AbuseConfig::default(), None);
-    assert!(report.abuse_contacts.is_empty(), "{:#?}", report.abuse_contacts);
+    abuse::attach(
+        &mut report,
+        &msg.header,
+        &trust,
+        &zone,
+        &AbuseConfig::default(),
+        None,
+    );
+    assert!(
+        report.abuse_contacts.is_empty(),
+        "{:#?}",
+        report.abuse_contacts
+    );
 }
 
 #[test]

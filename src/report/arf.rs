@@ -58,7 +58,9 @@ fn fold(line: &str) -> String {
     out
 }
 
-/// Normalise line endings to CRLF (bare LF and bare CR alike).
+/// Normalise line endings to CRLF. A bare LF (mbox) is a line end; a bare
+/// CR is not (mail readers differ on it, so it could split one header into
+/// two in the copy): it becomes a space.
 fn crlf(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() + data.len() / 32);
     let mut i = 0;
@@ -69,7 +71,8 @@ fn crlf(data: &[u8]) -> Vec<u8> {
                 i += 2;
                 continue;
             }
-            b'\r' | b'\n' => out.extend_from_slice(b"\r\n"),
+            b'\r' => out.push(b' '),
+            b'\n' => out.extend_from_slice(b"\r\n"),
             b => out.push(b),
         }
         i += 1;

@@ -37,11 +37,12 @@ pub struct ComplaintOptions {
 
 /// The recipients we suggest writing to: the first untrusted relay's
 /// confirmed contacts. Guesses and contacts for claimed hops are listed in
-/// the text, not addressed.
+/// the text, not addressed; an address that is not plain is never one.
 pub fn recipients(contacts: &[AbuseContact]) -> Vec<&AbuseContact> {
     contacts
         .iter()
         .filter(|c| c.role == "first_untrusted_relay" && c.confidence == "confirmed")
+        .filter(|c| crate::abuse::address::is_safe(&c.address))
         .collect()
 }
 

@@ -46,26 +46,38 @@ impl DnsLookup for FixtureDns {
 /// at work and not a missing record.
 pub fn zone_1999() -> FixtureDns {
     let mut z = FixtureDns::default();
-    z.add("4.220.46.197.in-addr.arpa", RecordType::Ptr, "mail.everfaster.com.")
-        .add("mail.everfaster.com", RecordType::A, "197.46.220.4")
-        .add("everfaster.com", RecordType::Mx, "10 mx.everfaster.com.")
-        .add("7.1.6.217.in-addr.arpa", RecordType::Ptr, "pool37.qs4w.longlink.net.")
-        .add("longlink.net", RecordType::Mx, "10 mail.longlink.net.")
-        .add(
-            "4.220.46.197.abuse-contacts.abusix.zone",
-            RecordType::Txt,
-            "abuse@transit-noc.net",
-        )
-        // Innocents: all take mail, and the HELO even forward-confirms.
-        .add("gate.hypermoon.com", RecordType::A, "217.6.1.7")
-        .add("hypermoon.com", RecordType::Mx, "10 mx.hypermoon.com.")
-        .add("hotmail.com", RecordType::Mx, "10 mx.hotmail.com.")
-        .add("hotdogcity.com", RecordType::Mx, "10 mx.hotdogcity.com.")
-        .add("big-hello.com", RecordType::Mx, "10 mx.big-hello.com.")
-        .add("aol.com", RecordType::Mx, "10 mx.aol.com.")
-        .add("berkeley.edu", RecordType::Mx, "10 mx.berkeley.edu.")
-        .add("16.9.88.221.in-addr.arpa", RecordType::Ptr, "fritz.hotdogcity.com.")
-        .add("fritz.hotdogcity.com", RecordType::A, "221.88.9.16");
+    z.add(
+        "4.220.46.197.in-addr.arpa",
+        RecordType::Ptr,
+        "mail.everfaster.com.",
+    )
+    .add("mail.everfaster.com", RecordType::A, "197.46.220.4")
+    .add("everfaster.com", RecordType::Mx, "10 mx.everfaster.com.")
+    .add(
+        "7.1.6.217.in-addr.arpa",
+        RecordType::Ptr,
+        "pool37.qs4w.longlink.net.",
+    )
+    .add("longlink.net", RecordType::Mx, "10 mail.longlink.net.")
+    .add(
+        "4.220.46.197.abuse-contacts.abusix.zone",
+        RecordType::Txt,
+        "abuse@transit-noc.net",
+    )
+    // Innocents: all take mail, and the HELO even forward-confirms.
+    .add("gate.hypermoon.com", RecordType::A, "217.6.1.7")
+    .add("hypermoon.com", RecordType::Mx, "10 mx.hypermoon.com.")
+    .add("hotmail.com", RecordType::Mx, "10 mx.hotmail.com.")
+    .add("hotdogcity.com", RecordType::Mx, "10 mx.hotdogcity.com.")
+    .add("big-hello.com", RecordType::Mx, "10 mx.big-hello.com.")
+    .add("aol.com", RecordType::Mx, "10 mx.aol.com.")
+    .add("berkeley.edu", RecordType::Mx, "10 mx.berkeley.edu.")
+    .add(
+        "16.9.88.221.in-addr.arpa",
+        RecordType::Ptr,
+        "fritz.hotdogcity.com.",
+    )
+    .add("fritz.hotdogcity.com", RecordType::A, "221.88.9.16");
     z
 }
 
