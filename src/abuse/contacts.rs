@@ -55,8 +55,10 @@ pub fn contacts(hops: &[HopFacts], excl: &Exclusions) -> Vec<AbuseContact> {
         };
         // The network: RDAP first (the registry keeps it current), then the
         // TXT zone. For a claimed hop the IP itself is a claim: a guess.
+        // One RDAP address: the abuse entity's preferred mailbox (others on
+        // the same entity are help desks and the like).
         if let Some(r) = &h.rdap {
-            for e in &r.emails {
+            if let Some(e) = r.emails.iter().find(|e| address::is_safe(e.trim())) {
                 push(e, "rdap", "network", first, format!("RDAP {}", r.server));
             }
         }

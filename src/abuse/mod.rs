@@ -146,7 +146,7 @@ impl Exclusions {
             .rsplit_once('@')
             .map_or(domain_or_address, |(_, d)| d);
         let reg = crate::domain::registrable(d).or_else(|| crate::domain::normalize(d));
-        reg.is_some_and(|r| self.domains.iter().any(|x| *x == r))
+        reg.is_some_and(|r| self.domains.contains(&r))
     }
 }
 

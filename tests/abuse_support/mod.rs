@@ -2,6 +2,8 @@
 //! `DnsLookup` trait, and the 1999 sample traced with Berkeley trusted.
 #![allow(dead_code)]
 
+pub mod http;
+
 use spamtrace::abuse::{self, DnsAnswer, DnsLookup, RecordType};
 use spamtrace::input::{self, InputOptions, RawMessage};
 use spamtrace::pipeline::{self, TraceOptions};
