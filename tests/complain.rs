@@ -336,3 +336,43 @@ fn hostile_message_cannot_inject_headers_or_parts() {
         .any(|l| l.starts_with("Bcc:") || l.starts_with("X-Injected:")));
     assert!(plain.contains("Suggested To: (none found)"));
 }
+
+/// Why we assemble the MIME ourselves: mail-auth 0.13.3's `to_rfc5322`
+/// gives the message/rfc822 part a quoted-printable (or base64) encoding,
+/// which RFC 2046 5.2.1 forbids, and soft-breaks the evidence lines.
+#[test]
+fn mail_auth_to_rfc5322_encodes_the_attached_message() {
+    let (msg, _) = report_1999(true);
+    let mut original = msg.header.clone();
+    original.extend_from_slice(b"\n");
+    original.extend_from_slice(msg.body.as_deref().unwrap());
+    let original = String::from_utf8(original).unwrap();
+    let out = Feedback::new(FeedbackType::Abuse)
+        .with_message(original.as_str())
+        .to_rfc5322("me@example.org", "abuse@example.net", "report")
+        .unwrap();
+    let part = out
+        .split("Content-Type: message/rfc822")
+        .nth(1)
+        .expect("a message/rfc822 part");
+    let head = part.split("\r\n\r\n").next().unwrap().to_ascii_lowercase();
+    assert!(
+        head.contains("content-transfer-encoding: quoted-printable")
+            || head.contains("content-transfer-encoding: base64"),
+        "{head}"
+    );
+    eprintln!("mail-auth's message/rfc822 part header: {head:?}");
+    // Ours: 7bit/8bit, the long evidence line whole.
+    let (msg, report) = report_1999(true);
+    let ours = arf::render(
+        &report,
+        &msg,
+        &ComplaintOptions {
+            include_body: true,
+            ..golden_opts()
+        },
+    );
+    let ours = String::from_utf8(ours).unwrap();
+    let part = ours.split("Content-Type: message/rfc822").nth(1).unwrap();
+    assert!(part.starts_with("\r\nContent-Transfer-Encoding: 7bit\r\n\r\n"));
+}

@@ -63,13 +63,17 @@ pub(crate) fn relay_time_original(r: &Report) -> Option<String> {
         .filter(|d| !d.is_empty())
 }
 
+/// At most this many recipient addresses are redacted.
+const MAX_REDACTED: usize = 32;
+
 /// The recipient addresses of the message (To, Cc, Delivered-To,
 /// X-Original-To, Envelope-To, Received `for`): what `--redact` hides.
 pub(crate) fn recipient_addresses(msg: &RawMessage, r: &Report) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut add = |a: &str| {
         let a = a.trim().trim_matches(['<', '>']).to_ascii_lowercase();
-        if a.contains('@') && !out.contains(&a) {
+        // Bounded: each address costs a pass over the copy.
+        if a.contains('@') && !out.contains(&a) && out.len() < MAX_REDACTED {
             out.push(a);
         }
     };
@@ -106,28 +110,24 @@ pub fn redact_address(addr: &str, key: &str) -> String {
     format!("redacted-{hex}@{domain}")
 }
 
-/// Replace every occurrence (ASCII case-insensitive) of each address.
+/// Replace every occurrence (ASCII case-insensitive) of each address: one
+/// linear scan per address.
 pub(crate) fn redact_bytes(data: &[u8], addrs: &[String], key: &str) -> Vec<u8> {
     let mut out = data.to_vec();
-    for a in addrs {
-        let needle = a.as_bytes();
-        if needle.is_empty() {
-            continue;
-        }
+    for a in addrs.iter().filter(|a| !a.is_empty()) {
+        let lower = out.to_ascii_lowercase();
         let replacement = redact_address(a, key).into_bytes();
         let mut res = Vec::with_capacity(out.len());
-        let mut i = 0;
-        while i < out.len() {
-            if out.len() - i >= needle.len()
-                && out[i..i + needle.len()].eq_ignore_ascii_case(needle)
-            {
-                res.extend_from_slice(&replacement);
-                i += needle.len();
-            } else {
-                res.push(out[i]);
-                i += 1;
+        let mut last = 0;
+        for at in memchr::memmem::find_iter(&lower, a.as_bytes()) {
+            if at < last {
+                continue;
             }
+            res.extend_from_slice(&out[last..at]);
+            res.extend_from_slice(&replacement);
+            last = at + a.len();
         }
+        res.extend_from_slice(&out[last..]);
         out = res;
     }
     out
