@@ -376,3 +376,64 @@ fn mail_auth_to_rfc5322_encodes_the_attached_message() {
     let part = ours.split("Content-Type: message/rfc822").nth(1).unwrap();
     assert!(part.starts_with("\r\nContent-Transfer-Encoding: 7bit\r\n\r\n"));
 }
+
+/// A long chain and huge names: lookups stay bounded, the report stays
+/// sendable (no line over 998 octets in what we wrote), and it is quick.
+#[test]
+fn huge_message_is_bounded() {
+    let mut m = Vec::new();
+    m.extend_from_slice(b"Received: from h0.relay.net (h0.relay.net [8.8.4.4]) by mx.ours.org with ESMTP id A for <me@ours.org>; Sat, 4 Sep 1999 16:55:04 -0700\n");
+    for i in 0..400 {
+        let helo = if i == 0 {
+            "x".repeat(3000)
+        } else {
+            format!("h{}.relay.net", i + 1)
+        };
+        m.extend_from_slice(
+            format!(
+                "Received: from {helo} (h{}.relay.net [8.8.{}.{}]) by h{i}.relay.net with SMTP id {i} for <r{i}@ours.org>; Sat, 4 Sep 1999 16:55:04 -0700\n",
+                i + 1,
+                (i / 250) + 1,
+                (i % 250) + 1
+            )
+            .as_bytes(),
+        );
+    }
+    m.extend_from_slice(b"From: a@spam.example\nTo: me@ours.org\nSubject: big\n\n");
+    m.extend_from_slice(&b"body line\n".repeat(200_000));
+    let msg = message_from(&m);
+    let mut trust = spamtrace::trust::TrustConfig::default();
+    trust.add("mx.ours.org").unwrap();
+    let mut report = trace(&msg, &trust);
+    let zone = FixtureDns::default();
+    let start = std::time::Instant::now();
+    spamtrace::abuse::attach(
+        &mut report,
+        &msg.header,
+        &trust,
+        &zone,
+        &spamtrace::abuse::facts::AbuseConfig::default(),
+        None,
+    );
+    let asked = zone.asked.borrow().len();
+    // 10 hops at most (the relay, 8 between, the origin), a handful each.
+    assert!(asked <= 10 * 12, "{asked} lookups");
+    let opts = ComplaintOptions {
+        include_body: true,
+        redact: Some("k".into()),
+        ..golden_opts()
+    };
+    let out = arf::render(&report, &msg, &opts);
+    let text = complaint::render(&report, &msg, &opts);
+    let took = start.elapsed();
+    let ours = String::from_utf8_lossy(&out);
+    let ours = ours.split("Content-Type: message/rfc822").next().unwrap();
+    assert!(ours.split("\r\n").all(|l| l.len() <= 998));
+    assert!(!text.contains("r7@ours.org"));
+    eprintln!(
+        "huge message: {} header bytes, {} body bytes, {asked} lookups, attach+render {:?}",
+        msg.header.len(),
+        msg.body.as_ref().map_or(0, |b| b.len()),
+        took
+    );
+}

@@ -80,6 +80,24 @@ fn crlf(data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Break lines longer than `max` characters (SMTP allows 998 octets): a
+/// hostile host name in a finding must not make the report unsendable.
+fn hard_wrap(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let mut n = 0;
+        for c in line.chars() {
+            if n >= max && c != '\n' {
+                out.push('\n');
+                n = 0;
+            }
+            out.push(c);
+            n += 1;
+        }
+    }
+    out
+}
+
 fn transfer_encoding(data: &[u8]) -> &'static str {
     if data.is_ascii() {
         "7bit"
@@ -199,7 +217,7 @@ pub fn render(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> Vec<u8> 
         .filter(|a| address::is_safe(a))
         .collect();
 
-    let human = crlf(complaint::summary(r).as_bytes());
+    let human = crlf(hard_wrap(&complaint::summary(r), 900).as_bytes());
     let fields = feedback_fields(r, msg, opts).into_bytes();
     let (header, body) = complaint::copied_message(msg, r, opts);
     let mut original = crlf(header.trim_ascii_end());
