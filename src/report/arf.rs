@@ -217,7 +217,7 @@ pub fn render(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> Vec<u8> 
         .filter(|a| address::is_safe(a))
         .collect();
 
-    let human = crlf(hard_wrap(&complaint::summary(r), 900).as_bytes());
+    let human = crlf(hard_wrap(&complaint::summary_for(r, msg, opts), 900).as_bytes());
     let fields = feedback_fields(r, msg, opts).into_bytes();
     let (header, body) = complaint::copied_message(msg, r, opts);
     let mut original = crlf(header.trim_ascii_end());

@@ -315,6 +315,19 @@ pub fn summary(r: &Report) -> String {
     s
 }
 
+/// [`summary`], with recipient addresses redacted when asked (a finding
+/// may quote one).
+pub(crate) fn summary_for(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> String {
+    let s = summary(r);
+    match &opts.redact {
+        Some(key) => {
+            let addrs = recipient_addresses(msg, r);
+            String::from_utf8_lossy(&redact_bytes(s.as_bytes(), &addrs, key)).into_owned()
+        }
+        None => s,
+    }
+}
+
 /// Copied lines, each made safe for a terminal.
 fn push_lines(s: &mut String, bytes: &[u8]) {
     let text = String::from_utf8_lossy(bytes);
@@ -340,7 +353,7 @@ pub fn render(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> String {
             for_terminal(&to.join(", "))
         }
     );
-    s.push_str(&summary(r));
+    s.push_str(&summary_for(r, msg, opts));
     let (header, body) = copied_message(msg, r, opts);
     let _ = writeln!(s, "\n----- Original message headers -----");
     push_lines(&mut s, header.trim_ascii_end());
