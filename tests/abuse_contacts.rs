@@ -61,7 +61,8 @@ fn sample_1999_asks_no_question_about_the_forged_hops() {
     let trust = berkeley();
     let report = trace(&msg, &trust);
     let zone = zone_1999();
-    let _ = facts::gather(&report, &msg.header, &trust, &zone, &AbuseConfig::default());
+    let view = facts::MessageView::of_report(&report, &msg.header);
+    let _ = facts::gather(&view, &trust, &zone, &AbuseConfig::default());
     let asked = zone.asked.borrow();
     assert!(!asked.is_empty());
     for (name, _) in asked.iter() {
@@ -316,4 +317,26 @@ fn reversed_names() {
         facts::reversed_name(v6, "ip6.arpa"),
         "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa"
     );
+}
+
+#[test]
+fn enrichment_stage_gets_the_same_contacts_from_a_traced_message() {
+    let (msg, report) = report_1999(false);
+    let opts = spamtrace::pipeline::TraceOptions {
+        trust: berkeley(),
+        infer_trust: true,
+        now: NOW,
+    };
+    let traced = spamtrace::pipeline::parse(msg, &opts);
+    let view = facts::MessageView::of_traced(&traced);
+    let (found, warnings) = abuse::find(
+        &view,
+        &berkeley(),
+        &zone_1999(),
+        &AbuseConfig::default(),
+        None,
+    );
+    assert!(warnings.is_empty());
+    assert_eq!(found, report.abuse_contacts);
+    assert_eq!(found.len(), 3);
 }

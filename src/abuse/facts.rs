@@ -5,9 +5,13 @@
 //! and evidence recording); tests implement it over a fixture zone.
 
 use super::{Exclusions, HopFacts, MailTarget, NameFacts, NameOrigin, Role};
+use crate::chain::{Origin, Relay};
 use crate::domain;
 use crate::headers;
 use crate::message;
+use crate::message::MessageSummary;
+use crate::model::Hop;
+use crate::pipeline::Traced;
 use crate::report::Report;
 use crate::trust::{classify, IpClass, TrustConfig};
 use std::net::IpAddr;
@@ -56,6 +60,40 @@ impl Default for AbuseConfig {
     }
 }
 
+/// What the abuse stage reads of a message: its hops, the chain's verdict
+/// and its header fields. Built from a finished [`Report`] (with the header
+/// block) or from a [`Traced`] message in the enrichment stage.
+#[derive(Clone, Copy)]
+pub struct MessageView<'a> {
+    pub hops: &'a [Hop],
+    pub relay: Option<&'a Relay>,
+    pub origin: Option<&'a Origin>,
+    pub summary: &'a MessageSummary,
+    pub header: &'a [u8],
+}
+
+impl<'a> MessageView<'a> {
+    pub fn of_report(r: &'a Report, header: &'a [u8]) -> Self {
+        MessageView {
+            hops: &r.hops,
+            relay: r.first_untrusted_relay.as_ref(),
+            origin: r.probable_origin.as_ref(),
+            summary: &r.message,
+            header,
+        }
+    }
+
+    pub fn of_traced(t: &'a Traced) -> Self {
+        MessageView {
+            hops: &t.hops,
+            relay: t.chain.first_untrusted_relay.as_ref(),
+            origin: t.chain.probable_origin.as_ref(),
+            summary: &t.summary,
+            header: &t.msg.header,
+        }
+    }
+}
+
 /// At most this many relays between the first untrusted relay and the origin
 /// get lookups, and at most this many PTR names per IP: a hostile message
 /// must not make the lookups unbounded.
@@ -64,13 +102,13 @@ const MAX_PTR_NAMES: usize = 4;
 
 /// The hops worth a contact, with their roles: the first untrusted relay,
 /// the relays below it up to the probable origin, and the origin.
-pub fn reportable_hops(report: &Report) -> Vec<(usize, Role)> {
+pub fn reportable_hops(m: &MessageView) -> Vec<(usize, Role)> {
     let mut out = Vec::new();
-    let Some(fur) = &report.first_untrusted_relay else {
+    let Some(fur) = m.relay else {
         return out;
     };
     out.push((fur.hop, Role::FirstUntrustedRelay));
-    if let Some(o) = &report.probable_origin {
+    if let Some(o) = m.origin {
         if o.hop > fur.hop {
             for h in (fur.hop + 1..o.hop).take(MAX_INTERMEDIATE) {
                 out.push((h, Role::Intermediate));
@@ -147,14 +185,14 @@ pub fn mail_target(dns: &dyn DnsLookup, domain: &str) -> MailTarget {
 
 /// The facts about one hop's names and network.
 fn hop_facts(
-    report: &Report,
+    m: &MessageView,
     hop: usize,
     role: Role,
     trust: &TrustConfig,
     dns: &dyn DnsLookup,
     cfg: &AbuseConfig,
 ) -> Option<HopFacts> {
-    let h = report.hops.get(hop)?;
+    let h = m.hops.get(hop)?;
     let ip = h.from.ip;
     // `Hop::trusted` says who wrote the header; what matters here is whether
     // the *sender* is ours (a trusted network can sit below the boundary).
@@ -228,9 +266,9 @@ fn arpa(ip: IpAddr) -> &'static str {
 }
 
 /// The domains nobody may be reported at, for this message.
-pub fn exclusions(report: &Report, header: &[u8], trust: &TrustConfig) -> Exclusions {
+pub fn exclusions(m: &MessageView, trust: &TrustConfig) -> Exclusions {
     let mut ex = Exclusions::default();
-    let fields = headers::fields(header);
+    let fields = headers::fields(m.header);
     for f in fields
         .iter()
         .filter(|f| f.is("from") || f.is("reply-to") || f.is("sender"))
@@ -248,7 +286,7 @@ pub fn exclusions(report: &Report, header: &[u8], trust: &TrustConfig) -> Exclus
             }
         }
     }
-    for a in [&report.message.return_path, &report.message.envelope_from]
+    for a in [&m.summary.return_path, &m.summary.envelope_from]
         .into_iter()
         .flatten()
     {
@@ -257,7 +295,7 @@ pub fn exclusions(report: &Report, header: &[u8], trust: &TrustConfig) -> Exclus
         }
     }
     // Our own servers: never complain to ourselves.
-    for h in report.hops.iter().filter(|h| h.trusted) {
+    for h in m.hops.iter().filter(|h| h.trusted) {
         if let Some(by) = &h.by {
             ex.add(by);
         }
@@ -268,23 +306,22 @@ pub fn exclusions(report: &Report, header: &[u8], trust: &TrustConfig) -> Exclus
     ex
 }
 
-/// Gather the facts for every reportable hop of `report`, and the
+/// Gather the facts for every reportable hop of the message, and the
 /// exclusions. A sender domain is not excluded when the first untrusted
 /// relay's own confirmed name is in it: then the sender was not forged.
 pub fn gather(
-    report: &Report,
-    header: &[u8],
+    m: &MessageView,
     trust: &TrustConfig,
     dns: &dyn DnsLookup,
     cfg: &AbuseConfig,
 ) -> (Vec<HopFacts>, Exclusions) {
-    let hops: Vec<HopFacts> = reportable_hops(report)
+    let hops: Vec<HopFacts> = reportable_hops(m)
         .into_iter()
-        .filter_map(|(hop, role)| hop_facts(report, hop, role, trust, dns, cfg))
+        .filter_map(|(hop, role)| hop_facts(m, hop, role, trust, dns, cfg))
         .collect();
-    let mut ex = exclusions(report, header, trust);
+    let mut ex = exclusions(m, trust);
     let mut ours = Exclusions::default();
-    for h in report.hops.iter().filter(|h| h.trusted) {
+    for h in m.hops.iter().filter(|h| h.trusted) {
         if let Some(by) = &h.by {
             ours.add(by);
         }

@@ -160,18 +160,18 @@ impl DnsLookup for NoDns {
     }
 }
 
-/// Find the contacts for `report` and store them in it: DNS facts through
-/// `dns`, RDAP when `rdap` is given. Returns warnings for stderr (an RDAP
-/// server that did not answer...).
-pub fn attach(
-    report: &mut crate::report::Report,
-    header: &[u8],
+/// Find the contacts for a message: DNS facts through `dns`, RDAP when
+/// `rdap` is given. Returns the contacts and warnings for stderr (an RDAP
+/// server that did not answer...). Works on a [`facts::MessageView`], so the
+/// enrichment stage can call it on a `Traced` message.
+pub fn find(
+    m: &facts::MessageView,
     trust: &crate::trust::TrustConfig,
     dns: &dyn DnsLookup,
     cfg: &facts::AbuseConfig,
     rdap: Option<&rdap::RdapConfig>,
-) -> Vec<String> {
-    let (mut hops, excl) = gather(report, header, trust, dns, cfg);
+) -> (Vec<crate::report::AbuseContact>, Vec<String>) {
+    let (mut hops, excl) = gather(m, trust, dns, cfg);
     let mut warnings = Vec::new();
     if let Some(rc) = rdap {
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -187,6 +187,21 @@ pub fn attach(
             Err(e) => warnings.push(format!("RDAP: cannot start a runtime: {e}")),
         }
     }
-    report.abuse_contacts = contacts(&hops, &excl);
+    (contacts(&hops, &excl), warnings)
+}
+
+/// [`find`] for a finished report (with its message's header block): the
+/// contacts go into `report.abuse_contacts`; the warnings are returned.
+pub fn attach(
+    report: &mut crate::report::Report,
+    header: &[u8],
+    trust: &crate::trust::TrustConfig,
+    dns: &dyn DnsLookup,
+    cfg: &facts::AbuseConfig,
+    rdap: Option<&rdap::RdapConfig>,
+) -> Vec<String> {
+    let view = facts::MessageView::of_report(report, header);
+    let (found, warnings) = find(&view, trust, dns, cfg, rdap);
+    report.abuse_contacts = found;
     warnings
 }
