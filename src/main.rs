@@ -272,6 +272,12 @@ fn run_complain(args: ComplainArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(r) = &args.reporter {
+        if !abuse::address::is_safe(r.trim()) {
+            eprintln!("spamtrace: --reporter {r:?}: expected a plain address like me@example.org");
+            return ExitCode::from(2);
+        }
+    }
     let input_opts = InputOptions {
         keep_body: args.include_body,
         ..InputOptions::default()

@@ -74,4 +74,6 @@ fn missing_file_is_exit_1_and_bad_trust_is_exit_2() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    let (code, _, err) = complain(&["--arf", "--reporter", "Me <me@x.org>", &sample_path()]);
+    assert_eq!(code, 2, "{err}");
 }
