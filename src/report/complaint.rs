@@ -110,26 +110,33 @@ pub fn redact_address(addr: &str, key: &str) -> String {
     format!("redacted-{hex}@{domain}")
 }
 
-/// Replace every occurrence (ASCII case-insensitive) of each address: one
-/// linear scan per address.
+/// Replace every occurrence (ASCII case-insensitive) of each address. One
+/// lowercased copy, one search per address, one output: linear in the size.
 pub(crate) fn redact_bytes(data: &[u8], addrs: &[String], key: &str) -> Vec<u8> {
-    let mut out = data.to_vec();
-    for a in addrs.iter().filter(|a| !a.is_empty()) {
-        let lower = out.to_ascii_lowercase();
-        let replacement = redact_address(a, key).into_bytes();
-        let mut res = Vec::with_capacity(out.len());
-        let mut last = 0;
+    let lower = data.to_ascii_lowercase();
+    // (start, end, address index); the longest match wins at one position.
+    let mut hits: Vec<(usize, usize, usize)> = Vec::new();
+    for (i, a) in addrs.iter().enumerate().filter(|(_, a)| !a.is_empty()) {
         for at in memchr::memmem::find_iter(&lower, a.as_bytes()) {
-            if at < last {
-                continue;
-            }
-            res.extend_from_slice(&out[last..at]);
-            res.extend_from_slice(&replacement);
-            last = at + a.len();
+            hits.push((at, at + a.len(), i));
         }
-        res.extend_from_slice(&out[last..]);
-        out = res;
     }
+    if hits.is_empty() {
+        return data.to_vec();
+    }
+    hits.sort_by_key(|&(start, end, _)| (start, std::cmp::Reverse(end)));
+    let tokens: Vec<String> = addrs.iter().map(|a| redact_address(a, key)).collect();
+    let mut out = Vec::with_capacity(data.len() + hits.len() * 16);
+    let mut last = 0;
+    for (start, end, i) in hits {
+        if start < last {
+            continue; // inside an address already replaced
+        }
+        out.extend_from_slice(&data[last..start]);
+        out.extend_from_slice(tokens[i].as_bytes());
+        last = end;
+    }
+    out.extend_from_slice(&data[last..]);
     out
 }
 
@@ -363,4 +370,22 @@ pub fn render(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> String {
     }
     let _ = writeln!(s, "----- End of original message -----");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_every_case_and_prefers_the_longer_address() {
+        let addrs = vec!["a@b.org".to_string(), "xa@b.org".to_string()];
+        let out = redact_bytes(b"To: A@B.ORG, xa@b.org; a@b.orgy", &addrs, "k");
+        let out = String::from_utf8(out).unwrap();
+        let (a, xa) = (
+            redact_address("a@b.org", "k"),
+            redact_address("xa@b.org", "k"),
+        );
+        assert_eq!(out, format!("To: {a}, {xa}; {a}y"));
+        assert_eq!(redact_bytes(b"nothing", &addrs, "k"), b"nothing");
+    }
 }
