@@ -26,6 +26,8 @@ struct Cli {
 enum Command {
     /// Walk the Received chain of each message and find the first untrusted relay.
     Trace(TraceArgs),
+    /// Write a complaint for an abuse desk (or, with --arf, an RFC 5965 report).
+    Complain(ComplainArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -76,6 +78,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Trace(args) => run_trace(args),
+        Command::Complain(args) => run_complain(args),
     }
 }
 
@@ -195,5 +198,173 @@ impl<W: Write> run::Sink for OutputSink<W> {
             "spamtrace: {}",
             spamtrace::sanitize::for_terminal(&error.to_string())
         );
+    }
+}
+
+#[derive(Args)]
+struct ComplainArgs {
+    /// The message: a file (the first message of an mbox) or `-` for stdin.
+    #[arg(default_value = "-")]
+    path: String,
+    /// Write an RFC 5965 (ARF) report message instead of complaint text.
+    #[arg(long)]
+    arf: bool,
+    /// Your address: the From of the ARF report.
+    #[arg(long, value_name = "ADDR", env = "SPAMTRACE_REPORTER")]
+    reporter: Option<String>,
+    /// Include the message body (default: headers only).
+    #[arg(long)]
+    include_body: bool,
+    /// Redact recipient addresses (RFC 6590): local parts become keyed hashes.
+    #[arg(long)]
+    redact: bool,
+    /// The secret for --redact hashes.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "SPAMTRACE_REDACT_KEY",
+        hide_env_values = true
+    )]
+    redact_key: Option<String>,
+    /// A network (CIDR or IP) or host name whose Received headers are believed; repeatable.
+    #[arg(long, value_name = "CIDR|HOSTNAME")]
+    trusted: Vec<String>,
+    /// Config file (TOML); default: $XDG_CONFIG_HOME/spamtrace/config.toml.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Do not infer trust in the receiver's own domain when no --trusted is given.
+    #[arg(long)]
+    no_infer_trust: bool,
+    /// Ask the regional registry (RDAP) for the network's abuse contact.
+    #[arg(long)]
+    rdap: bool,
+    /// Folder of the RDAP bootstrap files (ipv4.json, ipv6.json).
+    #[arg(long, value_name = "URL", default_value = spamtrace::abuse::rdap::IANA_BOOTSTRAP)]
+    rdap_bootstrap: String,
+    /// One RDAP base URL for every address, instead of the bootstrap.
+    #[arg(long, value_name = "URL")]
+    rdap_base: Option<String>,
+    /// Let RDAP reach private and loopback addresses (a mirror you run).
+    #[arg(long)]
+    rdap_allow_private: bool,
+    /// Report time as Unix seconds (for reproducible output).
+    #[arg(long, hide = true)]
+    now: Option<i64>,
+}
+
+fn complain_trust(args: &ComplainArgs) -> Result<TrustConfig, String> {
+    let mut trust = TrustConfig::default();
+    let path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => ConfigFile::default_path().filter(|p| p.is_file()),
+    };
+    if let Some(p) = path {
+        let c = ConfigFile::load(&p)?;
+        for t in &c.trusted {
+            trust.add(t)?;
+        }
+        trust.authserv_ids.extend(c.authserv_id.iter().cloned());
+    }
+    for t in &args.trusted {
+        trust.add(t)?;
+    }
+    Ok(trust)
+}
+
+fn run_complain(args: ComplainArgs) -> ExitCode {
+    use spamtrace::abuse;
+    use spamtrace::report::{arf, complaint};
+    let trust = match complain_trust(&args) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("spamtrace: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(r) = &args.reporter {
+        if !abuse::address::is_safe(r.trim()) {
+            eprintln!("spamtrace: --reporter {r:?}: expected a plain address like me@example.org");
+            return ExitCode::from(2);
+        }
+    }
+    let input_opts = InputOptions {
+        keep_body: args.include_body,
+        ..InputOptions::default()
+    };
+    let mut messages = input::open(&args.path, &input_opts);
+    let msg = match messages.next() {
+        Some(Ok(m)) => m,
+        Some(Err(e)) => {
+            eprintln!(
+                "spamtrace: {}",
+                spamtrace::sanitize::for_terminal(&e.to_string())
+            );
+            return ExitCode::from(1);
+        }
+        None => {
+            eprintln!(
+                "spamtrace: no message in {}",
+                spamtrace::sanitize::for_terminal(&args.path)
+            );
+            return ExitCode::from(1);
+        }
+    };
+    if messages.next().is_some() {
+        eprintln!("spamtrace: complaining about the first message only");
+    }
+    let now = args.now.unwrap_or_else(pipeline::unix_now);
+    let opts = TraceOptions {
+        trust: trust.clone(),
+        infer_trust: !args.no_infer_trust,
+        now,
+    };
+    let mut report = pipeline::trace(&msg, &opts);
+    let rdap = args.rdap.then(|| abuse::rdap::RdapConfig {
+        bootstrap_url: args.rdap_bootstrap.clone(),
+        base_url: args.rdap_base.clone(),
+        allow_private: args.rdap_allow_private,
+    });
+    // DNS-based contacts come with the DNS layer; until then, RDAP only.
+    let warnings = abuse::attach(
+        &mut report,
+        &msg.header,
+        &trust,
+        &abuse::NoDns,
+        &abuse::facts::AbuseConfig::default(),
+        rdap.as_ref(),
+    );
+    for w in warnings {
+        eprintln!("spamtrace: {}", spamtrace::sanitize::for_terminal(&w));
+    }
+    let copts = complaint::ComplaintOptions {
+        include_body: args.include_body,
+        redact: args
+            .redact
+            .then(|| args.redact_key.clone().unwrap_or_default()),
+        reporter: args.reporter.clone(),
+        now,
+        message_id: None,
+        boundary: None,
+        authserv_ids: trust.authserv_ids.clone(),
+    };
+    if complaint::recipients(&report.abuse_contacts).is_empty() {
+        eprintln!("spamtrace: no confirmed abuse contact found; fill in the recipients yourself");
+    }
+    let out = if args.arf {
+        if args.reporter.is_none() {
+            eprintln!("spamtrace: no --reporter given: the report is From spamtrace@localhost");
+        }
+        arf::render(&report, &msg, &copts)
+    } else {
+        complaint::render(&report, &msg, &copts).into_bytes()
+    };
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(&out).and_then(|_| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("spamtrace: cannot write output: {e}");
+            ExitCode::from(1)
+        }
     }
 }

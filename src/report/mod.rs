@@ -2,6 +2,8 @@
 //! renderers (table, JSON, NDJSON). Field names are a public contract
 //! (docs/report-format.md).
 
+pub mod arf;
+pub mod complaint;
 pub mod json;
 pub mod table;
 
@@ -68,4 +70,14 @@ pub struct AbuseContact {
     pub scope: String,
     /// `confirmed` or `guess`.
     pub confidence: String,
+    /// The hop's part in the route: `first_untrusted_relay`,
+    /// `intermediate_relay` or `probable_origin` (the last two are claims).
+    #[serde(default)]
+    pub role: String,
+    /// The hop this contact answers for.
+    #[serde(default)]
+    pub hop: Option<usize>,
+    /// Why this contact (the name or zone it came from).
+    #[serde(default)]
+    pub note: String,
 }

@@ -1,0 +1,342 @@
+//! The contact rules: the 1999 sample against a fixture zone (the issue's
+//! acceptance case), and each rule of item 1 on facts fed directly.
+
+mod abuse_support;
+
+use abuse_support::*;
+use spamtrace::abuse::facts::{self, AbuseConfig};
+use spamtrace::abuse::{
+    self, contacts, Exclusions, HopFacts, MailTarget, NameFacts, NameOrigin, RdapFacts, Role,
+};
+use spamtrace::report::AbuseContact;
+
+fn find<'a>(cs: &'a [AbuseContact], addr: &str) -> Option<&'a AbuseContact> {
+    cs.iter().find(|c| c.address == addr)
+}
+
+#[test]
+fn sample_1999_contacts_from_the_fixture_zone() {
+    let (_, report) = report_1999(false);
+    let cs = &report.abuse_contacts;
+
+    let relay = find(cs, "abuse@everfaster.com").expect("relay operator contact");
+    assert_eq!(relay.scope, "relay_operator");
+    assert_eq!(relay.confidence, "confirmed");
+    assert_eq!(relay.role, "first_untrusted_relay");
+    assert_eq!(relay.source, "rfc2142");
+    assert_eq!(relay.for_ip.as_deref(), Some("197.46.220.4"));
+
+    let net = find(cs, "abuse@transit-noc.net").expect("network contact from the TXT");
+    assert_eq!(net.scope, "network");
+    assert_eq!(net.source, "abusix");
+    assert_eq!(net.confidence, "confirmed");
+    assert_eq!(net.role, "first_untrusted_relay");
+
+    let origin = find(cs, "abuse@longlink.net").expect("probable origin contact");
+    assert_eq!(origin.role, "probable_origin");
+    assert_eq!(origin.for_ip.as_deref(), Some("217.6.1.7"));
+    // pool37.qs4w.longlink.net has no A record in the zone: not confirmed.
+    assert_eq!(origin.confidence, "guess");
+
+    for innocent in [
+        "hotmail.com",
+        "hotdogcity.com",
+        "big-hello.com",
+        "hypermoon.com",
+        "aol.com",
+        "berkeley.edu",
+    ] {
+        assert!(
+            !cs.iter()
+                .any(|c| c.address.ends_with(&format!("@{innocent}"))),
+            "a contact at {innocent}: {cs:#?}"
+        );
+    }
+    assert_eq!(cs.len(), 3, "{cs:#?}");
+}
+
+#[test]
+fn sample_1999_asks_no_question_about_the_forged_hops() {
+    let msg = read_message(&sample_path(), false);
+    let trust = berkeley();
+    let report = trace(&msg, &trust);
+    let zone = zone_1999();
+    let view = facts::MessageView::of_report(&report, &msg.header);
+    let _ = facts::gather(&view, &trust, &zone, &AbuseConfig::default());
+    let asked = zone.asked.borrow();
+    assert!(!asked.is_empty());
+    for (name, _) in asked.iter() {
+        assert!(
+            !name.contains("hotdogcity") && !name.contains("big-hello") && !name.contains("221.88"),
+            "asked about a forged hop: {name}"
+        );
+    }
+}
+
+#[test]
+fn abusix_zone_is_configurable() {
+    let msg = read_message(&sample_path(), false);
+    let trust = berkeley();
+    let mut report = trace(&msg, &trust);
+    let mut zone = zone_1999();
+    zone.add(
+        "4.220.46.197.contacts.example.net",
+        spamtrace::abuse::RecordType::Txt,
+        "noc@other-zone.net",
+    );
+    let cfg = AbuseConfig {
+        abusix_zone: Some("contacts.example.net".into()),
+    };
+    abuse::attach(&mut report, &msg.header, &trust, &zone, &cfg, None);
+    assert!(find(&report.abuse_contacts, "noc@other-zone.net").is_some());
+    assert!(find(&report.abuse_contacts, "abuse@transit-noc.net").is_none());
+}
+
+fn name(n: &str, origin: NameOrigin, fc: bool, mail: MailTarget) -> NameFacts {
+    NameFacts {
+        name: n.into(),
+        origin,
+        forward_confirmed: fc,
+        domain: spamtrace::domain::registrable(n),
+        mail,
+    }
+}
+
+fn hop(role: Role, ip: &str, names: Vec<NameFacts>) -> HopFacts {
+    HopFacts {
+        hop: 1,
+        role,
+        ip: Some(ip.parse().unwrap()),
+        trusted: false,
+        names,
+        abusix: Some(vec!["abuse@net-owner.net".into()]),
+        rdap: None,
+    }
+}
+
+fn relay_name(mail: MailTarget) -> Vec<NameFacts> {
+    vec![name("mx.relay.org", NameOrigin::Ptr, true, mail)]
+}
+
+#[test]
+fn no_contact_for_trusted_private_or_reserved_hops() {
+    let ex = Exclusions::default();
+    let mut trusted = hop(
+        Role::FirstUntrustedRelay,
+        "8.8.4.4",
+        relay_name(MailTarget::Mx),
+    );
+    trusted.trusted = true;
+    assert!(contacts(&[trusted], &ex).is_empty());
+    for ip in [
+        "10.1.2.3",
+        "192.168.1.1",
+        "127.0.0.1",
+        "192.0.2.7",
+        "100.64.0.1",
+        "fd00::1",
+    ] {
+        let h = hop(Role::FirstUntrustedRelay, ip, relay_name(MailTarget::Mx));
+        assert!(contacts(&[h], &ex).is_empty(), "{ip}");
+    }
+    let h = hop(
+        Role::FirstUntrustedRelay,
+        "8.8.4.4",
+        relay_name(MailTarget::Mx),
+    );
+    assert_eq!(contacts(&[h], &ex).len(), 2);
+}
+
+#[test]
+fn rfc2142_only_where_the_domain_takes_mail() {
+    let ex = Exclusions::default();
+    let got = |mail| {
+        let mut h = hop(Role::FirstUntrustedRelay, "8.8.4.4", relay_name(mail));
+        h.abusix = None;
+        contacts(&[h], &ex)
+            .into_iter()
+            .map(|c| c.address)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(got(MailTarget::Mx), ["abuse@relay.org"]);
+    assert_eq!(got(MailTarget::Address), ["abuse@relay.org"]);
+    assert!(got(MailTarget::NullMx).is_empty());
+    assert!(got(MailTarget::NoMail).is_empty());
+    assert!(got(MailTarget::Unknown).is_empty());
+}
+
+#[test]
+fn unconfirmed_names_are_guesses_and_helo_counts_only_at_the_boundary() {
+    let ex = Exclusions::default();
+    let names = vec![
+        name("a.fc-ptr.org", NameOrigin::Ptr, true, MailTarget::Mx),
+        name(
+            "b.not-fc.org",
+            NameOrigin::RecordedByTrusted,
+            false,
+            MailTarget::Mx,
+        ),
+        name("c.helo.org", NameOrigin::Helo, true, MailTarget::Mx),
+        name("d.claimed.org", NameOrigin::Claimed, true, MailTarget::Mx),
+    ];
+    let fur = contacts(
+        &[hop(Role::FirstUntrustedRelay, "8.8.4.4", names.clone())],
+        &ex,
+    );
+    let conf = |a: &str| find(&fur, a).map(|c| c.confidence.clone());
+    assert_eq!(conf("abuse@fc-ptr.org").as_deref(), Some("confirmed"));
+    assert_eq!(conf("abuse@not-fc.org").as_deref(), Some("guess"));
+    assert_eq!(conf("abuse@helo.org").as_deref(), Some("guess"));
+    assert_eq!(conf("abuse@claimed.org").as_deref(), Some("guess"));
+
+    let origin = contacts(&[hop(Role::ProbableOrigin, "8.8.4.4", names)], &ex);
+    assert!(find(&origin, "abuse@helo.org").is_none(), "{origin:#?}");
+    // The origin's IP is itself a claim: its network contact is a guess.
+    assert_eq!(
+        find(&origin, "abuse@net-owner.net").unwrap().confidence,
+        "guess"
+    );
+    assert!(origin.iter().all(|c| c.role == "probable_origin"));
+}
+
+#[test]
+fn excluded_domains_get_nothing_except_the_relays_own_network_contact() {
+    let mut ex = Exclusions::default();
+    ex.add("victim.com");
+    let mut h = hop(
+        Role::FirstUntrustedRelay,
+        "8.8.4.4",
+        vec![name(
+            "mail.victim.com",
+            NameOrigin::Ptr,
+            true,
+            MailTarget::Mx,
+        )],
+    );
+    h.abusix = Some(vec!["noc@victim.com".into()]);
+    let fur = contacts(&[h.clone()], &ex);
+    assert_eq!(fur.len(), 1);
+    assert_eq!(fur[0].address, "noc@victim.com");
+    assert_eq!(fur[0].scope, "network");
+
+    h.role = Role::ProbableOrigin;
+    assert!(contacts(&[h], &ex).is_empty());
+}
+
+#[test]
+fn hostile_addresses_from_dns_or_rdap_never_become_contacts() {
+    let mut h = hop(Role::FirstUntrustedRelay, "8.8.4.4", Vec::new());
+    h.abusix = Some(vec![
+        "abuse@ok.net,second@ok.net".into(),
+        "x@y.net\r\nBcc: victim@z.org".into(),
+        "<abuse@bracket.net>".into(),
+    ]);
+    h.rdap = Some(RdapFacts {
+        server: "127.0.0.1".into(),
+        emails: vec!["\"quoted\"@q.net".into(), "abuse@rdap-ok.net".into()],
+    });
+    let got: Vec<String> = contacts(&[h], &Exclusions::default())
+        .into_iter()
+        .map(|c| c.address)
+        .collect();
+    assert_eq!(got, ["abuse@rdap-ok.net", "abuse@ok.net", "second@ok.net"]);
+}
+
+#[test]
+fn sender_domain_is_not_excluded_when_the_relay_confirms_it() {
+    // A provider's own confirmed relay sending for its own domain: the
+    // sender is not forged, so abuse@ the provider is right.
+    let text = b"Received: from out.provider.net (out.provider.net [8.8.4.4]) by mx.ours.org with ESMTP id 1; Sat, 4 Sep 1999 16:55:04 -0700\nFrom: someone@provider.net\nMessage-ID: <1@provider.net>\nSubject: x\n\nbody\n";
+    let msg = message_from(text);
+    let mut trust = spamtrace::trust::TrustConfig::default();
+    trust.add("mx.ours.org").unwrap();
+    let mut report = trace(&msg, &trust);
+    let mut zone = FixtureDns::default();
+    zone.add(
+        "4.4.8.8.in-addr.arpa",
+        abuse::RecordType::Ptr,
+        "out.provider.net.",
+    )
+    .add("out.provider.net", abuse::RecordType::A, "8.8.4.4")
+    .add("provider.net", abuse::RecordType::Mx, "10 mx.provider.net.");
+    abuse::attach(
+        &mut report,
+        &msg.header,
+        &trust,
+        &zone,
+        &AbuseConfig::default(),
+        None,
+    );
+    let c = find(&report.abuse_contacts, "abuse@provider.net").expect("contact");
+    assert_eq!(c.confidence, "confirmed");
+
+    // The same relay with an unconfirmed name: the From domain stays excluded.
+    let mut report = trace(&msg, &trust);
+    let mut zone = FixtureDns::default();
+    zone.add("provider.net", abuse::RecordType::Mx, "10 mx.provider.net.");
+    abuse::attach(
+        &mut report,
+        &msg.header,
+        &trust,
+        &zone,
+        &AbuseConfig::default(),
+        None,
+    );
+    assert!(
+        report.abuse_contacts.is_empty(),
+        "{:#?}",
+        report.abuse_contacts
+    );
+}
+
+#[test]
+fn mail_target_reads_null_mx_and_address_fallback() {
+    let mut z = FixtureDns::default();
+    z.add("null.org", abuse::RecordType::Mx, "0 .")
+        .add("addr.org", abuse::RecordType::A, "8.8.4.4")
+        .add("mx.org", abuse::RecordType::Mx, "10 mx.mx.org.")
+        .add("txtonly.org", abuse::RecordType::Txt, "v=spf1 -all");
+    z.failing.push("broken.org".into());
+    assert_eq!(facts::mail_target(&z, "null.org"), MailTarget::NullMx);
+    assert_eq!(facts::mail_target(&z, "addr.org"), MailTarget::Address);
+    assert_eq!(facts::mail_target(&z, "mx.org"), MailTarget::Mx);
+    assert_eq!(facts::mail_target(&z, "txtonly.org"), MailTarget::NoMail);
+    assert_eq!(facts::mail_target(&z, "nx.org"), MailTarget::NoMail);
+    assert_eq!(facts::mail_target(&z, "broken.org"), MailTarget::Unknown);
+}
+
+#[test]
+fn reversed_names() {
+    let ip = "197.46.220.4".parse().unwrap();
+    assert_eq!(
+        facts::reversed_name(ip, "abuse-contacts.abusix.zone"),
+        "4.220.46.197.abuse-contacts.abusix.zone"
+    );
+    let v6 = "2001:db8::1".parse().unwrap();
+    assert_eq!(
+        facts::reversed_name(v6, "ip6.arpa"),
+        "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa"
+    );
+}
+
+#[test]
+fn enrichment_stage_gets_the_same_contacts_from_a_traced_message() {
+    let (msg, report) = report_1999(false);
+    let opts = spamtrace::pipeline::TraceOptions {
+        trust: berkeley(),
+        infer_trust: true,
+        now: NOW,
+    };
+    let traced = spamtrace::pipeline::parse(msg, &opts);
+    let view = facts::MessageView::of_traced(&traced);
+    let (found, warnings) = abuse::find(
+        &view,
+        &berkeley(),
+        &zone_1999(),
+        &AbuseConfig::default(),
+        None,
+    );
+    assert!(warnings.is_empty());
+    assert_eq!(found, report.abuse_contacts);
+    assert_eq!(found.len(), 3);
+}
