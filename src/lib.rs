@@ -4,6 +4,7 @@
 //! [`chain`] (trust boundary, custody) -> [`checks`] (findings) ->
 //! [`report`] (model and renderers). [`pipeline`] runs one message through.
 
+pub mod capture;
 pub mod chain;
 pub mod checks;
 pub mod domain;

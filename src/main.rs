@@ -26,6 +26,8 @@ struct Cli {
 enum Command {
     /// Walk the Received chain of each message and find the first untrusted relay.
     Trace(TraceArgs),
+    /// Run a small SMTP endpoint that stores what arrives (Maildir or mbox).
+    Capture(spamtrace::capture::CaptureArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -72,6 +74,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Trace(args) => run_trace(args),
+        Command::Capture(args) => spamtrace::capture::run(args),
     }
 }
 

@@ -1,0 +1,226 @@
+//! The DATA phase: find the end of the message and undo dot-stuffing.
+//!
+//! Only `CRLF . CRLF` ends a message. A bare LF or a bare CR never starts a
+//! line, so `\n.\n`, `\n.\r\n`, `\r.\r\n` and `\r\n.\rX` are message text
+//! (the SMTP smuggling family, CVE-2023-51766). Bare LF and CR bytes are
+//! stored as sent: a capture records what arrived. At a line start, `..`
+//! loses one dot; a lone dot followed by anything but CRLF is kept, since a
+//! conforming client would have doubled it.
+//!
+//! The decoder is fed chunks as they arrive and stops storing once the size
+//! limit is passed, so memory stays bounded whatever the client sends.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// After CRLF (or at the start of DATA).
+    LineStart,
+    /// Inside a line.
+    Body,
+    /// Just after a CR inside the text.
+    Cr,
+    /// A dot at a line start.
+    Dot,
+    /// `.` then CR at a line start: CRLF next ends the message.
+    DotCr,
+}
+
+/// Decodes one DATA transfer.
+#[derive(Debug)]
+pub struct DataDecoder {
+    state: State,
+    content: Vec<u8>,
+    /// Unstuffed bytes seen, stored or not.
+    size: u64,
+    max_size: u64,
+    done: bool,
+}
+
+/// What [`DataDecoder::feed`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Feed {
+    /// The whole chunk was message text; more is needed.
+    More,
+    /// The message ended; this many bytes of the chunk were consumed
+    /// (the rest is the next commands).
+    Done(usize),
+}
+
+impl DataDecoder {
+    pub fn new(max_size: u64) -> Self {
+        DataDecoder {
+            state: State::LineStart,
+            content: Vec::new(),
+            size: 0,
+            max_size,
+            done: false,
+        }
+    }
+
+    /// True once the message is larger than the limit (its text is dropped).
+    pub fn too_big(&self) -> bool {
+        self.size > self.max_size
+    }
+
+    /// True once the end of data was seen.
+    pub fn finished(&self) -> bool {
+        self.done
+    }
+
+    /// The message text, unstuffed (empty when too big).
+    pub fn into_content(self) -> Vec<u8> {
+        self.content
+    }
+
+    fn emit(&mut self, bytes: &[u8]) {
+        self.size += bytes.len() as u64;
+        if self.size > self.max_size {
+            // Past the limit: drain without buffering.
+            self.content = Vec::new();
+        } else {
+            self.content.extend_from_slice(bytes);
+        }
+    }
+
+    /// Feed the next chunk from the client.
+    pub fn feed(&mut self, chunk: &[u8]) -> Feed {
+        let mut i = 0;
+        while i < chunk.len() {
+            match self.state {
+                // Fast path: copy a run of plain bytes up to the next CR.
+                State::Body => {
+                    let run = memchr::memchr(b'\r', &chunk[i..]).unwrap_or(chunk.len() - i);
+                    let end = i + run;
+                    if run > 0 {
+                        self.emit_range(chunk, i, end);
+                    }
+                    if end < chunk.len() {
+                        self.emit(b"\r");
+                        self.state = State::Cr;
+                    }
+                    i = end + 1;
+                    continue;
+                }
+                State::LineStart => {
+                    let b = chunk[i];
+                    if b == b'.' {
+                        self.state = State::Dot;
+                    } else {
+                        self.emit(&[b]);
+                        self.state = if b == b'\r' { State::Cr } else { State::Body };
+                    }
+                }
+                State::Cr => {
+                    let b = chunk[i];
+                    self.emit(&[b]);
+                    self.state = match b {
+                        b'\n' => State::LineStart,
+                        b'\r' => State::Cr,
+                        _ => State::Body,
+                    };
+                }
+                State::Dot => {
+                    let b = chunk[i];
+                    match b {
+                        b'.' => {
+                            self.emit(b".");
+                            self.state = State::Body;
+                        }
+                        b'\r' => self.state = State::DotCr,
+                        _ => {
+                            self.emit(&[b'.', b]);
+                            self.state = State::Body;
+                        }
+                    }
+                }
+                State::DotCr => {
+                    let b = chunk[i];
+                    if b == b'\n' {
+                        self.done = true;
+                        return Feed::Done(i + 1);
+                    }
+                    self.emit(&[b'.', b'\r', b]);
+                    self.state = if b == b'\r' { State::Cr } else { State::Body };
+                }
+            }
+            i += 1;
+        }
+        Feed::More
+    }
+
+    fn emit_range(&mut self, chunk: &[u8], start: usize, end: usize) {
+        if let Some(bytes) = chunk.get(start..end) {
+            self.emit(bytes);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Decode `input` fed in chunks of `step` bytes.
+    fn decode(input: &[u8], step: usize) -> (Vec<u8>, Option<usize>) {
+        let mut d = DataDecoder::new(1 << 20);
+        let mut offset = 0;
+        for chunk in input.chunks(step) {
+            if let Feed::Done(n) = d.feed(chunk) {
+                return (d.into_content(), Some(offset + n));
+            }
+            offset += chunk.len();
+        }
+        (d.into_content(), None)
+    }
+
+    fn all_steps(input: &[u8]) -> (Vec<u8>, Option<usize>) {
+        let first = decode(input, input.len().max(1));
+        for step in 1..8 {
+            assert_eq!(decode(input, step), first, "step {step}");
+        }
+        first
+    }
+
+    #[test]
+    fn empty_message() {
+        assert_eq!(all_steps(b".\r\nQUIT\r\n"), (vec![], Some(3)));
+    }
+
+    #[test]
+    fn unstuffs_first_and_later_lines() {
+        let (c, end) = all_steps(b"..x\r\na\r\n..\r\n.\r\n");
+        assert_eq!(c, b".x\r\na\r\n.\r\n");
+        assert_eq!(end, Some(15));
+    }
+
+    #[test]
+    fn smuggling_sequences_do_not_end_data() {
+        for seq in [&b"\n.\n"[..], b"\n.\r\n", b"\r.\r\n", b"\r\n.\rX"] {
+            let mut input = b"a".to_vec();
+            input.extend_from_slice(seq);
+            input.extend_from_slice(b"MAIL FROM:<x>\r\n.\r\n");
+            let (c, end) = all_steps(&input);
+            assert_eq!(end, Some(input.len()), "{seq:?}");
+            assert_eq!(c, &input[..input.len() - 3], "{seq:?}");
+        }
+    }
+
+    #[test]
+    fn lone_dot_then_cr_is_kept() {
+        let (c, _) = all_steps(b"a\r\n.\r\r\n.\r\n");
+        assert_eq!(c, b"a\r\n.\r\r\n");
+    }
+
+    #[test]
+    fn size_limit_drops_text_but_finds_end() {
+        let mut d = DataDecoder::new(10);
+        assert_eq!(d.feed(&[b'x'; 100]), Feed::More);
+        assert!(d.too_big());
+        assert_eq!(d.feed(b"\r\n.\r\n"), Feed::Done(5));
+        assert!(d.into_content().is_empty());
+    }
+
+    #[test]
+    fn nul_and_8bit_kept() {
+        let (c, _) = all_steps(b"a\0\xff\xfe\r\n.\r\n");
+        assert_eq!(c, b"a\0\xff\xfe\r\n");
+    }
+}

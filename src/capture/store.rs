@@ -1,0 +1,268 @@
+//! Durable storage for captured messages: a Maildir or an mbox.
+//!
+//! A message counts as stored only when it is on disk: Maildir writes it in
+//! `tmp/`, fsyncs, renames it into `new/` and fsyncs `new/`; the mbox has a
+//! single writer thread holding an exclusive lock, which appends a batch of
+//! messages in one write and fsyncs once (group commit). Only then does the
+//! session answer 250, so no acknowledged message is lost, and none is
+//! written twice. After a kill -9, Maildir leaves at most stray files in
+//! `tmp/` (never read as mail) and the mbox at most whole, unacknowledged
+//! messages.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::io::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Where messages go.
+#[derive(Clone)]
+pub enum Store {
+    Maildir(Arc<Maildir>),
+    Mbox(MboxWriter),
+}
+
+/// One message to store: our headers, then the client's bytes as sent.
+pub struct Message {
+    pub id: String,
+    pub sender: String,
+    pub time: i64,
+    pub stamp: Vec<u8>,
+    pub content: Vec<u8>,
+}
+
+impl Store {
+    /// Store `msg` durably (blocking: run it off the async threads).
+    /// Returns the path it was stored at.
+    pub fn store(&self, msg: Message) -> io::Result<PathBuf> {
+        match self {
+            Store::Maildir(m) => m.store(&msg),
+            Store::Mbox(m) => m.store(msg),
+        }
+    }
+}
+
+/// A Maildir folder (`tmp/`, `new/`, `cur/`).
+pub struct Maildir {
+    dir: PathBuf,
+    new_dir: File,
+    host: String,
+}
+
+impl Maildir {
+    /// Open `dir`, creating it and its subfolders when missing.
+    pub fn open(dir: &Path, hostname: &str) -> io::Result<Maildir> {
+        for sub in ["tmp", "new", "cur"] {
+            std::fs::create_dir_all(dir.join(sub))?;
+        }
+        // '/' and ':' cannot appear in a Maildir unique name.
+        let host = hostname.replace(['/', ':'], "_");
+        Ok(Maildir {
+            new_dir: File::open(dir.join("new"))?,
+            dir: dir.to_path_buf(),
+            host,
+        })
+    }
+
+    fn store(&self, msg: &Message) -> io::Result<PathBuf> {
+        let name = format!("{}.{}.{}", msg.time, msg.id, self.host);
+        let tmp = self.dir.join("tmp").join(&name);
+        let new = self.dir.join("new").join(&name);
+        let result = (|| {
+            let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+            f.write_all(&msg.stamp)?;
+            f.write_all(&msg.content)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, &new)?;
+            // The rename is durable only once the folder is synced.
+            self.new_dir.sync_all()
+        })();
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        Ok(new)
+    }
+}
+
+struct MboxJob {
+    bytes: Vec<u8>,
+    done: std::sync::mpsc::SyncSender<io::Result<()>>,
+}
+
+/// The handle sessions use to reach the one mbox writer.
+#[derive(Clone)]
+pub struct MboxWriter {
+    path: PathBuf,
+    jobs: crossbeam_channel::Sender<MboxJob>,
+}
+
+impl MboxWriter {
+    /// Open (or create) the mbox, take its lock and start the writer thread.
+    pub fn open(path: &Path) -> io::Result<MboxWriter> {
+        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        // SAFETY: flock on a file descriptor we own; no memory is passed.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            return Err(io::Error::other(format!(
+                "{} is locked by another writer",
+                path.display()
+            )));
+        }
+        let (jobs, rx) = crossbeam_channel::bounded::<MboxJob>(1024);
+        std::thread::Builder::new()
+            .name("mbox-writer".into())
+            .spawn(move || mbox_writer(file, rx))?;
+        Ok(MboxWriter {
+            path: path.to_path_buf(),
+            jobs,
+        })
+    }
+
+    fn store(&self, msg: Message) -> io::Result<PathBuf> {
+        let mut bytes = Vec::with_capacity(msg.stamp.len() + msg.content.len() + 128);
+        bytes.extend_from_slice(from_line(&msg.sender, msg.time).as_bytes());
+        mboxrd_quote(&msg.stamp, &mut bytes);
+        mboxrd_quote(&msg.content, &mut bytes);
+        if !bytes.ends_with(b"\n") {
+            bytes.push(b'\n');
+        }
+        bytes.push(b'\n');
+        let (done, wait) = std::sync::mpsc::sync_channel(1);
+        self.jobs
+            .send(MboxJob { bytes, done })
+            .map_err(|_| io::Error::other("mbox writer stopped"))?;
+        wait.recv()
+            .map_err(|_| io::Error::other("mbox writer stopped"))??;
+        Ok(self.path.clone())
+    }
+}
+
+/// The writer thread: batch what is queued, one write, one fsync, then
+/// acknowledge the batch. On a failed write the file is cut back so no
+/// half message stays behind.
+fn mbox_writer(mut file: File, rx: crossbeam_channel::Receiver<MboxJob>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < 256 {
+            match rx.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        let mut buf = Vec::with_capacity(batch.iter().map(|j| j.bytes.len()).sum());
+        for j in &batch {
+            buf.extend_from_slice(&j.bytes);
+        }
+        let before = file.metadata().map(|m| m.len());
+        let result = file.write_all(&buf).and_then(|_| file.sync_data());
+        if result.is_err() {
+            if let Ok(len) = before {
+                let _ = file.set_len(len);
+            }
+        }
+        for j in batch {
+            let r = match &result {
+                Ok(()) => Ok(()),
+                Err(e) => Err(io::Error::new(e.kind(), e.to_string())),
+            };
+            let _ = j.done.send(r);
+        }
+    }
+}
+
+/// The mbox separator line: `From sender asctime-date`.
+fn from_line(sender: &str, time: i64) -> String {
+    let sender: String = sender
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .collect();
+    let sender = if sender.is_empty() {
+        "MAILER-DAEMON".to_string()
+    } else {
+        sender
+    };
+    format!("From {sender} {}\n", asctime(time))
+}
+
+/// `Thu Nov 26 04:57:23 2026` in UTC.
+fn asctime(time: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let d = mail_parser::DateTime::from_timestamp(time);
+    let weekday = DAYS[time.div_euclid(86_400).rem_euclid(7) as usize];
+    let month = MONTHS[(d.month.clamp(1, 12) - 1) as usize];
+    format!(
+        "{weekday} {month} {:2} {:02}:{:02}:{:02} {}",
+        d.day, d.hour, d.minute, d.second, d.year
+    )
+}
+
+/// mboxrd: every line that is `>*From ` gets one more `>`.
+fn mboxrd_quote(text: &[u8], out: &mut Vec<u8>) {
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let body = line.iter().position(|&b| b != b'>').unwrap_or(line.len());
+        if line.get(body..).is_some_and(|rest| rest.starts_with(b"From ")) {
+            out.push(b'>');
+        }
+        out.extend_from_slice(line);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_from_lines() {
+        let mut out = Vec::new();
+        mboxrd_quote(b"From a\r\n>From b\nxFrom c\n>>From d", &mut out);
+        assert_eq!(out, b">From a\r\n>>From b\nxFrom c\n>>>From d");
+    }
+
+    #[test]
+    fn asctime_format() {
+        assert_eq!(asctime(0), "Thu Jan  1 00:00:00 1970");
+        assert_eq!(asctime(1_764_133_043), "Wed Nov 26 04:57:23 2025");
+    }
+
+    #[test]
+    fn maildir_store_lands_in_new() {
+        let dir = tempfile::tempdir().unwrap();
+        let md = Maildir::open(dir.path(), "h/o:st").unwrap();
+        let p = md
+            .store(&Message {
+                id: "X1".into(),
+                sender: "a@b".into(),
+                time: 5,
+                stamp: b"Received: x\r\n".to_vec(),
+                content: b"\0body\r\n".to_vec(),
+            })
+            .unwrap();
+        assert!(p.starts_with(dir.path().join("new")));
+        assert_eq!(std::fs::read(&p).unwrap(), b"Received: x\r\n\0body\r\n");
+        assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn mbox_appends_whole_messages() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.mbox");
+        let w = MboxWriter::open(&path).unwrap();
+        assert!(MboxWriter::open(&path).is_err(), "second writer must be refused");
+        for i in 0..3 {
+            w.store(Message {
+                id: format!("I{i}"),
+                sender: String::new(),
+                time: 0,
+                stamp: b"Received: x\r\n".to_vec(),
+                content: b"\r\nFrom here\r\n".to_vec(),
+            })
+            .unwrap();
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.matches("From MAILER-DAEMON Thu Jan  1").count(), 3);
+        assert_eq!(text.matches("\n>From here").count(), 3);
+    }
+}
