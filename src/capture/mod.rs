@@ -56,7 +56,7 @@ pub struct CaptureArgs {
     /// Connections at once from one IP address.
     #[arg(long, default_value_t = 16, value_name = "N")]
     pub max_per_ip: usize,
-    /// Bad commands before the session is closed with 421.
+    /// Bad commands after which the session is closed with 421.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub max_bad_commands: u32,
     /// Seconds allowed for each command line to arrive.

@@ -197,7 +197,7 @@ impl Session<'_> {
     /// Count a bad command; true when the limit is passed (421 queued).
     fn bad(&mut self) -> bool {
         self.conn.bad_commands += 1;
-        if self.conn.bad_commands > self.shared.cfg.max_bad_commands {
+        if self.conn.bad_commands >= self.shared.cfg.max_bad_commands {
             self.reply("421 4.7.0 Too many errors, closing connection");
             return true;
         }
