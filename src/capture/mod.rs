@@ -281,7 +281,7 @@ async fn serve(args: CaptureArgs) -> ExitCode {
                         continue;
                     }
                 };
-                let slot = take_slot(&slots, peer.ip(), &args);
+                let slot = take_slot(&slots, canonical(peer.ip()), &args);
                 let shared = Arc::clone(&shared);
                 sessions.spawn(connection(shared, stream, peer.ip(), slot));
             }
