@@ -9,7 +9,8 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-const HELLO: &str = "EHLO client.example\r\nMAIL FROM:<s@example.com>\r\nRCPT TO:<r@example.org>\r\nDATA\r\n";
+const HELLO: &str =
+    "EHLO client.example\r\nMAIL FROM:<s@example.com>\r\nRCPT TO:<r@example.org>\r\nDATA\r\n";
 
 #[test]
 fn empty_message_is_stored() {
@@ -32,7 +33,10 @@ fn pipelined_in_one_packet_and_dot_stuffing_on_first_line() {
         format!("{HELLO}..first\r\n...second\r\n.third\r\n.\r\nQUIT\r\n").as_bytes(),
     );
     assert_eq!(codes(&t), ["250", "250", "250", "354", "250", "221"], "{t}");
-    assert!(t.contains("250-PIPELINING") && t.contains("250-SIZE "), "{t}");
+    assert!(
+        t.contains("250-PIPELINING") && t.contains("250-SIZE "),
+        "{t}"
+    );
     let stored = srv.stored();
     assert_eq!(stored.len(), 1);
     // `..` loses one dot; a lone leading dot (not stuffed) is kept as sent.
@@ -64,10 +68,7 @@ fn smuggling_sequences_never_end_data() {
         assert_eq!(stored.len(), before + 1, "{seq:?}: exactly one message");
         let newest = stored
             .iter()
-            .find(|(_, b)| {
-                b.windows(smuggled.len())
-                    .any(|w| w == smuggled.as_bytes())
-            })
+            .find(|(_, b)| b.windows(smuggled.len()).any(|w| w == smuggled.as_bytes()))
             .expect("smuggled text inside the stored message");
         assert_eq!(content(&newest.1), &body[..], "{seq:?}: stored as sent");
     }
@@ -184,7 +185,11 @@ fn oversized_message_is_refused() {
     }
     s.extend_from_slice(b".\r\nNOOP\r\nQUIT\r\n");
     let t = raw_session(srv.addr, &s);
-    assert_eq!(codes(&t), ["250", "250", "250", "354", "552", "250", "221"], "{t}");
+    assert_eq!(
+        codes(&t),
+        ["250", "250", "250", "354", "552", "250", "221"],
+        "{t}"
+    );
     assert!(t.contains("552 5.3.4 "));
     assert!(srv.stored().is_empty());
 }
@@ -220,7 +225,11 @@ fn one_byte_a_second_client_is_cut_off() {
     }
     let t = String::from_utf8_lossy(&got);
     assert!(t.contains("421 4.4.2 "), "{t}");
-    assert!(start.elapsed() < Duration::from_secs(8), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 #[test]
@@ -259,7 +268,18 @@ fn starttls_discards_pipelined_plaintext() {
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     let made = std::process::Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost", "-keyout"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+        ])
         .arg(&key)
         .arg("-out")
         .arg(&cert)
@@ -318,8 +338,17 @@ fn mbox_store_quotes_from_lines() {
     let mbox = std::fs::read(srv.mbox()).unwrap();
     let text = String::from_utf8_lossy(&mbox);
     assert!(text.starts_with("From sender@example.com "), "{text}");
-    assert_eq!(text.matches("\nFrom sender@example.com ").count(), 1, "{text}");
-    assert_eq!(text.matches("\r\n>From the start\r\n>>From quoted\r\n").count(), 2, "{text}");
+    assert_eq!(
+        text.matches("\nFrom sender@example.com ").count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("\r\n>From the start\r\n>>From quoted\r\n")
+            .count(),
+        2,
+        "{text}"
+    );
     // spamtrace's own reader finds both messages.
     let n = spamtrace::input::open(&srv.mbox().display().to_string(), &Default::default())
         .filter(|m| m.is_ok())
@@ -410,4 +439,42 @@ fn sigint_closes_idle_sessions_and_exits_zero() {
     assert!(t.starts_with("421 4.3.2 "), "{t}");
     let status = srv.wait_exit(Duration::from_secs(10)).expect("exits");
     assert!(status.success());
+}
+
+#[test]
+fn ipv6_peer_is_an_ipv6_literal() {
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("skipped: no IPv6 loopback");
+        return;
+    }
+    let srv = Server::start_on("[::1]:0", Store::Maildir, &[]);
+    let t = raw_session(srv.addr, format!("{HELLO}hi\r\n.\r\nQUIT\r\n").as_bytes());
+    assert_eq!(codes(&t), ["250", "250", "250", "354", "250", "221"], "{t}");
+    let stored = srv.stored();
+    assert_eq!(stored.len(), 1);
+    let text = String::from_utf8_lossy(&stored[0].1);
+    assert!(
+        text.contains("Received: from client.example ([IPv6:::1])\r\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn hostile_helo_cannot_add_header_lines() {
+    let srv = Server::start(Store::Maildir, &[]);
+    let t = raw_session(
+        srv.addr,
+        b"HELO evil\x1b[2J(x [10.0.0.1])\r\nMAIL FROM:<s@example.com>\r\nRCPT TO:<r@example.org>\r\nDATA\r\nhi\r\n.\r\nQUIT\r\n",
+    );
+    assert_eq!(codes(&t), ["250", "250", "250", "354", "250", "221"], "{t}");
+    let stored = srv.stored();
+    let text = String::from_utf8_lossy(&stored[0].1);
+    let received = text.split("\r\n").nth(1).unwrap_or("");
+    assert!(received.starts_with("Received: from evil_"), "{received}");
+    assert!(received.ends_with(" ([127.0.0.1])"), "{received}");
+    assert!(
+        !text.contains('\x1b') && !text.contains("(x [10.0.0.1])"),
+        "{text}"
+    );
+    assert!(text.contains("with SMTP id"), "HELO means SMTP: {text}");
 }

@@ -91,7 +91,9 @@ fn two_hundred_clients_ten_messages_each() {
     let seen = check_maildir(&srv);
     assert_eq!(seen.len(), 2000);
     assert!(seen.values().all(|&n| n == 1), "a message stored twice");
-    let tmp = std::fs::read_dir(srv.maildir().join("tmp")).unwrap().count();
+    let tmp = std::fs::read_dir(srv.maildir().join("tmp"))
+        .unwrap()
+        .count();
     assert_eq!(tmp, 0, "leftovers in tmp/");
 }
 
@@ -150,14 +152,20 @@ fn kill_9_mid_load_maildir() {
     let acked = load_then_kill(&mut srv, 300);
     let seen = check_maildir(&srv);
     for id in &acked {
-        assert_eq!(seen.get(id), Some(&1), "acknowledged {id:?} not stored once");
+        assert_eq!(
+            seen.get(id),
+            Some(&1),
+            "acknowledged {id:?} not stored once"
+        );
     }
     assert!(seen.values().all(|&n| n == 1));
     eprintln!(
         "acked {}, stored {}, in tmp/ {}",
         acked.len(),
         seen.len(),
-        std::fs::read_dir(srv.maildir().join("tmp")).unwrap().count()
+        std::fs::read_dir(srv.maildir().join("tmp"))
+            .unwrap()
+            .count()
     );
 }
 
@@ -170,7 +178,11 @@ fn kill_9_mid_load_mbox() {
     let acked = load_then_kill(&mut srv, 300);
     let seen = check_mbox(&srv);
     for id in &acked {
-        assert_eq!(seen.get(id), Some(&1), "acknowledged {id:?} not stored once");
+        assert_eq!(
+            seen.get(id),
+            Some(&1),
+            "acknowledged {id:?} not stored once"
+        );
     }
     assert!(seen.values().all(|&n| n == 1));
     eprintln!("acked {}, stored {}", acked.len(), seen.len());

@@ -47,10 +47,7 @@ impl Analyzer {
                     eprintln!("spamtrace capture: cannot write analysis: {e}");
                 }
             }
-            None => eprintln!(
-                "spamtrace capture: {id}: {}",
-                for_terminal(&report.verdict)
-            ),
+            None => eprintln!("spamtrace capture: {id}: {}", for_terminal(&report.verdict)),
         }
     }
 }

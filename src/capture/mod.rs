@@ -154,7 +154,10 @@ fn load_tls(cert: &Path, key: &Path) -> Result<TlsAcceptor, String> {
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
-fn build(args: &CaptureArgs, shutdown: tokio::sync::watch::Receiver<bool>) -> Result<Shared, String> {
+fn build(
+    args: &CaptureArgs,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> Result<Shared, String> {
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(c), Some(k)) => Some(load_tls(c, k)?),
         _ => None,
@@ -195,7 +198,10 @@ fn build(args: &CaptureArgs, shutdown: tokio::sync::watch::Receiver<bool>) -> Re
 
 /// Run the capture server until SIGINT or SIGTERM.
 pub fn run(args: CaptureArgs) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("spamtrace capture: cannot start: {e}");

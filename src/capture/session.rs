@@ -80,7 +80,10 @@ pub async fn run(shared: &Arc<Shared>, conn: &mut Conn, io: Box<dyn Io>, greet: 
         discarding: false,
     };
     if greet {
-        s.reply(&format!("220 {} ESMTP spamtrace capture", shared.cfg.hostname));
+        s.reply(&format!(
+            "220 {} ESMTP spamtrace capture",
+            shared.cfg.hostname
+        ));
     }
     match s.serve().await {
         Step::StartTls => End::StartTls(s.io),

@@ -95,8 +95,14 @@ mod tests {
 
     #[test]
     fn ipv6_literal() {
-        assert_eq!(ip_literal("2001:db8::1".parse().unwrap()), "[IPv6:2001:db8::1]");
-        assert_eq!(ip_literal("::ffff:192.0.2.1".parse().unwrap()), "[192.0.2.1]");
+        assert_eq!(
+            ip_literal("2001:db8::1".parse().unwrap()),
+            "[IPv6:2001:db8::1]"
+        );
+        assert_eq!(
+            ip_literal("::ffff:192.0.2.1".parse().unwrap()),
+            "[192.0.2.1]"
+        );
         assert_eq!(ip_literal("192.0.2.1".parse().unwrap()), "[192.0.2.1]");
     }
 

@@ -25,9 +25,13 @@ pub struct Server {
 
 impl Server {
     pub fn start(store: Store, extra: &[&str]) -> Server {
+        Server::start_on("127.0.0.1:0", store, extra)
+    }
+
+    pub fn start_on(listen: &str, store: Store, extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_spamtrace"));
-        cmd.args(["capture", "--listen", "127.0.0.1:0", "--hostname", "trap.test"]);
+        cmd.args(["capture", "--listen", listen, "--hostname", "trap.test"]);
         match store {
             Store::Maildir => cmd.arg("--maildir").arg(dir.path().join("md")),
             Store::Mbox => cmd.arg("--mbox").arg(dir.path().join("trap.mbox")),
