@@ -401,3 +401,39 @@ fn bracketed(line: &[u8]) -> Option<&[u8]> {
     let len = memchr::memchr(b'>', line.get(start..)?)?;
     line.get(start..start + len)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// smtp-proto sees every command line a client sends: it must not
+    /// panic on garbage (pseudo-random lines, fixed seed).
+    #[test]
+    fn command_parser_survives_garbage() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let prefixes: [&[u8]; 6] = [
+            b"MAIL FROM:<",
+            b"RCPT TO:<",
+            b"EHLO ",
+            b"HELO ",
+            b"",
+            b"VRFY ",
+        ];
+        let alphabet = b"<>:@\"\\. =\r\n\0\xff\xc3aZ9-[]";
+        for _ in 0..20_000 {
+            let mut line = prefixes[(next() % 6) as usize].to_vec();
+            for _ in 0..(next() % 40) {
+                line.push(alphabet[(next() as usize) % alphabet.len()]);
+            }
+            line.extend_from_slice(b"\r\n");
+            let _ = Request::parse(&mut line.iter());
+            assert!(bracketed(&line).is_none_or(|b| b.len() < line.len()));
+        }
+    }
+}
