@@ -329,9 +329,8 @@ async fn connection(shared: Arc<Shared>, stream: TcpStream, peer: IpAddr, slot: 
     let _ = stream.set_nodelay(true);
     let mut stream = stream;
     let Some(_slot) = slot else {
-        let _ = stream
-            .write_all(b"421 4.7.0 Too many connections, try again later\r\n")
-            .await;
+        let refuse = stream.write_all(b"421 4.7.0 Too many connections, try again later\r\n");
+        let _ = tokio::time::timeout(Duration::from_secs(5), refuse).await;
         return;
     };
     let mut conn = session::Conn {

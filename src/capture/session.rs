@@ -101,16 +101,23 @@ impl Session<'_> {
         self.out.extend_from_slice(b"\r\n");
     }
 
+    /// Send the queued replies. A client that stops reading cannot hold
+    /// the slot: the write has the command deadline too.
     async fn flush(&mut self) -> std::io::Result<()> {
-        if !self.out.is_empty() {
-            let out = std::mem::take(&mut self.out);
-            let r = self.io.write_all(&out).await;
-            self.out = out;
-            self.out.clear();
-            r?;
-            self.io.flush().await?;
+        if self.out.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        let out = std::mem::take(&mut self.out);
+        let until = Instant::now() + self.shared.cfg.command_timeout;
+        let io = &mut self.io;
+        let r = tokio::time::timeout_at(until, async {
+            io.write_all(&out).await?;
+            io.flush().await
+        })
+        .await;
+        self.out = out;
+        self.out.clear();
+        r.map_err(|_| std::io::ErrorKind::TimedOut)?
     }
 
     async fn serve(&mut self) -> Step {
