@@ -509,3 +509,16 @@ fn hostile_helo_cannot_add_header_lines() {
     );
     assert!(text.contains("with SMTP id"), "HELO means SMTP: {text}");
 }
+
+#[test]
+fn bare_lf_commands_are_accepted_and_bare_lf_text_kept() {
+    let srv = Server::start(Store::Maildir, &[]);
+    let t = raw_session(
+        srv.addr,
+        b"EHLO c.example\nMAIL FROM:<s@example.com>\nRCPT TO:<r@example.org>\nDATA\nSubject: lf\n\nbody\n.\nstill body\r\n.\r\nQUIT\n",
+    );
+    assert_eq!(codes(&t), ["250", "250", "250", "354", "250", "221"], "{t}");
+    let stored = srv.stored();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(content(&stored[0].1), b"Subject: lf\n\nbody\n.\nstill body\r\n");
+}
