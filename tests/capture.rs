@@ -520,5 +520,8 @@ fn bare_lf_commands_are_accepted_and_bare_lf_text_kept() {
     assert_eq!(codes(&t), ["250", "250", "250", "354", "250", "221"], "{t}");
     let stored = srv.stored();
     assert_eq!(stored.len(), 1);
-    assert_eq!(content(&stored[0].1), b"Subject: lf\n\nbody\n.\nstill body\r\n");
+    assert_eq!(
+        content(&stored[0].1),
+        b"Subject: lf\n\nbody\n.\nstill body\r\n"
+    );
 }

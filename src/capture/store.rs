@@ -178,10 +178,12 @@ impl MboxWriter {
                 path.display()
             )));
         }
+        let mut mark = CommitMark::open(path)?;
+        recover(path, &file, &mut mark)?;
         let (jobs, rx) = crossbeam_channel::bounded::<MboxJob>(1024);
         std::thread::Builder::new()
             .name("mbox-writer".into())
-            .spawn(move || mbox_writer(file, rx))?;
+            .spawn(move || mbox_writer(file, mark, rx))?;
         Ok(MboxWriter {
             path: path.to_path_buf(),
             jobs,
@@ -210,7 +212,7 @@ impl MboxWriter {
 /// The writer thread: batch what is queued, one write, one fsync, then
 /// acknowledge the batch. On a failed write the file is cut back so no
 /// half message stays behind.
-fn mbox_writer(mut file: File, rx: crossbeam_channel::Receiver<MboxJob>) {
+fn mbox_writer(mut file: File, mut mark: CommitMark, rx: crossbeam_channel::Receiver<MboxJob>) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < 256 {
@@ -223,13 +225,7 @@ fn mbox_writer(mut file: File, rx: crossbeam_channel::Receiver<MboxJob>) {
         for j in &batch {
             buf.extend_from_slice(&j.bytes);
         }
-        let before = file.metadata().map(|m| m.len());
-        let result = file.write_all(&buf).and_then(|_| file.sync_data());
-        if result.is_err() {
-            if let Ok(len) = before {
-                let _ = file.set_len(len);
-            }
-        }
+        let result = write_batch(&mut file, &mut mark, &buf);
         for j in batch {
             let r = match &result {
                 Ok(()) => Ok(()),
@@ -238,6 +234,89 @@ fn mbox_writer(mut file: File, rx: crossbeam_channel::Receiver<MboxJob>) {
             let _ = j.done.send(r);
         }
     }
+}
+
+/// Append `buf` durably. The commit mark holds the old length while the
+/// write is in flight and the new one only after the fsync, so a kill at
+/// any point leaves a mark that cuts off exactly the unacknowledged bytes.
+fn write_batch(file: &mut File, mark: &mut CommitMark, buf: &[u8]) -> io::Result<()> {
+    let before = file.metadata()?.len();
+    mark.set(before)?;
+    let result = file.write_all(buf).and_then(|_| file.sync_data());
+    if let Err(e) = result {
+        let _ = file.set_len(before);
+        return Err(e);
+    }
+    mark.set(before + buf.len() as u64)
+}
+
+/// `MBOX.spamtrace-commit`: the mbox length up to which every byte was
+/// written whole and fsynced. Guarded by the mbox lock.
+struct CommitMark {
+    file: File,
+}
+
+impl CommitMark {
+    fn path(mbox: &Path) -> PathBuf {
+        let mut p = mbox.as_os_str().to_owned();
+        p.push(".spamtrace-commit");
+        PathBuf::from(p)
+    }
+
+    fn open(mbox: &Path) -> io::Result<CommitMark> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(Self::path(mbox))?;
+        Ok(CommitMark { file })
+    }
+
+    fn get(&self) -> Option<u64> {
+        use std::os::unix::fs::FileExt;
+        let mut b = [0u8; 21];
+        let n = self.file.read_at(&mut b, 0).ok()?;
+        std::str::from_utf8(b.get(..n)?).ok()?.trim().parse().ok()
+    }
+
+    fn set(&mut self, len: u64) -> io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        // Fixed width: one overwrite in place, never a shorter stale tail.
+        self.file.write_all_at(format!("{len:020}\n").as_bytes(), 0)
+    }
+}
+
+/// After a crash: bytes past the commit mark were never acknowledged (a
+/// torn batch, perhaps). Move them to `MBOX.torn-TIME` rather than drop
+/// them, and cut the mbox back to whole messages.
+fn recover(mbox: &Path, file: &File, mark: &mut CommitMark) -> io::Result<()> {
+    let len = file.metadata()?.len();
+    let Some(committed) = mark.get().filter(|&c| c < len) else {
+        return mark.set(len);
+    };
+    let torn = {
+        let mut p = mbox.as_os_str().to_owned();
+        p.push(format!(".torn-{}", crate::pipeline::unix_now()));
+        PathBuf::from(p)
+    };
+    let mut src = File::open(mbox)?;
+    std::io::Seek::seek(&mut src, std::io::SeekFrom::Start(committed))?;
+    let mut out = OpenOptions::new()
+        .create_new(true)
+        .write(true)
+        .open(&torn)?;
+    std::io::copy(&mut src, &mut out)?;
+    out.sync_all()?;
+    file.set_len(committed)?;
+    file.sync_all()?;
+    eprintln!(
+        "spamtrace capture: {}: {} unacknowledged byte(s) after the last commit moved to {}",
+        mbox.display(),
+        len - committed,
+        torn.display()
+    );
+    mark.set(committed)
 }
 
 /// The mbox separator line: `From sender asctime-date`.
@@ -319,6 +398,34 @@ mod tests {
             std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
             0
         );
+    }
+
+    #[test]
+    fn mbox_recovery_cuts_unacknowledged_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.mbox");
+        std::fs::write(&path, b"From a x\nwhole\n\nFrom b x\nto").unwrap();
+        std::fs::write(CommitMark::path(&path), format!("{:020}\n", 16)).unwrap();
+        let w = MboxWriter::open(&path).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"From a x\nwhole\n\n");
+        let torn: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains(".torn-"))
+            .collect();
+        assert_eq!(torn.len(), 1);
+        assert_eq!(std::fs::read(torn[0].path()).unwrap(), b"From b x\nto");
+        w.store(Message {
+            id: "I".into(),
+            sender: "s".into(),
+            time: 0,
+            stamp: vec![],
+            content: b"x\r\n".to_vec(),
+        })
+        .unwrap();
+        let len = std::fs::metadata(&path).unwrap().len();
+        let mark = std::fs::read_to_string(CommitMark::path(&path)).unwrap();
+        assert_eq!(mark.trim().parse::<u64>().unwrap(), len);
     }
 
     #[test]

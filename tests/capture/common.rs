@@ -21,6 +21,39 @@ pub struct Server {
     pub dir: tempfile::TempDir,
     /// stderr lines so far.
     pub log: Arc<Mutex<Vec<String>>>,
+    args: Vec<std::ffi::OsString>,
+}
+
+type Log = Arc<Mutex<Vec<String>>>;
+
+/// Spawn `spamtrace ARGS` and wait for its "listening on" line.
+fn spawn(args: &[std::ffi::OsString]) -> (Child, SocketAddr, Log) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spamtrace"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn spamtrace");
+    let stderr = child.stderr.take().expect("stderr");
+    let log: Log = Arc::new(Mutex::new(Vec::new()));
+    let (tx, rx) = mpsc::channel();
+    let log2 = Arc::clone(&log);
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(a) = line.split("listening on ").nth(1) {
+                let _ = tx.send(a.trim().to_string());
+            }
+            log2.lock().unwrap().push(line);
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(a) => (child, a.parse().expect("bound address"), log),
+        Err(_) => {
+            let _ = child.kill();
+            panic!("server did not start: {:?}", log.lock().unwrap());
+        }
+    }
 }
 
 impl Server {
@@ -30,42 +63,40 @@ impl Server {
 
     pub fn start_on(listen: &str, store: Store, extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_spamtrace"));
-        cmd.args(["capture", "--listen", listen, "--hostname", "trap.test"]);
+        let mut args: Vec<std::ffi::OsString> =
+            ["capture", "--listen", listen, "--hostname", "trap.test"]
+                .iter()
+                .map(Into::into)
+                .collect();
         match store {
-            Store::Maildir => cmd.arg("--maildir").arg(dir.path().join("md")),
-            Store::Mbox => cmd.arg("--mbox").arg(dir.path().join("trap.mbox")),
-        };
-        cmd.args(extra);
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("spawn spamtrace");
-        let stderr = child.stderr.take().expect("stderr");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = mpsc::channel();
-        let log2 = Arc::clone(&log);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(a) = line.split("listening on ").nth(1) {
-                    let _ = tx.send(a.trim().to_string());
-                }
-                log2.lock().unwrap().push(line);
+            Store::Maildir => {
+                args.push("--maildir".into());
+                args.push(dir.path().join("md").into());
             }
-        });
-        let addr = match rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(a) => a.parse().expect("bound address"),
-            Err(_) => {
-                let _ = child.kill();
-                panic!("server did not start: {:?}", log.lock().unwrap());
+            Store::Mbox => {
+                args.push("--mbox".into());
+                args.push(dir.path().join("trap.mbox").into());
             }
-        };
+        }
+        args.extend(extra.iter().map(Into::into));
+        let (child, addr, log) = spawn(&args);
         Server {
             child,
             addr,
             dir,
             log,
+            args,
         }
+    }
+
+    /// Start the server again on the same store (after a kill).
+    pub fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let (child, addr, log) = spawn(&self.args);
+        self.child = child;
+        self.addr = addr;
+        self.log = log;
     }
 
     pub fn maildir(&self) -> PathBuf {
