@@ -264,6 +264,35 @@ fn slow_data_is_cut_off_by_the_data_deadline() {
 }
 
 #[test]
+fn busy_session_is_ended_by_the_session_deadline() {
+    let srv = Server::start(Store::Maildir, &["--session-timeout", "2"]);
+    let mut s = TcpStream::connect(srv.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let start = Instant::now();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 512];
+    // A valid command every 300 ms: each one is on time, the session is not.
+    while start.elapsed() < Duration::from_secs(15) {
+        if s.write_all(b"NOOP\r\n").is_err() {
+            break;
+        }
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+    }
+    let t = String::from_utf8_lossy(&got);
+    assert!(t.contains("250 2.0.0 ") && t.contains("421 4.4.2 "), "{t}");
+    assert!(
+        start.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
 fn connection_limit_per_ip() {
     let srv = Server::start(Store::Maildir, &["--max-per-ip", "2"]);
     let greet = |s: &mut TcpStream| {
