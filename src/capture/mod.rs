@@ -45,7 +45,7 @@ pub struct CaptureArgs {
     #[arg(long, default_value = "localhost")]
     pub hostname: String,
     /// Largest message accepted, in bytes (advertised as SIZE).
-    #[arg(long, default_value_t = 25 << 20, value_name = "BYTES")]
+    #[arg(long, default_value_t = 10 << 20, value_name = "BYTES")]
     pub max_size: u64,
     /// Recipients per message (RFC 5321 asks for at least 100).
     #[arg(long, default_value_t = 100, value_name = "N")]
@@ -260,6 +260,13 @@ async fn serve(args: CaptureArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let stop = match stop_signal() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("spamtrace capture: cannot install signal handlers: {e}");
+            return ExitCode::from(1);
+        }
+    };
     let listener = match TcpListener::bind(args.listen).await {
         Ok(l) => l,
         Err(e) => {
@@ -273,7 +280,7 @@ async fn serve(args: CaptureArgs) -> ExitCode {
     }
     let slots = Arc::new(Mutex::new(Slots::default()));
     let mut sessions = tokio::task::JoinSet::new();
-    let mut stop = std::pin::pin!(stop_signal());
+    let mut stop = std::pin::pin!(stop);
     loop {
         tokio::select! {
             _ = &mut stop => break,
@@ -308,19 +315,18 @@ async fn serve(args: CaptureArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-async fn stop_signal() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// SIGINT or SIGTERM. The handlers are installed here, before we listen,
+/// so a signal can never hit the default action (death) instead.
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term => {}
-    }
+    })
 }
 
 /// One client connection: limits, then the session, then STARTTLS if asked.
