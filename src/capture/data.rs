@@ -84,24 +84,21 @@ impl DataDecoder {
     /// Feed the next chunk from the client.
     pub fn feed(&mut self, chunk: &[u8]) -> Feed {
         let mut i = 0;
-        while i < chunk.len() {
+        while let Some(&b) = chunk.get(i) {
             match self.state {
                 // Fast path: copy a run of plain bytes up to the next CR.
                 State::Body => {
-                    let run = memchr::memchr(b'\r', &chunk[i..]).unwrap_or(chunk.len() - i);
-                    let end = i + run;
-                    if run > 0 {
-                        self.emit_range(chunk, i, end);
-                    }
-                    if end < chunk.len() {
+                    let rest = chunk.get(i..).unwrap_or_default();
+                    let run = memchr::memchr(b'\r', rest).unwrap_or(rest.len());
+                    self.emit_range(chunk, i, i + run);
+                    if run < rest.len() {
                         self.emit(b"\r");
                         self.state = State::Cr;
                     }
-                    i = end + 1;
+                    i += run + 1;
                     continue;
                 }
                 State::LineStart => {
-                    let b = chunk[i];
                     if b == b'.' {
                         self.state = State::Dot;
                     } else {
@@ -110,7 +107,6 @@ impl DataDecoder {
                     }
                 }
                 State::Cr => {
-                    let b = chunk[i];
                     self.emit(&[b]);
                     self.state = match b {
                         b'\n' => State::LineStart,
@@ -118,22 +114,18 @@ impl DataDecoder {
                         _ => State::Body,
                     };
                 }
-                State::Dot => {
-                    let b = chunk[i];
-                    match b {
-                        b'.' => {
-                            self.emit(b".");
-                            self.state = State::Body;
-                        }
-                        b'\r' => self.state = State::DotCr,
-                        _ => {
-                            self.emit(&[b'.', b]);
-                            self.state = State::Body;
-                        }
+                State::Dot => match b {
+                    b'.' => {
+                        self.emit(b".");
+                        self.state = State::Body;
                     }
-                }
+                    b'\r' => self.state = State::DotCr,
+                    _ => {
+                        self.emit(&[b'.', b]);
+                        self.state = State::Body;
+                    }
+                },
                 State::DotCr => {
-                    let b = chunk[i];
                     if b == b'\n' {
                         self.done = true;
                         return Feed::Done(i + 1);
@@ -148,8 +140,9 @@ impl DataDecoder {
     }
 
     fn emit_range(&mut self, chunk: &[u8], start: usize, end: usize) {
-        if let Some(bytes) = chunk.get(start..end) {
-            self.emit(bytes);
+        match chunk.get(start..end) {
+            Some(bytes) if !bytes.is_empty() => self.emit(bytes),
+            _ => {}
         }
     }
 }
@@ -177,6 +170,55 @@ mod tests {
             assert_eq!(decode(input, step), first, "step {step}");
         }
         first
+    }
+
+    /// The rule stated plainly, on a whole buffer: the message ends at the
+    /// first CRLF.CRLF (data starts at a line start); then `CRLF..` at a
+    /// line start becomes `CRLF.`.
+    fn reference(input: &[u8]) -> (Vec<u8>, Option<usize>) {
+        let mut v = b"\r\n".to_vec();
+        v.extend_from_slice(input);
+        let Some(end) = v.windows(5).position(|w| w == b"\r\n.\r\n") else {
+            return (vec![], None);
+        };
+        let body = &v[..end + 2];
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < body.len() {
+            if body[i..].starts_with(b"\r\n..") {
+                out.extend_from_slice(b"\r\n.");
+                i += 4;
+            } else {
+                out.push(body[i]);
+                i += 1;
+            }
+        }
+        (out[2..].to_vec(), Some(end + 3))
+    }
+
+    #[test]
+    fn matches_the_reference_on_random_input() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let alphabet = b"..\r\r\n\nax";
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 24) as usize;
+            let mut input = Vec::new();
+            let mut y = x;
+            for _ in 0..len {
+                y = y
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                input.push(alphabet[(y >> 33) as usize % alphabet.len()]);
+            }
+            input.extend_from_slice(b"\r\n.\r\n");
+            let (want, want_end) = reference(&input);
+            let got = all_steps(&input);
+            assert_eq!(got.1, want_end, "{input:?}");
+            assert_eq!(got.0, want, "{input:?}");
+        }
     }
 
     #[test]
