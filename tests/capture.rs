@@ -554,3 +554,24 @@ fn bare_lf_commands_are_accepted_and_bare_lf_text_kept() {
         b"Subject: lf\n\nbody\n.\nstill body\r\n"
     );
 }
+
+#[test]
+fn memory_budget_refuses_with_452_and_recovers() {
+    let srv = Server::start(Store::Maildir, &["--max-buffered", "1000"]);
+    let mut s = HELLO.as_bytes().to_vec();
+    for _ in 0..50 {
+        s.extend_from_slice(&[b'z'; 98]);
+        s.extend_from_slice(b"\r\n");
+    }
+    s.extend_from_slice(b".\r\nMAIL FROM:<s@example.com>\r\nRCPT TO:<r@example.org>\r\nDATA\r\nsmall\r\n.\r\nQUIT\r\n");
+    let t = raw_session(srv.addr, &s);
+    assert_eq!(
+        codes(&t),
+        ["250", "250", "250", "354", "452", "250", "250", "354", "250", "221"],
+        "{t}"
+    );
+    assert!(t.contains("452 4.3.1 "), "{t}");
+    let stored = srv.stored();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(content(&stored[0].1), b"small\r\n");
+}

@@ -10,6 +10,44 @@
 //! The decoder is fed chunks as they arrive and stops storing once the size
 //! limit is passed, so memory stays bounded whatever the client sends.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Message bytes held in memory by all sessions together. A message that
+/// does not fit is drained and refused (452 4.3.1), so many concurrent
+/// large messages cannot exhaust memory.
+#[derive(Debug)]
+pub struct Budget {
+    used: AtomicU64,
+    limit: u64,
+}
+
+impl Budget {
+    pub fn new(limit: u64) -> Budget {
+        Budget {
+            used: AtomicU64::new(0),
+            limit,
+        }
+    }
+
+    fn take(&self, n: u64) -> bool {
+        self.used
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |u| {
+                u.checked_add(n).filter(|&t| t <= self.limit)
+            })
+            .is_ok()
+    }
+
+    fn give(&self, n: u64) {
+        self.used.fetch_sub(n, Ordering::AcqRel);
+    }
+
+    /// Bytes held now.
+    pub fn used(&self) -> u64 {
+        self.used.load(Ordering::Acquire)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     /// After CRLF (or at the start of DATA).
@@ -33,6 +71,16 @@ pub struct DataDecoder {
     size: u64,
     max_size: u64,
     done: bool,
+    budget: Arc<Budget>,
+    /// Bytes of `budget` this message holds; given back on drop.
+    reserved: u64,
+    out_of_memory: bool,
+}
+
+impl Drop for DataDecoder {
+    fn drop(&mut self) {
+        self.budget.give(self.reserved);
+    }
 }
 
 /// What [`DataDecoder::feed`] found.
@@ -46,14 +94,28 @@ pub enum Feed {
 }
 
 impl DataDecoder {
-    pub fn new(max_size: u64) -> Self {
+    pub fn new(max_size: u64, budget: Arc<Budget>) -> Self {
         DataDecoder {
             state: State::LineStart,
             content: Vec::new(),
             size: 0,
             max_size,
             done: false,
+            budget,
+            reserved: 0,
+            out_of_memory: false,
         }
+    }
+
+    /// True when the shared memory budget could not hold this message.
+    pub fn out_of_memory(&self) -> bool {
+        self.out_of_memory
+    }
+
+    fn drop_content(&mut self) {
+        self.content = Vec::new();
+        self.budget.give(self.reserved);
+        self.reserved = 0;
     }
 
     /// True once the message is larger than the limit (its text is dropped).
@@ -66,18 +128,26 @@ impl DataDecoder {
         self.done
     }
 
-    /// The message text, unstuffed (empty when too big).
-    pub fn into_content(self) -> Vec<u8> {
-        self.content
+    /// The message text, unstuffed (empty when too big). The budget stays
+    /// held until the decoder is dropped, after the message is stored.
+    pub fn take_content(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.content)
     }
 
     fn emit(&mut self, bytes: &[u8]) {
-        self.size += bytes.len() as u64;
-        if self.size > self.max_size {
-            // Past the limit: drain without buffering.
-            self.content = Vec::new();
-        } else {
+        let n = bytes.len() as u64;
+        self.size += n;
+        if self.size > self.max_size || self.out_of_memory {
+            // Past a limit: drain without buffering.
+            if self.reserved > 0 {
+                self.drop_content();
+            }
+        } else if self.budget.take(n) {
+            self.reserved += n;
             self.content.extend_from_slice(bytes);
+        } else {
+            self.out_of_memory = true;
+            self.drop_content();
         }
     }
 
@@ -153,15 +223,15 @@ mod tests {
 
     /// Decode `input` fed in chunks of `step` bytes.
     fn decode(input: &[u8], step: usize) -> (Vec<u8>, Option<usize>) {
-        let mut d = DataDecoder::new(1 << 20);
+        let mut d = DataDecoder::new(1 << 20, Arc::new(Budget::new(1 << 20)));
         let mut offset = 0;
         for chunk in input.chunks(step) {
             if let Feed::Done(n) = d.feed(chunk) {
-                return (d.into_content(), Some(offset + n));
+                return (d.take_content(), Some(offset + n));
             }
             offset += chunk.len();
         }
-        (d.into_content(), None)
+        (d.take_content(), None)
     }
 
     fn all_steps(input: &[u8]) -> (Vec<u8>, Option<usize>) {
@@ -253,11 +323,28 @@ mod tests {
 
     #[test]
     fn size_limit_drops_text_but_finds_end() {
-        let mut d = DataDecoder::new(10);
+        let budget = Arc::new(Budget::new(1000));
+        let mut d = DataDecoder::new(10, Arc::clone(&budget));
         assert_eq!(d.feed(&[b'x'; 100]), Feed::More);
         assert!(d.too_big());
         assert_eq!(d.feed(b"\r\n.\r\n"), Feed::Done(5));
-        assert!(d.into_content().is_empty());
+        assert!(d.take_content().is_empty());
+        assert_eq!(budget.used(), 0);
+    }
+
+    #[test]
+    fn shared_budget_refuses_and_is_given_back() {
+        let budget = Arc::new(Budget::new(100));
+        let mut a = DataDecoder::new(1000, Arc::clone(&budget));
+        let mut b = DataDecoder::new(1000, Arc::clone(&budget));
+        a.feed(&[b'a'; 60]);
+        b.feed(&[b'b'; 60]);
+        assert!(!a.out_of_memory() && b.out_of_memory());
+        assert_eq!(budget.used(), 60);
+        assert_eq!(b.feed(b"\r\n.\r\n"), Feed::Done(5));
+        assert!(b.take_content().is_empty());
+        drop(a);
+        assert_eq!(budget.used(), 0);
     }
 
     #[test]

@@ -47,6 +47,10 @@ pub struct CaptureArgs {
     /// Largest message accepted, in bytes (advertised as SIZE).
     #[arg(long, default_value_t = 10 << 20, value_name = "BYTES")]
     pub max_size: u64,
+    /// Message bytes held in memory by all sessions together; a message
+    /// that does not fit gets 452 4.3.1.
+    #[arg(long, default_value_t = 512 << 20, value_name = "BYTES")]
+    pub max_buffered: u64,
     /// Recipients per message (RFC 5321 asks for at least 100).
     #[arg(long, default_value_t = 100, value_name = "N")]
     pub max_rcpt: usize,
@@ -95,6 +99,7 @@ pub struct Config {
     pub data_timeout: Duration,
     pub session_timeout: Duration,
     pub tls: Option<TlsAcceptor>,
+    pub budget: Arc<data::Budget>,
 }
 
 /// What sessions share: settings, the store, the analyzer, the stop signal.
@@ -189,6 +194,7 @@ fn build(
             data_timeout: secs(args.data_timeout, "data-timeout")?,
             session_timeout: secs(args.session_timeout, "session-timeout")?,
             tls,
+            budget: Arc::new(data::Budget::new(args.max_buffered)),
         },
         store,
         analyzer,

@@ -311,7 +311,7 @@ impl Session<'_> {
                 if self.tx.recipients.is_empty() {
                     return self.bad_reply("503 5.5.1 Error: need RCPT command");
                 }
-                self.data = Some(DataDecoder::new(cfg.max_size));
+                self.data = Some(DataDecoder::new(cfg.max_size, Arc::clone(&cfg.budget)));
                 self.reply("354 End data with <CR><LF>.<CR><LF>");
             }
             Request::Rset => {
@@ -353,13 +353,17 @@ impl Session<'_> {
         if !dec.finished() {
             return false;
         }
-        let Some(dec) = self.data.take() else {
+        let Some(mut dec) = self.data.take() else {
             return false;
         };
         let tx = std::mem::take(&mut self.tx);
         self.deadline = Instant::now() + self.shared.cfg.command_timeout;
         if dec.too_big() {
             self.reply("552 5.3.4 Message size exceeds fixed limit");
+            return true;
+        }
+        if dec.out_of_memory() {
+            self.reply("452 4.3.1 Insufficient system storage, try again later");
             return true;
         }
         let cfg = &self.shared.cfg;
@@ -386,7 +390,7 @@ impl Session<'_> {
             sender,
             time,
             stamp,
-            content: dec.into_content(),
+            content: dec.take_content(),
         };
         let shared = Arc::clone(self.shared);
         let stored = tokio::task::spawn_blocking(move || shared.store_and_analyze(msg)).await;
@@ -398,6 +402,8 @@ impl Session<'_> {
             }
             Err(_) => self.reply("451 4.3.0 Error: cannot store message, try again later"),
         }
+        // Only now, with the message stored, is its memory budget given back.
+        drop(dec);
         true
     }
 }
