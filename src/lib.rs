@@ -5,6 +5,7 @@
 //! [`report`] (model and renderers). [`pipeline`] runs one message through.
 
 pub mod abuse;
+pub mod capture;
 pub mod chain;
 pub mod checks;
 pub mod domain;

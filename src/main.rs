@@ -28,6 +28,8 @@ enum Command {
     Trace(TraceArgs),
     /// Write a complaint for an abuse desk (or, with --arf, an RFC 5965 report).
     Complain(ComplainArgs),
+    /// Run a small SMTP endpoint that stores what arrives (Maildir or mbox).
+    Capture(spamtrace::capture::CaptureArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -79,6 +81,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Trace(args) => run_trace(args),
         Command::Complain(args) => run_complain(args),
+        Command::Capture(args) => spamtrace::capture::run(args),
     }
 }
 

@@ -1,0 +1,91 @@
+//! `--analyze`: trace each stored message. Our own Received stamp is hop 0,
+//! which the pipeline always trusts, so the first untrusted relay is the
+//! client that connected to us (or whatever its own headers make credible).
+
+use crate::input::{RawMessage, Source};
+use crate::pipeline::{self, TraceOptions};
+use crate::report::json::write_ndjson;
+use crate::sanitize::for_terminal;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::sync::Mutex;
+
+/// Where the analysis goes: a summary line on stderr, or NDJSON to a file.
+pub struct Analyzer {
+    out: Option<Mutex<BufWriter<File>>>,
+}
+
+impl Analyzer {
+    pub fn new(out: Option<&Path>) -> Result<Analyzer, String> {
+        let out = match out {
+            None => None,
+            Some(p) => Some(Mutex::new(BufWriter::new(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(p)
+                    .map_err(|e| format!("{}: {e}", p.display()))?,
+            ))),
+        };
+        Ok(Analyzer { out })
+    }
+
+    /// Trace one stored message (`bytes` as stored, stamp included).
+    pub fn analyze(&self, id: &str, path: &Path, bytes: &[u8]) {
+        let msg = raw_message(path, bytes);
+        let opts = TraceOptions {
+            trust: Default::default(),
+            infer_trust: true,
+            now: pipeline::unix_now(),
+        };
+        let report = pipeline::trace(&msg, &opts);
+        match &self.out {
+            Some(out) => {
+                let Ok(mut w) = out.lock() else { return };
+                if let Err(e) = write_ndjson(&mut *w, &report).and_then(|_| w.flush()) {
+                    eprintln!("spamtrace capture: cannot write analysis: {e}");
+                }
+            }
+            None => eprintln!("spamtrace capture: {id}: {}", for_terminal(&report.verdict)),
+        }
+    }
+}
+
+/// The header block is everything before the first blank line.
+fn raw_message(path: &Path, bytes: &[u8]) -> RawMessage {
+    let end = blank_line(bytes);
+    RawMessage {
+        source: Source {
+            path: path.display().to_string(),
+            index: 0,
+            offset: 0,
+        },
+        envelope: None,
+        header: bytes.get(..end).unwrap_or(bytes).to_vec(),
+        body: None,
+        size: bytes.len() as u64,
+    }
+}
+
+/// Where the header block ends: before `\r\n\r\n` or `\n\n`, else the end.
+fn blank_line(bytes: &[u8]) -> usize {
+    let crlf = memchr::memmem::find(bytes, b"\r\n\r\n").map(|i| i + 2);
+    let lf = memchr::memmem::find(bytes, b"\n\n").map(|i| i + 1);
+    match (crlf, lf) {
+        (Some(a), Some(b)) => a.min(b),
+        (a, b) => a.or(b).unwrap_or(bytes.len()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_block_ends_at_blank_line() {
+        assert_eq!(blank_line(b"A: 1\r\nB: 2\r\n\r\nbody\r\n\r\n"), 12);
+        assert_eq!(blank_line(b"A: 1\n\nbody"), 5);
+        assert_eq!(blank_line(b"A: 1\r\n"), 6);
+    }
+}

@@ -1,0 +1,355 @@
+//! The DATA phase: find the end of the message and undo dot-stuffing.
+//!
+//! Only `CRLF . CRLF` ends a message. A bare LF or a bare CR never starts a
+//! line, so `\n.\n`, `\n.\r\n`, `\r.\r\n` and `\r\n.\rX` are message text
+//! (the SMTP smuggling family, CVE-2023-51766). Bare LF and CR bytes are
+//! stored as sent: a capture records what arrived. At a line start, `..`
+//! loses one dot; a lone dot followed by anything but CRLF is kept, since a
+//! conforming client would have doubled it.
+//!
+//! The decoder is fed chunks as they arrive and stops storing once the size
+//! limit is passed, so memory stays bounded whatever the client sends.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Message bytes held in memory by all sessions together. A message that
+/// does not fit is drained and refused (452 4.3.1), so many concurrent
+/// large messages cannot exhaust memory.
+#[derive(Debug)]
+pub struct Budget {
+    used: AtomicU64,
+    limit: u64,
+}
+
+impl Budget {
+    pub fn new(limit: u64) -> Budget {
+        Budget {
+            used: AtomicU64::new(0),
+            limit,
+        }
+    }
+
+    fn take(&self, n: u64) -> bool {
+        self.used
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |u| {
+                u.checked_add(n).filter(|&t| t <= self.limit)
+            })
+            .is_ok()
+    }
+
+    fn give(&self, n: u64) {
+        self.used.fetch_sub(n, Ordering::AcqRel);
+    }
+
+    /// Bytes held now.
+    pub fn used(&self) -> u64 {
+        self.used.load(Ordering::Acquire)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// After CRLF (or at the start of DATA).
+    LineStart,
+    /// Inside a line.
+    Body,
+    /// Just after a CR inside the text.
+    Cr,
+    /// A dot at a line start.
+    Dot,
+    /// `.` then CR at a line start: CRLF next ends the message.
+    DotCr,
+}
+
+/// Decodes one DATA transfer.
+#[derive(Debug)]
+pub struct DataDecoder {
+    state: State,
+    content: Vec<u8>,
+    /// Unstuffed bytes seen, stored or not.
+    size: u64,
+    max_size: u64,
+    done: bool,
+    budget: Arc<Budget>,
+    /// Bytes of `budget` this message holds; given back on drop.
+    reserved: u64,
+    out_of_memory: bool,
+}
+
+impl Drop for DataDecoder {
+    fn drop(&mut self) {
+        self.budget.give(self.reserved);
+    }
+}
+
+/// What [`DataDecoder::feed`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Feed {
+    /// The whole chunk was message text; more is needed.
+    More,
+    /// The message ended; this many bytes of the chunk were consumed
+    /// (the rest is the next commands).
+    Done(usize),
+}
+
+impl DataDecoder {
+    pub fn new(max_size: u64, budget: Arc<Budget>) -> Self {
+        DataDecoder {
+            state: State::LineStart,
+            content: Vec::new(),
+            size: 0,
+            max_size,
+            done: false,
+            budget,
+            reserved: 0,
+            out_of_memory: false,
+        }
+    }
+
+    /// True when the shared memory budget could not hold this message.
+    pub fn out_of_memory(&self) -> bool {
+        self.out_of_memory
+    }
+
+    fn drop_content(&mut self) {
+        self.content = Vec::new();
+        self.budget.give(self.reserved);
+        self.reserved = 0;
+    }
+
+    /// True once the message is larger than the limit (its text is dropped).
+    pub fn too_big(&self) -> bool {
+        self.size > self.max_size
+    }
+
+    /// True once the end of data was seen.
+    pub fn finished(&self) -> bool {
+        self.done
+    }
+
+    /// The message text, unstuffed (empty when too big). The budget stays
+    /// held until the decoder is dropped, after the message is stored.
+    pub fn take_content(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.content)
+    }
+
+    fn emit(&mut self, bytes: &[u8]) {
+        let n = bytes.len() as u64;
+        self.size += n;
+        if self.size > self.max_size || self.out_of_memory {
+            // Past a limit: drain without buffering.
+            if self.reserved > 0 {
+                self.drop_content();
+            }
+        } else if self.budget.take(n) {
+            self.reserved += n;
+            self.content.extend_from_slice(bytes);
+        } else {
+            self.out_of_memory = true;
+            self.drop_content();
+        }
+    }
+
+    /// Feed the next chunk from the client.
+    pub fn feed(&mut self, chunk: &[u8]) -> Feed {
+        let mut i = 0;
+        while let Some(&b) = chunk.get(i) {
+            match self.state {
+                // Fast path: copy a run of plain bytes up to the next CR.
+                State::Body => {
+                    let rest = chunk.get(i..).unwrap_or_default();
+                    let run = memchr::memchr(b'\r', rest).unwrap_or(rest.len());
+                    self.emit_range(chunk, i, i + run);
+                    if run < rest.len() {
+                        self.emit(b"\r");
+                        self.state = State::Cr;
+                    }
+                    i += run + 1;
+                    continue;
+                }
+                State::LineStart => {
+                    if b == b'.' {
+                        self.state = State::Dot;
+                    } else {
+                        self.emit(&[b]);
+                        self.state = if b == b'\r' { State::Cr } else { State::Body };
+                    }
+                }
+                State::Cr => {
+                    self.emit(&[b]);
+                    self.state = match b {
+                        b'\n' => State::LineStart,
+                        b'\r' => State::Cr,
+                        _ => State::Body,
+                    };
+                }
+                State::Dot => match b {
+                    b'.' => {
+                        self.emit(b".");
+                        self.state = State::Body;
+                    }
+                    b'\r' => self.state = State::DotCr,
+                    _ => {
+                        self.emit(&[b'.', b]);
+                        self.state = State::Body;
+                    }
+                },
+                State::DotCr => {
+                    if b == b'\n' {
+                        self.done = true;
+                        return Feed::Done(i + 1);
+                    }
+                    self.emit(&[b'.', b'\r', b]);
+                    self.state = if b == b'\r' { State::Cr } else { State::Body };
+                }
+            }
+            i += 1;
+        }
+        Feed::More
+    }
+
+    fn emit_range(&mut self, chunk: &[u8], start: usize, end: usize) {
+        match chunk.get(start..end) {
+            Some(bytes) if !bytes.is_empty() => self.emit(bytes),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Decode `input` fed in chunks of `step` bytes.
+    fn decode(input: &[u8], step: usize) -> (Vec<u8>, Option<usize>) {
+        let mut d = DataDecoder::new(1 << 20, Arc::new(Budget::new(1 << 20)));
+        let mut offset = 0;
+        for chunk in input.chunks(step) {
+            if let Feed::Done(n) = d.feed(chunk) {
+                return (d.take_content(), Some(offset + n));
+            }
+            offset += chunk.len();
+        }
+        (d.take_content(), None)
+    }
+
+    fn all_steps(input: &[u8]) -> (Vec<u8>, Option<usize>) {
+        let first = decode(input, input.len().max(1));
+        for step in 1..8 {
+            assert_eq!(decode(input, step), first, "step {step}");
+        }
+        first
+    }
+
+    /// The rule stated plainly, on a whole buffer: the message ends at the
+    /// first CRLF.CRLF (data starts at a line start); then `CRLF..` at a
+    /// line start becomes `CRLF.`.
+    fn reference(input: &[u8]) -> (Vec<u8>, Option<usize>) {
+        let mut v = b"\r\n".to_vec();
+        v.extend_from_slice(input);
+        let Some(end) = v.windows(5).position(|w| w == b"\r\n.\r\n") else {
+            return (vec![], None);
+        };
+        let body = &v[..end + 2];
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < body.len() {
+            if body[i..].starts_with(b"\r\n..") {
+                out.extend_from_slice(b"\r\n.");
+                i += 4;
+            } else {
+                out.push(body[i]);
+                i += 1;
+            }
+        }
+        (out[2..].to_vec(), Some(end + 3))
+    }
+
+    #[test]
+    fn matches_the_reference_on_random_input() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let alphabet = b"..\r\r\n\nax";
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 24) as usize;
+            let mut input = Vec::new();
+            let mut y = x;
+            for _ in 0..len {
+                y = y
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                input.push(alphabet[(y >> 33) as usize % alphabet.len()]);
+            }
+            input.extend_from_slice(b"\r\n.\r\n");
+            let (want, want_end) = reference(&input);
+            let got = all_steps(&input);
+            assert_eq!(got.1, want_end, "{input:?}");
+            assert_eq!(got.0, want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn empty_message() {
+        assert_eq!(all_steps(b".\r\nQUIT\r\n"), (vec![], Some(3)));
+    }
+
+    #[test]
+    fn unstuffs_first_and_later_lines() {
+        let (c, end) = all_steps(b"..x\r\na\r\n..\r\n.\r\n");
+        assert_eq!(c, b".x\r\na\r\n.\r\n");
+        assert_eq!(end, Some(15));
+    }
+
+    #[test]
+    fn smuggling_sequences_do_not_end_data() {
+        for seq in [&b"\n.\n"[..], b"\n.\r\n", b"\r.\r\n", b"\r\n.\rX"] {
+            let mut input = b"a".to_vec();
+            input.extend_from_slice(seq);
+            input.extend_from_slice(b"MAIL FROM:<x>\r\n.\r\n");
+            let (c, end) = all_steps(&input);
+            assert_eq!(end, Some(input.len()), "{seq:?}");
+            assert_eq!(c, &input[..input.len() - 3], "{seq:?}");
+        }
+    }
+
+    #[test]
+    fn lone_dot_then_cr_is_kept() {
+        let (c, _) = all_steps(b"a\r\n.\r\r\n.\r\n");
+        assert_eq!(c, b"a\r\n.\r\r\n");
+    }
+
+    #[test]
+    fn size_limit_drops_text_but_finds_end() {
+        let budget = Arc::new(Budget::new(1000));
+        let mut d = DataDecoder::new(10, Arc::clone(&budget));
+        assert_eq!(d.feed(&[b'x'; 100]), Feed::More);
+        assert!(d.too_big());
+        assert_eq!(d.feed(b"\r\n.\r\n"), Feed::Done(5));
+        assert!(d.take_content().is_empty());
+        assert_eq!(budget.used(), 0);
+    }
+
+    #[test]
+    fn shared_budget_refuses_and_is_given_back() {
+        let budget = Arc::new(Budget::new(100));
+        let mut a = DataDecoder::new(1000, Arc::clone(&budget));
+        let mut b = DataDecoder::new(1000, Arc::clone(&budget));
+        a.feed(&[b'a'; 60]);
+        b.feed(&[b'b'; 60]);
+        assert!(!a.out_of_memory() && b.out_of_memory());
+        assert_eq!(budget.used(), 60);
+        assert_eq!(b.feed(b"\r\n.\r\n"), Feed::Done(5));
+        assert!(b.take_content().is_empty());
+        drop(a);
+        assert_eq!(budget.used(), 0);
+    }
+
+    #[test]
+    fn nul_and_8bit_kept() {
+        let (c, _) = all_steps(b"a\0\xff\xfe\r\n.\r\n");
+        assert_eq!(c, b"a\0\xff\xfe\r\n");
+    }
+}
