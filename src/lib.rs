@@ -6,6 +6,7 @@
 
 pub mod chain;
 pub mod checks;
+pub mod dns;
 pub mod domain;
 pub mod headers;
 pub mod input;

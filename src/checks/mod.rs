@@ -3,6 +3,7 @@
 //! one aspect; none of them does I/O.
 
 pub mod dates;
+pub mod dns;
 pub mod hops;
 
 use crate::chain::Chain;
@@ -20,6 +21,8 @@ pub struct Context<'a> {
     pub trust: &'a TrustConfig,
     /// The time of the analysis (Unix seconds), for checks against "now".
     pub now: i64,
+    /// DNS facts from the enrich stage; `None` when offline.
+    pub dns: Option<&'a crate::dns::MessageDns>,
 }
 
 /// Run every check, in a stable order.
@@ -27,5 +30,7 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     hops::check(ctx, &mut out);
     dates::check(ctx, &mut out);
+    // After hops: it clears or strengthens CHAIN_BREAK.
+    dns::check(ctx, &mut out);
     out
 }

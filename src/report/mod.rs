@@ -31,6 +31,9 @@ pub struct Report {
     pub custody: Vec<CustodyLink>,
     pub findings: Vec<Finding>,
     pub abuse_contacts: Vec<AbuseContact>,
+    /// DNS facts, DNSBL results and every answer used (absent offline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns: Option<crate::dns::MessageDns>,
     /// One sentence: what happened to this message.
     pub verdict: String,
     /// When the analysis ran (RFC 3339 UTC).

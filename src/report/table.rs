@@ -67,6 +67,7 @@ pub fn render(r: &Report, style: TableStyle) -> String {
         "with",
         "time (UTC)",
         "delay",
+        "dns",
     ]);
     // Oldest first: the route as the message travelled.
     let mut prev_epoch: Option<i64> = None;
@@ -126,6 +127,7 @@ pub fn render(r: &Report, style: TableStyle) -> String {
                 style,
             ),
             cell(&delay, None, style),
+            cell(dns_verdict(r, h.index), None, style),
         ]);
     }
     if !r.hops.is_empty() {
@@ -187,6 +189,15 @@ pub fn render(r: &Report, style: TableStyle) -> String {
     }
     let _ = writeln!(out, "Verdict: {}", for_terminal(&r.verdict));
     out
+}
+
+/// The hop's compact DNS verdict; empty offline or without a public IP.
+fn dns_verdict(r: &Report, hop: usize) -> &'static str {
+    r.dns
+        .as_ref()
+        .and_then(|d| d.hops.iter().find(|h| h.hop == hop))
+        .map(|h| h.verdict.label())
+        .unwrap_or("")
 }
 
 fn paint(s: &str, sev: Severity) -> String {
