@@ -70,9 +70,13 @@ fn mbox(messages: usize) -> String {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let messages: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(5000);
-    let mut concurrencies: Vec<usize> = args.iter().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let mut concurrencies: Vec<usize> =
+        args.iter().skip(1).filter_map(|a| a.parse().ok()).collect();
     if concurrencies.is_empty() {
         concurrencies = vec![20, 50, 100];
     }

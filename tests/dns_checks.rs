@@ -112,12 +112,18 @@ fn fcrdns_fail_and_confirmed() {
                 4.1.1.5.in-addr.arpa. PTR good.fixture-a.net.\n\
                 good.fixture-a.net. A 5.1.1.4\n";
     let (addr, _server) = dns_server::start(zone);
-    let r = trace(&one_hop("host.fixture-a.net (host.fixture-a.net [5.1.1.3])"), addr);
+    let r = trace(
+        &one_hop("host.fixture-a.net (host.fixture-a.net [5.1.1.3])"),
+        addr,
+    );
     let f = finding(&r, "FCRDNS_FAIL");
     assert_eq!(f.severity, Severity::Warn);
     assert_eq!(verdict(&r, 0), "mismatch");
 
-    let r = trace(&one_hop("good.fixture-a.net (good.fixture-a.net [5.1.1.4])"), addr);
+    let r = trace(
+        &one_hop("good.fixture-a.net (good.fixture-a.net [5.1.1.4])"),
+        addr,
+    );
     assert!(!codes(&r).contains(&"FCRDNS_FAIL"), "{:?}", codes(&r));
     assert_eq!(verdict(&r, 0), "confirmed");
     let h = &r.dns.as_ref().unwrap().hops[0];
@@ -128,7 +134,10 @@ fn fcrdns_fail_and_confirmed() {
 fn helo_nxdomain_is_only_info() {
     let zone = "5.1.1.5.in-addr.arpa. PTR out.fixture-b.net.\nout.fixture-b.net. A 5.1.1.5\n";
     let (addr, _server) = dns_server::start(zone);
-    let r = trace(&one_hop("nothere.fixture-b.net (out.fixture-b.net [5.1.1.5])"), addr);
+    let r = trace(
+        &one_hop("nothere.fixture-b.net (out.fixture-b.net [5.1.1.5])"),
+        addr,
+    );
     let f = finding(&r, "HELO_NXDOMAIN");
     assert_eq!((f.severity, f.hop), (Severity::Info, Some(0)));
     assert!(r.worst() < Some(Severity::Forged));
@@ -139,12 +148,18 @@ fn helo_ip_mismatch_warns_unless_same_party() {
     let zone = "6.1.1.5.in-addr.arpa. PTR o1.fixture-c.net.\no1.fixture-c.net. A 5.1.1.6\n\
                 o2.fixture-c.net. A 5.1.1.99\nelsewhere.fixture-x.org. A 5.1.1.98\n";
     let (addr, _server) = dns_server::start(zone);
-    let r = trace(&one_hop("elsewhere.fixture-x.org (o1.fixture-c.net [5.1.1.6])"), addr);
+    let r = trace(
+        &one_hop("elsewhere.fixture-x.org (o1.fixture-c.net [5.1.1.6])"),
+        addr,
+    );
     let f = finding(&r, "HELO_IP_MISMATCH");
     assert_eq!(f.severity, Severity::Warn);
     assert_eq!(f.evidence["helo_addresses"][0], "5.1.1.98");
     // A sibling in the IP's own confirmed domain: ordinary clusters.
-    let r = trace(&one_hop("o2.fixture-c.net (o1.fixture-c.net [5.1.1.6])"), addr);
+    let r = trace(
+        &one_hop("o2.fixture-c.net (o1.fixture-c.net [5.1.1.6])"),
+        addr,
+    );
     assert_eq!(finding(&r, "HELO_IP_MISMATCH").severity, Severity::Info);
 }
 
@@ -153,12 +168,18 @@ fn helo_claims_receiver() {
     let zone = "mx.rcpt-fixture.net. A 5.1.2.1\n\
                 7.1.1.5.in-addr.arpa. PTR dsl-7.fixture-isp.net.\ndsl-7.fixture-isp.net. A 5.1.1.7\n";
     let (addr, _server) = dns_server::start(zone);
-    let r = trace(&one_hop("mx.rcpt-fixture.net (dsl-7.fixture-isp.net [5.1.1.7])"), addr);
+    let r = trace(
+        &one_hop("mx.rcpt-fixture.net (dsl-7.fixture-isp.net [5.1.1.7])"),
+        addr,
+    );
     let f = finding(&r, "HELO_CLAIMS_RECEIVER");
     assert_eq!(f.severity, Severity::Forged);
     assert_eq!(f.evidence["same_host"], true);
     // The receiver's domain, another host name: suspicious, not forged.
-    let r = trace(&one_hop("relay.rcpt-fixture.net (dsl-7.fixture-isp.net [5.1.1.7])"), addr);
+    let r = trace(
+        &one_hop("relay.rcpt-fixture.net (dsl-7.fixture-isp.net [5.1.1.7])"),
+        addr,
+    );
     assert_eq!(finding(&r, "HELO_CLAIMS_RECEIVER").severity, Severity::Warn);
 }
 
@@ -166,12 +187,18 @@ fn helo_claims_receiver() {
 fn rdns_changed() {
     let zone = "8.1.1.5.in-addr.arpa. PTR new.fixture-d.net.\nnew.fixture-d.net. A 5.1.1.8\n";
     let (addr, _server) = dns_server::start(zone);
-    let r = trace(&one_hop("new.fixture-d.net (old.fixture-d.net [5.1.1.8])"), addr);
+    let r = trace(
+        &one_hop("new.fixture-d.net (old.fixture-d.net [5.1.1.8])"),
+        addr,
+    );
     let f = finding(&r, "RDNS_CHANGED");
     assert_eq!(f.severity, Severity::Info);
     assert_eq!(f.evidence["recorded"], "old.fixture-d.net");
     assert_eq!(f.evidence["today"][0], "new.fixture-d.net");
-    let r = trace(&one_hop("new.fixture-d.net (new.fixture-d.net [5.1.1.8])"), addr);
+    let r = trace(
+        &one_hop("new.fixture-d.net (new.fixture-d.net [5.1.1.8])"),
+        addr,
+    );
     assert!(!codes(&r).contains(&"RDNS_CHANGED"));
 }
 
@@ -212,18 +239,27 @@ fn ipv6_ptr_and_fcrdns() {
     let zone = "5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.f.4.0.1.0.a.2.ip6.arpa. PTR mx6.fixture-f.net.\n\
                 mx6.fixture-f.net. AAAA 2a01:4f8::25\n";
     let (addr, server) = dns_server::start(zone);
-    let r = trace(&one_hop("mx6.fixture-f.net (mx6.fixture-f.net [IPv6:2a01:4f8::25])"), addr);
+    let r = trace(
+        &one_hop("mx6.fixture-f.net (mx6.fixture-f.net [IPv6:2a01:4f8::25])"),
+        addr,
+    );
     assert_eq!(verdict(&r, 0), "confirmed", "{:#?}", r.dns);
     assert!(server
         .questions()
         .contains(&"AAAA mx6.fixture-f.net".to_string()));
-    assert!(server.questions().iter().any(|q| q.starts_with("PTR ") && q.ends_with(".ip6.arpa")));
+    assert!(server
+        .questions()
+        .iter()
+        .any(|q| q.starts_with("PTR ") && q.ends_with(".ip6.arpa")));
 }
 
 #[test]
 fn servfail_is_unknown_not_evidence_of_forgery() {
     let (addr, server) = dns_server::start_servfail();
-    let r = trace(&one_hop("nothere.fixture-g.net (x.fixture-g.net [5.1.1.10])"), addr);
+    let r = trace(
+        &one_hop("nothere.fixture-g.net (x.fixture-g.net [5.1.1.10])"),
+        addr,
+    );
     let c = codes(&r);
     assert!(c.contains(&"DNS_TEMPFAIL"), "{c:?}");
     for bad in ["RDNS_NONE", "FCRDNS_FAIL", "HELO_NXDOMAIN", "RDNS_CHANGED"] {
@@ -281,7 +317,10 @@ fn dnsbl_listing_refusal_and_clean() {
     let err = finding(&r, "DNSBL_ERROR");
     assert_eq!(err.evidence["zone"], "refusing.fixture-dnsbl.org");
     assert_eq!(
-        r.findings.iter().filter(|f| f.code == "DNSBL_LISTED").count(),
+        r.findings
+            .iter()
+            .filter(|f| f.code == "DNSBL_LISTED")
+            .count(),
         1,
         "a refusal is not a listing"
     );
@@ -314,7 +353,12 @@ fn questions_per_message_are_capped() {
         server.queries()
     );
     assert!(server.queries() > 0);
-    assert!(finding(&r, "DNS_LIMIT").evidence["skipped"].as_u64().unwrap() > 0);
+    assert!(
+        finding(&r, "DNS_LIMIT").evidence["skipped"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
 }
 
 #[test]
@@ -341,7 +385,10 @@ fn one_question_once_per_run() {
     let before = server.queries();
     enricher.enrich(&mut again);
     assert_eq!(server.queries(), before);
-    assert_eq!(again[0].dns.as_ref().unwrap().answers, reports[0].dns.as_ref().unwrap().answers);
+    assert_eq!(
+        again[0].dns.as_ref().unwrap().answers,
+        reports[0].dns.as_ref().unwrap().answers
+    );
 }
 
 #[test]

@@ -53,7 +53,15 @@ fn sample_1999_live_then_replayed_without_the_server() {
     let (addr, server) = dns_server::start(ZONE_1999);
     let addr = addr.to_string();
     let live = spamtrace(
-        &["trace", "--json", "--trusted", "169.229.0.0/16", "--dns-server", &addr, SAMPLE],
+        &[
+            "trace",
+            "--json",
+            "--trusted",
+            "169.229.0.0/16",
+            "--dns-server",
+            &addr,
+            SAMPLE,
+        ],
         tmp.path(),
     );
     let report = json(&live);
@@ -144,12 +152,26 @@ fn offline_opens_no_socket() {
     let tmp = tempfile::tempdir().unwrap();
     let (addr, server) = dns_server::start(ZONE_1999);
     let addr = addr.to_string();
-    let args = ["trace", "--json", "--offline", "--dns-server", &addr, SAMPLE];
+    let args = [
+        "trace",
+        "--json",
+        "--offline",
+        "--dns-server",
+        &addr,
+        SAMPLE,
+    ];
     let report = json(&spamtrace(&args, tmp.path()));
     assert_eq!(server.queries(), 0, "--offline asked the DNS server");
     assert!(report.get("dns").is_none());
     // The same run without --offline does reach the server: the count works.
-    let _ = json(&spamtrace(&args[..2].iter().chain(&args[3..]).copied().collect::<Vec<_>>(), tmp.path()));
+    let _ = json(&spamtrace(
+        &args[..2]
+            .iter()
+            .chain(&args[3..])
+            .copied()
+            .collect::<Vec<_>>(),
+        tmp.path(),
+    ));
     assert!(server.queries() > 0);
 
     // And under strace, when it can run here: no IP socket at all.
@@ -176,7 +198,10 @@ fn offline_opens_no_socket() {
 #[test]
 fn dns_flags_are_checked() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = spamtrace(&["trace", "--dns-server", "dns.example", SAMPLE], tmp.path());
+    let out = spamtrace(
+        &["trace", "--dns-server", "dns.example", SAMPLE],
+        tmp.path(),
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--dns-server"));
     let out = spamtrace(
@@ -184,6 +209,9 @@ fn dns_flags_are_checked() {
         tmp.path(),
     );
     assert_eq!(out.status.code(), Some(2));
-    let out = spamtrace(&["trace", "--dns-replay", "/nonexistent/r.json", SAMPLE], tmp.path());
+    let out = spamtrace(
+        &["trace", "--dns-replay", "/nonexistent/r.json", SAMPLE],
+        tmp.path(),
+    );
     assert_eq!(out.status.code(), Some(2));
 }

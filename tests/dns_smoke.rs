@@ -13,7 +13,8 @@ fn fixture_server_answers() {
     }
     q.extend_from_slice(&[0, 0, 1, 0, 1]);
     sock.send_to(&q, addr).unwrap();
-    sock.set_read_timeout(Some(std::time::Duration::from_secs(2))).unwrap();
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(2)))
+        .unwrap();
     let mut buf = [0u8; 512];
     let (n, _) = sock.recv_from(&mut buf).unwrap();
     assert!(n > q.len());

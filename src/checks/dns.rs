@@ -94,7 +94,10 @@ fn hop_findings(ctx: &Context, h: &HopDns, out: &mut Vec<Finding>) {
                 "HELO_NXDOMAIN",
                 Severity::Info,
                 Some(h.hop),
-                format!("hop {}: the HELO name {} does not exist in DNS{note}", h.hop, helo.name),
+                format!(
+                    "hop {}: the HELO name {} does not exist in DNS{note}",
+                    h.hop, helo.name
+                ),
                 json!({"helo": helo.name, "ip": ip}),
             ));
         }
@@ -186,8 +189,7 @@ fn helo_claims_receiver(ctx: &Context, h: &HopDns, r: Role, out: &mut Vec<Findin
     if h.fcrdns_name.is_none() && !h.unknown.is_empty() {
         return;
     }
-    if h
-        .fcrdns_name
+    if h.fcrdns_name
         .as_deref()
         .is_some_and(|n| domain::same_party(n, &by))
     {

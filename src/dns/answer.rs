@@ -191,7 +191,12 @@ mod tests {
 
     #[test]
     fn failures_are_unknown_never_negative() {
-        for rcode in [Rcode::ServFail, Rcode::Timeout, Rcode::Refused, Rcode::Unrecorded] {
+        for rcode in [
+            Rcode::ServFail,
+            Rcode::Timeout,
+            Rcode::Refused,
+            Rcode::Unrecorded,
+        ] {
             let a = Answer {
                 question: Question::new("x.example", RType::A),
                 rcode,

@@ -136,7 +136,9 @@ impl DnsClient {
         let mut last = None;
         for (server, resolver) in resolvers {
             self.sent.fetch_add(1, Ordering::Relaxed);
-            let result = resolver.lookup(name.clone(), record_type(question.rtype)).await;
+            let result = resolver
+                .lookup(name.clone(), record_type(question.rtype))
+                .await;
             let answer = convert(&question, result, server);
             // A failure here may be this server's alone: try the next one.
             if matches!(answer.rcode, Rcode::NoError | Rcode::NxDomain) {
@@ -150,8 +152,9 @@ impl DnsClient {
 
 /// The system's resolvers (`/etc/resolv.conf`): only for the CLI default.
 fn system_servers() -> Result<Vec<SocketAddr>, String> {
-    let (config, _) = hickory_resolver::system_conf::read_system_conf()
-        .map_err(|e| format!("cannot read the system DNS configuration ({e}); use --dns-server or --offline"))?;
+    let (config, _) = hickory_resolver::system_conf::read_system_conf().map_err(|e| {
+        format!("cannot read the system DNS configuration ({e}); use --dns-server or --offline")
+    })?;
     let mut out: Vec<SocketAddr> = Vec::new();
     for ns in config.name_servers() {
         let port = ns.connections.first().map(|c| c.port).unwrap_or(53);
@@ -161,7 +164,9 @@ fn system_servers() -> Result<Vec<SocketAddr>, String> {
         }
     }
     if out.is_empty() {
-        return Err("the system has no DNS server configured; use --dns-server or --offline".into());
+        return Err(
+            "the system has no DNS server configured; use --dns-server or --offline".into(),
+        );
     }
     Ok(out)
 }
@@ -182,7 +187,9 @@ fn resolver_for(server: SocketAddr, timeout: Duration) -> Result<TokioResolver, 
     o.cache_size = 0;
     o.use_hosts_file = ResolveHosts::Never;
     o.num_concurrent_reqs = 1;
-    builder.build().map_err(|e| format!("DNS resolver for {server}: {e}"))
+    builder
+        .build()
+        .map_err(|e| format!("DNS resolver for {server}: {e}"))
 }
 
 fn record_type(t: RType) -> RecordType {
@@ -238,7 +245,12 @@ fn convert(question: &Question, result: Result<Lookup, NetError>, server: &str) 
             return failed(question.clone(), rcode, server, &code.to_string());
         }
         Err(NetError::Timeout) => {
-            return failed(question.clone(), Rcode::Timeout, server, "no answer in time")
+            return failed(
+                question.clone(),
+                Rcode::Timeout,
+                server,
+                "no answer in time",
+            )
         }
         Err(e) => {
             let text = e.to_string();
@@ -253,7 +265,11 @@ fn convert(question: &Question, result: Result<Lookup, NetError>, server: &str) 
     let wanted = record_type(question.rtype);
     let mut answers = Vec::new();
     let mut ttl: Option<u32> = None;
-    for r in lookup.answers().iter().filter(|r| r.record_type() == wanted) {
+    for r in lookup
+        .answers()
+        .iter()
+        .filter(|r| r.record_type() == wanted)
+    {
         if answers.len() == MAX_RECORDS {
             break;
         }

@@ -99,7 +99,11 @@ mod tests {
     fn reads_object_array_and_ndjson() {
         let q = Question::new("7.1.6.217.in-addr.arpa", RType::PTR);
         let flat = ONE.replace('\n', " ");
-        for text in [ONE.to_string(), format!("[{ONE},{ONE}]"), format!("{flat}\n{flat}\n")] {
+        for text in [
+            ONE.to_string(),
+            format!("[{ONE},{ONE}]"),
+            format!("{flat}\n{flat}\n"),
+        ] {
             let rec = Recording::parse(&text).unwrap();
             assert_eq!(rec.len(), 1);
             assert_eq!(rec.answer(&q).answers, vec!["pool37.qs4w.longlink.net"]);

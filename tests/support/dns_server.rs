@@ -81,7 +81,8 @@ impl Drop for DnsServer {
     }
 }
 
-const SOA: &str = "$ORIGIN .\n$TTL 300\n. IN SOA ns.fixture. hostmaster.fixture. 1 3600 600 86400 60\n";
+const SOA: &str =
+    "$ORIGIN .\n$TTL 300\n. IN SOA ns.fixture. hostmaster.fixture. 1 3600 600 86400 60\n";
 
 /// Serve `zone` on 127.0.0.1 (a free port).
 pub fn start(zone: &str) -> (SocketAddr, DnsServer) {
@@ -167,7 +168,8 @@ pub fn start_with(zone: &str, opts: Options) -> (SocketAddr, DnsServer) {
 /// resolver asking it times out.
 pub fn start_silent() -> (SocketAddr, DnsServer) {
     let sock = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind udp");
-    sock.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+    sock.set_read_timeout(Some(Duration::from_millis(20)))
+        .unwrap();
     let addr = sock.local_addr().unwrap();
     let queries = Arc::new(AtomicUsize::new(0));
     let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -219,7 +221,7 @@ impl RequestHandler for Fixture {
         if self.opts.servfail {
             let response = MessageResponseBuilder::new(&request.queries, None)
                 .error_msg(&request.metadata, ResponseCode::ServFail);
-            let mut failed = request.metadata.clone();
+            let mut failed = request.metadata;
             failed.response_code = ResponseCode::ServFail;
             return response_handle
                 .send_response(response)
