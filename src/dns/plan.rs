@@ -143,3 +143,85 @@ pub fn round2(t: &Traced, zones: &[String], answers: &AnswerMap, asked: usize) -
     }
     plan
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::reader::MessageReader;
+    use crate::input::InputOptions;
+    use crate::pipeline::{parse, TraceOptions};
+
+    fn sample() -> Traced {
+        let text = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/1999-berkeley.mbox"
+        ))
+        .unwrap();
+        let mut opts = TraceOptions::default();
+        opts.trust.add("169.229.0.0/16").unwrap();
+        let msg = MessageReader::new(&text[..], "t", InputOptions::default())
+            .next()
+            .unwrap()
+            .unwrap();
+        parse(msg, &opts)
+    }
+
+    #[test]
+    fn round1_asks_ptr_helo_and_by_names_top_down() {
+        let t = sample();
+        let names: Vec<String> = round1(&t, &[])
+            .questions
+            .iter()
+            .map(|q| q.to_string())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "PTR 56.60.229.169.in-addr.arpa",
+                "A cs2.cs.berkeley.edu",
+                "PTR 4.220.46.197.in-addr.arpa",
+                "A mail.everfaster.com",
+                "PTR 7.1.6.217.in-addr.arpa",
+                "A gate.hypermoon.com",
+                "A server.big-hello.com",
+                "PTR 16.9.88.221.in-addr.arpa",
+                "A fritz.hotdogcity.com",
+            ]
+        );
+        let with_bl = round1(&t, &["zen.example-bl.org".to_string()]);
+        assert_eq!(
+            with_bl.questions[..2]
+                .iter()
+                .map(|q| q.name.as_str())
+                .collect::<Vec<_>>(),
+            [
+                "4.220.46.197.zen.example-bl.org",
+                "7.1.6.217.zen.example-bl.org"
+            ]
+        );
+    }
+
+    #[test]
+    fn round2_follows_ptr_answers_within_the_budget() {
+        let t = sample();
+        let ptr = Answer {
+            question: Question::new("7.1.6.217.in-addr.arpa", RType::PTR),
+            rcode: crate::dns::Rcode::NoError,
+            answers: vec!["pool37.qs4w.longlink.net".into(), "bad name!".into()],
+            ttl: Some(60),
+            when: String::new(),
+            server: String::new(),
+            error: None,
+        };
+        let mut answers = AnswerMap::new();
+        answers.insert(ptr.question.clone(), Arc::new(ptr));
+        let plan = round2(&t, &[], &answers, 9);
+        assert_eq!(
+            plan.questions,
+            [Question::new("pool37.qs4w.longlink.net", RType::A)]
+        );
+        let full = round2(&t, &[], &answers, MAX_QUESTIONS);
+        assert!(full.questions.is_empty());
+        assert_eq!(full.skipped, 1);
+    }
+}
