@@ -195,9 +195,12 @@ fn helo_claims_receiver(ctx: &Context, h: &HopDns, r: Role, out: &mut Vec<Findin
     {
         return;
     }
+    // Forged only when the receiver's own name resolves, and not to the
+    // sender: a name that does not resolve may be an internal host's.
+    let forged = same_host && helo.matches_ip == Some(false);
     out.push(Finding::new(
         "HELO_CLAIMS_RECEIVER",
-        if same_host {
+        if forged {
             Severity::Forged
         } else {
             Severity::Warn
