@@ -1,6 +1,7 @@
-//! Real legitimate mail (the SpamAssassin ham in /work/shared/corpus)
-//! against a DNS server that knows no name at all: DNS must never turn
-//! ordinary mail into forged mail, nor ask more than the per-message cap.
+//! The real mail in /work/shared/corpus against a DNS server that knows no
+//! name at all: no message may panic the DNS stage or exceed the
+//! per-message cap, and DNS must never turn legitimate mail (the ham)
+//! into forged mail.
 
 mod support;
 
@@ -14,8 +15,6 @@ use std::path::Path;
 use std::time::Duration;
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus");
-/// Enough messages to matter, few enough to stay quick.
-const MAX_MESSAGES: usize = 800;
 
 #[test]
 fn nxdomain_everywhere_never_makes_ham_forged() {
@@ -24,15 +23,18 @@ fn nxdomain_everywhere_never_makes_ham_forged() {
         eprintln!("skip: {CORPUS} is absent");
         return;
     };
-    let ham: Vec<&str> = manifest
+    // (path, is ham), skipping the header line; every third file keeps the
+    // test under about 20 s while covering every source.
+    let files: Vec<(&str, bool)> = manifest
         .lines()
+        .skip(1)
+        .step_by(3)
         .filter_map(|l| {
             let cols: Vec<&str> = l.split('\t').collect();
-            (cols.get(2) == Some(&"ham")).then(|| cols[0])
+            Some((*cols.first()?, cols.get(2) == Some(&"ham")))
         })
-        .take(MAX_MESSAGES)
         .collect();
-    assert!(!ham.is_empty());
+    assert!(files.iter().any(|(_, ham)| *ham));
     let (addr, server) = support::dns_server::start("");
     let client = DnsClient::live(&LiveConfig {
         servers: vec![addr],
@@ -46,12 +48,17 @@ fn nxdomain_everywhere_never_makes_ham_forged() {
         ..TraceOptions::default()
     };
     let mut checked = 0;
-    for chunk in ham.chunks(128) {
+    let mut ham_checked = 0;
+    for chunk in files.chunks(256) {
         let mut batch = Vec::new();
-        for rel in chunk {
-            let bytes = std::fs::read(corpus.join(rel)).unwrap();
+        let mut is_ham = Vec::new();
+        for (rel, ham) in chunk {
+            let Ok(bytes) = std::fs::read(corpus.join(rel)) else {
+                continue;
+            };
             for m in MessageReader::new(&bytes[..], rel, InputOptions::default()).flatten() {
                 batch.push(pipeline::parse(m, &opts));
+                is_ham.push(*ham);
             }
         }
         let offline: Vec<_> = batch
@@ -59,7 +66,7 @@ fn nxdomain_everywhere_never_makes_ham_forged() {
             .map(|t| pipeline::finish(t.clone(), &opts))
             .collect();
         enricher.enrich(&mut batch);
-        for (t, before) in batch.into_iter().zip(offline) {
+        for ((t, before), ham) in batch.into_iter().zip(offline).zip(is_ham) {
             let path = t.msg.source.path.clone();
             let after = pipeline::finish(t, &opts);
             let dns = after.dns.as_ref().expect("dns facts");
@@ -70,17 +77,21 @@ fn nxdomain_everywhere_never_makes_ham_forged() {
                     .filter(|f| f.severity == Severity::Forged)
                     .count()
             };
+            checked += 1;
+            if !ham {
+                continue;
+            }
+            ham_checked += 1;
             assert!(
                 forged(&after) <= forged(&before),
                 "{path}: DNS with no data made findings forged: {:#?}",
                 after.findings
             );
-            checked += 1;
         }
     }
     assert!(server.queries() > 0);
     eprintln!(
-        "{checked} ham messages, {} DNS queries, {:?}",
+        "{checked} messages ({ham_checked} ham), {} DNS queries, {:?}",
         server.queries(),
         enricher.client().stats()
     );
