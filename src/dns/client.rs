@@ -23,6 +23,10 @@ use tokio::sync::{OnceCell, Semaphore};
 const MAX_RECORDS: usize = 32;
 /// A longer record text (TXT) is cut here.
 const MAX_RECORD_TEXT: usize = 1024;
+/// Answered questions kept at most; past this the answered ones are
+/// dropped (in-flight ones stay), so a huge archive of distinct senders
+/// cannot grow memory without bound.
+pub const MAX_CACHE_ENTRIES: usize = 200_000;
 
 /// How to reach DNS.
 #[derive(Debug, Clone)]
@@ -103,6 +107,9 @@ impl DnsClient {
         self.lookups.fetch_add(1, Ordering::Relaxed);
         let cell = {
             let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            if cache.len() >= MAX_CACHE_ENTRIES && !cache.contains_key(&question) {
+                cache.retain(|_, cell| !cell.initialized());
+            }
             cache
                 .entry(question.clone())
                 .or_insert_with(|| {
