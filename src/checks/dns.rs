@@ -3,7 +3,7 @@
 //! Runs after checks::hops, so it can clear or strengthen CHAIN_BREAK.
 
 use super::Context;
-use crate::dns::facts::{DnsblStatus, HopDns, LinkDnsStatus, MessageDns, Resolution};
+use crate::dns::facts::{DnsblStatus, HopDns, HopVerdict, LinkDnsStatus, MessageDns, Resolution};
 use crate::domain;
 use crate::model::{Finding, Severity};
 use serde_json::json;
@@ -75,7 +75,7 @@ fn hop_findings(ctx: &Context, h: &HopDns, out: &mut Vec<Finding>) {
             json!({"ip": ip, "ptr": h.ptr}),
         ));
     }
-    if h.fcrdns_name.is_none() && !h.fcrdns_failed.is_empty() && h.unknown.is_empty() {
+    if h.verdict == HopVerdict::Mismatch {
         out.push(Finding::new(
             "FCRDNS_FAIL",
             relay_warn,
@@ -186,7 +186,7 @@ fn helo_claims_receiver(ctx: &Context, h: &HopDns, r: Role, out: &mut Vec<Findin
     if helo.resolution == Resolution::Unknown || helo.matches_ip == Some(true) {
         return;
     }
-    if h.fcrdns_name.is_none() && !h.unknown.is_empty() {
+    if h.verdict == HopVerdict::Unknown {
         return;
     }
     if h.fcrdns_name

@@ -86,7 +86,8 @@ pub struct HopDns {
     /// gives it (`None` when the PTR is unknown).
     pub recorded_rdns: Option<String>,
     pub rdns_matches_ptr: Option<bool>,
-    /// Questions for this hop with no usable answer (`PTR x: timeout`).
+    /// Questions for this hop (and the `by` name of the custody link below
+    /// it) with no usable answer (`PTR x: timeout`).
     pub unknown: Vec<String>,
 }
 
@@ -199,6 +200,17 @@ fn hop_facts(t: &Traced, answers: &AnswerMap, hop: usize, ip: IpAddr) -> HopDns 
             name,
         }
     });
+    // The custody link below this hop: its `by` name was asked with this hop.
+    for link in t.chain.custody.iter().filter(|l| l.upper == hop) {
+        if let Some(by) = link.lower_by.as_deref().and_then(host_name) {
+            let q = Question::new(&by, addr);
+            if let Some(note) = unknown_note(&q, answers.get(&q).map(|a| a.as_ref())) {
+                if !unknown.contains(&note) {
+                    unknown.push(note);
+                }
+            }
+        }
+    }
     let recorded_rdns = h.from.rdns.as_deref().and_then(host_name);
     let rdns_matches_ptr = match (&recorded_rdns, ptr) {
         (Some(r), Resolution::Found | Resolution::NoData | Resolution::Nxdomain) => {
