@@ -8,6 +8,7 @@ pub mod abuse;
 pub mod capture;
 pub mod chain;
 pub mod checks;
+pub mod dns;
 pub mod domain;
 pub mod headers;
 pub mod input;

@@ -74,6 +74,32 @@ struct TraceArgs {
     /// Colour in the table.
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorChoice,
+    #[command(flatten)]
+    dns: DnsArgs,
+}
+
+/// DNS cross-checks (docs/dns.md).
+#[derive(Args)]
+struct DnsArgs {
+    /// DNS server to ask, IP[:PORT]; repeatable, tried in order. Default: the system's resolvers.
+    #[arg(long, value_name = "IP[:PORT]")]
+    dns_server: Vec<String>,
+    /// Timeout per DNS query attempt: seconds (2, 0.5) or milliseconds (500ms).
+    #[arg(long, value_name = "DURATION", default_value = "3")]
+    dns_timeout: String,
+    /// DNS queries in flight at most.
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    dns_concurrency: usize,
+    /// No DNS lookups at all: no socket is opened.
+    #[arg(long, conflicts_with = "dns_replay")]
+    offline: bool,
+    /// Answer DNS questions from a JSON report written earlier (no network);
+    /// a question missing from it is reported as unknown.
+    #[arg(long, value_name = "REPORT.json")]
+    dns_replay: Option<PathBuf>,
+    /// DNSBL zone to check the first untrusted relay and the probable origin against; repeatable.
+    #[arg(long, value_name = "ZONE")]
+    dnsbl: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -110,6 +136,46 @@ fn trust_config(args: &TraceArgs) -> Result<TrustConfig, String> {
             .map(|a| a.trim().trim_end_matches('.').to_ascii_lowercase()),
     );
     Ok(trust)
+}
+
+/// The enrich stage the DNS flags ask for: none (`--offline`), a recording
+/// (`--dns-replay`), or live DNS.
+fn dns_enricher(args: &TraceArgs) -> Result<Box<dyn run::Enricher>, String> {
+    use spamtrace::dns;
+    let d = &args.dns;
+    if d.offline {
+        return Ok(Box::new(run::Offline));
+    }
+    let config = match &args.config {
+        Some(p) => Some(ConfigFile::load(p)?),
+        None => ConfigFile::default_path()
+            .filter(|p| p.is_file())
+            .map(|p| ConfigFile::load(&p))
+            .transpose()?,
+    };
+    let mut zones = d.dnsbl.clone();
+    let mut servers = d.dns_server.clone();
+    if let Some(c) = &config {
+        zones.extend(c.dnsbl.iter().cloned());
+        if servers.is_empty() {
+            servers.extend(c.dns_server.iter().cloned());
+        }
+    }
+    let opts = dns::DnsOptions { dnsbl: zones };
+    let client = match &d.dns_replay {
+        Some(path) => dns::DnsClient::replay(dns::Recording::load(path)?),
+        None => dns::DnsClient::live(&dns::LiveConfig {
+            servers: servers
+                .iter()
+                .map(|s| dns::parse_server(s))
+                .collect::<Result<_, _>>()?,
+            timeout: dns::parse_timeout(&d.dns_timeout)?,
+            concurrency: d.dns_concurrency.max(1),
+        })?,
+    };
+    let enricher = dns::DnsEnricher::new(client, opts)
+        .map_err(|e| format!("cannot start the DNS stage: {e}"))?;
+    Ok(Box::new(enricher))
 }
 
 fn use_color(choice: ColorChoice) -> bool {
@@ -153,11 +219,18 @@ fn run_trace(args: TraceArgs) -> ExitCode {
         style,
         json: JsonWriter::new(),
     };
+    let mut enricher = match dns_enricher(&args) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("spamtrace: {}", spamtrace::sanitize::for_terminal(&e));
+            return ExitCode::from(2);
+        }
+    };
     let result = run::run(
         &paths,
         &InputOptions::default(),
         &opts,
-        &mut run::Offline,
+        enricher.as_mut(),
         &mut sink,
     );
     let stats = match result {

@@ -57,6 +57,8 @@ pub struct Traced {
     pub summary: message::MessageSummary,
     /// Received headers past [`MAX_HOPS`], not parsed.
     pub skipped_hops: usize,
+    /// DNS facts and evidence, filled by the DNS enricher (`None` offline).
+    pub dns: Option<crate::dns::MessageDns>,
 }
 
 /// Stage 1: parse the headers and walk the chain (pure, CPU only).
@@ -78,6 +80,7 @@ pub fn parse(msg: RawMessage, opts: &TraceOptions) -> Traced {
         chain,
         summary,
         skipped_hops,
+        dns: None,
     }
 }
 
@@ -91,6 +94,7 @@ pub fn finish(t: Traced, opts: &TraceOptions) -> Report {
         message: &t.summary,
         trust: &opts.trust,
         now: opts.now,
+        dns: t.dns.as_ref(),
     };
     let mut findings = checks::run(&ctx);
     let auth_results = checks::auth_results::trusted_verdicts(&ctx);
@@ -120,6 +124,7 @@ pub fn finish(t: Traced, opts: &TraceOptions) -> Report {
         abuse_contacts: Vec::new(),
         auth_results,
         origin_candidates,
+        dns: t.dns,
         verdict,
         analyzed_at: mail_parser::DateTime::from_timestamp(opts.now).to_rfc3339(),
     }

@@ -4,6 +4,7 @@
 
 pub mod auth_results;
 pub mod dates;
+pub mod dns;
 pub mod hops;
 pub mod message_id;
 pub mod position;
@@ -26,6 +27,8 @@ pub struct Context<'a> {
     pub trust: &'a TrustConfig,
     /// The time of the analysis (Unix seconds), for checks against "now".
     pub now: i64,
+    /// DNS facts from the enrich stage; `None` when offline.
+    pub dns: Option<&'a crate::dns::MessageDns>,
 }
 
 /// Run every check, in a stable order.
@@ -38,5 +41,7 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
     webmail::check(ctx, &mut out);
     auth_results::check(ctx, &mut out);
     relay::check(ctx, &mut out);
+    // After hops: it clears or strengthens CHAIN_BREAK.
+    dns::check(ctx, &mut out);
     out
 }

@@ -41,6 +41,9 @@ pub struct Report {
     /// far the header can be believed.
     #[serde(default)]
     pub origin_candidates: Vec<crate::checks::webmail::OriginCandidate>,
+    /// DNS facts, DNSBL results and every answer used (absent offline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns: Option<crate::dns::MessageDns>,
     /// One sentence: what happened to this message.
     pub verdict: String,
     /// When the analysis ran (RFC 3339 UTC).

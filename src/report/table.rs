@@ -147,14 +147,20 @@ fn hop_table(r: &Report, style: TableStyle, width: u16) -> Table {
     } else {
         t.force_no_tty();
     }
-    t.set_header(vec![
+    let mut header = vec![
         "hop",
         "trust",
         "sender",
         "received by",
         "time (UTC)",
         "delay",
-    ]);
+    ];
+    // The DNS verdict column only when DNS was consulted.
+    let with_dns = r.dns.is_some();
+    if with_dns {
+        header.push("dns");
+    }
+    t.set_header(header);
     // The boundary is only a boundary when someone is on the other side.
     let boundary = r
         .first_untrusted_relay
@@ -206,14 +212,18 @@ fn hop_table(r: &Report, style: TableStyle, width: u16) -> Table {
         if let Some(t) = ts {
             prev = Some((t.epoch, t.utc.split_once('T').map_or("", |(d, _)| d)));
         }
-        t.add_row(vec![
+        let mut row = vec![
             Cell::new(h.index),
             cell(trust, trust_color, style),
             lines_cell(&sender(h), None, style),
             lines_cell(&receiver(h), None, style),
             lines_cell(&time, None, style),
             cell(&delay, None, style),
-        ]);
+        ];
+        if with_dns {
+            row.push(cell(dns_verdict(r, h.index), None, style));
+        }
+        t.add_row(row);
     }
     t
 }
@@ -345,6 +355,15 @@ pub fn render(r: &Report, style: TableStyle) -> String {
     }
     labelled(&mut out, "Verdict", &r.verdict, w);
     out
+}
+
+/// The hop's compact DNS verdict; empty offline or without a public IP.
+fn dns_verdict(r: &Report, hop: usize) -> &'static str {
+    r.dns
+        .as_ref()
+        .and_then(|d| d.hops.iter().find(|h| h.hop == hop))
+        .map(|h| h.verdict.label())
+        .unwrap_or("")
 }
 
 fn paint(s: &str, sev: Severity) -> String {
