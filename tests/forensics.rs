@@ -429,6 +429,7 @@ fn dkim_signatures_are_read_without_dns() {
         message: &summary,
         trust: &trust,
         now: NOW,
+        dns: None,
     };
     let sigs = dkim_signatures(&ctx);
     assert_eq!(sigs.len(), 2);

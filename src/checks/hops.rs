@@ -298,6 +298,7 @@ mod tests {
             message: &message,
             trust: &trust,
             now: 0,
+            dns: None,
         };
         let mut out = Vec::new();
         check(&ctx, &mut out);
