@@ -12,6 +12,7 @@ pub mod input;
 pub mod message;
 pub mod model;
 pub mod pipeline;
+pub mod progress;
 pub mod received;
 pub mod report;
 pub mod run;

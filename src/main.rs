@@ -14,7 +14,7 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(
     name = "spamtrace",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (git ", env!("SPAMTRACE_GIT_REV"), ")"),
     about = "Spam tracing and email header forensics"
 )]
 struct Cli {
@@ -26,6 +26,13 @@ struct Cli {
 enum Command {
     /// Walk the Received chain of each message and find the first untrusted relay.
     Trace(TraceArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on stdout.
+    Man,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -66,12 +73,36 @@ struct TraceArgs {
     /// Colour in the table.
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorChoice,
+    /// No progress bar and no summary on stderr (errors are still shown).
+    #[arg(long, short)]
+    quiet: bool,
+    /// No progress bar (shown by default when stderr is a terminal and the input is large).
+    #[arg(long)]
+    no_progress: bool,
+    /// No DNS lookups at all (for now every run is offline).
+    #[arg(long)]
+    offline: bool,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Trace(args) => run_trace(args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "spamtrace", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("spamtrace: cannot write the man page: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
     }
 }
 
@@ -138,13 +169,27 @@ fn run_trace(args: TraceArgs) -> ExitCode {
         style,
         json: JsonWriter::new(),
     };
-    let result = run::run(
+    let mut bar = if args.quiet || args.no_progress {
+        None
+    } else {
+        spamtrace::progress::Bar::for_stderr(input::total_size(&paths))
+    };
+    let mut no_progress = run::NoProgress;
+    let progress: &mut dyn run::Progress = match bar.as_mut() {
+        Some(b) => b,
+        None => &mut no_progress,
+    };
+    let result = run::run_with_progress(
         &paths,
         &InputOptions::default(),
         &opts,
         &mut run::Offline,
         &mut sink,
+        progress,
     );
+    if let Some(b) = &bar {
+        b.finish();
+    }
     let stats = match result {
         Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
