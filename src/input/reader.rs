@@ -10,7 +10,7 @@
 //! - in the body, at a `From ` line that follows a blank line (or at the end);
 //! - in the header block, at any `From ` line: a message without a blank
 //!   line, or two `From_` lines in a row (an empty message, reported as an
-//!   error). A header field never starts with `From ` (`From:` has a colon).
+//!   error); but not at the obsolete header syntax `From : addr`.
 
 use super::{Envelope, InputError, InputOptions, RawMessage, Source};
 use memchr::memmem;
@@ -64,6 +64,15 @@ enum Scan {
     Eof,
     /// Past the limit without a `\n`.
     TooLong,
+}
+
+/// A `From_` envelope line, not the obsolete header syntax `From : addr`
+/// (seen in real spam) that also starts with `From `.
+fn is_envelope_line(line: &[u8]) -> bool {
+    line.strip_prefix(b"From ").is_some_and(|rest| {
+        let rest = rest.trim_ascii_start();
+        !rest.is_empty() && rest[0] != b':'
+    })
 }
 
 fn is_blank(line: &[u8]) -> bool {
@@ -312,7 +321,8 @@ impl<R: Read> MessageReader<R> {
             .iter()
             .take_while(|b| **b == b'\n' || **b == b'\r')
             .count();
-        if self.mode == Mode::Auto && rest[blanks..].starts_with(b"From ") {
+        let first_line = rest[blanks..].split(|b| *b == b'\n').next().unwrap_or(&[]);
+        if self.mode == Mode::Auto && is_envelope_line(first_line) {
             self.mbox = true;
             self.pos += blanks;
         }
@@ -352,16 +362,20 @@ impl<R: Read> MessageReader<R> {
         let mut rel = 0;
         // The envelope `From_` line.
         if self.starts_with(0, b"From ") {
-            match self.scan_newline(0, limit_bytes) {
-                Scan::Found(i) => {
-                    envelope = Some(parse_envelope(&self.buf[self.pos..=self.pos + i]));
-                    rel = i + 1;
+            let end = match self.scan_newline(0, limit_bytes) {
+                Scan::Found(i) => Some(i + 1),
+                Scan::Eof => Some(self.avail()),
+                Scan::TooLong => {
+                    error = Some(too_long());
+                    None
                 }
-                Scan::Eof => {
-                    envelope = Some(parse_envelope(&self.buf[self.pos..self.len]));
-                    rel = self.avail();
+            };
+            if let Some(end) = end {
+                let line = &self.buf[self.pos..self.pos + end];
+                if is_envelope_line(line) {
+                    envelope = Some(parse_envelope(line));
+                    rel = end;
                 }
-                Scan::TooLong => error = Some(too_long()),
             }
         }
         // The header block, up to a blank line.
@@ -380,7 +394,7 @@ impl<R: Read> MessageReader<R> {
                             body_from = Some(i);
                             break;
                         }
-                        if self.mbox && line.starts_with(b"From ") {
+                        if self.mbox && is_envelope_line(line) {
                             header_end = rel;
                             break;
                         }
