@@ -73,7 +73,7 @@ struct TraceArgs {
     /// Colour in the table.
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorChoice,
-    /// No progress bar and no summary on stderr (errors are still shown).
+    /// No progress bar on stderr (errors are still shown).
     #[arg(long, short)]
     quiet: bool,
     /// No progress bar (shown by default when stderr is a terminal and the input is large).
@@ -162,17 +162,18 @@ fn run_trace(args: TraceArgs) -> ExitCode {
     } else {
         args.paths.clone()
     };
-    let stdout = std::io::stdout();
-    let mut sink = OutputSink {
-        out: std::io::BufWriter::new(stdout.lock()),
-        format,
-        style,
-        json: JsonWriter::new(),
-    };
     let mut bar = if args.quiet || args.no_progress {
         None
     } else {
         spamtrace::progress::Bar::for_stderr(input::total_size(&paths))
+    };
+    let stdout = std::io::stdout();
+    let mut sink = OutputSink {
+        stderr: bar.as_ref().map(|b| b.printer()).unwrap_or_default(),
+        out: std::io::BufWriter::new(stdout.lock()),
+        format,
+        style,
+        json: JsonWriter::new(),
     };
     let mut no_progress = run::NoProgress;
     let progress: &mut dyn run::Progress = match bar.as_mut() {
@@ -212,6 +213,7 @@ fn run_trace(args: TraceArgs) -> ExitCode {
 /// Writes reports to stdout in the chosen format; errors go to stderr.
 struct OutputSink<W: Write> {
     out: W,
+    stderr: spamtrace::progress::Printer,
     format: Format,
     style: TableStyle,
     json: JsonWriter,
@@ -227,9 +229,9 @@ impl<W: Write> run::Sink for OutputSink<W> {
     }
 
     fn error(&mut self, error: input::InputError) {
-        eprintln!(
+        self.stderr.eprintln(&format!(
             "spamtrace: {}",
             spamtrace::sanitize::for_terminal(&error.to_string())
-        );
+        ));
     }
 }

@@ -38,6 +38,11 @@ impl Bar {
         Some(Bar { bar, messages: 0 })
     }
 
+    /// A handle that prints lines on stderr without tearing the bar.
+    pub fn printer(&self) -> Printer {
+        Printer(Some(self.bar.clone()))
+    }
+
     /// Remove the bar (before the summary or on exit).
     pub fn finish(&self) {
         self.bar.finish_and_clear();
@@ -49,5 +54,18 @@ impl Progress for Bar {
         self.messages += messages;
         self.bar.inc(bytes);
         self.bar.set_message(format!("{} messages", self.messages));
+    }
+}
+
+/// Prints a line on stderr, above the bar when there is one.
+#[derive(Clone, Default)]
+pub struct Printer(Option<ProgressBar>);
+
+impl Printer {
+    pub fn eprintln(&self, line: &str) {
+        match &self.0 {
+            Some(bar) => bar.suspend(|| eprintln!("{line}")),
+            None => eprintln!("{line}"),
+        }
     }
 }

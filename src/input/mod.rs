@@ -149,15 +149,17 @@ fn io_reason(e: &std::io::Error) -> String {
 }
 
 /// The total size in bytes of the regular files among `paths` (for progress);
-/// None when one is stdin or a folder.
+/// None when one is stdin or a folder (sizes unknown up front).
 pub fn total_size(paths: &[String]) -> Option<u64> {
     let mut total = 0;
     for p in paths {
-        let m = std::fs::metadata(p).ok()?;
-        if p == "-" || !m.is_file() {
-            return None;
+        match std::fs::metadata(p) {
+            _ if p == "-" => return None,
+            Ok(m) if m.is_dir() => return None,
+            Ok(m) => total += m.len(),
+            // Reported as an error when opened; adds nothing.
+            Err(_) => {}
         }
-        total += m.len();
     }
     Some(total)
 }

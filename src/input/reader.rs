@@ -75,6 +75,15 @@ fn is_envelope_line(line: &[u8]) -> bool {
     })
 }
 
+/// Whether a header block has at least one `name:` field line (what
+/// [`crate::headers::fields`] would find), without building the field list.
+fn has_field(header: &[u8]) -> bool {
+    header.split(|b| *b == b'\n').any(|line| {
+        memchr::memchr(b':', line)
+            .is_some_and(|c| c > 0 && line[..c].iter().all(|b| b.is_ascii_graphic()))
+    })
+}
+
 fn is_blank(line: &[u8]) -> bool {
     line == b"\n" || line == b"\r\n"
 }
@@ -454,7 +463,7 @@ impl<R: Read> MessageReader<R> {
                 "binary data (NUL bytes) in the header block: not an email message",
             )));
         }
-        if crate::headers::fields(&header).is_empty() {
+        if !has_field(&header) {
             return Some(Err(self.error(
                 index,
                 start,
