@@ -17,6 +17,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Messages per batch.
 pub const BATCH: usize = 256;
+/// Bytes of headers (and kept bodies) per batch, at most (plus one message):
+/// with [`IN_FLIGHT`], what bounds memory when every header is huge.
+pub const BATCH_BYTES: usize = 1 << 20;
 /// Batches in the pipeline at once (read, parsed, enriched, finished).
 pub const IN_FLIGHT: usize = 6;
 
@@ -148,11 +151,18 @@ fn read_batches(
         *seq += 1;
         true
     };
+    let mut bytes = 0;
     for path in paths {
         for item in input::open(path, input_opts) {
+            if let Ok(m) = &item {
+                bytes += m.header.len() + m.body.as_ref().map_or(0, |b| b.len());
+            }
             batch.push(item);
-            if batch.len() == BATCH && !send(std::mem::take(&mut batch), &mut seq) {
-                return;
+            if batch.len() == BATCH || bytes >= BATCH_BYTES {
+                bytes = 0;
+                if !send(std::mem::take(&mut batch), &mut seq) {
+                    return;
+                }
             }
         }
     }
