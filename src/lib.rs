@@ -15,6 +15,7 @@ pub mod input;
 pub mod message;
 pub mod model;
 pub mod pipeline;
+pub mod progress;
 pub mod providers;
 pub mod received;
 pub mod report;

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(
     name = "spamtrace",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (git ", env!("SPAMTRACE_GIT_REV"), ")"),
     about = "Spam tracing and email header forensics"
 )]
 struct Cli {
@@ -30,6 +30,13 @@ enum Command {
     Complain(ComplainArgs),
     /// Run a small SMTP endpoint that stores what arrives (Maildir or mbox).
     Capture(spamtrace::capture::CaptureArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on stdout.
+    Man,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -74,6 +81,12 @@ struct TraceArgs {
     /// Colour in the table.
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorChoice,
+    /// No progress bar on stderr (errors are still shown).
+    #[arg(long, short)]
+    quiet: bool,
+    /// No progress bar (shown by default when stderr is a terminal and the input is large).
+    #[arg(long)]
+    no_progress: bool,
     #[command(flatten)]
     dns: DnsArgs,
 }
@@ -108,6 +121,21 @@ fn main() -> ExitCode {
         Command::Trace(args) => run_trace(args),
         Command::Complain(args) => run_complain(args),
         Command::Capture(args) => spamtrace::capture::run(args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "spamtrace", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("spamtrace: cannot write the man page: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
     }
 }
 
@@ -212,8 +240,14 @@ fn run_trace(args: TraceArgs) -> ExitCode {
     } else {
         args.paths.clone()
     };
+    let mut bar = if args.quiet || args.no_progress {
+        None
+    } else {
+        spamtrace::progress::Bar::for_stderr(input::total_size(&paths))
+    };
     let stdout = std::io::stdout();
     let mut sink = OutputSink {
+        stderr: bar.as_ref().map(|b| b.printer()).unwrap_or_default(),
         out: std::io::BufWriter::new(stdout.lock()),
         format,
         style,
@@ -226,13 +260,22 @@ fn run_trace(args: TraceArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = run::run(
+    let mut no_progress = run::NoProgress;
+    let progress: &mut dyn run::Progress = match bar.as_mut() {
+        Some(b) => b,
+        None => &mut no_progress,
+    };
+    let result = run::run_with_progress(
         &paths,
         &InputOptions::default(),
         &opts,
         enricher.as_mut(),
         &mut sink,
+        progress,
     );
+    if let Some(b) = &bar {
+        b.finish();
+    }
     let stats = match result {
         Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
@@ -255,6 +298,7 @@ fn run_trace(args: TraceArgs) -> ExitCode {
 /// Writes reports to stdout in the chosen format; errors go to stderr.
 struct OutputSink<W: Write> {
     out: W,
+    stderr: spamtrace::progress::Printer,
     format: Format,
     style: TableStyle,
     json: JsonWriter,
@@ -270,10 +314,10 @@ impl<W: Write> run::Sink for OutputSink<W> {
     }
 
     fn error(&mut self, error: input::InputError) {
-        eprintln!(
+        self.stderr.eprintln(&format!(
             "spamtrace: {}",
             spamtrace::sanitize::for_terminal(&error.to_string())
-        );
+        ));
     }
 }
 

@@ -126,8 +126,27 @@ pub fn finish(t: Traced, opts: &TraceOptions) -> Report {
         origin_candidates,
         dns: t.dns,
         verdict,
-        analyzed_at: mail_parser::DateTime::from_timestamp(opts.now).to_rfc3339(),
+        analyzed_at: analyzed_at(opts.now),
     }
+}
+
+/// `now` as RFC 3339, formatted once per thread and run, not per message
+/// (it showed in profiles at archive scale).
+fn analyzed_at(now: i64) -> String {
+    thread_local! {
+        static CACHE: std::cell::RefCell<Option<(i64, String)>> = const { std::cell::RefCell::new(None) };
+    }
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        match &*c {
+            Some((t, s)) if *t == now => s.clone(),
+            _ => {
+                let s = mail_parser::DateTime::from_timestamp(now).to_rfc3339();
+                *c = Some((now, s.clone()));
+                s
+            }
+        }
+    })
 }
 
 /// Trace one message, offline: [`parse`] then [`finish`].

@@ -1,65 +1,87 @@
-//! A streaming reader of one file: a single message, or an mbox (mboxo or
-//! mboxrd), recognised by content (a first line starting `From `).
+//! A streaming reader of one byte stream: a single message, or an mbox
+//! (mboxo or mboxrd), recognised by content (a first line starting `From `).
+//!
+//! The stream is read in large chunks into one reusable buffer and split with
+//! memchr/memmem, not line by line: only the header block of each message is
+//! copied out; the body is skipped (or kept, capped, when asked). Memory is
+//! the buffer (at most `max_header_bytes` + 1 MiB) plus one header block.
+//!
+//! Where a message ends, in an mbox:
+//! - in the body, at a `From ` line that follows a blank line (or at the end);
+//! - in the header block, at any `From ` line: a message without a blank
+//!   line, or two `From_` lines in a row (an empty message, reported as an
+//!   error); but not at the obsolete header syntax `From : addr`.
 
 use super::{Envelope, InputError, InputOptions, RawMessage, Source};
-use std::io::BufRead;
+use memchr::memmem;
+use std::io::{ErrorKind, Read};
+
+/// How much is read at a time, past the header limit.
+const CHUNK: usize = 1 << 20;
+/// The first buffer: small, so a Maildir of small files stays cheap.
+const FIRST_BUF: usize = 64 << 10;
+/// A message boundary in an mbox body: a `From ` line (checked for the blank
+/// line before it).
+const SEPARATOR: &[u8] = b"\nFrom ";
+
+/// Whether `From ` lines split the stream into messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// An mbox when the first line starts `From `, else one message.
+    Auto,
+    /// Always one message (a Maildir file: `From ` in its body is not quoted).
+    Single,
+}
 
 /// Messages from one byte stream, one at a time.
-pub struct MessageReader<R: BufRead> {
+pub struct MessageReader<R> {
     reader: R,
     path: String,
     opts: InputOptions,
-    /// Bytes consumed so far.
-    offset: u64,
+    mode: Mode,
+    buf: Vec<u8>,
+    max_buf: usize,
+    /// The next unconsumed byte in `buf`; message-local indices are relative to it.
+    pos: usize,
+    /// The end of the valid bytes in `buf`.
+    len: usize,
+    /// The stream offset of `buf[0]`.
+    base: u64,
+    eof: bool,
+    read_error: Option<String>,
     index: usize,
-    /// A `From ` line already read that starts the next message.
-    pending_from: Option<(u64, Vec<u8>)>,
-    /// None until the first line is seen; then whether this is an mbox.
-    is_mbox: Option<bool>,
+    started: bool,
+    mbox: bool,
     done: bool,
-    line: Vec<u8>,
+    finder: memmem::Finder<'static>,
 }
 
-/// Read one line (through `\n`) into `buf`, keeping at most `cap` bytes of
-/// it; the rest of an overlong line is consumed and dropped. Returns the
-/// bytes consumed (0 at end of input) and whether the line was cut.
-pub fn read_line_capped(
-    r: &mut impl BufRead,
-    buf: &mut Vec<u8>,
-    cap: usize,
-) -> std::io::Result<(usize, bool)> {
-    buf.clear();
-    let mut consumed = 0;
-    let mut cut = false;
-    loop {
-        let avail = match r.fill_buf() {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if avail.is_empty() {
-            return Ok((consumed, cut));
-        }
-        let (chunk, found) = match memchr::memchr(b'\n', avail) {
-            Some(i) => (&avail[..=i], true),
-            None => (avail, false),
-        };
-        let room = cap.saturating_sub(buf.len());
-        if chunk.len() > room {
-            cut = true;
-        }
-        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        let n = chunk.len();
-        r.consume(n);
-        consumed += n;
-        if found {
-            return Ok((consumed, cut));
-        }
-    }
+/// The outcome of looking for the end of a line.
+enum Scan {
+    /// The relative index of the `\n`.
+    Found(usize),
+    /// The stream ended first.
+    Eof,
+    /// Past the limit without a `\n`.
+    TooLong,
 }
 
-fn is_from_line(line: &[u8]) -> bool {
-    line.starts_with(b"From ")
+/// A `From_` envelope line, not the obsolete header syntax `From : addr`
+/// (seen in real spam) that also starts with `From `.
+fn is_envelope_line(line: &[u8]) -> bool {
+    line.strip_prefix(b"From ").is_some_and(|rest| {
+        let rest = rest.trim_ascii_start();
+        !rest.is_empty() && rest[0] != b':'
+    })
+}
+
+/// Whether a header block has at least one `name:` field line (what
+/// [`crate::headers::fields`] would find), without building the field list.
+fn has_field(header: &[u8]) -> bool {
+    header.split(|b| *b == b'\n').any(|line| {
+        memchr::memchr(b':', line)
+            .is_some_and(|c| c > 0 && line[..c].iter().all(|b| b.is_ascii_graphic()))
+    })
 }
 
 fn is_blank(line: &[u8]) -> bool {
@@ -80,28 +102,209 @@ fn parse_envelope(line: &[u8]) -> Envelope {
     }
 }
 
-/// mboxrd unquoting: `>From `, `>>From `... lose one `>`.
-fn unquote(line: &[u8]) -> &[u8] {
-    let gt = line.iter().take_while(|b| **b == b'>').count();
-    if gt > 0 && line[gt..].starts_with(b"From ") {
-        &line[1..]
-    } else {
-        line
+/// mboxrd unquoting of a whole body: in each line `>From `, `>>From `...
+/// lose one `>` (mboxo's `>From ` too: the two cannot be told apart).
+pub fn unquote_body(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len());
+    for line in body.split_inclusive(|b| *b == b'\n') {
+        let gt = line.iter().take_while(|b| **b == b'>').count();
+        if gt > 0 && line[gt..].starts_with(b"From ") {
+            out.extend_from_slice(&line[1..]);
+        } else {
+            out.extend_from_slice(line);
+        }
     }
+    out
 }
 
-impl<R: BufRead> MessageReader<R> {
+impl<R: Read> MessageReader<R> {
     pub fn new(reader: R, path: &str, opts: InputOptions) -> Self {
+        Self::with_mode(reader, path, opts, Mode::Auto)
+    }
+
+    pub fn with_mode(reader: R, path: &str, opts: InputOptions, mode: Mode) -> Self {
+        let max_buf = opts.max_header_bytes.saturating_add(CHUNK);
         MessageReader {
             reader,
             path: path.to_string(),
             opts,
-            offset: 0,
+            mode,
+            buf: vec![0; FIRST_BUF.min(max_buf)],
+            max_buf,
+            pos: 0,
+            len: 0,
+            base: 0,
+            eof: false,
+            read_error: None,
             index: 0,
-            pending_from: None,
-            is_mbox: None,
+            started: false,
+            mbox: false,
             done: false,
-            line: Vec::with_capacity(1024),
+            finder: memmem::Finder::new(SEPARATOR),
+        }
+    }
+
+    /// Whether this stream turned out to be an mbox (known after the first message).
+    pub fn is_mbox(&self) -> bool {
+        self.mbox
+    }
+
+    fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    fn avail(&self) -> usize {
+        self.len - self.pos
+    }
+
+    /// Read more bytes, dropping those before `pos` and growing the buffer up
+    /// to `max_buf`. False at the end of the stream, on a read error, or when
+    /// the buffer is full.
+    fn fill(&mut self) -> bool {
+        if self.eof {
+            return false;
+        }
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.len, 0);
+            self.len -= self.pos;
+            self.base += self.pos as u64;
+            self.pos = 0;
+        }
+        if self.len == self.buf.len() {
+            if self.buf.len() >= self.max_buf {
+                return false;
+            }
+            let grown = (self.buf.len() * 2).min(self.max_buf);
+            self.buf.resize(grown, 0);
+        }
+        loop {
+            match self.reader.read(&mut self.buf[self.len..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return false;
+                }
+                Ok(n) => {
+                    self.len += n;
+                    return true;
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.read_error = Some(e.to_string());
+                    self.eof = true;
+                    return false;
+                }
+            }
+        }
+    }
+
+    /// Make at least `n` bytes available if the stream has them.
+    fn want(&mut self, n: usize) -> bool {
+        while self.avail() < n {
+            if !self.fill() {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn starts_with(&mut self, rel: usize, prefix: &[u8]) -> bool {
+        self.want(rel + prefix.len());
+        self.buf[self.pos..self.len]
+            .get(rel..)
+            .is_some_and(|b| b.starts_with(prefix))
+    }
+
+    /// The next `\n` at or after relative index `from`, reading as needed,
+    /// no further than relative index `limit`.
+    fn scan_newline(&mut self, mut from: usize, limit: usize) -> Scan {
+        loop {
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.pos + from..self.len]) {
+                let at = from + i;
+                return if at >= limit {
+                    Scan::TooLong
+                } else {
+                    Scan::Found(at)
+                };
+            }
+            from = self.avail();
+            if from >= limit {
+                return Scan::TooLong;
+            }
+            if !self.fill() {
+                return if self.eof { Scan::Eof } else { Scan::TooLong };
+            }
+        }
+    }
+
+    /// Skip blank lines before a message.
+    fn skip_blank_lines(&mut self) {
+        loop {
+            self.want(2);
+            let rest = &self.buf[self.pos..self.len];
+            if rest.first() == Some(&b'\n') {
+                self.pos += 1;
+            } else if rest.starts_with(b"\r\n") {
+                self.pos += 2;
+            } else {
+                return;
+            }
+        }
+    }
+
+    /// Append body bytes `[from, to)` (relative) to `body`, capped.
+    fn keep(&self, body: &mut Option<Vec<u8>>, from: usize, to: usize) {
+        if let Some(b) = body.as_mut() {
+            if to > from {
+                let room = self.opts.max_body_bytes.saturating_sub(b.len());
+                let chunk = &self.buf[self.pos + from..self.pos + to];
+                b.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+        }
+    }
+
+    /// Whether the line that ends with the `\n` at relative index `m` is blank.
+    fn blank_line_ends_at(&self, m: usize) -> bool {
+        let b = &self.buf[self.pos..self.len];
+        match m.checked_sub(1).and_then(|i| b.get(i)) {
+            Some(b'\n') => true,
+            Some(b'\r') => m.checked_sub(2).and_then(|i| b.get(i)) == Some(&b'\n'),
+            _ => false,
+        }
+    }
+
+    /// Consume the body of a message from relative index `from` (a `\n` that
+    /// ends a blank line, or the start of an unread region) up to the next
+    /// message or the end of the stream.
+    fn skip_body(&mut self, mut search: usize, mut body_start: usize, body: &mut Option<Vec<u8>>) {
+        loop {
+            if self.mbox {
+                let hay = &self.buf[self.pos + search.min(self.avail())..self.len];
+                if let Some(j) = self.finder.find(hay) {
+                    let m = search + j;
+                    if self.blank_line_ends_at(m) {
+                        self.keep(body, body_start, m + 1);
+                        self.pos += m + 1;
+                        return;
+                    }
+                    search = m + 1;
+                    continue;
+                }
+            }
+            // Nothing more here: drop what was scanned, keeping the bytes a
+            // separator split across reads still needs (and two before it).
+            let avail = self.avail();
+            let next = search.max(avail.saturating_sub(SEPARATOR.len() - 1));
+            let cut = next.saturating_sub(2).min(avail);
+            self.keep(body, body_start, cut);
+            body_start = body_start.saturating_sub(cut);
+            self.pos += cut;
+            search = next - cut;
+            if !self.fill() {
+                let end = self.avail();
+                self.keep(body, body_start, end);
+                self.pos = self.len;
+                return;
+            }
         }
     }
 
@@ -113,147 +316,145 @@ impl<R: BufRead> MessageReader<R> {
                 offset,
             },
             message: message.into(),
+            // In a single-message file the file is the message.
+            whole_path: !self.mbox,
         }
     }
 
-    /// Read the next line; `Ok(None)` at end of input.
-    fn next_line(&mut self, cap: usize) -> Result<Option<bool>, std::io::Error> {
-        let (n, cut) = read_line_capped(&mut self.reader, &mut self.line, cap)?;
-        self.offset += n as u64;
-        Ok(if n == 0 { None } else { Some(cut) })
+    fn start(&mut self) {
+        self.started = true;
+        self.want(4096);
+        // Leading blank lines do not hide an mbox.
+        let rest = &self.buf[self.pos..self.len];
+        let blanks = rest
+            .iter()
+            .take_while(|b| **b == b'\n' || **b == b'\r')
+            .count();
+        let first_line = rest[blanks..].split(|b| *b == b'\n').next().unwrap_or(&[]);
+        if self.mode == Mode::Auto && is_envelope_line(first_line) {
+            self.mbox = true;
+            self.pos += blanks;
+        }
     }
 
     fn read_message(&mut self) -> Option<Result<RawMessage, InputError>> {
         if self.done {
             return None;
         }
+        if !self.started {
+            self.start();
+        }
+        if self.mbox {
+            self.skip_blank_lines();
+        }
+        if !self.want(1) {
+            self.done = true;
+            if let Some(e) = self.read_error.take() {
+                let (i, o) = (self.index, self.offset());
+                return Some(Err(self.error(i, o, format!("read error: {e}"))));
+            }
+            if self.index == 0 {
+                self.index = 1;
+                let mut e = self.error(0, 0, "empty file: no message");
+                e.whole_path = true;
+                return Some(Err(e));
+            }
+            return None;
+        }
         let index = self.index;
-        let line_cap = self.opts.max_header_bytes + 2;
-        let mut start = self.offset;
-        let mut envelope = None;
-        let mut first = Vec::new();
-        // The message's first line: a pending `From ` line, or read one.
-        if let Some((off, from)) = self.pending_from.take() {
-            start = off;
-            envelope = Some(parse_envelope(&from));
-        } else {
-            // Skip leading blank lines between messages.
-            loop {
-                match self.next_line(line_cap) {
-                    Err(e) => {
-                        self.done = true;
-                        return Some(Err(self.error(index, start, format!("read error: {e}"))));
-                    }
-                    Ok(None) => {
-                        self.done = true;
-                        if self.index == 0 {
-                            self.index += 1;
-                            return Some(Err(self.error(0, 0, "empty input: no message")));
-                        }
-                        return None;
-                    }
-                    Ok(Some(_)) if is_blank(&self.line) && self.is_mbox == Some(true) => {
-                        start = self.offset;
-                        continue;
-                    }
-                    Ok(Some(_)) => break,
-                }
-            }
-            if self.is_mbox.is_none() {
-                self.is_mbox = Some(is_from_line(&self.line));
-            }
-            if is_from_line(&self.line) {
-                envelope = Some(parse_envelope(&self.line));
-            } else {
-                first = std::mem::take(&mut self.line);
-            }
-        }
         self.index += 1;
-        let mbox = self.is_mbox == Some(true);
-        // Header block.
-        let mut header = first;
+        let start = self.offset();
+        let limit_bytes = self.opts.max_header_bytes;
+        let too_long = || format!("header block larger than {limit_bytes} bytes");
         let mut error: Option<String> = None;
-        let mut at_end = false;
-        let mut prev_blank = false;
-        if !header.is_empty() && is_blank(&header) {
-            header.clear();
+        let mut envelope = None;
+        let mut rel = 0;
+        // The envelope `From_` line.
+        if self.starts_with(0, b"From ") {
+            let end = match self.scan_newline(0, limit_bytes) {
+                Scan::Found(i) => Some(i + 1),
+                Scan::Eof => Some(self.avail()),
+                Scan::TooLong => {
+                    error = Some(too_long());
+                    None
+                }
+            };
+            if let Some(end) = end {
+                let line = &self.buf[self.pos..self.pos + end];
+                if is_envelope_line(line) {
+                    envelope = Some(parse_envelope(line));
+                    rel = end;
+                }
+            }
+        }
+        // The header block, up to a blank line.
+        let header_start = rel;
+        let limit = header_start.saturating_add(limit_bytes);
+        let mut header_end = rel;
+        // Where to look for the end of the body; None when the message ends here.
+        let mut body_from: Option<usize> = None;
+        if error.is_none() {
+            loop {
+                match self.scan_newline(rel, limit) {
+                    Scan::Found(i) => {
+                        let line = &self.buf[self.pos + rel..=self.pos + i];
+                        if is_blank(line) {
+                            header_end = rel;
+                            body_from = Some(i);
+                            break;
+                        }
+                        if self.mbox && is_envelope_line(line) {
+                            header_end = rel;
+                            break;
+                        }
+                        rel = i + 1;
+                    }
+                    Scan::Eof => {
+                        header_end = self.avail();
+                        break;
+                    }
+                    Scan::TooLong => {
+                        error = Some(too_long());
+                        body_from = Some(rel);
+                        break;
+                    }
+                }
+            }
         } else {
-            loop {
-                match self.next_line(line_cap) {
-                    Err(e) => {
-                        error = Some(format!("read error: {e}"));
-                        at_end = true;
-                        break;
-                    }
-                    Ok(None) => {
-                        at_end = true;
-                        break;
-                    }
-                    Ok(Some(cut)) => {
-                        if is_blank(&self.line) {
-                            prev_blank = true;
-                            break;
-                        }
-                        if mbox && is_from_line(&self.line) && header.is_empty() {
-                            // Two From_ lines in a row: an empty message.
-                        }
-                        if cut || header.len() + self.line.len() > self.opts.max_header_bytes {
-                            if error.is_none() {
-                                error = Some(format!(
-                                    "header block larger than {} bytes",
-                                    self.opts.max_header_bytes
-                                ));
-                            }
-                            continue;
-                        }
-                        if error.is_none() {
-                            header.extend_from_slice(&self.line);
-                        }
-                    }
-                }
-            }
+            body_from = Some(0);
         }
-        // Body: up to the next `From ` line after a blank line (mbox) or the end.
+        let header = if error.is_none() {
+            self.buf[self.pos + header_start..self.pos + header_end].to_vec()
+        } else {
+            Vec::new()
+        };
         let mut body = self.opts.keep_body.then(Vec::new);
-        if !at_end {
-            loop {
-                let line_start = self.offset;
-                match self.next_line(line_cap) {
-                    Err(e) => {
-                        error.get_or_insert(format!("read error: {e}"));
-                        break;
-                    }
-                    Ok(None) => break,
-                    Ok(Some(_)) => {
-                        if mbox && prev_blank && is_from_line(&self.line) {
-                            self.pending_from = Some((line_start, std::mem::take(&mut self.line)));
-                            break;
-                        }
-                        prev_blank = is_blank(&self.line);
-                        if let Some(b) = body.as_mut() {
-                            let l = if mbox {
-                                unquote(&self.line)
-                            } else {
-                                &self.line[..]
-                            };
-                            if b.len() + l.len() <= self.opts.max_body_bytes {
-                                b.extend_from_slice(l);
-                            }
-                        }
-                    }
-                }
+        match body_from {
+            Some(from) => {
+                let body_start = if error.is_none() { from + 1 } else { from };
+                self.skip_body(from, body_start, &mut body);
             }
+            None => self.pos += header_end,
         }
-        if self.pending_from.is_none() {
+        if self.mbox {
+            body = body.map(|b| unquote_body(&b));
+        }
+        let size = self.offset() - start;
+        if self.eof && self.avail() == 0 && !self.mbox {
             self.done = true;
         }
-        let end = self
-            .pending_from
-            .as_ref()
-            .map(|(o, _)| *o)
-            .unwrap_or(self.offset);
+        if let Some(e) = self.read_error.take() {
+            error.get_or_insert(format!("read error: {e}"));
+        }
         if let Some(e) = error {
             return Some(Err(self.error(index, start, e)));
+        }
+        if header.is_empty() && envelope.is_some() {
+            return Some(Err(self.error(
+                index,
+                start,
+                "empty message: a From_ line with no header fields",
+            )));
         }
         if memchr::memchr(0, &header).is_some() {
             return Some(Err(self.error(
@@ -262,7 +463,7 @@ impl<R: BufRead> MessageReader<R> {
                 "binary data (NUL bytes) in the header block: not an email message",
             )));
         }
-        if crate::headers::fields(&header).is_empty() {
+        if !has_field(&header) {
             return Some(Err(self.error(
                 index,
                 start,
@@ -278,15 +479,49 @@ impl<R: BufRead> MessageReader<R> {
             envelope,
             header,
             body,
-            size: end - start,
+            size,
         }))
     }
 }
 
-impl<R: BufRead> Iterator for MessageReader<R> {
+impl<R: Read> Iterator for MessageReader<R> {
     type Item = Result<RawMessage, InputError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         self.read_message()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that hands out at most `n` bytes per read, to split
+    /// separators across reads.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(out.len()).min(self.0.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn same_split_whatever_the_read_size() {
+        let mbox = b"From a Mon Jan  1 00:00:00 2000\r\nSubject: 1\r\n\r\nbody\r\n>From x\r\n\r\nFrom b Mon Jan  1 00:00:00 2000\nSubject: 2\n\nFrom c\nSubject: 3\n";
+        let all: Vec<_> = MessageReader::new(&mbox[..], "m", InputOptions::default())
+            .map(|m| m.map(|m| (m.source.offset, m.header, m.size)))
+            .collect();
+        for n in 1..9 {
+            let got: Vec<_> =
+                MessageReader::new(Trickle(&mbox[..], n), "m", InputOptions::default())
+                    .map(|m| m.map(|m| (m.source.offset, m.header, m.size)))
+                    .collect();
+            assert_eq!(got, all, "read size {n}");
+        }
+        assert_eq!(all.len(), 3);
     }
 }

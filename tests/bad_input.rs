@@ -1,0 +1,201 @@
+//! Hostile and broken input through the binary: a clear one-line error or a
+//! report, the exit status of DESIGN.md (0 all analysed, 1 some input
+//! unreadable, 2 usage), never a panic. Inputs are generated here.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn spamtrace(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_spamtrace"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run spamtrace")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Exit 1 with exactly one error line on stderr that says `expected`, and no panic.
+fn assert_one_error(o: &Output, expected: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(1), "stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("spamtrace: "), "{err}");
+    assert!(err.contains(expected), "{err} should say {expected}");
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn empty_file() {
+    let f = tempfile::NamedTempFile::new().unwrap();
+    let o = spamtrace(&["trace", "--offline", path_str(f.path())]);
+    assert_one_error(
+        &o,
+        &format!("{}: empty file: no message", f.path().display()),
+    );
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn binary_file() {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    // A pseudo-random byte soup (an xorshift), NULs and newlines included.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let bytes: Vec<u8> = (0..200_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    f.write_all(&bytes).unwrap();
+    let o = spamtrace(&[
+        "trace",
+        "--offline",
+        "--format",
+        "ndjson",
+        path_str(f.path()),
+    ]);
+    assert_one_error(&o, "not an email message");
+}
+
+#[test]
+fn a_50_mb_header_line() {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(b"Received: from a by b; ").unwrap();
+    let chunk = vec![b'A'; 1 << 20];
+    for _ in 0..50 {
+        f.write_all(&chunk).unwrap();
+    }
+    f.write_all(b"\nSubject: huge\n\nbody\n").unwrap();
+    let o = spamtrace(&[
+        "trace",
+        "--offline",
+        "--format",
+        "ndjson",
+        path_str(f.path()),
+    ]);
+    assert_one_error(&o, "header block larger than");
+}
+
+#[test]
+fn a_50_mb_header_line_in_an_mbox_costs_one_message() {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(b"From a Mon Jan  1 00:00:00 2001\nX-Big: ")
+        .unwrap();
+    let chunk = vec![b'A'; 1 << 20];
+    for _ in 0..50 {
+        f.write_all(&chunk).unwrap();
+    }
+    f.write_all(b"\n\nbody\n\nFrom b Mon Jan  1 00:00:00 2001\nSubject: fine\n\nbody\n")
+        .unwrap();
+    let o = spamtrace(&[
+        "trace",
+        "--offline",
+        "--format",
+        "ndjson",
+        path_str(f.path()),
+    ]);
+    assert_one_error(&o, "message 0 at byte 0: header block larger than");
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(out.lines().count(), 1);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["source"]["index"], 1);
+    assert_eq!(v["message"]["subject"], "fine");
+}
+
+#[test]
+fn ten_thousand_received_headers() {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    for i in 0..10_000 {
+        writeln!(
+            f,
+            "Received: from h{i}.example.net ([192.0.2.{}]) by mx{i}.example.org; Mon, 1 Jan 2001 00:00:00 +0000",
+            i % 250 + 1
+        )
+        .unwrap();
+    }
+    f.write_all(b"Subject: deep\n\nbody\n").unwrap();
+    let o = spamtrace(&["trace", "--offline", "--json", path_str(f.path())]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let hops = v["hops"].as_array().unwrap().len();
+    assert!(
+        hops > 0 && hops <= spamtrace::pipeline::MAX_HOPS,
+        "{hops} hops"
+    );
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"TOO_MANY_RECEIVED"), "{codes:?}");
+}
+
+#[test]
+fn a_folder_that_is_not_a_maildir() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("note.txt"), "hello").unwrap();
+    let o = spamtrace(&["trace", "--offline", path_str(d.path())]);
+    assert_one_error(
+        &o,
+        &format!("{}: a folder but not a Maildir", d.path().display()),
+    );
+}
+
+#[test]
+fn a_path_that_does_not_exist() {
+    let o = spamtrace(&["trace", "--offline", "/nonexistent/spamtrace.mbox"]);
+    assert_one_error(
+        &o,
+        "spamtrace: /nonexistent/spamtrace.mbox: cannot open: No such file or directory",
+    );
+}
+
+#[test]
+fn bad_paths_do_not_stop_the_run() {
+    let mut good = tempfile::NamedTempFile::new().unwrap();
+    good.write_all(b"Received: from a.example.net ([192.0.2.1]) by mx.example.org; Mon, 1 Jan 2001 00:00:00 +0000\nSubject: good\n\nbody\n").unwrap();
+    let empty = tempfile::NamedTempFile::new().unwrap();
+    let o = spamtrace(&[
+        "trace",
+        "--offline",
+        "--format",
+        "ndjson",
+        "/nonexistent/a",
+        path_str(empty.path()),
+        path_str(good.path()),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stderr(&o).lines().count(), 2, "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(out.lines().count(), 1);
+    assert!(out.contains("\"subject\":\"good\""));
+}
+
+#[test]
+fn control_characters_in_a_path_are_not_printed_raw() {
+    let o = spamtrace(&["trace", "--offline", "/nonexistent/\x1b[31mred\x07"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!err.contains('\x1b') && !err.contains('\x07'), "{err:?}");
+    assert!(err.contains("\\u{1b}"), "{err:?}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = spamtrace(&["trace", "--format", "nonsense"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = spamtrace(&["trace", "--trusted", "not/a/cidr//", "-"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}

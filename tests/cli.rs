@@ -1,0 +1,162 @@
+//! The command-line conventions: stdin, several paths, completions, man
+//! page, --version with the git revision, progress never on a non-terminal.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_spamtrace"));
+    c.env("NO_COLOR", "1");
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).stdin(Stdio::null()).output().unwrap()
+}
+
+fn run_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+const MBOX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/1999-berkeley.mbox");
+
+#[test]
+fn stdin_with_dash_or_no_path_matches_the_file() {
+    let bytes = std::fs::read(MBOX).unwrap();
+    let file = run(&["trace", "--offline", "--format", "ndjson", MBOX]);
+    assert_eq!(file.status.code(), Some(0));
+    for args in [
+        &["trace", "--offline", "--format", "ndjson", "-"][..],
+        &["trace", "--offline", "--format", "ndjson"],
+    ] {
+        let o = run_stdin(args, &bytes);
+        assert_eq!(o.status.code(), Some(0));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let f: serde_json::Value = serde_json::from_slice(&file.stdout).unwrap();
+        assert_eq!(v["source"]["path"], "-");
+        assert_eq!(v["hops"], f["hops"]);
+    }
+}
+
+#[test]
+fn ndjson_one_line_per_message_in_input_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("m.mbox");
+    let mut mbox = String::new();
+    for i in 0..700 {
+        mbox.push_str(&format!(
+            "From x Mon Jan  1 00:00:00 2001\nReceived: from a ([192.0.2.1]) by mx; Mon, 1 Jan 2001 00:00:00 +0000\nSubject: n{i}\n\nb\n\n"
+        ));
+    }
+    std::fs::write(&p, mbox).unwrap();
+    let o = run(&[
+        "trace",
+        "--offline",
+        "--format",
+        "ndjson",
+        p.to_str().unwrap(),
+        MBOX,
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 701);
+    for (i, v) in lines.iter().take(700).enumerate() {
+        assert_eq!(v["source"]["index"], i);
+        assert_eq!(v["message"]["subject"], format!("n{i}"));
+    }
+    assert!(lines[700]["source"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("1999-berkeley.mbox"));
+}
+
+#[test]
+fn no_progress_bar_when_stderr_is_not_a_terminal() {
+    // Over the progress threshold, stderr piped: nothing on stderr.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("big.mbox");
+    let body = "x".repeat(1 << 20);
+    let mut mbox = String::new();
+    for _ in 0..(spamtrace::progress::MIN_BYTES >> 20) + 2 {
+        mbox.push_str(&format!(
+            "From x Mon Jan  1 00:00:00 2001\nSubject: s\n\n{body}\n\n"
+        ));
+    }
+    std::fs::write(&p, mbox).unwrap();
+    let o = run(&[
+        "trace",
+        "--offline",
+        "--format",
+        "ndjson",
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = run(&["trace", "--offline", "--quiet", "--no-progress", MBOX]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stderr.is_empty());
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let o = run(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        let s = String::from_utf8(o.stdout).unwrap();
+        assert!(s.contains("spamtrace") && s.contains("--format"), "{shell}");
+    }
+    assert_eq!(run(&["completions", "tcsh-nope"]).status.code(), Some(2));
+}
+
+#[test]
+fn man_page() {
+    let o = run(&["man"]);
+    assert_eq!(o.status.code(), Some(0));
+    let s = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        s.starts_with(".ie") || s.contains(".TH"),
+        "{}",
+        &s[..s.len().min(200)]
+    );
+    assert!(s.contains("spamtrace"));
+}
+
+#[test]
+fn version_names_the_git_revision() {
+    let o = run(&["--version"]);
+    assert_eq!(o.status.code(), Some(0));
+    let s = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        s.starts_with(&format!("spamtrace {} (git ", env!("CARGO_PKG_VERSION"))),
+        "{s}"
+    );
+}
+
+#[test]
+fn color_never_has_no_escapes() {
+    let o = bin()
+        .args(["trace", "--offline", "--color", "always", MBOX])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).contains('\x1b'));
+    let o = run(&["trace", "--offline", "--color", "never", MBOX]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&o.stdout).contains('\x1b'));
+}
