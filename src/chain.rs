@@ -188,7 +188,7 @@ fn trusts_sender(hops: &[Hop], i: usize, trust: &TrustConfig, infer: bool) -> Op
     if hop.kind == HopKind::Local {
         return Some("local handover on a trusted host".into());
     }
-    if hop.from.ip.is_none() && sender_names(hop).is_empty() && hop.kind == HopKind::NoIp {
+    if hop.kind == HopKind::NoIp && hop.from.helo.is_none() && hop.from.rdns.is_none() {
         // `(qmail 123 invoked from network)`, `(from userid 0)`: no peer at all.
         return Some("no network peer recorded: a handover on a trusted host".into());
     }

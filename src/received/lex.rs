@@ -63,8 +63,15 @@ pub fn tokenize(text: &str) -> Vec<Spanned<'_>> {
                 let end = memchr::memchr(close, &bytes[pos + 1..])
                     .map(|i| pos + 1 + i)
                     .unwrap_or(bytes.len());
-                pos = (end + 1).min(bytes.len());
                 let inner = &text[start + 1..end];
+                // `[` opening text with brackets or parentheses inside is no
+                // literal (`evil\x1b[31m (x [1.2.3.4])`): skip the `[` alone.
+                if b == b'[' && inner.bytes().any(|c| matches!(c, b'(' | b')' | b'[')) {
+                    pos += 1;
+                    spaced = true;
+                    continue;
+                }
+                pos = (end + 1).min(bytes.len());
                 match b {
                     b'[' => Tok::Literal(inner),
                     b'<' => Tok::Angle(inner),
