@@ -211,6 +211,22 @@ fn trusts_sender(hops: &[Hop], i: usize, trust: &TrustConfig, infer: bool) -> Op
             ));
         }
     }
+    // A trusted name claimed in HELO counts when the trusted receiver saw
+    // the connection come from its own network (the operator's internal
+    // blocks, or the receiver's own /16): a spammer can claim the name, not
+    // the address. M365 records no rDNS, so this is how `--trusted
+    // outlook.com` reaches through Microsoft's internal hops.
+    if let (Some(helo), Some(ip), Some(by)) =
+        (hop.from.helo.as_deref(), hop.from.ip, hop.by.as_deref())
+    {
+        let own_network = in_operator_network(by, ip)
+            || receiver_address(hop).is_some_and(|own| same_network(ip, own));
+        if trust.trusts_name(helo) && own_network {
+            return Some(format!(
+                "{helo} is a trusted host and {ip} is in the receiver's own network"
+            ));
+        }
+    }
     if let (Some(helo), Some(by)) = (hop.from.helo.as_deref(), next_by) {
         if trust.trusts_name(helo) && trust.trusts_name(by) && domain::same_party(helo, by) {
             return Some(format!(

@@ -55,6 +55,12 @@ impl TrustConfig {
         } else if let Ok(ip) = spec.parse::<IpAddr>() {
             self.networks.push(IpNet::from(ip));
         } else if spec.trim_start_matches('.').contains('.')
+            // `999.1.1.1` is a bad address, not a host name: no TLD is numeric.
+            && !spec
+                .trim_end_matches('.')
+                .rsplit('.')
+                .next()
+                .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
             && spec
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
@@ -77,9 +83,14 @@ impl TrustConfig {
         let Some(n) = domain::normalize(name) else {
             return false;
         };
-        self.hosts.iter().any(|h| match h.strip_prefix('.') {
-            Some(suffix) => n == suffix || n.ends_with(&format!(".{suffix}")),
-            None => n == *h,
+        // A trusted name covers itself and every name below it
+        // (`example.org` trusts `mx1.example.org`); a leading dot is accepted.
+        self.hosts.iter().any(|h| {
+            let h = h.trim_start_matches('.');
+            n == h
+                || (n.len() > h.len()
+                    && n.ends_with(h)
+                    && n.as_bytes()[n.len() - h.len() - 1] == b'.')
         })
     }
 
@@ -167,9 +178,13 @@ mod tests {
         t.add("mx.example.org.").unwrap();
         t.add(".corp.example").unwrap();
         assert!(t.add("not a thing").is_err());
+        assert!(t.add("999.1.1.1").is_err());
+        assert!(t.add("10.0.0.0/33").is_err());
         assert!(t.trusts_ip("169.229.60.56".parse().unwrap()));
         assert!(t.trusts_name("MX.example.org"));
         assert!(t.trusts_name("a.corp.example"));
         assert!(!t.trusts_name("example.org"));
+        assert!(t.trusts_name("a.mx.example.org"));
+        assert!(!t.trusts_name("evilmx.example.org"));
     }
 }
