@@ -16,6 +16,8 @@ pub struct DnsOptions {
     /// DNSBL zones (`--dnsbl`), asked about the first untrusted relay and
     /// the probable origin.
     pub dnsbl: Vec<String>,
+    /// Find abuse contacts over DNS (dns::abuse); `None`: not asked.
+    pub abuse: Option<super::abuse::AbuseOptions>,
 }
 
 /// The enricher used by `spamtrace trace` unless `--offline`.
@@ -63,6 +65,10 @@ impl Enricher for DnsEnricher {
             .block_on(join_all(batch.iter().map(|t| message_dns(client, t, opts))));
         for (t, f) in batch.iter_mut().zip(facts) {
             t.dns = Some(f);
+        }
+        if let Some(abuse) = &self.opts.abuse {
+            let contacts = super::abuse::contacts_for_batch(&self.client, batch, abuse);
+            self.runtime.block_on(contacts);
         }
     }
 }
