@@ -208,13 +208,7 @@ fn dns_enricher(
             servers.extend(c.dns_server.iter().cloned());
         }
     }
-    let opts = dns::DnsOptions {
-        dnsbl: zones,
-        abuse: Some(dns::abuse::AbuseOptions {
-            trust: trust.clone(),
-            config: d.abuse_config(),
-        }),
-    };
+    let opts = dns::DnsOptions { dnsbl: zones };
     let client = match &d.dns_replay {
         Some(path) => dns::DnsClient::replay(dns::Recording::load(path)?),
         None => dns::DnsClient::live(&dns::LiveConfig {
@@ -227,7 +221,11 @@ fn dns_enricher(
         })?,
     };
     let enricher = dns::DnsEnricher::new(client, opts)
-        .map_err(|e| format!("cannot start the DNS stage: {e}"))?;
+        .map_err(|e| format!("cannot start the DNS stage: {e}"))?
+        .with_abuse(dns::abuse::AbuseOptions {
+            trust: trust.clone(),
+            config: d.abuse_config(),
+        });
     Ok(Box::new(enricher))
 }
 

@@ -28,7 +28,12 @@ const ZONE: &str = "4.220.46.197.in-addr.arpa. PTR mail.everfaster.com.\n\
                     big-hello.com. MX 10 mx.big-hello.com.\n\
                     server.big-hello.com. A 203.0.113.81\n";
 
-const INNOCENT: [&str; 4] = ["hotmail.com", "hotdogcity.com", "big-hello.com", "hypermoon.com"];
+const INNOCENT: [&str; 4] = [
+    "hotmail.com",
+    "hotdogcity.com",
+    "big-hello.com",
+    "hypermoon.com",
+];
 
 fn spamtrace(args: &[&str], home: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_spamtrace"))
@@ -56,15 +61,36 @@ fn contacts(report: &serde_json::Value) -> Vec<[String; 5]> {
         .as_array()
         .expect("abuse_contacts")
         .iter()
-        .map(|c| ["address", "role", "scope", "confidence", "source"].map(|k| c[k].as_str().unwrap_or("").to_string()))
+        .map(|c| {
+            ["address", "role", "scope", "confidence", "source"]
+                .map(|k| c[k].as_str().unwrap_or("").to_string())
+        })
         .collect()
 }
 
 fn expected() -> Vec<[String; 5]> {
     [
-        ["abuse@transit-noc.net", "first_untrusted_relay", "network", "confirmed", "abusix"],
-        ["abuse@everfaster.com", "first_untrusted_relay", "relay_operator", "confirmed", "rfc2142"],
-        ["abuse@longlink.net", "probable_origin", "relay_operator", "guess", "rfc2142"],
+        [
+            "abuse@transit-noc.net",
+            "first_untrusted_relay",
+            "network",
+            "confirmed",
+            "abusix",
+        ],
+        [
+            "abuse@everfaster.com",
+            "first_untrusted_relay",
+            "relay_operator",
+            "confirmed",
+            "rfc2142",
+        ],
+        [
+            "abuse@longlink.net",
+            "probable_origin",
+            "relay_operator",
+            "guess",
+            "rfc2142",
+        ],
     ]
     .map(|c| c.map(String::from))
     .to_vec()
@@ -79,10 +105,16 @@ fn check_complaint(text: &str) {
         .unwrap_or_else(|| panic!("no Suggested To: {text}"));
     assert!(to.contains("abuse@everfaster.com"), "{to}");
     assert!(to.contains("abuse@transit-noc.net"), "{to}");
-    assert!(!to.contains("longlink"), "a claimed hop is not a recipient: {to}");
+    assert!(
+        !to.contains("longlink"),
+        "a claimed hop is not a recipient: {to}"
+    );
     assert!(text.contains("abuse@longlink.net"), "{text}");
     for d in INNOCENT {
-        assert!(!text.contains(&format!("@{d}")) || !text.contains(&format!("abuse@{d}")), "{d}");
+        assert!(
+            !text.contains(&format!("@{d}")) || !text.contains(&format!("abuse@{d}")),
+            "{d}"
+        );
     }
 }
 
@@ -99,26 +131,46 @@ fn sample_1999_contacts_live_in_trace_and_complain_then_replayed() {
         home.path(),
     ));
     let report: serde_json::Value = serde_json::from_str(&live).unwrap();
-    assert_eq!(contacts(&report), expected(), "{:#}", report["abuse_contacts"]);
+    assert_eq!(
+        contacts(&report),
+        expected(),
+        "{:#}",
+        report["abuse_contacts"]
+    );
     for c in report["abuse_contacts"].as_array().unwrap() {
         let a = c["address"].as_str().unwrap();
-        assert!(!INNOCENT.iter().any(|d| a.ends_with(&format!("@{d}"))), "{a}");
+        assert!(
+            !INNOCENT.iter().any(|d| a.ends_with(&format!("@{d}"))),
+            "{a}"
+        );
     }
     // The abuse lookups are evidence in the report.
     let answers = report["dns"]["answers"].as_array().unwrap();
-    let recorded = |name: &str, t: &str| answers.iter().any(|a| a["name"] == name && a["type"] == t);
+    let recorded =
+        |name: &str, t: &str| answers.iter().any(|a| a["name"] == name && a["type"] == t);
     assert!(recorded("everfaster.com", "MX"));
     assert!(recorded("longlink.net", "MX"));
     assert!(recorded("4.220.46.197.abuse-contacts.abusix.zone", "TXT"));
     // Below the boundary a HELO name is ignored, and not asked about.
     let asked = server.questions();
-    assert!(!asked.iter().any(|q| q.ends_with("hypermoon.com") && q.starts_with("MX")), "{asked:?}");
+    assert!(
+        !asked
+            .iter()
+            .any(|q| q.ends_with("hypermoon.com") && q.starts_with("MX")),
+        "{asked:?}"
+    );
     // The cache: one question once per run.
     let mx = asked.iter().filter(|q| *q == "MX everfaster.com").count();
     assert_eq!(mx, 1, "{asked:?}");
 
     let table = ok(&spamtrace(
-        &[&["trace", "--color", "never"][..], &trusted, &dns, &[SAMPLE]].concat(),
+        &[
+            &["trace", "--color", "never"][..],
+            &trusted,
+            &dns,
+            &[SAMPLE],
+        ]
+        .concat(),
         home.path(),
     ));
     assert!(table.contains("abuse@everfaster.com"), "{table}");
@@ -144,7 +196,13 @@ fn sample_1999_contacts_live_in_trace_and_complain_then_replayed() {
     assert_eq!(contacts(&again), expected());
     assert_eq!(again["abuse_contacts"], report["abuse_contacts"]);
     let replayed = ok(&spamtrace(
-        &[&["complain", "--now", NOW][..], &trusted, &replay, &[SAMPLE]].concat(),
+        &[
+            &["complain", "--now", NOW][..],
+            &trusted,
+            &replay,
+            &[SAMPLE],
+        ]
+        .concat(),
         home.path(),
     ));
     assert_eq!(replayed, complaint);
@@ -154,7 +212,10 @@ fn sample_1999_contacts_live_in_trace_and_complain_then_replayed() {
 fn offline_names_no_dns_contact_and_says_why() {
     let home = tempfile::tempdir().unwrap();
     let args = ["--offline", "--trusted", "169.229.0.0/16", SAMPLE];
-    let json = ok(&spamtrace(&[&["trace", "--json"][..], &args].concat(), home.path()));
+    let json = ok(&spamtrace(
+        &[&["trace", "--json"][..], &args].concat(),
+        home.path(),
+    ));
     let report: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(report["abuse_contacts"], serde_json::json!([]));
     let table = ok(&spamtrace(
@@ -162,7 +223,10 @@ fn offline_names_no_dns_contact_and_says_why() {
         home.path(),
     ));
     assert!(table.contains("--offline"), "{table}");
-    let out = spamtrace(&[&["complain", "--now", NOW][..], &args].concat(), home.path());
+    let out = spamtrace(
+        &[&["complain", "--now", NOW][..], &args].concat(),
+        home.path(),
+    );
     let text = ok(&out);
     assert!(text.contains("Suggested To: (none found)"), "{text}");
 }
@@ -175,17 +239,42 @@ fn abusix_zone_flag_moves_or_disables_the_txt_question() {
     let addr = addr.to_string();
     let run = |zone: &str| {
         let out = ok(&spamtrace(
-            &["trace", "--json", "--trusted", "169.229.0.0/16", "--dns-server", &addr, "--abusix-zone", zone, SAMPLE],
+            &[
+                "trace",
+                "--json",
+                "--trusted",
+                "169.229.0.0/16",
+                "--dns-server",
+                &addr,
+                "--abusix-zone",
+                zone,
+                SAMPLE,
+            ],
             home.path(),
         ));
         let r: serde_json::Value = serde_json::from_str(&out).unwrap();
-        contacts(&r).into_iter().map(|c| c[0].clone()).collect::<Vec<_>>()
+        contacts(&r)
+            .into_iter()
+            .map(|c| c[0].clone())
+            .collect::<Vec<_>>()
     };
     let moved = run("contacts.test");
-    assert!(moved.contains(&"noc@other-noc.net".to_string()), "{moved:?}");
-    assert!(!moved.contains(&"abuse@transit-noc.net".to_string()), "{moved:?}");
+    assert!(
+        moved.contains(&"noc@other-noc.net".to_string()),
+        "{moved:?}"
+    );
+    assert!(
+        !moved.contains(&"abuse@transit-noc.net".to_string()),
+        "{moved:?}"
+    );
     let none = run("none");
     assert!(!none.iter().any(|a| a.contains("noc")), "{none:?}");
-    assert!(none.contains(&"abuse@everfaster.com".to_string()), "{none:?}");
-    assert!(!server.questions().iter().any(|q| q.contains("abuse-contacts")));
+    assert!(
+        none.contains(&"abuse@everfaster.com".to_string()),
+        "{none:?}"
+    );
+    assert!(!server
+        .questions()
+        .iter()
+        .any(|q| q.contains("abuse-contacts")));
 }
