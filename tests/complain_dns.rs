@@ -307,3 +307,51 @@ fn rdap_adds_the_registry_contact_to_the_dns_ones() {
         .unwrap();
     assert!(to.contains("abuse@everfaster-net.org"), "{to}");
 }
+
+#[test]
+fn an_mbox_asks_each_abuse_question_once_and_every_message_gets_contacts() {
+    let home = tempfile::tempdir().unwrap();
+    let (addr, server) = dns_server::start(ZONE);
+    let one = std::fs::read(SAMPLE).unwrap();
+    let mbox = home.path().join("many.mbox");
+    let copies = 300; // more than one batch (256)
+    let mut all = Vec::new();
+    for _ in 0..copies {
+        all.extend_from_slice(&one);
+        all.push(b'\n');
+    }
+    std::fs::write(&mbox, all).unwrap();
+    let out = ok(&spamtrace(
+        &[
+            "trace",
+            "--format",
+            "ndjson",
+            "--trusted",
+            "169.229.0.0/16",
+            "--dns-server",
+            &addr.to_string(),
+            mbox.to_str().unwrap(),
+        ],
+        home.path(),
+    ));
+    let reports: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(reports.len(), copies);
+    for r in &reports {
+        assert_eq!(contacts(r), expected());
+    }
+    let asked = server.questions();
+    for q in [
+        "MX everfaster.com",
+        "MX longlink.net",
+        "TXT 4.220.46.197.abuse-contacts.abusix.zone",
+    ] {
+        assert_eq!(
+            asked.iter().filter(|x| *x == q).count(),
+            1,
+            "{q}: {asked:?}"
+        );
+    }
+}
