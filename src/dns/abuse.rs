@@ -171,3 +171,134 @@ fn record(d: &mut MessageDns, asked: &[Question], known: &HashMap<Question, Arc<
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dns::answer::Rcode;
+    use crate::dns::replay::Recording;
+    use crate::input::{self, InputOptions};
+    use crate::pipeline::{self, TraceOptions};
+
+    fn answer(name: &str, rtype: RType, records: &[&str]) -> Answer {
+        Answer {
+            question: Question::new(name, rtype),
+            rcode: if records.is_empty() {
+                Rcode::NxDomain
+            } else {
+                Rcode::NoError
+            },
+            answers: records.iter().map(|r| r.to_string()).collect(),
+            ttl: Some(60),
+            when: "2026-11-26T00:00:00Z".into(),
+            server: "fixture".into(),
+            error: None,
+        }
+    }
+
+    /// The rounds give what one question at a time gives, over the same
+    /// answers (a recording: no network), and record what they used.
+    #[test]
+    fn rounds_equal_one_question_at_a_time() {
+        let answers = vec![
+            answer(
+                "4.220.46.197.in-addr.arpa",
+                RType::PTR,
+                &["mail.everfaster.com"],
+            ),
+            answer("mail.everfaster.com", RType::A, &["197.46.220.4"]),
+            answer("everfaster.com", RType::MX, &["10 mx.everfaster.com."]),
+            answer(
+                "7.1.6.217.in-addr.arpa",
+                RType::PTR,
+                &["pool37.qs4w.longlink.net"],
+            ),
+            answer("pool37.qs4w.longlink.net", RType::A, &[]),
+            answer("longlink.net", RType::MX, &["10 mail.longlink.net."]),
+            answer(
+                "4.220.46.197.abuse-contacts.abusix.zone",
+                RType::TXT,
+                &["abuse@transit-noc.net"],
+            ),
+        ];
+        let json = serde_json::json!({"dns": {"answers": answers}});
+        let recording = Recording::parse(&json.to_string()).unwrap();
+        let client = DnsClient::replay(recording.clone());
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/1999-berkeley.mbox");
+        let msg = input::open(path, &InputOptions::default())
+            .next()
+            .unwrap()
+            .unwrap();
+        let mut opts = TraceOptions::default();
+        opts.trust.add("169.229.0.0/16").unwrap();
+        let abuse = AbuseOptions {
+            trust: opts.trust.clone(),
+            config: AbuseConfig::default(),
+        };
+        let mut batch = vec![
+            pipeline::parse(msg, &opts),
+            pipeline::parse(msg_copy(path), &opts),
+        ];
+        for t in &mut batch {
+            t.dns = Some(MessageDns::default());
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(contacts_for_batch(&client, &mut batch, &abuse));
+
+        // One question at a time, straight from the recording.
+        struct Sequential(Recording);
+        impl DnsLookup for Sequential {
+            fn lookup(&self, name: &str, t: RecordType) -> DnsAnswer {
+                to_abuse_answer(&self.0.answer(&Question::new(name, rtype(t))))
+            }
+        }
+        let (want, _) = crate::abuse::find(
+            &MessageView::of_traced(&batch[0]),
+            &abuse.trust,
+            &Sequential(recording),
+            &abuse.config,
+            None,
+        );
+        let addrs: Vec<&str> = want.iter().map(|c| c.address.as_str()).collect();
+        assert_eq!(
+            addrs,
+            [
+                "abuse@transit-noc.net",
+                "abuse@everfaster.com",
+                "abuse@longlink.net"
+            ]
+        );
+        for t in &batch {
+            let d = t.dns.as_ref().unwrap();
+            assert_eq!(d.abuse_contacts, want);
+            // The evidence: what the contacts rest on, once each; an
+            // unrecorded question is not evidence.
+            let q = Question::new("everfaster.com", RType::MX);
+            assert_eq!(d.answers.iter().filter(|a| a.question == q).count(), 1);
+            assert!(d.answers.iter().all(|a| a.is_evidence()));
+            let again = Recorded::of(Some(d));
+            let (from_report, _) = crate::abuse::find(
+                &MessageView::of_traced(t),
+                &abuse.trust,
+                &again,
+                &abuse.config,
+                None,
+            );
+            assert_eq!(from_report, want);
+        }
+        // Offline (no DNS facts): left alone.
+        let mut offline = vec![pipeline::parse(msg_copy(path), &opts)];
+        rt.block_on(contacts_for_batch(&client, &mut offline, &abuse));
+        assert!(offline[0].dns.is_none());
+    }
+
+    fn msg_copy(path: &str) -> crate::input::RawMessage {
+        input::open(path, &InputOptions::default())
+            .next()
+            .unwrap()
+            .unwrap()
+    }
+}
