@@ -347,7 +347,7 @@ impl<W: Write> run::Sink for OutputSink<W> {
 #[derive(Args)]
 struct ComplainArgs {
     /// The message: a file or `-` for stdin. Of an mbox or Maildir only the
-    /// FIRST message is used (a warning says so); trace the rest first.
+    /// FIRST message is used (a warning says so).
     #[arg(default_value = "-")]
     path: String,
     /// Write an RFC 5965 (ARF) report message instead of complaint text.
@@ -512,6 +512,11 @@ fn run_complain(args: ComplainArgs) -> ExitCode {
     };
     if complaint::recipients(&report.abuse_contacts).is_empty() {
         eprintln!("spamtrace: no confirmed abuse contact found; fill in the recipients yourself");
+        if args.dns.offline {
+            eprintln!(
+                "spamtrace: --offline: no DNS-based contacts (PTR, MX, Abusix TXT) were looked up"
+            );
+        }
     }
     let out = if args.arf {
         if args.reporter.is_none() {

@@ -227,6 +227,8 @@ fn offline_names_no_dns_contact_and_says_why() {
     );
     let text = ok(&out);
     assert!(text.contains("Suggested To: (none found)"), "{text}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--offline: no DNS-based contacts"), "{err}");
 }
 
 #[test]
