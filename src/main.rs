@@ -113,6 +113,21 @@ struct DnsArgs {
     /// DNSBL zone to check the first untrusted relay and the probable origin against; repeatable.
     #[arg(long, value_name = "ZONE")]
     dnsbl: Vec<String>,
+    /// Abusix-style zone giving a network's abuse contact as TXT at the
+    /// reversed IP; `none` to not ask.
+    #[arg(long, value_name = "ZONE", default_value = spamtrace::abuse::ABUSIX_ZONE)]
+    abusix_zone: String,
+}
+
+impl DnsArgs {
+    /// The abuse stage's settings from these flags.
+    fn abuse_config(&self) -> spamtrace::abuse::facts::AbuseConfig {
+        let zone = self.abusix_zone.trim().trim_matches('.');
+        spamtrace::abuse::facts::AbuseConfig {
+            abusix_zone: (!zone.is_empty() && !zone.eq_ignore_ascii_case("none"))
+                .then(|| zone.to_ascii_lowercase()),
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -167,14 +182,18 @@ fn trust_config(args: &TraceArgs) -> Result<TrustConfig, String> {
 }
 
 /// The enrich stage the DNS flags ask for: none (`--offline`), a recording
-/// (`--dns-replay`), or live DNS.
-fn dns_enricher(args: &TraceArgs) -> Result<Box<dyn run::Enricher>, String> {
+/// (`--dns-replay`), or live DNS; with DNS it also finds the abuse contacts.
+/// `trace` and `complain` share it.
+fn dns_enricher(
+    d: &DnsArgs,
+    config: Option<&PathBuf>,
+    trust: &TrustConfig,
+) -> Result<Box<dyn run::Enricher>, String> {
     use spamtrace::dns;
-    let d = &args.dns;
     if d.offline {
         return Ok(Box::new(run::Offline));
     }
-    let config = match &args.config {
+    let config = match config {
         Some(p) => Some(ConfigFile::load(p)?),
         None => ConfigFile::default_path()
             .filter(|p| p.is_file())
@@ -202,7 +221,11 @@ fn dns_enricher(args: &TraceArgs) -> Result<Box<dyn run::Enricher>, String> {
         })?,
     };
     let enricher = dns::DnsEnricher::new(client, opts)
-        .map_err(|e| format!("cannot start the DNS stage: {e}"))?;
+        .map_err(|e| format!("cannot start the DNS stage: {e}"))?
+        .with_abuse(dns::abuse::AbuseOptions {
+            trust: trust.clone(),
+            config: d.abuse_config(),
+        });
     Ok(Box::new(enricher))
 }
 
@@ -253,7 +276,7 @@ fn run_trace(args: TraceArgs) -> ExitCode {
         style,
         json: JsonWriter::new(),
     };
-    let mut enricher = match dns_enricher(&args) {
+    let mut enricher = match dns_enricher(&args.dns, args.config.as_ref(), &opts.trust) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("spamtrace: {}", spamtrace::sanitize::for_terminal(&e));
@@ -323,7 +346,8 @@ impl<W: Write> run::Sink for OutputSink<W> {
 
 #[derive(Args)]
 struct ComplainArgs {
-    /// The message: a file (the first message of an mbox) or `-` for stdin.
+    /// The message: a file or `-` for stdin. Of an mbox or Maildir only the
+    /// FIRST message is used (a warning says so).
     #[arg(default_value = "-")]
     path: String,
     /// Write an RFC 5965 (ARF) report message instead of complaint text.
@@ -370,6 +394,9 @@ struct ComplainArgs {
     /// Report time as Unix seconds (for reproducible output).
     #[arg(long, hide = true)]
     now: Option<i64>,
+    /// DNS (as for trace): abuse contacts from PTR, MX and the Abusix-style zone.
+    #[command(flatten)]
+    dns: DnsArgs,
 }
 
 fn complain_trust(args: &ComplainArgs) -> Result<TrustConfig, String> {
@@ -407,6 +434,13 @@ fn run_complain(args: ComplainArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    let mut enricher = match dns_enricher(&args.dns, args.config.as_ref(), &trust) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("spamtrace: {}", spamtrace::sanitize::for_terminal(&e));
+            return ExitCode::from(2);
+        }
+    };
     let input_opts = InputOptions {
         keep_body: args.include_body,
         ..InputOptions::default()
@@ -438,21 +472,30 @@ fn run_complain(args: ComplainArgs) -> ExitCode {
         infer_trust: !args.no_infer_trust,
         now,
     };
-    let mut report = pipeline::trace(&msg, &opts);
+    // The same stages as trace: the DNS enricher finds the contacts.
+    let mut batch = [pipeline::parse(msg.clone(), &opts)];
+    enricher.enrich(&mut batch);
+    let [traced] = batch;
+    let mut report = pipeline::finish(traced, &opts);
     let rdap = args.rdap.then(|| abuse::rdap::RdapConfig {
         bootstrap_url: args.rdap_bootstrap.clone(),
         base_url: args.rdap_base.clone(),
         allow_private: args.rdap_allow_private,
     });
-    // DNS-based contacts come with the DNS layer; until then, RDAP only.
-    let warnings = abuse::attach(
-        &mut report,
-        &msg.header,
-        &trust,
-        &abuse::NoDns,
-        &abuse::facts::AbuseConfig::default(),
-        rdap.as_ref(),
-    );
+    // With RDAP, the contacts are found again from the DNS answers the
+    // report recorded (no new DNS question) plus the registry's answer.
+    let mut warnings = Vec::new();
+    if let Some(rc) = &rdap {
+        let recorded = spamtrace::dns::abuse::Recorded::of(report.dns.as_ref());
+        warnings = abuse::attach(
+            &mut report,
+            &msg.header,
+            &trust,
+            &recorded,
+            &args.dns.abuse_config(),
+            Some(rc),
+        );
+    }
     for w in warnings {
         eprintln!("spamtrace: {}", spamtrace::sanitize::for_terminal(&w));
     }
@@ -469,6 +512,11 @@ fn run_complain(args: ComplainArgs) -> ExitCode {
     };
     if complaint::recipients(&report.abuse_contacts).is_empty() {
         eprintln!("spamtrace: no confirmed abuse contact found; fill in the recipients yourself");
+        if args.dns.offline {
+            eprintln!(
+                "spamtrace: --offline: no DNS-based contacts (PTR, MX, Abusix TXT) were looked up"
+            );
+        }
     }
     let out = if args.arf {
         if args.reporter.is_none() {

@@ -110,6 +110,8 @@ pub fn finish(t: Traced, opts: &TraceOptions) -> Report {
         ));
     }
     let verdict = verdict(&t.hops, &t.chain, &findings);
+    let mut dns = t.dns;
+    let abuse_contacts = dns.as_mut().map(|d| std::mem::take(&mut d.abuse_contacts));
     Report {
         schema: SCHEMA.to_string(),
         source: t.msg.source.clone(),
@@ -121,10 +123,10 @@ pub fn finish(t: Traced, opts: &TraceOptions) -> Report {
         probable_origin: t.chain.probable_origin,
         custody: t.chain.custody,
         findings,
-        abuse_contacts: Vec::new(),
+        abuse_contacts: abuse_contacts.unwrap_or_default(),
         auth_results,
         origin_candidates,
-        dns: t.dns,
+        dns,
         verdict,
         analyzed_at: analyzed_at(opts.now),
     }

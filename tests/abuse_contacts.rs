@@ -6,7 +6,8 @@ mod abuse_support;
 use abuse_support::*;
 use spamtrace::abuse::facts::{self, AbuseConfig};
 use spamtrace::abuse::{
-    self, contacts, Exclusions, HopFacts, MailTarget, NameFacts, NameOrigin, RdapFacts, Role,
+    self, contacts, Exclusions, HopFacts, MailTarget, NameFacts, NameOrigin, RdapFacts, RecordType,
+    Role,
 };
 use spamtrace::report::AbuseContact;
 
@@ -339,4 +340,57 @@ fn enrichment_stage_gets_the_same_contacts_from_a_traced_message() {
     assert!(warnings.is_empty());
     assert_eq!(found, report.abuse_contacts);
     assert_eq!(found.len(), 3);
+}
+
+/// A zone where every IP has 4 PTR names in distinct domains, none with
+/// mail: every name costs several questions.
+struct Generous {
+    asked: std::cell::RefCell<Vec<(String, RecordType)>>,
+}
+
+impl abuse::DnsLookup for Generous {
+    fn lookup(&self, name: &str, t: RecordType) -> abuse::DnsAnswer {
+        let key = (name.to_string(), t);
+        if !self.asked.borrow().contains(&key) {
+            self.asked.borrow_mut().push(key);
+        }
+        match t {
+            RecordType::Ptr => abuse::DnsAnswer::Records(
+                (0..4)
+                    .map(|k| format!("h{k}.{}.example.com", name.replace('.', "-")))
+                    .collect(),
+            ),
+            _ => abuse::DnsAnswer::NoRecords,
+        }
+    }
+}
+
+#[test]
+fn a_long_consistent_chain_is_capped_in_questions() {
+    let mut text = String::from(
+        "Received: from host1.d1.com (host1.d1.com [5.1.1.1]) by mx.berkeley.edu with SMTP; Sat, 4 Sep 1999 16:55:38 -0700\n",
+    );
+    for i in 2..40 {
+        text.push_str(&format!(
+            "Received: from host{i}.d{i}.com (host{i}.d{i}.com [5.1.{i}.1]) by host{p}.d{p}.com with SMTP; Sat, 4 Sep 1999 16:55:00 -0700\n",
+            p = i - 1
+        ));
+    }
+    text.push_str("From: a@b.example\nSubject: x\n\nbody\n");
+    let msg = message_from(text.as_bytes());
+    let mut trust = berkeley();
+    trust.add("mx.berkeley.edu").unwrap();
+    let report = trace(&msg, &trust);
+    assert!(report.first_untrusted_relay.is_some(), "{}", report.verdict);
+    let dns = Generous {
+        asked: Default::default(),
+    };
+    let view = facts::MessageView::of_report(&report, &msg.header);
+    let (hops, _) = facts::gather(&view, &trust, &dns, &AbuseConfig::default());
+    // The first untrusted relay, at most 8 relays between, the origin.
+    assert!(hops.len() <= 10, "{}", hops.len());
+    let asked = dns.asked.borrow().len();
+    assert!(asked > 0 && asked <= facts::MAX_QUESTIONS, "{asked}");
+    // The chain needs more than the cap, so the cap did its work.
+    assert_eq!(asked, facts::MAX_QUESTIONS, "{} hops", hops.len());
 }

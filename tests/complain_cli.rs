@@ -1,5 +1,6 @@
 //! `spamtrace complain` as a user runs it: the binary, its exit status,
-//! its output, and `--rdap` against a local server.
+//! its output, and `--rdap` against a local server. Offline: DNS is in
+//! tests/complain_dns.rs.
 
 mod abuse_support;
 
@@ -11,7 +12,15 @@ use std::process::Command;
 fn complain(args: &[&str]) -> (i32, Vec<u8>, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_spamtrace"))
         .arg("complain")
-        .args(["--trusted", "169.229.0.0/16", "--now", &NOW.to_string()])
+        // No DNS: these tests are about the complaint, not the lookups
+        // (tests/complain_dns.rs asks a loopback server).
+        .args([
+            "--offline",
+            "--trusted",
+            "169.229.0.0/16",
+            "--now",
+            &NOW.to_string(),
+        ])
         .args(args)
         .env_remove("SPAMTRACE_REPORTER")
         .env("XDG_CONFIG_HOME", "/nonexistent")
@@ -70,7 +79,13 @@ fn missing_file_is_exit_1_and_bad_trust_is_exit_2() {
     let (code, _, err) = complain(&["/nonexistent/msg.eml"]);
     assert_eq!(code, 1, "{err}");
     let out = Command::new(env!("CARGO_BIN_EXE_spamtrace"))
-        .args(["complain", "--trusted", "not a thing", &sample_path()])
+        .args([
+            "complain",
+            "--offline",
+            "--trusted",
+            "not a thing",
+            &sample_path(),
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -99,6 +99,31 @@ impl<'a> MessageView<'a> {
 /// must not make the lookups unbounded.
 const MAX_INTERMEDIATE: usize = 8;
 const MAX_PTR_NAMES: usize = 4;
+/// Distinct DNS questions per message at most; past this every lookup
+/// fails. The cap sits here, in front of any [`DnsLookup`], so live,
+/// replayed and recorded answers give the same contacts.
+pub const MAX_QUESTIONS: usize = 64;
+
+/// A [`DnsLookup`] that stops asking after [`MAX_QUESTIONS`] distinct questions.
+struct Budget<'a> {
+    inner: &'a dyn DnsLookup,
+    asked: std::cell::RefCell<Vec<(String, RecordType)>>,
+}
+
+impl DnsLookup for Budget<'_> {
+    fn lookup(&self, name: &str, rtype: RecordType) -> DnsAnswer {
+        let key = (name.trim_end_matches('.').to_ascii_lowercase(), rtype);
+        let mut asked = self.asked.borrow_mut();
+        if !asked.contains(&key) {
+            if asked.len() >= MAX_QUESTIONS {
+                return DnsAnswer::Failed("per-message abuse lookup limit".into());
+            }
+            asked.push(key);
+        }
+        drop(asked);
+        self.inner.lookup(name, rtype)
+    }
+}
 
 /// The hops worth a contact, with their roles: the first untrusted relay,
 /// the relays below it up to the probable origin, and the origin.
@@ -224,7 +249,9 @@ fn hop_facts(
     if let Some(r) = &h.from.rdns {
         candidates.push((r.clone(), recorded));
     }
-    if let Some(helo) = &h.from.helo {
+    // Below the boundary a HELO name is whatever the spammer wrote and the
+    // rules ignore it: do not tell its DNS servers we are looking.
+    if let (Some(helo), Role::FirstUntrustedRelay) = (&h.from.helo, role) {
         candidates.push((helo.clone(), NameOrigin::Helo));
     }
     for (name, origin) in candidates {
@@ -315,6 +342,11 @@ pub fn gather(
     dns: &dyn DnsLookup,
     cfg: &AbuseConfig,
 ) -> (Vec<HopFacts>, Exclusions) {
+    let budget = Budget {
+        inner: dns,
+        asked: Default::default(),
+    };
+    let dns: &dyn DnsLookup = &budget;
     let hops: Vec<HopFacts> = reportable_hops(m)
         .into_iter()
         .filter_map(|(hop, role)| hop_facts(m, hop, role, trust, dns, cfg))

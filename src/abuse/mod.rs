@@ -150,8 +150,8 @@ impl Exclusions {
     }
 }
 
-/// No DNS: every lookup fails, so only RDAP can give contacts (`--offline`,
-/// and until the DNS layer is wired in).
+/// No DNS: every lookup fails, so only RDAP can give contacts. (The DNS
+/// layer's lookups are `dns::abuse`.)
 pub struct NoDns;
 
 impl DnsLookup for NoDns {

@@ -23,6 +23,8 @@ pub struct DnsEnricher {
     runtime: tokio::runtime::Runtime,
     client: DnsClient,
     opts: DnsOptions,
+    /// Find abuse contacts over DNS (dns::abuse); `None`: not asked.
+    abuse: Option<super::abuse::AbuseOptions>,
 }
 
 impl DnsEnricher {
@@ -34,7 +36,14 @@ impl DnsEnricher {
             runtime,
             client,
             opts,
+            abuse: None,
         })
+    }
+
+    /// Also find each message's abuse contacts (after the DNS checks' lookups).
+    pub fn with_abuse(mut self, abuse: super::abuse::AbuseOptions) -> DnsEnricher {
+        self.abuse = Some(abuse);
+        self
     }
 
     /// The run's client: later stages (DKIM, SPF, abuse contacts) ask
@@ -63,6 +72,10 @@ impl Enricher for DnsEnricher {
             .block_on(join_all(batch.iter().map(|t| message_dns(client, t, opts))));
         for (t, f) in batch.iter_mut().zip(facts) {
             t.dns = Some(f);
+        }
+        if let Some(abuse) = &self.abuse {
+            let contacts = super::abuse::contacts_for_batch(&self.client, batch, abuse);
+            self.runtime.block_on(contacts);
         }
     }
 }

@@ -22,6 +22,10 @@ pub struct MessageDns {
     pub skipped_questions: usize,
     /// Every answer used, in the order asked: the evidence `--dns-replay` reads.
     pub answers: Vec<Answer>,
+    /// The abuse contacts found over DNS (dns::abuse); they travel here to
+    /// the report's top-level `abuse_contacts`, not serialized in `dns`.
+    #[serde(skip)]
+    pub abuse_contacts: Vec<crate::report::AbuseContact>,
 }
 
 /// How a lookup ended, as the facts name it.
@@ -337,5 +341,6 @@ pub fn build(
             .filter(|a| a.is_evidence())
             .map(|a| a.as_ref().clone())
             .collect(),
+        abuse_contacts: Vec::new(),
     }
 }

@@ -8,8 +8,10 @@
 //! - [`plan`]: which questions a message needs, in two rounds, capped;
 //! - [`facts`]: what the answers say per hop, link and DNSBL (pure);
 //! - [`dnsbl`]: DNSBL return codes;
-//! - [`enrich`]: the pipeline stage that ties these together.
+//! - [`enrich`]: the pipeline stage that ties these together;
+//! - [`abuse`]: the abuse contacts' lookups, batch-wise, as evidence.
 
+pub mod abuse;
 pub mod answer;
 pub mod client;
 pub mod dnsbl;

@@ -343,15 +343,29 @@ pub fn render(r: &Report, style: TableStyle) -> String {
         }
     }
     for c in &r.abuse_contacts {
+        // Contacts for hops below the first untrusted relay rest on claims.
+        let role = match c.role.as_str() {
+            "" | "first_untrusted_relay" => String::new(),
+            other => format!("; for the {}, a claim", other.replace('_', " ")),
+        };
         labelled(
             &mut out,
             "Report to",
             &format!(
-                "{} ({}, {}, {})",
+                "{} ({}, {}, {}{role})",
                 c.address, c.scope, c.source, c.confidence
             ),
             w,
         );
+    }
+    if r.abuse_contacts.is_empty() && r.first_untrusted_relay.is_some() {
+        // Offline there is no DNS section: contacts need PTR/MX lookups.
+        let why = if r.dns.is_none() {
+            "none: abuse contacts need DNS; run without --offline (or with --dns-replay)"
+        } else {
+            "none found (see `spamtrace complain --rdap` for the registry's contact)"
+        };
+        labelled(&mut out, "Report to", why, w);
     }
     labelled(&mut out, "Verdict", &r.verdict, w);
     out
