@@ -8,9 +8,11 @@
 //! - [`plan`]: which questions a message needs, in two rounds, capped;
 //! - [`facts`]: what the answers say per hop, link and DNSBL (pure);
 //! - [`dnsbl`]: DNSBL return codes;
+//! - [`auth`]: Message-ID/envelope existence, SPF and DKIM (mail-auth) facts;
 //! - [`enrich`]: the pipeline stage that ties these together.
 
 pub mod answer;
+pub mod auth;
 pub mod client;
 pub mod dnsbl;
 pub mod enrich;
