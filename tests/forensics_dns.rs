@@ -304,6 +304,33 @@ fn forensics_live_replayed_and_offline() {
     unique.sort();
     unique.dedup();
     assert_eq!(unique.len(), asked.len(), "{asked:?}");
+
+    // The table shows what was checked today.
+    let table = spamtrace(
+        &[
+            "trace",
+            "--color",
+            "never",
+            "--trusted",
+            "93.184.216.0/24",
+            "--dkim",
+            "--dns-server",
+            &addr,
+            path,
+        ],
+        tmp.path(),
+    );
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains(
+            "spf=pass (sender-mail.com for 5.1.1.20), dkim=pass (sender-mail.com, aligned)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("dkim=body_altered (sender-mail.com, aligned)"),
+        "{text}"
+    );
     drop(server);
 
     // Replay with the server gone: the same DNS facts and findings.
@@ -404,4 +431,108 @@ fn without_dkim_flag_no_body_is_kept_and_no_dkim_is_checked() {
     assert_eq!(out[0]["dns"]["spf"]["result"], "pass");
     assert!(out.iter().all(|r| r["dns"].get("dkim").is_none()));
     assert!(!server.questions().iter().any(|q| q.contains("_domainkey")));
+}
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus");
+
+/// The real mail of /work/shared/corpus with bodies (DKIM) against a server
+/// that knows no name: no panic, the budget holds, and these checks never
+/// make a ham message forged.
+#[test]
+fn corpus_with_nxdomain_everywhere_never_makes_ham_forged() {
+    use spamtrace::dns::{DnsClient, DnsEnricher, DnsOptions, LiveConfig};
+    use spamtrace::input::reader::MessageReader;
+    use spamtrace::input::InputOptions;
+    use spamtrace::model::Severity;
+    use spamtrace::pipeline::{self, TraceOptions};
+    use spamtrace::run::Enricher;
+    use std::collections::BTreeMap;
+    let corpus = std::path::Path::new(CORPUS);
+    let Ok(manifest) = std::fs::read_to_string(corpus.join("MANIFEST.tsv")) else {
+        eprintln!("skip: {CORPUS} is absent");
+        return;
+    };
+    // Every third file, from the second: other files than tests/dns_corpus.rs.
+    let files: Vec<(&str, bool)> = manifest
+        .lines()
+        .skip(2)
+        .step_by(3)
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            Some((*cols.first()?, cols.get(2) == Some(&"ham")))
+        })
+        .collect();
+    let (addr, server) = dns_server::start("");
+    let client = DnsClient::live(&LiveConfig {
+        servers: vec![addr],
+        timeout: std::time::Duration::from_secs(2),
+        concurrency: 32,
+    })
+    .unwrap();
+    let mut enricher = DnsEnricher::new(client, DnsOptions::default()).unwrap();
+    let opts = TraceOptions {
+        infer_trust: true,
+        now: pipeline::unix_now(),
+        ..TraceOptions::default()
+    };
+    let input = InputOptions {
+        keep_body: true,
+        max_body_bytes: spamtrace::dns::auth::DKIM_MAX_BODY,
+        ..InputOptions::default()
+    };
+    let mine = [
+        "MSGID_DOMAIN_NXDOMAIN",
+        "ENVELOPE_DOMAIN_NXDOMAIN",
+        "ENVELOPE_SPF",
+        "DKIM_RESULT",
+    ];
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let (mut checked, mut ham_checked, mut signed) = (0, 0, 0);
+    for chunk in files.chunks(256) {
+        let mut batch = Vec::new();
+        let mut is_ham = Vec::new();
+        for (rel, ham) in chunk {
+            let Ok(bytes) = std::fs::read(corpus.join(rel)) else {
+                continue;
+            };
+            for m in MessageReader::new(&bytes[..], rel, input.clone()).flatten() {
+                batch.push(pipeline::parse(m, &opts));
+                is_ham.push(*ham);
+            }
+        }
+        enricher.enrich(&mut batch);
+        for (t, ham) in batch.into_iter().zip(is_ham) {
+            let path = t.msg.source.path.clone();
+            let r = pipeline::finish(t, &opts);
+            let dns = r.dns.as_ref().expect("dns facts");
+            assert!(
+                dns.answers.len() <= spamtrace::dns::plan::MAX_QUESTIONS,
+                "{path}"
+            );
+            signed += usize::from(!dns.auth.dkim.is_empty());
+            checked += 1;
+            for f in r
+                .findings
+                .iter()
+                .filter(|f| mine.contains(&f.code.as_str()))
+            {
+                let key = format!(
+                    "{} {} {}",
+                    if ham { "ham" } else { "other" },
+                    f.code,
+                    f.severity.as_str()
+                );
+                *counts.entry(key).or_default() += 1;
+                if ham {
+                    assert_ne!(f.severity, Severity::Forged, "{path}: {f:?}");
+                }
+            }
+            ham_checked += usize::from(ham);
+        }
+    }
+    eprintln!(
+        "{checked} messages ({ham_checked} ham, {signed} with DKIM verified), {} queries; {counts:#?}",
+        server.queries()
+    );
+    assert!(checked > 0 && server.queries() > 0);
 }

@@ -256,6 +256,32 @@ pub async fn add(client: &DnsClient, t: &Traced, dkim: bool, m: &mut super::Mess
     m.auth = auth;
 }
 
+/// One line for the table: `spf=pass (sender-mail.com for 5.1.1.20),
+/// dkim=pass (sender-mail.com, aligned)`.
+pub fn summary_line(m: &super::MessageDns) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(s) = &m.auth.spf {
+        parts.push(format!(
+            "spf={} ({} for {})",
+            s.result.as_str(),
+            s.domain,
+            s.ip
+        ));
+    }
+    for d in &m.auth.dkim {
+        let result = serde_json::to_value(d.result)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        parts.push(format!(
+            "dkim={result} ({}, {})",
+            d.d,
+            if d.aligned { "aligned" } else { "not aligned" }
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
 fn resolution(a: Option<&Answer>) -> Resolution {
     match a.map(|a| a.outcome()) {
         Some(Outcome::Found(_)) => Resolution::Found,
