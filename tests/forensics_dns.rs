@@ -433,6 +433,60 @@ fn without_dkim_flag_no_body_is_kept_and_no_dkim_is_checked() {
     assert!(!server.questions().iter().any(|q| q.contains("_domainkey")));
 }
 
+/// A hostile SPF record (nine mx: mechanisms, ten exchanges each) cannot
+/// make one message ask more than the budget.
+#[test]
+fn hostile_spf_record_stays_within_the_budget() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut zone = String::from("hostile.net. MX 10 mx.hostile.net.\n");
+    let mechs: Vec<String> = (1..=9).map(|i| format!("mx:m{i}.hostile.net")).collect();
+    zone.push_str(&format!(
+        "hostile.net. TXT \"v=spf1 {} -all\"\n",
+        mechs.join(" ")
+    ));
+    for i in 1..=9 {
+        for j in 1..=10 {
+            zone.push_str(&format!(
+                "m{i}.hostile.net. MX {j} x{j}.m{i}.hostile.net.\n"
+            ));
+        }
+    }
+    let (addr, server) = dns_server::start(&zone);
+    let path = tmp.path().join("hostile.eml");
+    let msg = message("x@hostile.net", "x@hostile.net", "1@hostile.net", "Hi.\r\n");
+    std::fs::write(&path, msg).unwrap();
+    let r = reports(&spamtrace(
+        &[
+            "trace",
+            "--json",
+            "--trusted",
+            "93.184.216.0/24",
+            "--dns-server",
+            &addr.to_string(),
+            path.to_str().unwrap(),
+        ],
+        tmp.path(),
+    ));
+    let asked = server.questions();
+    assert!(
+        asked.len() <= spamtrace::dns::plan::MAX_QUESTIONS,
+        "{} questions",
+        asked.len()
+    );
+    let auth_asked = asked.iter().filter(|q| q.contains("hostile.net")).count();
+    assert!(
+        auth_asked <= spamtrace::dns::auth::MAX_AUTH_QUESTIONS,
+        "{auth_asked}"
+    );
+    assert!(auth_asked > 10, "the evaluation went on: {asked:?}");
+    assert_eq!(
+        r[0]["dns"]["spf"]["result"], "unknown",
+        "{:#}",
+        r[0]["dns"]["spf"]
+    );
+    assert!(lacks(&r[0], "ENVELOPE_SPF"));
+}
+
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus");
 
 /// The real mail of /work/shared/corpus with bodies (DKIM) against a server

@@ -442,6 +442,32 @@ mod tests {
     }
 
     #[test]
+    fn envelope_findings_severities() {
+        let mut f = EnvelopeFacts {
+            domain: "x.example.net".into(),
+            exists: Some(true),
+            accepts_mail: Some(true),
+            spf: Some(SpfResult::Pass),
+            relay_ip: "5.1.1.1".parse().ok(),
+            forwarded: vec![],
+        };
+        assert!(envelope_findings(&f).is_empty());
+        f.spf = Some(SpfResult::Fail);
+        assert_eq!(envelope_findings(&f)[0].severity, Severity::Warn);
+        f.forwarded = vec!["a mailing list sent it".into()];
+        assert_eq!(envelope_findings(&f)[0].severity, Severity::Info);
+        f.spf = Some(SpfResult::Unknown);
+        assert!(envelope_findings(&f).is_empty());
+        f.accepts_mail = Some(false);
+        let out = envelope_findings(&f);
+        assert_eq!(out[0].code, "ENVELOPE_DOMAIN_NXDOMAIN");
+        assert!(out[0].message.contains("takes no mail"));
+        f.exists = None;
+        f.accepts_mail = None;
+        assert!(envelope_findings(&f).is_empty());
+    }
+
+    #[test]
     fn bare_addresses() {
         assert_eq!(
             bare_address("<a@b.example>").as_deref(),

@@ -51,7 +51,7 @@ use std::sync::Arc;
 pub const MAX_AUTH_QUESTIONS: usize = 40;
 /// Evaluation passes per SPF/DKIM check at most (each pass asks what the
 /// previous one found missing).
-const MAX_PASSES: usize = 12;
+const MAX_PASSES: usize = 24;
 /// DKIM signatures verified per message at most.
 pub const MAX_DKIM_SIGNATURES: usize = 5;
 /// With `--dkim`, bodies are kept up to this size; a larger body is not
@@ -804,6 +804,62 @@ mod tests {
         assert_eq!(name_of("Example.ORG."), "example.org");
         let boxed: Box<str> = "_spf.example.org.".into();
         assert_eq!(name_of(&boxed), "_spf.example.org");
+    }
+
+    #[test]
+    fn dkim_results_map_to_outcomes() {
+        use mail_auth::dkim::DkimError;
+        use mail_auth::{DnsError, Error};
+        let nx = Error::Dns(DnsError::RecordNotFound(ResponseCode::NXDomain));
+        assert_eq!(
+            dkim_outcome(&DkimResult::PermError(nx)).0,
+            DkimOutcome::KeyMissing
+        );
+        let revoked = Error::Dkim(DkimError::RevokedPublicKey);
+        assert_eq!(
+            dkim_outcome(&DkimResult::PermError(revoked)).0,
+            DkimOutcome::KeyMissing
+        );
+        let temp = Error::Dns(DnsError::Resolver("timeout".into()));
+        assert_eq!(
+            dkim_outcome(&DkimResult::TempError(temp)).0,
+            DkimOutcome::Error
+        );
+        let bh = Error::Dkim(DkimError::FailedBodyHashMatch);
+        assert_eq!(
+            dkim_outcome(&DkimResult::Neutral(bh)).0,
+            DkimOutcome::BodyAltered
+        );
+        assert_eq!(dkim_outcome(&DkimResult::Pass).0, DkimOutcome::Pass);
+    }
+
+    #[test]
+    fn txt_entries_follow_the_answer() {
+        let a = |rcode, answers: &[&str]| Answer {
+            question: Question::new("x.example.net", RType::TXT),
+            rcode,
+            answers: answers.iter().map(|s| s.to_string()).collect(),
+            ttl: None,
+            when: String::new(),
+            server: String::new(),
+            error: None,
+        };
+        use super::super::Rcode;
+        let spf = txt_entry::<Spf>(&a(
+            Rcode::NoError,
+            &["google-site-verification=x", "v=spf1 -all"],
+        ));
+        assert!(matches!(spf, Txt::Spf(_)));
+        assert!(matches!(
+            txt_entry::<Spf>(&a(Rcode::NxDomain, &[])),
+            Txt::Error(mail_auth::Error::Dns(mail_auth::DnsError::RecordNotFound(
+                _
+            )))
+        ));
+        assert!(matches!(
+            txt_entry::<Spf>(&a(Rcode::Timeout, &[])),
+            Txt::Error(mail_auth::Error::Dns(mail_auth::DnsError::Resolver(_)))
+        ));
     }
 
     #[test]
