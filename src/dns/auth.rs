@@ -364,7 +364,9 @@ async fn spf(
     let mut detail = mail_auth::SpfResult::TempError;
     for _ in 0..MAX_PASSES {
         let cache = Prefill::new(&asker.answers, Some(ip));
-        let auth = cache.authenticator();
+        let Some(auth) = cache.authenticator() else {
+            break;
+        };
         let params = Parameters::new(SpfParameters::verify_mail_from(ip, &helo_name, by, sender))
             .with_txt_cache(&cache)
             .with_mx_cache(&cache)
@@ -452,7 +454,9 @@ async fn dkim_checks(asker: &mut Asker<'_>, t: &Traced, from: Option<&str>) -> V
     let mut out = Vec::new();
     for _ in 0..MAX_PASSES {
         let cache = Prefill::new(&asker.answers, None);
-        let auth = cache.authenticator();
+        let Some(auth) = cache.authenticator() else {
+            return not_checked("no resolver for mail-auth");
+        };
         let params = Parameters::new(&msg)
             .with_txt_cache(&cache)
             .with_mx_cache(&cache)
@@ -571,13 +575,13 @@ impl<'a> Prefill<'a> {
     /// caches fails at once (an unknown answer), except for address names
     /// whose answer was "none": those come from its hosts table as empty,
     /// so `exists:` and `a:` see "no address", not an error.
-    fn authenticator(&self) -> MessageAuthenticator {
+    fn authenticator(&self) -> Option<MessageAuthenticator> {
         let mut resolver = TokioResolver::builder_with_config(
             ResolverConfig::from_name_servers(Vec::new()),
             TokioRuntimeProvider::default(),
         )
         .build()
-        .unwrap_or_else(|_| unreachable_resolver());
+        .ok()?;
         let mut hosts = Hosts::default();
         for (q, a) in self.answers.iter() {
             let rt = match q.rtype {
@@ -594,19 +598,11 @@ impl<'a> Prefill<'a> {
             }
         }
         resolver.set_hosts(Arc::new(hosts));
-        MessageAuthenticator(resolver)
+        Some(MessageAuthenticator(resolver))
     }
 }
 
-/// Building a resolver without servers does not fail in hickory 0.26; if
-/// it ever did, a default one still has no servers configured.
-fn unreachable_resolver() -> TokioResolver {
-    TokioResolver::builder_with_config(ResolverConfig::default(), TokioRuntimeProvider::default())
-        .build()
-        .expect("hickory resolver without name servers")
-}
-
-fn found<'b>(a: Option<&'b Answer>) -> &'b [String] {
+fn found(a: Option<&Answer>) -> &[String] {
     match a.map(|a| a.outcome()) {
         Some(Outcome::Found(x)) => x,
         _ => &[],
