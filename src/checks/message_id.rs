@@ -476,8 +476,9 @@ pub fn age_days(ctx: &Context) -> Option<i64> {
     (ctx.now > 0).then(|| (ctx.now - when) / 86_400)
 }
 
-/// A "does not exist today" finding about an old message: `info`, with
-/// the age in the message and evidence.
+/// A finding from today's DNS about an old message ("does not exist",
+/// "SPF fails": domains lapse, records change): `info`, with the age in
+/// the message and evidence.
 pub fn aged(ctx: &Context, mut f: Finding) -> Finding {
     if let Some(days) = age_days(ctx).filter(|d| *d > DNS_STALE_AFTER_DAYS) {
         f.severity = Severity::Info;

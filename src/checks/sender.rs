@@ -363,11 +363,7 @@ fn envelope_dns(ctx: &Context, out: &mut Vec<Finding>) {
         forwarded,
     };
     for f in envelope_findings(&facts) {
-        out.push(if f.code == "ENVELOPE_DOMAIN_NXDOMAIN" {
-            super::message_id::aged(ctx, f)
-        } else {
-            f
-        });
+        out.push(super::message_id::aged(ctx, f));
     }
 }
 

@@ -22,6 +22,7 @@ use crate::checks::sender::SpfResult;
 use crate::checks::{self, Context};
 use crate::pipeline::Traced;
 use futures_util::future::join_all;
+use futures_util::FutureExt;
 use hickory_resolver::config::ResolverConfig;
 use hickory_resolver::lookup::Lookup;
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
@@ -42,6 +43,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 /// Questions per message for these checks at most (SPF allows 10
@@ -373,7 +375,17 @@ async fn spf(
             .with_ptr_cache(&cache)
             .with_ipv4_cache(&cache)
             .with_ipv6_cache(&cache);
-        detail = auth.verify_spf(params).await.result();
+        // A panic in mail-auth on a hostile record must not end the run.
+        match AssertUnwindSafe(auth.verify_spf(params))
+            .catch_unwind()
+            .await
+        {
+            Ok(out) => detail = out.result(),
+            Err(_) => {
+                detail = mail_auth::SpfResult::TempError;
+                break;
+            }
+        }
         let wanted = cache.wanted.take();
         if wanted.is_empty() || asker.spent() {
             break;
@@ -448,7 +460,8 @@ async fn dkim_checks(asker: &mut Asker<'_>, t: &Traced, from: Option<&str>) -> V
     {
         return not_checked("not checked: the body is larger than the DKIM limit");
     }
-    let Some(msg) = AuthenticatedMessage::parse(&raw) else {
+    let parsed = std::panic::catch_unwind(|| AuthenticatedMessage::parse(&raw));
+    let Ok(Some(msg)) = parsed else {
         return not_checked("mail-auth could not parse the message");
     };
     let mut out = Vec::new();
@@ -463,7 +476,12 @@ async fn dkim_checks(asker: &mut Asker<'_>, t: &Traced, from: Option<&str>) -> V
             .with_ptr_cache(&cache)
             .with_ipv4_cache(&cache)
             .with_ipv6_cache(&cache);
-        let results = auth.verify_dkim(params).await;
+        let Ok(results) = AssertUnwindSafe(auth.verify_dkim(params))
+            .catch_unwind()
+            .await
+        else {
+            return not_checked("mail-auth failed on this message");
+        };
         out = results
             .iter()
             .filter_map(|r| {
