@@ -62,13 +62,16 @@ fn lacks(r: &Value, code: &str) -> bool {
 
 /// One message from RELAY to our mx1 (trusted 93.184.216.0/24), dated now.
 fn message(return_path: &str, from: &str, msgid: &str, body: &str) -> String {
-    let now = mail_parser::DateTime::from_timestamp(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64,
-    )
-    .to_rfc822();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    message_at(now, return_path, from, msgid, body)
+}
+
+/// The same, received at `when` (Unix seconds).
+fn message_at(when: i64, return_path: &str, from: &str, msgid: &str, body: &str) -> String {
+    let now = mail_parser::DateTime::from_timestamp(when).to_rfc822();
     format!(
         "Received: from relay.sender-mail.com (relay.sender-mail.com [{RELAY}])\r\n\
          \tby mx1.recipient-site.org (Postfix) with ESMTP id 4ABC; {now}\r\n\
@@ -485,6 +488,47 @@ fn hostile_spf_record_stays_within_the_budget() {
         r[0]["dns"]["spf"]
     );
     assert!(lacks(&r[0], "ENVELOPE_SPF"));
+}
+
+/// Today's DNS about a years-old message: "does not exist" is info.
+#[test]
+fn old_messages_get_info_not_warn() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (addr, _server) = dns_server::start("");
+    let path = tmp.path().join("old.eml");
+    let msg = message_at(
+        1_262_304_000, // 2010-01-01
+        "x@gone-since-2010.com",
+        "x@gone-since-2010.com",
+        "1@gone-since-2010.com",
+        "Hi.\r\n",
+    );
+    std::fs::write(&path, msg).unwrap();
+    let r = reports(&spamtrace(
+        &[
+            "trace",
+            "--json",
+            "--trusted",
+            "93.184.216.0/24",
+            "--dns-server",
+            &addr.to_string(),
+            path.to_str().unwrap(),
+        ],
+        tmp.path(),
+    ));
+    assert!(
+        has(&r[0], "ENVELOPE_DOMAIN_NXDOMAIN", "info"),
+        "{:#}",
+        r[0]["findings"]
+    );
+    assert!(has(&r[0], "MSGID_DOMAIN_NXDOMAIN", "info"));
+    let f = r[0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "ENVELOPE_DOMAIN_NXDOMAIN")
+        .unwrap();
+    assert!(f["evidence"]["message_age_days"].as_i64().unwrap() > 365 * 5);
 }
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus");
