@@ -117,6 +117,9 @@ struct DnsArgs {
     /// reversed IP; `none` to not ask.
     #[arg(long, value_name = "ZONE", default_value = spamtrace::abuse::ABUSIX_ZONE)]
     abusix_zone: String,
+    /// Verify DKIM signatures (keeps message bodies, up to 4 MiB each).
+    #[arg(long, conflicts_with = "offline")]
+    dkim: bool,
 }
 
 impl DnsArgs {
@@ -288,9 +291,15 @@ fn run_trace(args: TraceArgs) -> ExitCode {
         Some(b) => b,
         None => &mut no_progress,
     };
+    // DKIM hashes the body: kept only when asked, and bounded.
+    let input_opts = InputOptions {
+        keep_body: args.dns.dkim,
+        max_body_bytes: spamtrace::dns::auth::DKIM_MAX_BODY,
+        ..InputOptions::default()
+    };
     let result = run::run_with_progress(
         &paths,
-        &InputOptions::default(),
+        &input_opts,
         &opts,
         enricher.as_mut(),
         &mut sink,

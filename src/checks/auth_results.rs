@@ -263,6 +263,7 @@ pub fn trusted_verdicts(ctx: &Context) -> Vec<AuthVerdict> {
 /// AUTH_RESULTS_UNTRUSTED: one finding per untrusted header (not per
 /// result), naming the authserv-id and why it is not believed.
 pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
+    dkim_findings(ctx, out);
     let all = verdicts(ctx);
     let mut reported: Vec<(Option<usize>, Option<String>, String)> = Vec::new();
     for v in all.iter().filter(|v| !v.trusted) {
@@ -364,8 +365,30 @@ pub enum DkimOutcome {
     /// No key at the selector today: keys are rotated, so this is
     /// "unknown today", never evidence of forgery.
     KeyMissing,
+    /// The body hash does not match: the body changed after signing (a
+    /// list footer, a gateway, or a forgery).
+    BodyAltered,
+    /// The signature's x= expiry has passed: no verdict.
+    Expired,
     /// DNS or syntax trouble: no verdict.
     Error,
+}
+
+/// DKIM_RESULT per signature verified by the DNS stage (`--dkim`).
+fn dkim_findings(ctx: &Context, out: &mut Vec<Finding>) {
+    let Some(dns) = ctx.dns else { return };
+    for c in &dns.auth.dkim {
+        let sig = DkimSignature {
+            d: c.d.clone(),
+            s: c.s.clone(),
+            aligned: c.aligned,
+        };
+        let mut f = dkim_finding(&sig, c.result);
+        if let (Some(e), Some(ev)) = (&c.error, f.evidence.as_object_mut()) {
+            ev.insert("error".into(), json!(crate::sanitize::for_terminal(e)));
+        }
+        out.push(f);
+    }
 }
 
 /// DKIM_RESULT for one verified signature.
@@ -377,6 +400,11 @@ pub fn dkim_finding(sig: &DkimSignature, outcome: DkimOutcome) -> Finding {
             Severity::Info,
             "cannot be checked today (no key at the selector)",
         ),
+        DkimOutcome::BodyAltered => (
+            Severity::Info,
+            "does not match the body (changed after signing: a list footer, a gateway, or tampering)",
+        ),
+        DkimOutcome::Expired => (Severity::Info, "has expired (x=): not checked"),
         DkimOutcome::Error => (Severity::Info, "could not be checked"),
     };
     Finding::new(

@@ -148,6 +148,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
     from_relay(ctx, first, &id, out);
     timestamp_mismatch(ctx, first, &id, out);
     forged_hop(ctx, first, &id, out);
+    if let Some(d) = ctx.dns.and_then(|d| d.auth.message_id_domain.as_ref()) {
+        if d.resolution == crate::dns::facts::Resolution::Nxdomain {
+            out.extend(nxdomain_finding(&d.asked, false).map(|f| aged(ctx, f)));
+        }
+    }
     spamware(first, &id, out);
 }
 
@@ -447,6 +452,44 @@ pub fn domain_to_check(ctx: &Context) -> Option<String> {
     let first = id_texts(ctx).into_iter().next()?;
     let id = parse(&first).ok()?;
     (!is_literal(&id.right) && domain::is_fqdn(&id.right)).then_some(id.right)
+}
+
+/// DNS answers are today's; a domain that existed when an old message was
+/// sent may have lapsed since. Past this age a "does not exist" is `info`.
+pub const DNS_STALE_AFTER_DAYS: i64 = 90;
+
+/// How old the message was at the analysis (days), from the trusted
+/// receipt, else the newest hop with a time, else the Date header.
+pub fn age_days(ctx: &Context) -> Option<i64> {
+    let when = ctx
+        .chain
+        .boundary
+        .and_then(|b| ctx.hops.get(b))
+        .and_then(|h| h.timestamp.as_ref())
+        .or_else(|| ctx.hops.iter().find_map(|h| h.timestamp.as_ref()))
+        .map(|t| t.epoch)
+        .or_else(|| {
+            crate::headers::first(ctx.fields, "date")
+                .and_then(|f| crate::message::date(f.value))
+                .map(|d| d.to_timestamp())
+        })?;
+    (ctx.now > 0).then(|| (ctx.now - when) / 86_400)
+}
+
+/// A finding from today's DNS about an old message ("does not exist",
+/// "SPF fails": domains lapse, records change): `info`, with the age in
+/// the message and evidence.
+pub fn aged(ctx: &Context, mut f: Finding) -> Finding {
+    if let Some(days) = age_days(ctx).filter(|d| *d > DNS_STALE_AFTER_DAYS) {
+        f.severity = Severity::Info;
+        f.message.push_str(&format!(
+            " today; the message is {days} days old and domains lapse"
+        ));
+        if let Some(ev) = f.evidence.as_object_mut() {
+            ev.insert("message_age_days".into(), json!(days));
+        }
+    }
+    f
 }
 
 /// MSGID_DOMAIN_NXDOMAIN from a lookup's answer: `exists` is false when the

@@ -33,6 +33,7 @@ fn bare_address(v: &str) -> Option<String> {
 }
 
 pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
+    envelope_dns(ctx, out);
     let from = headers::first(ctx.fields, "from");
     let from_pairs = from.as_ref().map(addresses).unwrap_or_default();
     let from_addr = ctx
@@ -291,8 +292,24 @@ pub enum SpfResult {
     SoftFail,
     Neutral,
     None,
-    /// TempError / PermError: could not be decided today.
+    /// The record is broken (syntax, too many lookups): the domain's fault.
+    PermError,
+    /// TempError: DNS gave no usable answer; could not be decided today.
     Unknown,
+}
+
+impl SpfResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpfResult::Pass => "pass",
+            SpfResult::Fail => "fail",
+            SpfResult::SoftFail => "softfail",
+            SpfResult::Neutral => "neutral",
+            SpfResult::None => "none",
+            SpfResult::PermError => "permerror",
+            SpfResult::Unknown => "unknown",
+        }
+    }
 }
 
 /// What a DNS stage found out about the envelope sender's domain.
@@ -306,6 +323,48 @@ pub struct EnvelopeFacts {
     /// SPF of the domain against the first untrusted relay's IP.
     pub spf: Option<SpfResult>,
     pub relay_ip: Option<std::net::IpAddr>,
+    /// Signs that the relay forwarded mail it did not originate (a mailing
+    /// list, ARC, a DKIM signature of the envelope or From domain that
+    /// verifies): SPF fails on honest forwarded mail, so a fail is `info`.
+    pub forwarded: Vec<String>,
+}
+
+/// ENVELOPE_DOMAIN_NXDOMAIN and ENVELOPE_SPF from the DNS stage's facts.
+fn envelope_dns(ctx: &Context, out: &mut Vec<Finding>) {
+    let Some(dns) = ctx.dns else { return };
+    let env = dns.auth.envelope.as_ref();
+    let spf = dns.auth.spf.as_ref();
+    let Some(domain) = env
+        .map(|e| e.domain.clone())
+        .or(spf.map(|s| s.domain.clone()))
+    else {
+        return;
+    };
+    let mut forwarded = Vec::new();
+    if is_mailing_list(ctx) {
+        forwarded.push("a mailing list sent it".to_string());
+    }
+    if headers::first(ctx.fields, "arc-seal").is_some() {
+        forwarded.push("it carries an ARC seal".to_string());
+    }
+    let from = ctx.message.from_address.as_deref().and_then(address_domain);
+    for d in dns.auth.dkim.iter().filter(|d| {
+        d.result == super::auth_results::DkimOutcome::Pass
+            && (same_org(&d.d, &domain) || from.as_deref().is_some_and(|f| same_org(&d.d, f)))
+    }) {
+        forwarded.push(format!("a DKIM signature of {} verifies", d.d));
+    }
+    let facts = EnvelopeFacts {
+        domain,
+        exists: env.and_then(|e| e.exists),
+        accepts_mail: env.and_then(|e| e.accepts_mail),
+        spf: spf.map(|s| s.result),
+        relay_ip: spf.map(|s| s.ip),
+        forwarded,
+    };
+    for f in envelope_findings(&facts) {
+        out.push(super::message_id::aged(ctx, f));
+    }
 }
 
 /// ENVELOPE_DOMAIN_NXDOMAIN and ENVELOPE_SPF from looked-up facts.
@@ -325,27 +384,33 @@ pub fn envelope_findings(facts: &EnvelopeFacts) -> Vec<Finding> {
             json!({"domain": d, "exists": facts.exists, "accepts_mail": facts.accepts_mail}),
         ));
     }
-    if let Some(spf) = facts.spf {
-        let severity = match spf {
-            SpfResult::Fail => Severity::Warn,
-            _ => Severity::Info,
+    // Only a failing SPF is a finding; every result is in the report's
+    // `dns.spf` and the table. Never `forged`: forwarding breaks SPF.
+    let ip = facts
+        .relay_ip
+        .map(|i| i.to_string())
+        .unwrap_or_else(|| "?".into());
+    if let Some(spf @ (SpfResult::Fail | SpfResult::SoftFail)) = facts.spf {
+        let severity = if spf == SpfResult::Fail && facts.forwarded.is_empty() {
+            Severity::Warn
+        } else {
+            Severity::Info
         };
         out.push(Finding::new(
             "ENVELOPE_SPF",
             severity,
             None,
             format!(
-                "SPF of {d} for the first untrusted relay {}: {}",
-                facts
-                    .relay_ip
-                    .map(|i| i.to_string())
-                    .unwrap_or_else(|| "?".into()),
-                serde_json::to_value(spf)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default()
+                "SPF {}: {d} does not authorise the first untrusted relay {ip}{}",
+                spf.as_str(),
+                if facts.forwarded.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (forwarded mail? {})", facts.forwarded.join("; "))
+                }
             ),
-            json!({"domain": d, "ip": facts.relay_ip.map(|i| i.to_string()), "result": spf}),
+            json!({"domain": d, "ip": facts.relay_ip.map(|i| i.to_string()), "result": spf,
+                   "forwarded": facts.forwarded}),
         ));
     }
     out
@@ -370,6 +435,32 @@ mod tests {
         assert_eq!(name_claim("version 2.0.1"), None);
         assert_eq!(name_claim("Craig R.Hughes"), None);
         assert_eq!(name_claim("Mr.Jo Smith"), None);
+    }
+
+    #[test]
+    fn envelope_findings_severities() {
+        let mut f = EnvelopeFacts {
+            domain: "x.example.net".into(),
+            exists: Some(true),
+            accepts_mail: Some(true),
+            spf: Some(SpfResult::Pass),
+            relay_ip: "5.1.1.1".parse().ok(),
+            forwarded: vec![],
+        };
+        assert!(envelope_findings(&f).is_empty());
+        f.spf = Some(SpfResult::Fail);
+        assert_eq!(envelope_findings(&f)[0].severity, Severity::Warn);
+        f.forwarded = vec!["a mailing list sent it".into()];
+        assert_eq!(envelope_findings(&f)[0].severity, Severity::Info);
+        f.spf = Some(SpfResult::Unknown);
+        assert!(envelope_findings(&f).is_empty());
+        f.accepts_mail = Some(false);
+        let out = envelope_findings(&f);
+        assert_eq!(out[0].code, "ENVELOPE_DOMAIN_NXDOMAIN");
+        assert!(out[0].message.contains("takes no mail"));
+        f.exists = None;
+        f.accepts_mail = None;
+        assert!(envelope_findings(&f).is_empty());
     }
 
     #[test]

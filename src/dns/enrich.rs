@@ -105,11 +105,14 @@ pub async fn message_dns(client: &DnsClient, t: &Traced, opts: &DnsOptions) -> M
         .chain(&second.questions)
         .cloned()
         .collect();
-    facts::build(
+    let mut m = facts::build(
         t,
         &answers,
         &opts.dnsbl,
         &asked,
         first.skipped + second.skipped,
-    )
+    );
+    // DKIM is verified when the reader kept the body (`--dkim`).
+    super::auth::add(client, t, t.msg.body.is_some(), &mut m).await;
+    m
 }

@@ -20,6 +20,10 @@ pub struct MessageDns {
     /// Questions not asked because the per-message cap was reached.
     #[serde(default)]
     pub skipped_questions: usize,
+    /// Message-ID, envelope, SPF and DKIM facts (dns::auth), flattened
+    /// into this section: `message_id_domain`, `envelope`, `spf`, `dkim`.
+    #[serde(default, flatten)]
+    pub auth: super::auth::AuthDns,
     /// Every answer used, in the order asked: the evidence `--dns-replay` reads.
     pub answers: Vec<Answer>,
     /// The abuse contacts found over DNS (dns::abuse); they travel here to
@@ -335,6 +339,7 @@ pub fn build(
         links: link_facts(t, answers),
         dnsbl: dnsbl_facts(t, answers, zones),
         skipped_questions,
+        auth: Default::default(),
         answers: asked
             .iter()
             .filter_map(|q| answers.get(q))

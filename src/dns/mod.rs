@@ -8,11 +8,13 @@
 //! - [`plan`]: which questions a message needs, in two rounds, capped;
 //! - [`facts`]: what the answers say per hop, link and DNSBL (pure);
 //! - [`dnsbl`]: DNSBL return codes;
+//! - [`auth`]: Message-ID/envelope existence, SPF and DKIM (mail-auth) facts;
 //! - [`enrich`]: the pipeline stage that ties these together;
 //! - [`abuse`]: the abuse contacts' lookups, batch-wise, as evidence.
 
 pub mod abuse;
 pub mod answer;
+pub mod auth;
 pub mod client;
 pub mod dnsbl;
 pub mod enrich;

@@ -329,6 +329,10 @@ pub fn render(r: &Report, style: TableStyle) -> String {
             for_terminal(id.unwrap_or("a trusted server"))
         );
     }
+    // SPF and DKIM checked by us today (dns::auth), beside the headers' claims.
+    if let Some(line) = r.dns.as_ref().and_then(crate::dns::auth::summary_line) {
+        let _ = writeln!(out, "Checked today:         {}", for_terminal(&line));
+    }
     if !r.findings.is_empty() {
         let _ = writeln!(out, "Findings:");
         for f in &r.findings {
