@@ -65,7 +65,8 @@ struct TraceArgs {
     #[arg(long, conflicts_with = "format")]
     json: bool,
     /// A network (CIDR or IP) or host name whose Received headers are
-    /// believed; repeatable.
+    /// believed (a name covers its subdomains: `example.org` trusts
+    /// `mx1.example.org`); repeatable.
     #[arg(long, value_name = "CIDR|HOSTNAME")]
     trusted: Vec<String>,
     /// An authserv-id whose Authentication-Results are believed (your own
@@ -141,13 +142,22 @@ fn main() -> ExitCode {
         Command::Capture(args) => spamtrace::capture::run(args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "spamtrace", &mut std::io::stdout());
-            ExitCode::SUCCESS
+            // Into a buffer first: clap_complete panics on a closed pipe.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "spamtrace", &mut script);
+            match std::io::stdout().write_all(&script) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    eprintln!("spamtrace: cannot write the completions: {e}");
+                    ExitCode::from(1)
+                }
+                _ => ExitCode::SUCCESS,
+            }
         }
         Command::Man => {
             let cmd = <Cli as clap::CommandFactory>::command();
             match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
                 Ok(()) => ExitCode::SUCCESS,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("spamtrace: cannot write the man page: {e}");
                     ExitCode::from(1)
@@ -512,7 +522,7 @@ fn run_complain(args: ComplainArgs) -> ExitCode {
         include_body: args.include_body,
         redact: args
             .redact
-            .then(|| args.redact_key.clone().unwrap_or_default()),
+            .then(|| args.redact_key.clone().unwrap_or_else(random_redact_key)),
         reporter: args.reporter.clone(),
         now,
         message_id: None,
@@ -535,6 +545,14 @@ fn run_complain(args: ComplainArgs) -> ExitCode {
     } else {
         complaint::render(&report, &msg, &copts).into_bytes()
     };
+    // The report carries the message's own bytes (headers as evidence):
+    // fine for `sendmail -t`, not for a terminal, where they could be
+    // escape sequences.
+    let out = if std::io::stdout().is_terminal() {
+        spamtrace::sanitize::for_terminal_lines(&String::from_utf8_lossy(&out)).into_bytes()
+    } else {
+        out
+    };
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(&out).and_then(|_| stdout.flush()) {
         Ok(()) => ExitCode::SUCCESS,
@@ -544,4 +562,21 @@ fn run_complain(args: ComplainArgs) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// A secret for `--redact` when none is given: random per run, so the
+/// tokens cannot be reversed by guessing local parts (RFC 6590 wants them
+/// unlinkable without the key). Said on stderr, since tokens then differ
+/// between runs.
+fn random_redact_key() -> String {
+    let mut key = [0u8; 16];
+    let read = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut key));
+    if read.is_err() {
+        // No /dev/urandom: fall back to the clock and the process id.
+        let t = pipeline::unix_now() as u128 ^ ((std::process::id() as u128) << 64);
+        key = t.to_le_bytes();
+    }
+    eprintln!("spamtrace: no --redact-key given: using a random key for this run (set SPAMTRACE_REDACT_KEY for tokens that stay the same)");
+    key.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -17,6 +17,15 @@ pub fn for_terminal(s: &str) -> String {
     out
 }
 
+/// Multi-line text safe for a terminal: each line through [`for_terminal`],
+/// line breaks (LF, CRLF) kept.
+pub fn for_terminal_lines(s: &str) -> String {
+    s.split('\n')
+        .map(|l| for_terminal(l.strip_suffix('\r').unwrap_or(l)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Text safe inside one header field we write: every control character,
 /// CR and LF included, replaced by a space, so no copied value can start a
 /// new header or a MIME part.
@@ -45,5 +54,9 @@ mod tests {
         assert_eq!(for_terminal("a\x1b[31mb\r\n"), "a\\u{1b}[31mb\\u{d}\\u{a}");
         assert_eq!(for_terminal("x\u{202e}y"), "x\\u{202e}y");
         assert_eq!(for_header("Subject\r\nBcc: x"), "Subject  Bcc: x");
+        assert_eq!(
+            for_terminal_lines("a\r\nb\x1b]0;t\x07\n"),
+            "a\nb\\u{1b}]0;t\\u{7}\n"
+        );
     }
 }
