@@ -93,7 +93,7 @@ struct Batch<T> {
 /// A finished message: its report, or where its rendered bytes end in the
 /// batch's buffer (they start where the previous one ended).
 enum Finished {
-    Report(Report),
+    Report(Box<Report>),
     Rendered(usize),
 }
 
@@ -291,7 +291,11 @@ fn parse_batch(
     batch
 }
 
-fn finish_batch(batch: Batch<Traced>, opts: &TraceOptions, render: Option<Render>) -> FinishedBatch {
+fn finish_batch(
+    batch: Batch<Traced>,
+    opts: &TraceOptions,
+    render: Option<Render>,
+) -> FinishedBatch {
     let mut out = Batch {
         seq: batch.seq,
         done: Vec::with_capacity(batch.done.len()),
@@ -313,7 +317,7 @@ fn finish_batch(batch: Batch<Traced>, opts: &TraceOptions, render: Option<Render
             let report = pipeline::finish(t, opts);
             match render {
                 Some(render) => render(&report, &mut text).map(|()| Finished::Rendered(text.len())),
-                None => Ok(Finished::Report(report)),
+                None => Ok(Finished::Report(Box::new(report))),
             }
         }));
         match done {
@@ -401,7 +405,7 @@ fn write_batch(
                 let Some(done) = reports.next() else { continue };
                 stats.messages += 1;
                 match done {
-                    Finished::Report(r) => sink.report(r)?,
+                    Finished::Report(r) => sink.report(*r)?,
                     Finished::Rendered(end) => {
                         sink.rendered(text.get(start..end).unwrap_or_default())?;
                         start = end;
