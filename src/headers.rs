@@ -24,22 +24,63 @@ impl<'a> Field<'a> {
 }
 
 /// Unfold a raw header value: CR and LF removed, each fold kept as the
-/// whitespace that follows it, ends trimmed.
+/// whitespace that follows it, ends trimmed. One copy of the bytes: valid
+/// UTF-8 (the usual case) becomes the String as it is, trimmed in place.
 pub fn unfold(value: &[u8]) -> String {
     let mut out = Vec::with_capacity(value.len());
-    for &b in value {
-        if b != b'\r' && b != b'\n' {
-            out.push(b);
+    let mut rest = value;
+    while let Some(i) = memchr::memchr2(b'\r', b'\n', rest) {
+        out.extend_from_slice(&rest[..i]);
+        rest = &rest[i + 1..];
+    }
+    out.extend_from_slice(rest);
+    let mut s = match String::from_utf8(out) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    let end = s.trim_end().len();
+    s.truncate(end);
+    let start = s.len() - s.trim_start().len();
+    s.drain(..start);
+    s
+}
+
+/// Where one field sits in its header block: what a stage keeps (instead
+/// of borrowed [`Field`]s) so the next stage need not split the block again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldSpan {
+    start: usize,
+    colon: usize,
+    end: usize,
+}
+
+impl FieldSpan {
+    /// The field in `block`, the header block these spans were found in
+    /// (another block gives empty fields, never a panic).
+    pub fn field<'a>(&self, block: &'a [u8]) -> Field<'a> {
+        let name = block.get(self.start..self.colon).unwrap_or_default();
+        Field {
+            name: std::str::from_utf8(name).unwrap_or(""),
+            value: block.get(self.colon + 1..self.end).unwrap_or_default(),
         }
     }
-    let s = String::from_utf8_lossy(&out);
-    s.trim().to_string()
+}
+
+/// The fields of `block` found earlier as `spans`, without splitting it again.
+pub fn fields_at<'a>(block: &'a [u8], spans: &[FieldSpan]) -> Vec<Field<'a>> {
+    spans.iter().map(|s| s.field(block)).collect()
 }
 
 /// All fields of a header block, in order. Lines that are neither a field nor
 /// a continuation (no colon, a leading `From ` line) are skipped.
 pub fn fields(block: &[u8]) -> Vec<Field<'_>> {
-    let mut out = Vec::new();
+    fields_at(block, &spans(block))
+}
+
+/// Where each field of a header block is, in order (see [`fields`]).
+pub fn spans(block: &[u8]) -> Vec<FieldSpan> {
+    // Most messages have a few dozen fields: start there, not at 4.
+    let mut out = Vec::with_capacity(32);
     let mut pos = 0;
     while pos < block.len() {
         let line_end = memchr::memchr(b'\n', &block[pos..])
@@ -51,14 +92,12 @@ pub fn fields(block: &[u8]) -> Vec<Field<'_>> {
             pos = line_end;
             continue;
         }
-        let colon = memchr::memchr(b':', line);
-        let name_ok = colon
-            .is_some_and(|c| c > 0 && line[..c].iter().all(|b| b.is_ascii_graphic() && *b != b':'));
-        if !name_ok {
+        let colon = memchr::memchr(b':', line)
+            .filter(|&c| c > 0 && line[..c].iter().all(|b| b.is_ascii_graphic()));
+        let Some(colon) = colon else {
             pos = line_end;
             continue;
-        }
-        let colon = colon.unwrap();
+        };
         // The value runs on over continuation lines.
         let mut end = line_end;
         while end < block.len() && (block[end] == b' ' || block[end] == b'\t') {
@@ -66,10 +105,10 @@ pub fn fields(block: &[u8]) -> Vec<Field<'_>> {
                 .map(|i| end + i + 1)
                 .unwrap_or(block.len());
         }
-        let name = std::str::from_utf8(&line[..colon]).unwrap_or("");
-        out.push(Field {
-            name,
-            value: &block[pos + colon + 1..end],
+        out.push(FieldSpan {
+            start: pos,
+            colon: pos + colon,
+            end,
         });
         pos = end;
     }

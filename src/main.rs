@@ -355,6 +355,15 @@ impl<W: Write> run::Sink for OutputSink<W> {
         }
     }
 
+    /// NDJSON is rendered in the worker threads.
+    fn render(&self) -> Option<run::Render> {
+        (self.format == Format::Ndjson).then_some(|r, buf| write_ndjson(buf, r))
+    }
+
+    fn rendered(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.out.write_all(bytes)
+    }
+
     fn error(&mut self, error: input::InputError) {
         self.stderr.eprintln(&format!(
             "spamtrace: {}",

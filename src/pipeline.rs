@@ -59,11 +59,14 @@ pub struct Traced {
     pub skipped_hops: usize,
     /// DNS facts and evidence, filled by the DNS enricher (`None` offline).
     pub dns: Option<crate::dns::MessageDns>,
+    /// Where the header fields of `msg.header` are: split once, in [`parse`].
+    fields: Vec<headers::FieldSpan>,
 }
 
 /// Stage 1: parse the headers and walk the chain (pure, CPU only).
 pub fn parse(msg: RawMessage, opts: &TraceOptions) -> Traced {
-    let fields = headers::fields(&msg.header);
+    let spans = headers::spans(&msg.header);
+    let fields = headers::fields_at(&msg.header, &spans);
     let (mut hops, skipped_hops) = parse_hops(&fields);
     let envelope_from = msg.envelope.as_ref().map(|e| e.sender.as_str());
     let summary = message::summarize(&fields, envelope_from);
@@ -81,12 +84,13 @@ pub fn parse(msg: RawMessage, opts: &TraceOptions) -> Traced {
         summary,
         skipped_hops,
         dns: None,
+        fields: spans,
     }
 }
 
 /// Stage 2: run the checks and build the report.
 pub fn finish(t: Traced, opts: &TraceOptions) -> Report {
-    let fields = headers::fields(&t.msg.header);
+    let fields = headers::fields_at(&t.msg.header, &t.fields);
     let ctx = Context {
         fields: &fields,
         hops: &t.hops,

@@ -6,6 +6,9 @@
 //! the calling thread enriches each batch in input order (the [`Enricher`]
 //! sees a whole batch, so DNS can ask its questions concurrently and each
 //! only once) and hands the reports to the [`Sink`] in input order.
+//! When the sink asks for it ([`Sink::render`], NDJSON), the workers also
+//! render each report to bytes, so serialising runs on every core and the
+//! calling thread only writes.
 //! Memory is bounded: at most [`IN_FLIGHT`] batches exist at any time.
 
 use crate::input::{self, InputError, InputOptions, RawMessage, Source};
@@ -36,10 +39,24 @@ impl Enricher for Offline {
     fn enrich(&mut self, _batch: &mut [Traced]) {}
 }
 
+/// Renders one report, appending its bytes to the buffer (run in workers).
+pub type Render = fn(&Report, &mut Vec<u8>) -> std::io::Result<()>;
+
 /// Where results go, in input order.
 pub trait Sink {
     /// A finished report. An error stops the run (a closed pipe, say).
     fn report(&mut self, report: Report) -> std::io::Result<()>;
+    /// A renderer for the workers to run; when given, the sink gets each
+    /// report's bytes through [`Sink::rendered`] instead of [`Sink::report`].
+    fn render(&self) -> Option<Render> {
+        None
+    }
+    /// One report as rendered by [`Sink::render`].
+    fn rendered(&mut self, _bytes: &[u8]) -> std::io::Result<()> {
+        Err(std::io::Error::other(
+            "a sink with a renderer must take rendered bytes",
+        ))
+    }
     /// A message or path that could not be read; the run goes on.
     fn error(&mut self, error: InputError);
 }
@@ -73,6 +90,20 @@ struct Batch<T> {
     bytes: u64,
 }
 
+/// A finished message: its report, or where its rendered bytes end in the
+/// batch's buffer (they start where the previous one ended).
+enum Finished {
+    Report(Box<Report>),
+    Rendered(usize),
+}
+
+/// A finished batch: one buffer holds every rendered report, so a batch
+/// costs one allocation for its output, not one per message.
+struct FinishedBatch {
+    batch: Batch<Finished>,
+    text: Vec<u8>,
+}
+
 /// Work for the worker threads.
 type RawBatch = (u64, Vec<Result<RawMessage, InputError>>);
 
@@ -97,6 +128,7 @@ pub fn run_with_progress(
     progress: &mut dyn Progress,
 ) -> std::io::Result<RunStats> {
     limit_malloc_arenas();
+    let render = sink.render();
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -110,14 +142,14 @@ pub fn run_with_progress(
     let (count_tx, count_rx) = bounded::<u64>(1);
     let (parsed_tx, parsed_rx) = unbounded::<Batch<Traced>>();
     let (enriched_tx, enriched_rx) = unbounded::<Batch<Traced>>();
-    let (finished_tx, finished_rx) = unbounded::<Batch<Report>>();
+    let (finished_tx, finished_rx) = unbounded::<FinishedBatch>();
 
     std::thread::scope(|scope| {
         scope.spawn(move || read_batches(paths, input_opts, token_rx, raw_tx, count_tx));
         for _ in 0..workers {
             let (raw_rx, enriched_rx) = (raw_rx.clone(), enriched_rx.clone());
             let (parsed_tx, finished_tx) = (parsed_tx.clone(), finished_tx.clone());
-            scope.spawn(move || work(opts, raw_rx, enriched_rx, parsed_tx, finished_tx));
+            scope.spawn(move || work(opts, render, raw_rx, enriched_rx, parsed_tx, finished_tx));
         }
         drop((raw_rx, enriched_rx, parsed_tx, finished_tx));
         let result = drive(
@@ -190,23 +222,24 @@ fn read_batches(
 /// first: they are nearer the output).
 fn work(
     opts: &TraceOptions,
+    render: Option<Render>,
     raw: Receiver<RawBatch>,
     enriched: Receiver<Batch<Traced>>,
     parsed_out: Sender<Batch<Traced>>,
-    finished_out: Sender<Batch<Report>>,
+    finished_out: Sender<FinishedBatch>,
 ) {
     let (mut raw, mut enriched) = (raw, enriched);
     let (mut raw_open, mut enriched_open) = (true, true);
     while raw_open || enriched_open {
         if let Ok(b) = enriched.try_recv() {
-            if finished_out.send(finish_batch(b, opts)).is_err() {
+            if finished_out.send(finish_batch(b, opts, render)).is_err() {
                 return;
             }
             continue;
         }
         select! {
             recv(enriched) -> b => match b {
-                Ok(b) => if finished_out.send(finish_batch(b, opts)).is_err() { return },
+                Ok(b) => if finished_out.send(finish_batch(b, opts, render)).is_err() { return },
                 Err(_) => (enriched, enriched_open) = (never(), false),
             },
             recv(raw) -> b => match b {
@@ -258,13 +291,18 @@ fn parse_batch(
     batch
 }
 
-fn finish_batch(batch: Batch<Traced>, opts: &TraceOptions) -> Batch<Report> {
+fn finish_batch(
+    batch: Batch<Traced>,
+    opts: &TraceOptions,
+    render: Option<Render>,
+) -> FinishedBatch {
     let mut out = Batch {
         seq: batch.seq,
         done: Vec::with_capacity(batch.done.len()),
         order: Vec::with_capacity(batch.order.len()),
         bytes: batch.bytes,
     };
+    let mut text = Vec::new();
     let mut traced = batch.done.into_iter();
     for slot in batch.order {
         if slot.is_some() {
@@ -273,15 +311,28 @@ fn finish_batch(batch: Batch<Traced>, opts: &TraceOptions) -> Batch<Report> {
         }
         let Some(t) = traced.next() else { break };
         let source = t.msg.source.clone();
-        match catch_unwind(AssertUnwindSafe(|| pipeline::finish(t, opts))) {
-            Ok(r) => {
-                out.done.push(r);
+        let start = text.len();
+        // The report is rendered (and freed) here, in parallel, when the sink allows.
+        let done = catch_unwind(AssertUnwindSafe(|| {
+            let report = pipeline::finish(t, opts);
+            match render {
+                Some(render) => render(&report, &mut text).map(|()| Finished::Rendered(text.len())),
+                None => Ok(Finished::Report(Box::new(report))),
+            }
+        }));
+        match done {
+            Ok(Ok(f)) => {
+                out.done.push(f);
                 out.order.push(None);
             }
-            Err(_) => out.order.push(Some(internal_error(source))),
+            // Rendering into memory fails only on a bug (a serialiser error).
+            Ok(Err(_)) | Err(_) => {
+                text.truncate(start);
+                out.order.push(Some(internal_error(source)));
+            }
         }
     }
-    out
+    FinishedBatch { batch: out, text }
 }
 
 /// The calling thread: enrich parsed batches in input order, send them to be
@@ -293,7 +344,7 @@ fn drive(
     progress: &mut dyn Progress,
     parsed: Receiver<Batch<Traced>>,
     enriched: Sender<Batch<Traced>>,
-    finished: Receiver<Batch<Report>>,
+    finished: Receiver<FinishedBatch>,
     count: Receiver<u64>,
     tokens: Sender<()>,
 ) -> std::io::Result<RunStats> {
@@ -302,7 +353,7 @@ fn drive(
     let mut count = count;
     let (mut next_enrich, mut next_write) = (0u64, 0u64);
     let mut parsed_wait: BTreeMap<u64, Batch<Traced>> = BTreeMap::new();
-    let mut finished_wait: BTreeMap<u64, Batch<Report>> = BTreeMap::new();
+    let mut finished_wait: BTreeMap<u64, FinishedBatch> = BTreeMap::new();
     while total != Some(next_write) {
         select! {
             recv(parsed) -> b => {
@@ -318,7 +369,7 @@ fn drive(
             },
             recv(finished) -> b => {
                 let Ok(b) = b else { break };
-                finished_wait.insert(b.seq, b);
+                finished_wait.insert(b.batch.seq, b);
                 while let Some(b) = finished_wait.remove(&next_write) {
                     write_batch(b, sink, &mut stats, progress)?;
                     next_write += 1;
@@ -335,13 +386,15 @@ fn drive(
 }
 
 fn write_batch(
-    batch: Batch<Report>,
+    finished: FinishedBatch,
     sink: &mut dyn Sink,
     stats: &mut RunStats,
     progress: &mut dyn Progress,
 ) -> std::io::Result<()> {
+    let FinishedBatch { batch, text } = finished;
     let messages = batch.order.len() as u64;
     let mut reports = batch.done.into_iter();
+    let mut start = 0;
     for slot in batch.order {
         match slot {
             Some(e) => {
@@ -349,9 +402,14 @@ fn write_batch(
                 sink.error(e);
             }
             None => {
-                if let Some(r) = reports.next() {
-                    stats.messages += 1;
-                    sink.report(r)?;
+                let Some(done) = reports.next() else { continue };
+                stats.messages += 1;
+                match done {
+                    Finished::Report(r) => sink.report(*r)?,
+                    Finished::Rendered(end) => {
+                        sink.rendered(text.get(start..end).unwrap_or_default())?;
+                        start = end;
+                    }
                 }
             }
         }
