@@ -166,9 +166,12 @@ fn verdict(hops: &[Hop], chain: &chain::Chain, findings: &[crate::model::Finding
         let ip = ip
             .map(|i| i.to_string())
             .unwrap_or_else(|| "an unknown address".into());
-        match rdns.as_deref().or(helo.as_deref()) {
-            Some(n) => format!("{ip} ({n})"),
-            None => ip,
+        // Name a relay by the rDNS its receiver recorded; a HELO alone is
+        // the sender's claim (spam says `HELO yahoo.com`), so say so.
+        match (rdns.as_deref(), helo.as_deref()) {
+            (Some(n), _) => format!("{ip} ({n})"),
+            (None, Some(h)) => format!("{ip} (HELO {h}, unverified)"),
+            (None, None) => ip,
         }
     };
     if hops.is_empty() {
@@ -193,7 +196,18 @@ fn verdict(hops: &[Hop], chain: &chain::Chain, findings: &[crate::model::Finding
         r.received_at.as_deref().unwrap_or("an unknown time")
     );
     if let Some(b) = chain.first_break {
-        s.push_str(&format!("; headers from hop {b} down are likely forged"));
+        // Only a corroborated break (severity forged) is called forgery: a
+        // bare break is often a renamed or outsourced relay.
+        let forged_break = findings
+            .iter()
+            .any(|f| f.code == "CHAIN_BREAK" && f.hop == Some(b) && f.severity == Severity::Forged);
+        if forged_break {
+            s.push_str(&format!("; headers from hop {b} down are likely forged"));
+        } else {
+            s.push_str(&format!(
+                "; custody breaks at hop {b}: the headers below cannot be followed"
+            ));
+        }
     }
     if let Some(o) = &chain.probable_origin {
         if o.hop != r.hop {
