@@ -205,7 +205,7 @@ fn verdict(hops: &[Hop], chain: &chain::Chain, findings: &[crate::model::Finding
             s.push_str(&format!("; headers from hop {b} down are likely forged"));
         } else {
             s.push_str(&format!(
-                "; custody breaks at hop {b}: the headers below cannot be followed"
+                "; custody breaks at hop {b}: the headers from hop {b} down are unconfirmed claims"
             ));
         }
     }
