@@ -108,7 +108,7 @@ fn rdns_none_for_nxdomain_and_for_noerror_without_data() {
 #[test]
 fn fcrdns_fail_and_confirmed() {
     let zone = "3.1.1.5.in-addr.arpa. PTR host.fixture-a.net.\n\
-                host.fixture-a.net. A 9.9.9.9\n\
+                host.fixture-a.net. A 9.9.9.8\n\
                 4.1.1.5.in-addr.arpa. PTR good.fixture-a.net.\n\
                 good.fixture-a.net. A 5.1.1.4\n";
     let (addr, _server) = dns_server::start(zone);
