@@ -6,6 +6,7 @@ use crate::model::{Hop, HopKind};
 use crate::trust::{classify, IpClass, TrustConfig};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
+use std::sync::LazyLock;
 
 /// The relay that handed the message to our trusted region: hard evidence,
 /// because a trusted server saw the TCP connection.
@@ -136,22 +137,33 @@ const OPERATOR_INTERNAL_NETS: &[(&str, &str)] = &[
 
 /// The same party: the same registrable domain, or domains of one operator.
 pub fn same_operator(a: &str, b: &str) -> bool {
-    if domain::same_party(a, b) {
-        return true;
-    }
-    let (Some(da), Some(db)) = (domain::registrable(a), domain::registrable(b)) else {
+    let (Some(na), Some(nb)) = (domain::normalized(a), domain::normalized(b)) else {
         return false;
     };
-    OPERATOR_FAMILIES
-        .iter()
-        .any(|f| f.contains(&da.as_str()) && f.contains(&db.as_str()))
+    if na == nb {
+        return true;
+    }
+    let (Some(da), Some(db)) = (domain::registrable_part(&na), domain::registrable_part(&nb))
+    else {
+        return false;
+    };
+    da == db
+        || OPERATOR_FAMILIES
+            .iter()
+            .any(|f| f.contains(&da) && f.contains(&db))
 }
 
 /// Is `ip` in an internal block of the operator that runs `name`?
 fn in_operator_network(name: &str, ip: IpAddr) -> bool {
-    OPERATOR_INTERNAL_NETS.iter().any(|(dom, net)| {
-        same_operator(name, dom) && net.parse::<ipnet::IpNet>().is_ok_and(|n| n.contains(&ip))
-    })
+    static NETS: LazyLock<Vec<(&str, ipnet::IpNet)>> = LazyLock::new(|| {
+        OPERATOR_INTERNAL_NETS
+            .iter()
+            .filter_map(|(dom, net)| Some((*dom, net.parse().ok()?)))
+            .collect()
+    });
+    // The address first: it rules out nearly every hop without a PSL lookup.
+    NETS.iter()
+        .any(|(dom, net)| net.contains(&ip) && same_operator(name, dom))
 }
 
 /// The address the receiving host recorded for itself, when the header

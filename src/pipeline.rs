@@ -147,7 +147,7 @@ fn analyzed_at(now: i64) -> String {
         match &*c {
             Some((t, s)) if *t == now => s.clone(),
             _ => {
-                let s = mail_parser::DateTime::from_timestamp(now).to_rfc3339();
+                let s = crate::message::utc_rfc3339(&mail_parser::DateTime::from_timestamp(now));
                 *c = Some((now, s.clone()));
                 s
             }

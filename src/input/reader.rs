@@ -7,7 +7,9 @@
 //! the buffer (at most `max_header_bytes` + 1 MiB) plus one header block.
 //!
 //! Where a message ends, in an mbox:
-//! - in the body, at a `From ` line that follows a blank line (or at the end);
+//! - in the body, at a `From ` line that follows a blank line and carries a
+//!   time of day (`From sender Thu Jan  1 00:00:00 1970`); mboxo leaves body
+//!   lines such as "From what I hear, ..." unquoted, and those have none;
 //! - in the header block, at any `From ` line: a message without a blank
 //!   line, or two `From_` lines in a row (an empty message, reported as an
 //!   error); but not at the obsolete header syntax `From : addr`.
@@ -73,6 +75,20 @@ fn is_envelope_line(line: &[u8]) -> bool {
         let rest = rest.trim_ascii_start();
         !rest.is_empty() && rest[0] != b':'
     })
+}
+
+/// How far into a `From ` line [`is_separator_line`] looks for the time.
+const SEPARATOR_PROBE: usize = 256;
+
+/// A `From_` line that starts the next message: an envelope line with a time
+/// of day (`hh:mm`) in it. Body text after a blank line that happens to
+/// start with `From ` (unquoted in mboxo) has none.
+fn is_separator_line(line: &[u8]) -> bool {
+    let line = &line[..line.len().min(SEPARATOR_PROBE)];
+    is_envelope_line(line)
+        && line.windows(4).any(|w| {
+            w[0].is_ascii_digit() && w[1] == b':' && w[2].is_ascii_digit() && w[3].is_ascii_digit()
+        })
 }
 
 /// Whether a header block has at least one `name:` field line (what
@@ -280,11 +296,24 @@ impl<R: Read> MessageReader<R> {
             if self.mbox {
                 let hay = &self.buf[self.pos + search.min(self.avail())..self.len];
                 if let Some(j) = self.finder.find(hay) {
-                    let m = search + j;
+                    let mut m = search + j;
                     if self.blank_line_ends_at(m) {
-                        self.keep(body, body_start, m + 1);
-                        self.pos += m + 1;
-                        return;
+                        // Read the whole `From ` line (up to the probe): first
+                        // drop the body before it, keeping the two bytes the
+                        // blank-line test needs, so the buffer has room.
+                        let cut = m.saturating_sub(2);
+                        self.keep(body, body_start, cut);
+                        body_start = body_start.saturating_sub(cut);
+                        self.pos += cut;
+                        m -= cut;
+                        self.want(m + 1 + SEPARATOR_PROBE);
+                        let rest = &self.buf[self.pos + m + 1..self.len];
+                        let line_end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+                        if is_separator_line(&rest[..line_end]) {
+                            self.keep(body, body_start, m + 1);
+                            self.pos += m + 1;
+                            return;
+                        }
                     }
                     search = m + 1;
                     continue;
@@ -511,7 +540,7 @@ mod tests {
 
     #[test]
     fn same_split_whatever_the_read_size() {
-        let mbox = b"From a Mon Jan  1 00:00:00 2000\r\nSubject: 1\r\n\r\nbody\r\n>From x\r\n\r\nFrom b Mon Jan  1 00:00:00 2000\nSubject: 2\n\nFrom c\nSubject: 3\n";
+        let mbox = b"From a Mon Jan  1 00:00:00 2000\r\nSubject: 1\r\n\r\nbody\r\n>From x\r\n\r\nFrom b Mon Jan  1 00:00:00 2000\nSubject: 2\n\nFrom c Mon Jan  1 00:00:01 2000\nSubject: 3\n\nFrom what I hear, a body line\n\nFrom d\n";
         let all: Vec<_> = MessageReader::new(&mbox[..], "m", InputOptions::default())
             .map(|m| m.map(|m| (m.source.offset, m.header, m.size)))
             .collect();
@@ -523,5 +552,10 @@ mod tests {
             assert_eq!(got, all, "read size {n}");
         }
         assert_eq!(all.len(), 3);
+        // mboxo body lines that start `From ` after a blank line, with no
+        // time of day, stay in the body.
+        assert!(all[2]
+            .as_ref()
+            .is_ok_and(|m| m.2 as usize == mbox.len() - m.0 as usize));
     }
 }

@@ -102,12 +102,20 @@ pub fn tokenize(text: &str) -> Vec<Spanned<'_>> {
     out
 }
 
+/// Whitespace and the bytes that open or close a token, as a table: the
+/// word loop runs once per byte of every Received header.
 fn is_delim(b: u8) -> bool {
-    b.is_ascii_whitespace()
-        || matches!(
-            b,
-            b'(' | b')' | b'[' | b']' | b'<' | b'>' | b';' | b',' | b'"'
-        )
+    static DELIM: [bool; 256] = {
+        let mut t = [false; 256];
+        let delims = b" \t\n\x0c\r()[]<>;,\"";
+        let mut i = 0;
+        while i < delims.len() {
+            t[delims[i] as usize] = true;
+            i += 1;
+        }
+        t
+    };
+    DELIM[b as usize]
 }
 
 /// The index of the `)` closing the comment opened at `open`, or the text's
@@ -168,6 +176,18 @@ mod tests {
             vec![Tok::Word("from"), Tok::Literal("1.2")]
         );
         assert_eq!(toks(")) ]x"), vec![Tok::Word("x")]);
+    }
+
+    #[test]
+    fn delimiters() {
+        for b in 0..=255u8 {
+            let expected = b.is_ascii_whitespace()
+                || matches!(
+                    b,
+                    b'(' | b')' | b'[' | b']' | b'<' | b'>' | b';' | b',' | b'"'
+                );
+            assert_eq!(is_delim(b), expected, "byte {b}");
+        }
     }
 
     #[test]

@@ -51,6 +51,7 @@ pub fn parse(index: usize, value: &[u8]) -> Hop {
     let timestamp = date.and_then(parse_timestamp);
 
     let with = clauses.with.and_then(with_text);
+    let with_lower = with.as_deref().unwrap_or("").to_ascii_lowercase();
     // All comments, lowercased into one buffer, for the marker searches.
     let mut comments_lower = String::new();
     for t in &toks {
@@ -64,10 +65,9 @@ pub fn parse(index: usize, value: &[u8]) -> Hop {
         exim: comments_lower.contains("exim"),
         // Exchange writes `from HELO (ip)`; M365's internal HTTPS hops say
         // nothing of Microsoft in `with`, but their receivers are outlook.com.
-        microsoft: with.as_deref().is_some_and(|w| {
-            let w = w.to_ascii_lowercase();
-            w.starts_with("microsoft") || w == "mapi"
-        }) || raw_lower_has_outlook_by(&toks),
+        microsoft: with_lower.starts_with("microsoft")
+            || with_lower == "mapi"
+            || raw_lower_has_outlook_by(&toks),
     };
     let from_part = clauses
         .from
@@ -102,8 +102,8 @@ pub fn parse(index: usize, value: &[u8]) -> Hop {
             "no from or by clause".into()
         });
     }
-    hop.tls = is_tls(with.as_deref(), &comments_lower);
-    hop.authenticated = is_authenticated(with.as_deref(), &comments_lower);
+    hop.tls = is_tls(&with_lower, &comments_lower);
+    hop.authenticated = is_authenticated(&with_lower, &comments_lower);
     hop.from = from_part;
     hop.by = clauses
         .by
@@ -172,7 +172,7 @@ fn parse_timestamp(original: &str) -> Option<Timestamp> {
         return None;
     }
     Some(Timestamp {
-        utc: dt.to_timezone(0).to_rfc3339(),
+        utc: crate::message::utc_rfc3339(&dt),
         epoch: dt.to_timestamp(),
         original: original.to_string(),
     })
@@ -296,8 +296,8 @@ const AUTH_PROTOCOLS: [&str; 7] = [
     "asmtp",
 ];
 
-fn is_tls(with: Option<&str>, comments: &str) -> bool {
-    let with = with.unwrap_or("").to_ascii_lowercase();
+/// `with`: the `with` clause, lowercased; `comments`: the comments, lowercased.
+fn is_tls(with: &str, comments: &str) -> bool {
     let proto = with.split(' ').next().unwrap_or("");
     TLS_PROTOCOLS.contains(&proto)
         || with.split(' ').any(|w| w == "tls")
@@ -318,8 +318,8 @@ fn is_tls(with: Option<&str>, comments: &str) -> bool {
         .any(|m| comments.contains(m))
 }
 
-fn is_authenticated(with: Option<&str>, comments: &str) -> bool {
-    let with = with.unwrap_or("").to_ascii_lowercase();
+/// Arguments as for [`is_tls`].
+fn is_authenticated(with: &str, comments: &str) -> bool {
     let proto = with.split(' ').next().unwrap_or("");
     AUTH_PROTOCOLS.contains(&proto)
         || [
@@ -337,8 +337,11 @@ fn is_authenticated(with: Option<&str>, comments: &str) -> bool {
 fn raw_lower_has_outlook_by(toks: &[Spanned]) -> bool {
     toks.windows(2).any(|w| match (&w[0].tok, &w[1].tok) {
         (Tok::Word(b), Tok::Word(name)) if b.eq_ignore_ascii_case("by") => {
-            let n = name.trim_end_matches('.').to_ascii_lowercase();
-            n.ends_with(".outlook.com") || n.ends_with(".outlook.office365.com")
+            let n = name.trim_end_matches('.').as_bytes();
+            let ends = |s: &str| {
+                n.len() >= s.len() && n[n.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes())
+            };
+            ends(".outlook.com") || ends(".outlook.office365.com")
         }
         _ => false,
     })
