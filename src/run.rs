@@ -20,8 +20,13 @@ use crossbeam_channel::{bounded, never, select, unbounded, Receiver, Sender};
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-/// Messages per batch.
+/// Messages per batch offline: small batches keep peak memory down.
 pub const BATCH: usize = 128;
+/// Messages per batch when enriching: DNS asks a batch's questions at once,
+/// and each batch ends by waiting for its slowest answer, so fewer, larger
+/// batches keep the resolver busier (wall/ideal at concurrency 100: 1.83x
+/// with 128, 1.67x with 256).
+pub const ENRICH_BATCH: usize = 256;
 /// Bytes of headers (and kept bodies) per batch, at most (plus one message):
 /// with [`IN_FLIGHT`], what bounds memory when every header is huge.
 pub const BATCH_BYTES: usize = 1 << 20;
@@ -161,7 +166,8 @@ pub fn run_with_progress(
     let (finished_tx, finished_rx) = unbounded::<FinishedBatch>();
 
     std::thread::scope(|scope| {
-        scope.spawn(move || read_batches(paths, input_opts, token_rx, raw_tx, count_tx));
+        let batch = if fused { BATCH } else { ENRICH_BATCH };
+        scope.spawn(move || read_batches(paths, input_opts, batch, token_rx, raw_tx, count_tx));
         for _ in 0..workers {
             let (raw_rx, enriched_rx) = (raw_rx.clone(), enriched_rx.clone());
             let (parsed_tx, finished_tx) = (parsed_tx.clone(), finished_tx.clone());
@@ -194,12 +200,13 @@ pub fn run_with_progress(
 fn read_batches(
     paths: &[String],
     input_opts: &InputOptions,
+    batch_len: usize,
     tokens: Receiver<()>,
     out: Sender<RawBatch>,
     count: Sender<u64>,
 ) {
     let mut seq = 0;
-    let mut batch = Vec::with_capacity(BATCH);
+    let mut batch = Vec::with_capacity(batch_len);
     let send = |batch: Vec<_>, seq: &mut u64| -> bool {
         if tokens.recv().is_err() || out.send((*seq, batch)).is_err() {
             return false;
@@ -214,7 +221,7 @@ fn read_batches(
                 bytes += m.header.len() + m.body.as_ref().map_or(0, |b| b.len());
             }
             batch.push(item);
-            if batch.len() == BATCH || bytes >= BATCH_BYTES {
+            if batch.len() == batch_len || bytes >= BATCH_BYTES {
                 bytes = 0;
                 if !send(std::mem::take(&mut batch), &mut seq) {
                     return;
