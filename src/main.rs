@@ -386,7 +386,7 @@ struct ComplainArgs {
     /// Write an RFC 5965 (ARF) report message instead of complaint text.
     #[arg(long)]
     arf: bool,
-    /// Your address: the From of the ARF report.
+    /// Your address, plain or 'Name <addr>': the From of the report.
     #[arg(long, value_name = "ADDR", env = "SPAMTRACE_REPORTER")]
     reporter: Option<String>,
     /// Include the message body (default: headers only).
@@ -462,8 +462,12 @@ fn run_complain(args: ComplainArgs) -> ExitCode {
         }
     };
     if let Some(r) = &args.reporter {
-        if !abuse::address::is_safe(r.trim()) {
-            eprintln!("spamtrace: --reporter {r:?}: expected a plain address like me@example.org");
+        // Header injection is the threat: one mailbox, no control character.
+        if let Err(e) = abuse::address::Mailbox::parse(r) {
+            eprintln!(
+                "spamtrace: --reporter {}: {e}; expected me@example.org or 'Jane Doe <me@example.org>'",
+                spamtrace::sanitize::for_terminal(&format!("{r:?}"))
+            );
             return ExitCode::from(2);
         }
     }

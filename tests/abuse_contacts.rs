@@ -27,6 +27,16 @@ fn sample_1999_contacts_from_the_fixture_zone() {
     assert_eq!(relay.source, "rfc2142");
     assert_eq!(relay.for_ip.as_deref(), Some("197.46.220.4"));
 
+    // RFC 5321's postmaster@ beside it: same domain, same confidence, a
+    // scope and source of its own.
+    let pm = find(cs, "postmaster@everfaster.com").expect("relay postmaster contact");
+    assert_eq!(pm.scope, "relay_postmaster");
+    assert_eq!(pm.source, "rfc5321");
+    assert_eq!(pm.confidence, "confirmed");
+    assert_eq!(pm.role, "first_untrusted_relay");
+    assert_eq!(pm.for_ip.as_deref(), Some("197.46.220.4"));
+    assert_eq!(pm.note, relay.note);
+
     let net = find(cs, "abuse@transit-noc.net").expect("network contact from the TXT");
     assert_eq!(net.scope, "network");
     assert_eq!(net.source, "abusix");
@@ -38,6 +48,8 @@ fn sample_1999_contacts_from_the_fixture_zone() {
     assert_eq!(origin.for_ip.as_deref(), Some("217.6.1.7"));
     // pool37.qs4w.longlink.net has no A record in the zone: not confirmed.
     assert_eq!(origin.confidence, "guess");
+    // postmaster@ only for the relay our server saw, not a claimed hop.
+    assert!(find(cs, "postmaster@longlink.net").is_none(), "{cs:#?}");
 
     for innocent in [
         "hotmail.com",
@@ -53,7 +65,7 @@ fn sample_1999_contacts_from_the_fixture_zone() {
             "a contact at {innocent}: {cs:#?}"
         );
     }
-    assert_eq!(cs.len(), 3, "{cs:#?}");
+    assert_eq!(cs.len(), 4, "{cs:#?}");
 }
 
 #[test]
@@ -145,7 +157,8 @@ fn no_contact_for_trusted_private_or_reserved_hops() {
         "8.8.4.4",
         relay_name(MailTarget::Mx),
     );
-    assert_eq!(contacts(&[h], &ex).len(), 2);
+    // The TXT's network contact, abuse@ and postmaster@ of relay.org.
+    assert_eq!(contacts(&[h], &ex).len(), 3);
 }
 
 #[test]
@@ -159,8 +172,14 @@ fn rfc2142_only_where_the_domain_takes_mail() {
             .map(|c| c.address)
             .collect::<Vec<_>>()
     };
-    assert_eq!(got(MailTarget::Mx), ["abuse@relay.org"]);
-    assert_eq!(got(MailTarget::Address), ["abuse@relay.org"]);
+    assert_eq!(
+        got(MailTarget::Mx),
+        ["abuse@relay.org", "postmaster@relay.org"]
+    );
+    assert_eq!(
+        got(MailTarget::Address),
+        ["abuse@relay.org", "postmaster@relay.org"]
+    );
     assert!(got(MailTarget::NullMx).is_empty());
     assert!(got(MailTarget::NoMail).is_empty());
     assert!(got(MailTarget::Unknown).is_empty());
@@ -189,6 +208,19 @@ fn unconfirmed_names_are_guesses_and_helo_counts_only_at_the_boundary() {
     assert_eq!(conf("abuse@not-fc.org").as_deref(), Some("guess"));
     assert_eq!(conf("abuse@helo.org").as_deref(), Some("guess"));
     assert_eq!(conf("abuse@claimed.org").as_deref(), Some("guess"));
+    // postmaster@ is confirmed or guessed exactly as the abuse@ beside it.
+    for d in ["fc-ptr.org", "not-fc.org", "helo.org", "claimed.org"] {
+        let pm = find(&fur, &format!("postmaster@{d}")).expect(d);
+        assert_eq!(
+            (pm.source.as_str(), pm.scope.as_str()),
+            ("rfc5321", "relay_postmaster")
+        );
+        assert_eq!(
+            Some(pm.confidence.clone()),
+            conf(&format!("abuse@{d}")),
+            "{d}"
+        );
+    }
 
     let origin = contacts(&[hop(Role::ProbableOrigin, "8.8.4.4", names)], &ex);
     assert!(find(&origin, "abuse@helo.org").is_none(), "{origin:#?}");
@@ -198,6 +230,20 @@ fn unconfirmed_names_are_guesses_and_helo_counts_only_at_the_boundary() {
         "guess"
     );
     assert!(origin.iter().all(|c| c.role == "probable_origin"));
+    assert!(
+        origin.iter().all(|c| !c.address.starts_with("postmaster@")),
+        "{origin:#?}"
+    );
+    let mid = contacts(
+        &[hop(
+            Role::Intermediate,
+            "8.8.4.4",
+            relay_name(MailTarget::Mx),
+        )],
+        &ex,
+    );
+    assert!(find(&mid, "abuse@relay.org").is_some(), "{mid:#?}");
+    assert!(find(&mid, "postmaster@relay.org").is_none(), "{mid:#?}");
 }
 
 #[test]
@@ -270,6 +316,8 @@ fn sender_domain_is_not_excluded_when_the_relay_confirms_it() {
     );
     let c = find(&report.abuse_contacts, "abuse@provider.net").expect("contact");
     assert_eq!(c.confidence, "confirmed");
+    let c = find(&report.abuse_contacts, "postmaster@provider.net").expect("postmaster");
+    assert_eq!(c.confidence, "confirmed");
 
     // The same relay with an unconfirmed name: the From domain stays excluded.
     let mut report = trace(&msg, &trust);
@@ -339,7 +387,8 @@ fn enrichment_stage_gets_the_same_contacts_from_a_traced_message() {
     );
     assert!(warnings.is_empty());
     assert_eq!(found, report.abuse_contacts);
-    assert_eq!(found.len(), 3);
+    // The TXT's, abuse@ and postmaster@ everfaster.com, abuse@longlink.net.
+    assert_eq!(found.len(), 4);
 }
 
 /// A zone where every IP has 4 PTR names in distinct domains, none with

@@ -187,6 +187,12 @@ fn sample_1999_over_a_loopback_dns_server() {
                 "first_untrusted_relay"
             ),
             (
+                "postmaster@everfaster.com",
+                "relay_postmaster",
+                "confirmed",
+                "first_untrusted_relay"
+            ),
+            (
                 "abuse@longlink.net",
                 "relay_operator",
                 "guess",

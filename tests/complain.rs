@@ -9,6 +9,7 @@ use mail_auth::report::{Feedback, FeedbackType};
 use mail_parser::{MessageParser, MimeHeaders, PartType};
 use spamtrace::report::arf;
 use spamtrace::report::complaint::{self, ComplaintOptions};
+use spamtrace::report::AbuseContact;
 use std::path::PathBuf;
 
 fn golden_opts() -> ComplaintOptions {
@@ -131,6 +132,8 @@ fn arf_parses_back_with_mail_auth_and_mail_parser() {
     );
     let to: Vec<&str> = m.to().unwrap().iter().filter_map(|a| a.address()).collect();
     assert_eq!(to, ["abuse@transit-noc.net", "abuse@everfaster.com"]);
+    let cc: Vec<&str> = m.cc().unwrap().iter().filter_map(|a| a.address()).collect();
+    assert_eq!(cc, ["postmaster@everfaster.com"]);
     assert!(m.subject().unwrap().contains("197.46.220.4"));
     assert!(m.date().is_some());
     let ct = m.content_type().unwrap();
@@ -154,6 +157,114 @@ fn arf_parses_back_with_mail_auth_and_mail_parser() {
             "text/rfc822-headers"
         ]
     );
+}
+
+fn contact(address: &str, scope: &str, confidence: &str, role: &str) -> AbuseContact {
+    AbuseContact {
+        address: address.into(),
+        for_ip: Some("8.8.4.4".into()),
+        source: if scope == "relay_postmaster" {
+            "rfc5321"
+        } else {
+            "rfc2142"
+        }
+        .into(),
+        scope: scope.into(),
+        confidence: confidence.into(),
+        role: role.into(),
+        hop: Some(1),
+        note: String::new(),
+    }
+}
+
+#[test]
+fn postmaster_is_never_to_and_cc_only_beside_its_domains_abuse_address() {
+    let fur = "first_untrusted_relay";
+    let cs = vec![
+        contact("abuse@relay.org", "relay_operator", "confirmed", fur),
+        contact("postmaster@relay.org", "relay_postmaster", "confirmed", fur),
+        // Its abuse@ is a guess, so not in To: no copy either.
+        contact("abuse@helo.org", "relay_operator", "guess", fur),
+        contact("postmaster@helo.org", "relay_postmaster", "guess", fur),
+        // Confirmed, but no abuse@ of its domain in To.
+        contact("postmaster@alone.org", "relay_postmaster", "confirmed", fur),
+        contact("noc@net.org", "network", "confirmed", fur),
+        contact(
+            "postmaster@claimed.org",
+            "relay_postmaster",
+            "confirmed",
+            "probable_origin",
+        ),
+        contact(
+            "abuse@claimed.org",
+            "relay_operator",
+            "confirmed",
+            "probable_origin",
+        ),
+    ];
+    let addrs = |v: Vec<&AbuseContact>| v.iter().map(|c| c.address.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        addrs(complaint::recipients(&cs)),
+        ["abuse@relay.org", "noc@net.org"]
+    );
+    assert_eq!(addrs(complaint::cc(&cs)), ["postmaster@relay.org"]);
+    // A postmaster@ alone is never addressed at all.
+    let alone = vec![contact(
+        "postmaster@relay.org",
+        "relay_postmaster",
+        "confirmed",
+        fur,
+    )];
+    assert!(complaint::recipients(&alone).is_empty());
+    assert!(complaint::cc(&alone).is_empty());
+    // An abuse@ in To from another source (the network's TXT) counts too.
+    let net = vec![
+        contact("ABUSE@Relay.org", "network", "confirmed", fur),
+        contact("postmaster@relay.org", "relay_postmaster", "confirmed", fur),
+    ];
+    assert_eq!(addrs(complaint::cc(&net)), ["postmaster@relay.org"]);
+}
+
+#[test]
+fn hop_0_as_the_boundary_says_why_without_an_empty_list() {
+    // One Received header: our server took the message straight from the
+    // sender, so no trust step leads to the boundary.
+    let text = b"Received: from out.sender.net (out.sender.net [8.8.4.4]) by mx.ours.org with ESMTP id 1; Sat, 4 Sep 1999 16:55:04 -0700\nFrom: someone@sender.net\nSubject: x\n\nbody\n";
+    let msg = message_from(text);
+    let mut trust = spamtrace::trust::TrustConfig::default();
+    trust.add("mx.ours.org").unwrap();
+    let report = trace(&msg, &trust);
+    assert_eq!(report.first_untrusted_relay.as_ref().unwrap().hop, 0);
+    assert!(report.trust_steps.is_empty());
+    let out = complaint::render(&report, &msg, &golden_opts());
+    assert!(
+        !out.contains("We trust the headers above it because:"),
+        "{out}"
+    );
+    let why = out
+        .split("Why this IP\n")
+        .nth(1)
+        .and_then(|w| w.split("\n\n").next())
+        .unwrap();
+    assert_eq!(
+        why,
+        "  The Received header at hop 0 was written by mx.ours.org, a server we run: it\n  \
+         saw the connection from 8.8.4.4. It is the topmost Received header: our receiving server\n  \
+         added it itself when it accepted the message, so it rests on no other\n  \
+         header and no trusted relay had to vouch for it."
+    );
+    // The ARF's human-readable part says the same.
+    let arf = String::from_utf8(arf::render(&report, &msg, &golden_opts())).unwrap();
+    assert!(arf.contains("It is the topmost Received header"), "{arf}");
+    assert!(!arf.contains("above it because:"), "{arf}");
+
+    // With a trust step (the 1999 sample), the reasons are listed.
+    let (msg, report) = report_1999(false);
+    let out = complaint::render(&report, &msg, &golden_opts());
+    assert!(out.contains(
+        "We trust the headers above it because:\n    hop 0: 169.229.60.56 is in a trusted network\n"
+    ));
+    assert!(!out.contains("topmost"));
 }
 
 #[test]

@@ -89,6 +89,116 @@ fn missing_file_is_exit_1_and_bad_trust_is_exit_2() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let (code, _, err) = complain(&["--arf", "--reporter", "Me <me@x.org>", &sample_path()]);
+    let (code, _, err) = complain(&["--arf", "--reporter", "Me <me@x.org", &sample_path()]);
     assert_eq!(code, 2, "{err}");
+}
+
+/// The ARF's header block (up to the blank line), unfolded, one per line.
+fn arf_headers(out: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(out);
+    let block = text.split("\r\n\r\n").next().unwrap_or("");
+    let mut fields: Vec<String> = Vec::new();
+    for line in block.split("\r\n") {
+        match fields.last_mut() {
+            Some(last) if line.starts_with([' ', '\t']) => last.push_str(line),
+            _ => fields.push(line.to_string()),
+        }
+    }
+    fields
+}
+
+#[test]
+fn reporter_accepts_a_plain_address_and_a_name_addr() {
+    for (given, from) in [
+        ("me@example.org", "From: me@example.org"),
+        ("  <me@example.org>  ", "From: me@example.org"),
+        (
+            "Jane Doe <jane@example.org>",
+            "From: Jane Doe <jane@example.org>",
+        ),
+        (
+            "Jane Q. Doe <jane@example.org>",
+            "From: \"Jane Q. Doe\" <jane@example.org>",
+        ),
+        (
+            "\"Doe, Jane\" <jane@Example.ORG>",
+            "From: \"Doe, Jane\" <jane@example.org>",
+        ),
+        (
+            "Jürgen Müller <j@example.de>",
+            "From: =?UTF-8?B?SsO8cmdlbiBNw7xsbGVy?= <j@example.de>",
+        ),
+    ] {
+        let (code, out, err) = complain(&["--arf", "--reporter", given, &sample_path()]);
+        assert_eq!(code, 0, "{given:?}: {err}");
+        let headers = arf_headers(&out);
+        assert_eq!(headers[0], from, "{given:?}");
+        assert_eq!(headers.iter().filter(|h| h.starts_with("From:")).count(), 1);
+        // Readers agree on the mailbox, and the display name decodes.
+        let m = mail_parser::MessageParser::new()
+            .parse(&out)
+            .expect("parses");
+        let f = m.from().and_then(|a| a.first()).expect("From");
+        assert_eq!(
+            f.address().map(str::to_ascii_lowercase).as_deref(),
+            from.rsplit_once(['<', ' '])
+                .map(|(_, a)| a.trim_end_matches('>'))
+        );
+        if given.contains("Jürgen") {
+            assert_eq!(f.name(), Some("Jürgen Müller"));
+        }
+        if given.contains("Doe, Jane") {
+            assert_eq!(f.name(), Some("Doe, Jane"));
+        }
+        assert!(Feedback::parse_rfc5322(&out).is_ok(), "{given:?}");
+        assert!(out.is_ascii(), "{given:?}: the header block must be ASCII");
+    }
+    // The text complaint names the reporter readably, not encoded.
+    let (code, out, err) =
+        complain(&["--reporter", "Jürgen Müller <j@example.de>", &sample_path()]);
+    assert_eq!(code, 0, "{err}");
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(
+        text.lines().nth(1),
+        Some("From: \"Jürgen Müller\" <j@example.de>")
+    );
+}
+
+#[test]
+fn reporter_refuses_injection_lists_and_odd_input() {
+    for bad in [
+        "Jane <j@x.org>\r\nBcc: evil@x.org",
+        "Jane <j@x.org>\nBcc: evil@x.org",
+        "j@x.org\r\nBcc: evil@x.org",
+        "Jane\r<j@x.org>",
+        "Jane <j@x.org>\u{7f}",
+        "Jane <j@x.org>, evil@x.org",
+        "j@x.org, evil@x.org",
+        "j@x.org evil@x.org",
+        "Jane <j@x.org> <evil@x.org>",
+        "Jane <j@x.org,evil@x.org>",
+        "Doe, Jane <j@x.org>",
+        "\"Jane <j@x.org>",
+        "Jane <j@x.org> (comment)",
+        "Jane <>",
+        "not an address",
+        "",
+    ] {
+        let (code, out, err) = complain(&["--arf", "--reporter", bad, &sample_path()]);
+        assert_eq!(code, 2, "{bad:?} was accepted: {err}");
+        assert!(out.is_empty(), "{bad:?}: wrote output");
+        assert!(err.contains("--reporter"), "{bad:?}: {err}");
+        // The refusal itself prints no raw control character.
+        assert!(!err.trim_end().contains(['\r', '\u{7f}']), "{err:?}");
+        assert!(!err.contains("\nBcc"), "{err:?}");
+    }
+    // The same through the environment variable.
+    let out = Command::new(env!("CARGO_BIN_EXE_spamtrace"))
+        .args(["complain", "--offline", "--arf", &sample_path()])
+        .env("SPAMTRACE_REPORTER", "Jane <j@x.org>\r\nBcc: evil@x.org")
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
 }

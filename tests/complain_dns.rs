@@ -86,6 +86,13 @@ fn expected() -> Vec<[String; 5]> {
             "rfc2142",
         ],
         [
+            "postmaster@everfaster.com",
+            "first_untrusted_relay",
+            "relay_postmaster",
+            "confirmed",
+            "rfc5321",
+        ],
+        [
             "abuse@longlink.net",
             "probable_origin",
             "relay_operator",
@@ -110,9 +117,18 @@ fn check_complaint(text: &str) {
         !to.contains("longlink"),
         "a claimed hop is not a recipient: {to}"
     );
+    // postmaster@ is a copy beside abuse@ of its domain, never the addressee.
+    assert!(!to.contains("postmaster@"), "{to}");
+    let cc = text
+        .lines()
+        .find(|l| l.starts_with("Suggested Cc:"))
+        .unwrap_or_else(|| panic!("no Suggested Cc: {text}"));
+    assert_eq!(cc, "Suggested Cc: postmaster@everfaster.com");
     assert!(text.contains("abuse@longlink.net"), "{text}");
+    assert!(!text.contains("postmaster@longlink.net"), "{text}");
     for d in INNOCENT {
         assert!(!text.contains(&format!("abuse@{d}")), "{d}: {text}");
+        assert!(!text.contains(&format!("postmaster@{d}")), "{d}: {text}");
     }
 }
 

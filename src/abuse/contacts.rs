@@ -6,6 +6,10 @@
 //!   untrusted relay: that comes from the IP our server saw, not a claim.
 //! - RFC 2142 `abuse@` at a name's registrable domain only where that
 //!   domain takes mail (MX, or an address; a null MX means no).
+//! - RFC 5321 `postmaster@` at the same domain, under the same conditions
+//!   and with the same confidence, for the first untrusted relay only (a
+//!   contact of its own, scope `relay_postmaster`; never a main recipient:
+//!   see `report::complaint::cc`).
 //! - A name that is not confirmed (HELO, rDNS that does not
 //!   forward-confirm, a name only a header below the boundary claims)
 //!   gives a `guess`. HELO counts only for the first untrusted relay: below
@@ -89,13 +93,26 @@ pub fn contacts(hops: &[HopFacts], excl: &Exclusions) -> Vec<AbuseContact> {
             } else {
                 "not forward-confirmed"
             };
+            let note = format!("{how} {} ({fc})", n.name);
             push(
                 &format!("abuse@{domain}"),
                 "rfc2142",
                 "relay_operator",
                 confirmed,
-                format!("{how} {} ({fc})", n.name),
+                note.clone(),
             );
+            // RFC 5321 4.5.1: every mail domain must take postmaster@. Only
+            // for the relay our server saw, under the same conditions as
+            // its abuse@ (and as confirmed or as guessed as that one).
+            if first {
+                push(
+                    &format!("postmaster@{domain}"),
+                    "rfc5321",
+                    "relay_postmaster",
+                    confirmed,
+                    note,
+                );
+            }
         }
     }
     out

@@ -268,6 +268,7 @@ mod tests {
             [
                 "abuse@transit-noc.net",
                 "abuse@everfaster.com",
+                "postmaster@everfaster.com",
                 "abuse@longlink.net"
             ]
         );

@@ -205,13 +205,25 @@ fn feedback_fields(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> Str
 
 /// The whole report message, as bytes (the original may be 8-bit).
 pub fn render(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> Vec<u8> {
+    // The CLI refuses a reporter that does not parse; here it falls back.
     let from = opts
         .reporter
         .as_deref()
-        .and_then(address::clean)
-        .unwrap_or_else(|| "spamtrace@localhost".to_string());
-    let from_domain = from.rsplit_once('@').map_or("localhost", |(_, d)| d);
+        .and_then(|r| address::Mailbox::parse(r).ok())
+        .unwrap_or_else(|| address::Mailbox {
+            name: None,
+            address: "spamtrace@localhost".to_string(),
+        });
+    let from_domain = from
+        .address
+        .rsplit_once('@')
+        .map_or("localhost", |(_, d)| d);
     let to: Vec<&str> = complaint::recipients(&r.abuse_contacts)
+        .iter()
+        .map(|c| c.address.as_str())
+        .filter(|a| address::is_safe(a))
+        .collect();
+    let cc: Vec<&str> = complaint::cc(&r.abuse_contacts)
         .iter()
         .map(|c| c.address.as_str())
         .filter(|a| address::is_safe(a))
@@ -253,12 +265,15 @@ pub fn render(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> Vec<u8> 
         });
 
     let mut head = String::new();
-    head.push_str(&fold(&format!("From: {from}")));
+    head.push_str(&fold(&format!("From: {}", from.to_header())));
     head.push_str(&fold(&if to.is_empty() {
         "To: undisclosed-recipients:;".to_string()
     } else {
         format!("To: {}", to.join(", "))
     }));
+    if !cc.is_empty() {
+        head.push_str(&fold(&format!("Cc: {}", cc.join(", "))));
+    }
     head.push_str(&fold(&format!(
         "Subject: Abuse report: {}",
         clean_value(&complaint::subject(r))

@@ -23,7 +23,9 @@ pub struct ComplaintOptions {
     pub include_body: bool,
     /// Redact recipient addresses (`--redact`) with this secret (may be empty).
     pub redact: Option<String>,
-    /// The reporter's address (`--reporter`): From of the ARF report.
+    /// The reporter (`--reporter`): a plain address or `Name <address>`
+    /// (see [`crate::abuse::address::Mailbox`]); From of the ARF report and
+    /// of the text complaint.
     pub reporter: Option<String>,
     /// The report time (Unix seconds); fixed by tests.
     pub now: i64,
@@ -35,14 +37,50 @@ pub struct ComplaintOptions {
     pub authserv_ids: Vec<String>,
 }
 
-/// The recipients we suggest writing to: the first untrusted relay's
-/// confirmed contacts. Guesses and contacts for claimed hops are listed in
-/// the text, not addressed; an address that is not plain is never one.
+/// The scope of an RFC 5321 `postmaster@` contact: never a main recipient.
+pub const RELAY_POSTMASTER: &str = "relay_postmaster";
+
+/// The recipients we suggest writing to (To): the first untrusted relay's
+/// confirmed contacts, but not its postmaster@ (see [`cc`]). Guesses and
+/// contacts for claimed hops are listed in the text, not addressed; an
+/// address that is not plain is never one.
 pub fn recipients(contacts: &[AbuseContact]) -> Vec<&AbuseContact> {
     contacts
         .iter()
         .filter(|c| c.role == "first_untrusted_relay" && c.confidence == "confirmed")
+        .filter(|c| c.scope != RELAY_POSTMASTER)
         .filter(|c| crate::abuse::address::is_safe(&c.address))
+        .collect()
+}
+
+/// The copies we suggest (Cc): the first untrusted relay's confirmed
+/// postmaster@ of a domain whose abuse@ is among the [`recipients`].
+/// RFC 2142 abuse@ is a convention many domains lack; RFC 5321 requires
+/// postmaster@, so a copy there reaches the operator even when abuse@
+/// bounces, while abuse@ stays the addressee that abuse desks route on.
+pub fn cc(contacts: &[AbuseContact]) -> Vec<&AbuseContact> {
+    let to = recipients(contacts);
+    let abuse_domain = |d: &str| {
+        to.iter().any(|c| {
+            c.address.rsplit_once('@').is_some_and(|(l, cd)| {
+                l.eq_ignore_ascii_case("abuse") && cd.eq_ignore_ascii_case(d)
+            })
+        })
+    };
+    contacts
+        .iter()
+        .filter(|c| c.role == "first_untrusted_relay" && c.confidence == "confirmed")
+        .filter(|c| c.scope == RELAY_POSTMASTER)
+        .filter(|c| crate::abuse::address::is_safe(&c.address))
+        .filter(|c| {
+            c.address
+                .rsplit_once('@')
+                .is_some_and(|(_, d)| abuse_domain(d))
+        })
+        .filter(|c| {
+            !to.iter()
+                .any(|t| t.address.eq_ignore_ascii_case(&c.address))
+        })
         .collect()
 }
 
@@ -238,15 +276,26 @@ pub fn summary(r: &Report) -> String {
         );
     }
     let _ = writeln!(s, "\nWhy this IP");
-    let _ = writeln!(
+    let _ = write!(
         s,
         "  The Received header at hop {} was written by {}, a server we run: it\n  \
-         saw the connection from {ip}. We trust the headers above it because:",
+         saw the connection from {ip}.",
         relay.hop,
         t(by)
     );
-    for step in &r.trust_steps {
-        let _ = writeln!(s, "    hop {}: {}", step.hop, t(&step.reason));
+    if r.trust_steps.is_empty() {
+        // Hop 0 is the boundary: no header above it had to be believed.
+        let _ = writeln!(
+            s,
+            " It is the topmost Received header: our receiving server\n  \
+             added it itself when it accepted the message, so it rests on no other\n  \
+             header and no trusted relay had to vouch for it."
+        );
+    } else {
+        let _ = writeln!(s, " We trust the headers above it because:");
+        for step in &r.trust_steps {
+            let _ = writeln!(s, "    hop {}: {}", step.hop, t(&step.reason));
+        }
     }
     let below: Vec<_> = r
         .findings
@@ -347,19 +396,34 @@ fn push_lines(s: &mut String, bytes: &[u8]) {
 pub fn render(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "Subject: {}", subject(r));
+    if let Some(from) = opts
+        .reporter
+        .as_deref()
+        .and_then(|r| crate::abuse::address::Mailbox::parse(r).ok())
+    {
+        let _ = writeln!(s, "From: {}", for_terminal(&from.to_text()));
+    }
     let to: Vec<&str> = recipients(&r.abuse_contacts)
         .iter()
         .map(|c| c.address.as_str())
         .collect();
     let _ = writeln!(
         s,
-        "Suggested To: {}\n",
+        "Suggested To: {}",
         if to.is_empty() {
             "(none found)".to_string()
         } else {
             for_terminal(&to.join(", "))
         }
     );
+    let cc: Vec<&str> = cc(&r.abuse_contacts)
+        .iter()
+        .map(|c| c.address.as_str())
+        .collect();
+    if !cc.is_empty() {
+        let _ = writeln!(s, "Suggested Cc: {}", for_terminal(&cc.join(", ")));
+    }
+    s.push('\n');
     s.push_str(&summary_for(r, msg, opts));
     let (header, body) = copied_message(msg, r, opts);
     let _ = writeln!(s, "\n----- Original message headers -----");

@@ -67,9 +67,10 @@ pub struct AbuseContact {
     pub address: String,
     /// The relay IP this contact answers for.
     pub for_ip: Option<String>,
-    /// Where the address came from (`rfc2142`, `abusix`, `rdap`...).
+    /// Where the address came from (`rfc2142`, `rfc5321`, `abusix`, `rdap`...).
     pub source: String,
-    /// Whose contact it is (`network`, `domain`, `relay_operator`...).
+    /// Whose contact it is (`network`, `domain`, `relay_operator`,
+    /// `relay_postmaster`...).
     pub scope: String,
     /// `confirmed` or `guess`.
     pub confidence: String,
