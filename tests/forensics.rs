@@ -261,6 +261,36 @@ fn from_provider_in_path_is_fine() {
     lacks(&trace("hotmail-webmail.eml"), "FROM_PROVIDER_NOT_IN_PATH");
 }
 
+#[test]
+fn from_provider_forged_helo_and_forged_lower_header_do_not_count() {
+    // The DSL line greets as mail.yahoo.com (only a claim: its rDNS is
+    // prod-infinitum.com.mx), and the header below it, which names a Yahoo
+    // web server, hangs from a broken custody link: the spammer's own text.
+    let r = trace("forged-provider-helo.eml");
+    assert_eq!(r.hops[0].from.helo.as_deref(), Some("mail.yahoo.com"));
+    assert_eq!(
+        r.hops[1].from.rdns.as_deref(),
+        Some("web43211.mail.sp1.yahoo.com")
+    );
+    assert_eq!(r.custody[0].status, spamtrace::chain::LinkStatus::Broken);
+    let f = finding(&r, "FROM_PROVIDER_NOT_IN_PATH");
+    assert_eq!(f.severity, Severity::Warn);
+    assert_eq!(f.evidence["provider"], "yahoo");
+    assert_eq!(f.evidence["from_domain"], "yahoo.com");
+}
+
+#[test]
+fn from_provider_in_a_consistent_hop_counts() {
+    // The rDNS our server recorded for the relay is Hotmail's, and the
+    // Hotmail header below it is reached through a consistent link.
+    let r = trace("hotmail-webmail.eml");
+    assert_eq!(
+        r.custody[0].status,
+        spamtrace::chain::LinkStatus::Consistent
+    );
+    lacks(&r, "FROM_PROVIDER_NOT_IN_PATH");
+}
+
 // --- webmail origin ---
 
 #[test]

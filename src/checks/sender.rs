@@ -6,6 +6,7 @@
 //! [`envelope_domain`] (the question) and [`envelope_findings`] (the
 //! looked-up facts, as plain data, turned into findings).
 
+use super::position::{self, Credibility};
 use super::Context;
 use crate::domain;
 use crate::headers;
@@ -230,7 +231,7 @@ fn display_name(name: &str, addr: &str, from_domain: &str, out: &mut Vec<Finding
 }
 
 /// FROM_PROVIDER_NOT_IN_PATH: From claims a big provider, and no hop of
-/// the route (trusted or claimed) names one of its servers.
+/// the route that can be believed names one of its servers.
 fn provider_not_in_path(ctx: &Context, from_domain: &str, out: &mut Vec<Finding>) {
     let Some(p) = providers::by_mail_domain(from_domain) else {
         return;
@@ -239,16 +240,7 @@ fn provider_not_in_path(ctx: &Context, from_domain: &str, out: &mut Vec<Finding>
     if ctx.hops.is_empty() {
         return;
     }
-    let touched = ctx.hops.iter().any(|h| {
-        [
-            h.from.helo.as_deref(),
-            h.from.rdns.as_deref(),
-            h.by.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .any(|n| p.runs_host(n))
-    });
+    let touched = believable_route_names(ctx).any(|n| p.runs_host(n));
     if touched {
         return;
     }
@@ -272,6 +264,21 @@ fn provider_not_in_path(ctx: &Context, from_domain: &str, out: &mut Vec<Finding>
         json!({"from_domain": from_domain, "provider": p.name, "hops": ctx.hops.len(),
                "mailing_list": list}),
     ));
+}
+
+/// The host names of the route that can be believed: the `by` and the
+/// recorded rDNS of every hop whose Received header is trusted (at or above
+/// the boundary) or reached from it through consistent custody links. A
+/// HELO is only what the sender claimed (`HELO mail.yahoo.com` costs a
+/// spammer nothing), and a header below a broken or unknown link is the
+/// spammer's own text: neither places the provider on the route.
+fn believable_route_names<'a>(ctx: &'a Context) -> impl Iterator<Item = &'a str> + 'a {
+    ctx.hops
+        .iter()
+        .enumerate()
+        .filter(move |(i, _)| position::hop_credibility(ctx, *i) != Credibility::Claimed)
+        .flat_map(|(_, h)| [h.from.rdns.as_deref(), h.by.as_deref()])
+        .flatten()
 }
 
 /// The envelope sender's domain a DNS stage should check

@@ -8,7 +8,7 @@ use crate::chain::LinkStatus;
 use crate::checks::dates::human_duration;
 use crate::model::{Hop, HopKind, Severity};
 use crate::sanitize::for_terminal;
-use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
+use comfy_table::{presets, Cell, Color, ColumnConstraint, ContentArrangement, Table, Width};
 use std::fmt::Write as _;
 
 /// Rendering choices.
@@ -69,18 +69,19 @@ fn opt(s: &Option<String>) -> &str {
 
 /// The sender of a hop, one fact per line: the address the receiver saw,
 /// then the name it gave (HELO) and the name its address has (rDNS).
-/// Separate lines keep the column narrow and names unbroken.
-fn sender(h: &Hop) -> Vec<String> {
+/// Separate lines keep the column narrow and names unbroken. An address
+/// longer than `ip_room` (a long IPv6 address in a narrow table) is split
+/// after a colon, never inside a group.
+fn sender(h: &Hop, ip_room: usize) -> Vec<String> {
     match h.kind {
         HopKind::Unparsed => return vec![format!("(unparsed: {})", opt(&h.unparsed_reason))],
         HopKind::Local if h.from.helo.is_none() => return vec!["(local)".to_string()],
         _ => {}
     }
-    let mut lines = vec![h
-        .from
-        .ip
-        .map(|i| i.to_string())
-        .unwrap_or_else(|| "(no IP)".into())];
+    let mut lines = match h.from.ip {
+        Some(ip) => split_address(&ip.to_string(), ip_room),
+        None => vec!["(no IP)".to_string()],
+    };
     if let Some(helo) = &h.from.helo {
         lines.push(format!("helo={helo}"));
     }
@@ -95,6 +96,40 @@ fn sender(h: &Hop) -> Vec<String> {
         }
     }
     lines
+}
+
+/// An address on lines of at most `room` characters, broken only after a
+/// `:` (IPv6); an address that fits, or has no colon, stays whole.
+fn split_address(addr: &str, room: usize) -> Vec<String> {
+    if addr.len() <= room || !addr.contains(':') {
+        return vec![addr.to_string()];
+    }
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for part in addr.split_inclusive(':') {
+        if !line.is_empty() && line.len() + part.len() > room {
+            lines.push(std::mem::take(&mut line));
+        }
+        line.push_str(part);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// The narrowest the receiver column is squeezed to for a whole address.
+const MIN_RECEIVER: usize = 12;
+
+/// How wide the sender column may be kept for addresses, at `width`: what
+/// the fixed columns (hop, trust, time, delay, dns), the borders and a
+/// narrow receiver column leave; at least an IPv4 address, at most the
+/// longest IPv6 address.
+fn address_room(width: usize, fixed: &[usize]) -> usize {
+    // Per column: a border and one space of padding on each side.
+    let overhead = 3 * (fixed.len() + 2) + 1;
+    let room = width.saturating_sub(overhead + fixed.iter().sum::<usize>());
+    room.saturating_sub(MIN_RECEIVER).clamp(15, 39)
 }
 
 /// `by` and, below it, the protocol.
@@ -173,6 +208,15 @@ fn hop_table(r: &Report, style: TableStyle, width: u16) -> Table {
         .iter()
         .find(|l| l.status == LinkStatus::Broken)
         .map(|l| l.lower);
+    // Addresses are kept whole when they fit (a wrapped IPv6 address reads
+    // as two addresses); the fixed columns are about this wide.
+    let hop_digits = r.hops.len().to_string().len().max(3);
+    let mut fixed = vec![hop_digits, 8, 10, 7];
+    if with_dns {
+        fixed.push(12);
+    }
+    let ip_room = address_room(usize::from(width), &fixed);
+    let mut ip_width = 0;
     let mut prev: Option<(i64, &str)> = None;
     for h in r.hops.iter().rev() {
         let trust = if boundary == Some(h.index) {
@@ -212,10 +256,15 @@ fn hop_table(r: &Report, style: TableStyle, width: u16) -> Table {
         if let Some(t) = ts {
             prev = Some((t.epoch, t.utc.split_once('T').map_or("", |(d, _)| d)));
         }
+        let from = sender(h, ip_room);
+        if h.from.ip.is_some() {
+            let n = from.iter().take_while(|l| !l.contains('=')).count();
+            ip_width = from[..n].iter().map(|l| l.len()).fold(ip_width, usize::max);
+        }
         let mut row = vec![
             Cell::new(h.index),
             cell(trust, trust_color, style),
-            lines_cell(&sender(h), None, style),
+            lines_cell(&from, None, style),
             lines_cell(&receiver(h), None, style),
             lines_cell(&time, None, style),
             cell(&delay, None, style),
@@ -224,6 +273,12 @@ fn hop_table(r: &Report, style: TableStyle, width: u16) -> Table {
             row.push(cell(dns_verdict(r, h.index), None, style));
         }
         t.add_row(row);
+    }
+    // The boundary counts the padding (one space each side).
+    if let (Some(col), Ok(w)) = (t.column_mut(2), u16::try_from(ip_width + 2)) {
+        if w > 2 {
+            col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(w)));
+        }
     }
     t
 }
@@ -335,14 +390,18 @@ pub fn render(r: &Report, style: TableStyle) -> String {
     }
     if !r.findings.is_empty() {
         let _ = writeln!(out, "Findings:");
-        for f in &r.findings {
+        // Message-wide findings first, then by hop (header order); the
+        // checks' order is kept within a hop.
+        let mut findings: Vec<&crate::model::Finding> = r.findings.iter().collect();
+        findings.sort_by_key(|f| f.hop.map_or(0, |h| h.saturating_add(1)));
+        for f in findings {
             let sev = if style.color {
                 paint(f.severity.as_str(), f.severity)
             } else {
                 format!("{:<6}", f.severity.as_str())
             };
-            let hop = f.hop.map(|h| format!("hop {h}")).unwrap_or_default();
-            let _ = writeln!(out, "  {sev} {} {hop}", f.code);
+            let hop = f.hop.map(|h| format!(" hop {h}")).unwrap_or_default();
+            let _ = writeln!(out, "  {sev} {}{hop}", f.code);
             let _ = writeln!(out, "         {}", wrap(&for_terminal(&f.message), w, 9));
         }
     }
@@ -404,6 +463,32 @@ mod tests {
         let s = wrap(&"word ".repeat(20), 40, 10);
         assert!(s.lines().all(|l| l.chars().count() <= 40), "{s}");
         assert!(s.lines().skip(1).all(|l| l.starts_with("          w")));
+    }
+
+    #[test]
+    fn addresses_split_only_after_a_colon() {
+        assert_eq!(split_address("192.0.2.1", 10), vec!["192.0.2.1"]);
+        assert_eq!(
+            split_address("2603:10b6:a03:254:cafe::5a", 40),
+            vec!["2603:10b6:a03:254:cafe::5a"]
+        );
+        let parts = split_address("2603:10b6:a03:254:cafe::5a", 17);
+        assert_eq!(parts, vec!["2603:10b6:a03:", "254:cafe::5a"]);
+        assert_eq!(parts.concat(), "2603:10b6:a03:254:cafe::5a");
+        let full = "2001:0db8:85a3:0000:0000:8a2e:0370:7334";
+        for room in [0, 5, 15, 20, 38] {
+            let parts = split_address(full, room);
+            assert_eq!(parts.concat(), full);
+            assert!(parts.iter().all(|p| p.len() <= room.max(5)), "{parts:?}");
+        }
+    }
+
+    #[test]
+    fn address_room_keeps_ipv4_and_grows_with_width() {
+        let fixed = [3, 8, 10, 7];
+        assert!(address_room(60, &fixed) >= 15);
+        assert!(address_room(80, &fixed) >= 18);
+        assert_eq!(address_room(200, &fixed), 39);
     }
 
     #[test]
