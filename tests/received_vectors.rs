@@ -185,6 +185,9 @@ const FORMATS: &[Case] = &[
     // Postfix local pickup and `from userid`.
     ("by mx.example.org (Postfix, from userid 0) id 5F; Mon, 1 Jan 2024 10:00:00 +0000", HopKind::Local, "", "", "", "mx.example.org", ""),
     ("from userid 0 by mx.example.org with local; Mon, 1 Jan 2024 10:00:00 +0000", HopKind::Local, "", "", "", "mx.example.org", "local"),
+    // Exim local submission (`-bS`): a handover on the host, not a relay.
+    ("from user by server11.arteryserver11.net with local-bsmtp (Exim 4.24) id 1AtWef-0007YH-Cj for user@example.com; Wed, 18 Feb 2004 18:42:47 +0000",
+     HopKind::Local, "", "user", "", "server11.arteryserver11.net", "local-bsmtp"),
     // LMTP over a socket.
     ("from mx.example.org by mbox.example.org (Dovecot) with LMTP id abc for <a@example.org>; Mon, 01 Jan 2024 10:00:00 +0000",
      HopKind::Local, "", "mx.example.org", "", "mbox.example.org", "LMTP"),

@@ -267,6 +267,8 @@ fn is_local(
         .collect();
     let from_has = |w: &str| from_words.iter().any(|x| x.eq_ignore_ascii_case(w));
     matches!(proto, "local" | "lmtp" | "spool" | "mapi" | "pipe")
+        // Exim's local submissions: `-bs` (local-esmtp), `-bS` (local-bsmtp).
+        || proto.starts_with("local-")
         || from_has("userid")
         || from_has("pickup")
         || from_words
