@@ -172,7 +172,7 @@ fn in_operator_network(name: &str, ip: IpAddr) -> bool {
 /// trust inference compare it with the peer's address.
 pub fn receiver_address(hop: &Hop) -> Option<IpAddr> {
     let raw = hop.raw.as_str();
-    let at = raw.find(" by ")? + 4;
+    let at = memchr::memmem::find(raw.as_bytes(), b" by ")? + 4;
     let rest = raw[at..].trim_start();
     // Skip the name, then expect `(ADDR)` or `([ADDR])`.
     let after_name = rest.split_once(char::is_whitespace)?.1.trim_start();

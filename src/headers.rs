@@ -81,36 +81,41 @@ pub fn fields(block: &[u8]) -> Vec<Field<'_>> {
 pub fn spans(block: &[u8]) -> Vec<FieldSpan> {
     // Most messages have a few dozen fields: start there, not at 4.
     let mut out = Vec::with_capacity(32);
-    let mut pos = 0;
-    while pos < block.len() {
-        let line_end = memchr::memchr(b'\n', &block[pos..])
-            .map(|i| pos + i + 1)
-            .unwrap_or(block.len());
-        let line = &block[pos..line_end];
-        if line.first().is_some_and(|b| *b == b' ' || *b == b'\t') {
-            // A continuation with no field before it: skip.
-            pos = line_end;
+    // The field being read: (start, colon). Its value runs on over
+    // continuation lines and ends at the next line that is not one.
+    let mut open: Option<(usize, usize)> = None;
+    let mut start = 0;
+    // One memchr iterator over the block: a call per line showed in profiles.
+    let ends = memchr::memchr_iter(b'\n', block)
+        .map(|i| i + 1)
+        .chain(std::iter::once(block.len()));
+    for end in ends {
+        if start >= end {
             continue;
         }
-        let colon = memchr::memchr(b':', line)
-            .filter(|&c| c > 0 && line[..c].iter().all(|b| b.is_ascii_graphic()));
-        let Some(colon) = colon else {
-            pos = line_end;
-            continue;
-        };
-        // The value runs on over continuation lines.
-        let mut end = line_end;
-        while end < block.len() && (block[end] == b' ' || block[end] == b'\t') {
-            end = memchr::memchr(b'\n', &block[end..])
-                .map(|i| end + i + 1)
-                .unwrap_or(block.len());
+        let line = &block[start..end];
+        if !matches!(line[0], b' ' | b'\t') {
+            if let Some((s, colon)) = open.take() {
+                out.push(FieldSpan {
+                    start: s,
+                    colon,
+                    end: start,
+                });
+            }
+            // Lines that are neither a field nor a continuation are skipped
+            // (and so are continuations that follow them).
+            let colon = memchr::memchr(b':', line)
+                .filter(|&c| c > 0 && line[..c].iter().all(|b| b.is_ascii_graphic()));
+            open = colon.map(|c| (start, start + c));
         }
+        start = end;
+    }
+    if let Some((s, colon)) = open {
         out.push(FieldSpan {
-            start: pos,
-            colon: pos + colon,
-            end,
+            start: s,
+            colon,
+            end: block.len(),
         });
-        pos = end;
     }
     out
 }
@@ -123,6 +128,80 @@ pub fn first<'a>(fields: &[Field<'a>], name: &str) -> Option<Field<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The line-at-a-time splitter [`spans`] replaced, as the reference.
+    fn spans_reference(block: &[u8]) -> Vec<FieldSpan> {
+        let mut out = Vec::new();
+        let mut pos = 0;
+        while pos < block.len() {
+            let line_end = memchr::memchr(b'\n', &block[pos..])
+                .map(|i| pos + i + 1)
+                .unwrap_or(block.len());
+            let line = &block[pos..line_end];
+            if line.first().is_some_and(|b| *b == b' ' || *b == b'\t') {
+                pos = line_end;
+                continue;
+            }
+            let colon = memchr::memchr(b':', line)
+                .filter(|&c| c > 0 && line[..c].iter().all(|b| b.is_ascii_graphic()));
+            let Some(colon) = colon else {
+                pos = line_end;
+                continue;
+            };
+            let mut end = line_end;
+            while end < block.len() && (block[end] == b' ' || block[end] == b'\t') {
+                end = memchr::memchr(b'\n', &block[end..])
+                    .map(|i| end + i + 1)
+                    .unwrap_or(block.len());
+            }
+            out.push(FieldSpan {
+                start: pos,
+                colon: pos + colon,
+                end,
+            });
+            pos = end;
+        }
+        out
+    }
+
+    #[test]
+    fn spans_match_the_reference() {
+        let blocks: [&[u8]; 10] = [
+            b"",
+            b"\n",
+            b"A: 1",
+            b"A: 1\n",
+            b" lead\nA: 1\n\tmore\n  more\nB:2\r\nno colon\n cont\nC:\n",
+            b"A:1\nbad line\n\tcont of nothing\nB: x\n \n",
+            b": empty name\nX Y: spaced\nZ:z\n\t",
+            b"From x Mon Jan  1 00:00:00 2001\nA: b\n\n",
+            b"A:\n\n\n\tb\n",
+            b"\t\n \nA:1\r\n\r\n B\r\n",
+        ];
+        for b in blocks {
+            assert_eq!(
+                spans(b),
+                spans_reference(b),
+                "{:?}",
+                String::from_utf8_lossy(b)
+            );
+        }
+        // Every split of a pseudo-random block of the interesting bytes.
+        let alphabet = b"A: \t\n\rx";
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..2000 {
+            let len = (seed % 24) as usize;
+            let block: Vec<u8> = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    alphabet[(seed % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            assert_eq!(spans(&block), spans_reference(&block), "{block:?}");
+        }
+    }
 
     #[test]
     fn splits_and_unfolds() {

@@ -248,7 +248,7 @@ fn same_v4(a: IpAddr, b: IpAddr) -> bool {
 /// (`[300.1.2.3]`): the header was made up by hand.
 fn malformed_literals(hop: &Hop, out: &mut Vec<Finding>) {
     let raw = hop.raw.as_bytes();
-    let end = hop.raw.find(" by ").unwrap_or(raw.len());
+    let end = memchr::memmem::find(raw, b" by ").unwrap_or(raw.len());
     let from_part = &hop.raw[..end];
     for part in from_part.split('[').skip(1) {
         let Some((inner, _)) = part.split_once(']') else {
