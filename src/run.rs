@@ -24,8 +24,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 pub const BATCH: usize = 128;
 /// Messages per batch when enriching: DNS asks a batch's questions at once,
 /// and each batch ends by waiting for its slowest answer, so fewer, larger
-/// batches keep the resolver busier (wall/ideal at concurrency 100: 1.83x
-/// with 128, 1.67x with 256).
+/// batches keep the resolver busier (scripts/bench-dns, wall/ideal at
+/// concurrency 100: 1.83x with 128, 1.58x with 256).
 pub const ENRICH_BATCH: usize = 256;
 /// Bytes of headers (and kept bodies) per batch, at most (plus one message):
 /// with [`IN_FLIGHT`], what bounds memory when every header is huge.
