@@ -126,10 +126,17 @@ const MIN_RECEIVER: usize = 12;
 /// narrow receiver column leave; at least an IPv4 address, at most the
 /// longest IPv6 address.
 fn address_room(width: usize, fixed: &[usize]) -> usize {
+    sender_room(width, fixed)
+        .saturating_sub(MIN_RECEIVER)
+        .clamp(15, 39)
+}
+
+/// What the sender and receiver columns share at `width`, padding
+/// included: the width less the fixed columns and the borders.
+fn sender_room(width: usize, fixed: &[usize]) -> usize {
     // Per column: a border and one space of padding on each side.
     let overhead = 3 * (fixed.len() + 2) + 1;
-    let room = width.saturating_sub(overhead + fixed.iter().sum::<usize>());
-    room.saturating_sub(MIN_RECEIVER).clamp(15, 39)
+    width.saturating_sub(overhead + fixed.iter().sum::<usize>())
 }
 
 /// `by` and, below it, the protocol.
@@ -217,6 +224,7 @@ fn hop_table(r: &Report, style: TableStyle, width: u16) -> Table {
     }
     let ip_room = address_room(usize::from(width), &fixed);
     let mut ip_width = 0;
+    let (mut sender_longest, mut receiver_longest, mut delay_longest) = (0, 0, 0);
     let mut prev: Option<(i64, &str)> = None;
     for h in r.hops.iter().rev() {
         let trust = if boundary == Some(h.index) {
@@ -256,7 +264,17 @@ fn hop_table(r: &Report, style: TableStyle, width: u16) -> Table {
         if let Some(t) = ts {
             prev = Some((t.epoch, t.utc.split_once('T').map_or("", |(d, _)| d)));
         }
+        delay_longest = delay_longest.max(delay.len());
         let from = sender(h, ip_room);
+        sender_longest = from
+            .iter()
+            .map(|l| l.len())
+            .fold(sender_longest, usize::max);
+        let by = receiver(h);
+        receiver_longest = by
+            .iter()
+            .map(|l| l.len())
+            .fold(receiver_longest, usize::max);
         if h.from.ip.is_some() {
             let n = from.iter().take_while(|l| !l.contains('=')).count();
             ip_width = from[..n].iter().map(|l| l.len()).fold(ip_width, usize::max);
@@ -265,7 +283,7 @@ fn hop_table(r: &Report, style: TableStyle, width: u16) -> Table {
             Cell::new(h.index),
             cell(trust, trust_color, style),
             lines_cell(&from, None, style),
-            lines_cell(&receiver(h), None, style),
+            lines_cell(&by, None, style),
             lines_cell(&time, None, style),
             cell(&delay, None, style),
         ];
@@ -274,10 +292,21 @@ fn hop_table(r: &Report, style: TableStyle, width: u16) -> Table {
         }
         t.add_row(row);
     }
-    // The boundary counts the padding (one space each side).
-    if let (Some(col), Ok(w)) = (t.column_mut(2), u16::try_from(ip_width + 2)) {
-        if w > 2 {
-            col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(w)));
+    // When sender and receiver do not both fit, keep the addresses whole.
+    // Only then: comfy-table holds a constrained column at its bound, so a
+    // bound set always would squeeze names that had room.
+    if let Some(d) = fixed.get_mut(3) {
+        *d = delay_longest.max("delay".len());
+    }
+    let room = sender_room(usize::from(width), &fixed);
+    if sender_longest + receiver_longest > room {
+        let content = ip_width.max(room.saturating_sub(receiver_longest).min(sender_longest));
+        // The boundary counts the padding (one space each side).
+        let w = content + 2;
+        if let (Some(col), Ok(w)) = (t.column_mut(2), u16::try_from(w)) {
+            if ip_width > 0 {
+                col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(w)));
+            }
         }
     }
     t
