@@ -15,7 +15,7 @@
 
 use super::answer::{Answer, Outcome, Question, RType};
 use super::client::DnsClient;
-use super::facts::Resolution;
+use super::facts::{resolution, Resolution};
 use super::names::host_name;
 use crate::checks::auth_results::DkimOutcome;
 use crate::checks::sender::SpfResult;
@@ -282,15 +282,6 @@ pub fn summary_line(m: &super::MessageDns) -> Option<String> {
         ));
     }
     (!parts.is_empty()).then(|| parts.join(", "))
-}
-
-fn resolution(a: Option<&Answer>) -> Resolution {
-    match a.map(|a| a.outcome()) {
-        Some(Outcome::Found(_)) => Resolution::Found,
-        Some(Outcome::NoData) => Resolution::NoData,
-        Some(Outcome::NxDomain) => Resolution::Nxdomain,
-        _ => Resolution::Unknown,
-    }
 }
 
 /// The envelope address itself (Return-Path, else the mbox sender).

@@ -148,7 +148,8 @@ fn get<'a>(answers: &'a AnswerMap, name: &str, rtype: RType) -> Option<&'a Answe
     answers.get(&Question::new(name, rtype)).map(|a| a.as_ref())
 }
 
-fn resolution(a: Option<&Answer>) -> Resolution {
+/// How a question was answered, from its recorded answer (if any).
+pub(crate) fn resolution(a: Option<&Answer>) -> Resolution {
     match a.map(|a| a.outcome()) {
         Some(Outcome::Found(_)) => Resolution::Found,
         Some(Outcome::NoData) => Resolution::NoData,
