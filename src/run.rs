@@ -2,7 +2,7 @@
 //! finish -> sink, with reports written in input order.
 //!
 //! Threads: one reads and splits the input into batches; workers (one per
-//! core) run [`pipeline::parse`] and [`pipeline::finish`], which are pure;
+//! core) run [`chain::walk`] and [`report::build`], which are pure;
 //! the calling thread enriches each batch in input order (the [`Enricher`]
 //! sees a whole batch, so DNS can ask its questions concurrently and each
 //! only once) and hands the reports to the [`Sink`] in input order.
@@ -13,9 +13,15 @@
 //! calling thread only writes.
 //! Memory is bounded: at most [`IN_FLIGHT`] batches exist at any time.
 
-use crate::input::{self, InputError, InputOptions, RawMessage, Source};
-use crate::pipeline::{self, TraceOptions, Traced};
-use crate::report::Report;
+use crate::input;
+
+use crate::input::{InputError, InputOptions, RawMessage};
+
+use crate::chain::{self, TraceOptions, Traced};
+use crate::enrich::Enricher;
+use crate::model::Report;
+use crate::model::Source;
+use crate::report;
 use crossbeam_channel::{bounded, never, select, unbounded, Receiver, Sender};
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -34,29 +40,6 @@ pub const BATCH_BYTES: usize = 1 << 20;
 /// Four keep two workers busy; more only raised peak memory (42 MB at 4,
 /// 48 MB at 6 for a 1 GiB mbox, the same speed).
 pub const IN_FLIGHT: usize = 4;
-
-/// The enrichment stage: given a batch of parsed messages, look up what
-/// they need (DNS...) before the checks run. Offline it does nothing.
-pub trait Enricher {
-    fn enrich(&mut self, batch: &mut [Traced]);
-    /// True when [`Enricher::enrich`] does nothing: the workers then parse
-    /// and finish each batch in one go, without the round trip through the
-    /// calling thread (the messages are also freed by the thread that
-    /// allocated them, which the allocator rewards).
-    fn is_noop(&self) -> bool {
-        false
-    }
-}
-
-/// No enrichment: `--offline`.
-pub struct Offline;
-
-impl Enricher for Offline {
-    fn enrich(&mut self, _batch: &mut [Traced]) {}
-    fn is_noop(&self) -> bool {
-        true
-    }
-}
 
 /// Renders one report, appending its bytes to the buffer (run in workers).
 pub type Render = fn(&Report, &mut Vec<u8>) -> std::io::Result<()>;
@@ -78,6 +61,8 @@ pub trait Sink {
     }
     /// A message or path that could not be read; the run goes on.
     fn error(&mut self, error: InputError);
+    /// A lookup the enrich stage could not make (for stderr); the run goes on.
+    fn warning(&mut self, _text: &str) {}
 }
 
 /// Told how far the run has got, after each batch is written.
@@ -322,7 +307,7 @@ fn parse_batch(
         batch.bytes += msg.size;
         batch.header_bytes += msg.header.len();
         let source = msg.source.clone();
-        match catch_unwind(AssertUnwindSafe(|| pipeline::parse(msg, opts))) {
+        match catch_unwind(AssertUnwindSafe(|| chain::walk(msg, opts))) {
             Ok(t) => {
                 batch.done.push(t);
                 batch.order.push(None);
@@ -363,7 +348,7 @@ fn finish_batch(
         let start = text.len();
         // The report is rendered (and freed) here, in parallel, when the sink allows.
         let done = catch_unwind(AssertUnwindSafe(|| {
-            let report = pipeline::finish(t, opts);
+            let report = report::build(t, opts);
             match render {
                 Some(render) => render(&report, &mut text).map(|()| Finished::Rendered(text.len())),
                 None => Ok(Finished::Report(Box::new(report))),
@@ -410,6 +395,9 @@ fn drive(
                 parsed_wait.insert(b.seq, b);
                 while let Some(mut b) = parsed_wait.remove(&next_enrich) {
                     enricher.enrich(&mut b.done);
+                    for w in enricher.take_warnings() {
+                        sink.warning(&w);
+                    }
                     next_enrich += 1;
                     if enriched.send(b).is_err() {
                         break;
@@ -465,4 +453,18 @@ fn write_batch(
     }
     progress.advance(batch.bytes, messages);
     Ok(())
+}
+
+/// Trace one message offline: [`chain::walk`] then [`report::build`].
+pub fn trace(msg: &RawMessage, opts: &TraceOptions) -> Report {
+    report::build(chain::walk(msg.clone(), opts), opts)
+}
+
+/// Trace one message through every stage, enrichment included: what
+/// `complain` runs (the driver above does the same for many, in batches).
+pub fn trace_one(msg: RawMessage, opts: &TraceOptions, enricher: &mut dyn Enricher) -> Report {
+    let mut batch = [chain::walk(msg, opts)];
+    enricher.enrich(&mut batch);
+    let [traced] = batch;
+    report::build(traced, opts)
 }

@@ -2,10 +2,14 @@
 //! which the pipeline always trusts, so the first untrusted relay is the
 //! client that connected to us (or whatever its own headers make credible).
 
-use crate::input::{RawMessage, Source};
-use crate::pipeline::{self, TraceOptions};
-use crate::report::json::write_ndjson;
-use crate::sanitize::for_terminal;
+use crate::input::RawMessage;
+
+use crate::chain::TraceOptions;
+use crate::model::Source;
+use crate::report::render::json::write_ndjson;
+use crate::run::trace;
+use crate::util::clock::unix_now;
+use crate::util::sanitize::for_terminal;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -14,10 +18,12 @@ use std::sync::Mutex;
 /// Where the analysis goes: a summary line on stderr, or NDJSON to a file.
 pub struct Analyzer {
     out: Option<Mutex<BufWriter<File>>>,
+    /// Trust and the rest, as for `trace`; `now` is taken per message.
+    opts: TraceOptions,
 }
 
 impl Analyzer {
-    pub fn new(out: Option<&Path>) -> Result<Analyzer, String> {
+    pub fn new(out: Option<&Path>, opts: TraceOptions) -> Result<Analyzer, String> {
         let out = match out {
             None => None,
             Some(p) => Some(Mutex::new(BufWriter::new(
@@ -28,18 +34,17 @@ impl Analyzer {
                     .map_err(|e| format!("{}: {e}", p.display()))?,
             ))),
         };
-        Ok(Analyzer { out })
+        Ok(Analyzer { out, opts })
     }
 
     /// Trace one stored message (`bytes` as stored, stamp included).
     pub fn analyze(&self, id: &str, path: &Path, bytes: &[u8]) {
         let msg = raw_message(path, bytes);
         let opts = TraceOptions {
-            trust: Default::default(),
-            infer_trust: true,
-            now: pipeline::unix_now(),
+            now: unix_now(),
+            ..self.opts.clone()
         };
-        let report = pipeline::trace(&msg, &opts);
+        let report = trace(&msg, &opts);
         match &self.out {
             Some(out) => {
                 let Ok(mut w) = out.lock() else { return };

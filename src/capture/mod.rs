@@ -16,7 +16,7 @@ pub mod session;
 pub mod stamp;
 pub mod store;
 
-use clap::Args;
+use crate::chain::TraceOptions;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -28,65 +28,48 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::rustls;
 use tokio_rustls::TlsAcceptor;
 
-/// `spamtrace capture` options.
-#[derive(Args, Debug, Clone)]
-#[command(group(clap::ArgGroup::new("store").required(true).args(["maildir", "mbox"])))]
-pub struct CaptureArgs {
+/// `spamtrace capture` settings (the CLI's flags, resolved).
+#[derive(Debug, Clone)]
+pub struct CaptureOptions {
     /// Address to listen on (`[::]:25` for every IPv6 and IPv4 address).
-    #[arg(long, default_value = "127.0.0.1:2525", value_name = "ADDR")]
     pub listen: SocketAddr,
     /// Store messages in this Maildir (created when missing).
-    #[arg(long, value_name = "DIR")]
     pub maildir: Option<PathBuf>,
     /// Append messages to this mbox (mboxrd).
-    #[arg(long, value_name = "FILE")]
     pub mbox: Option<PathBuf>,
     /// Our name in the greeting and the Received header.
-    #[arg(long, default_value = "localhost")]
     pub hostname: String,
     /// Largest message accepted, in bytes (advertised as SIZE).
-    #[arg(long, default_value_t = 10 << 20, value_name = "BYTES")]
     pub max_size: u64,
     /// Message bytes held in memory by all sessions together; a message
     /// that does not fit gets 452 4.3.1.
-    #[arg(long, default_value_t = 512 << 20, value_name = "BYTES")]
     pub max_buffered: u64,
     /// Recipients per message (RFC 5321 asks for at least 100).
-    #[arg(long, default_value_t = 100, value_name = "N")]
     pub max_rcpt: usize,
     /// Connections at once, overall.
-    #[arg(long, default_value_t = 256, value_name = "N")]
     pub max_connections: usize,
     /// Connections at once from one IP address.
-    #[arg(long, default_value_t = 16, value_name = "N")]
     pub max_per_ip: usize,
     /// Bad commands after which the session is closed with 421.
-    #[arg(long, default_value_t = 10, value_name = "N")]
     pub max_bad_commands: u32,
     /// Seconds allowed for each command line to arrive.
-    #[arg(long, default_value_t = 60.0, value_name = "SECS")]
     pub command_timeout: f64,
     /// Seconds allowed for the whole DATA transfer.
-    #[arg(long, default_value_t = 300.0, value_name = "SECS")]
     pub data_timeout: f64,
     /// Seconds a whole session may last.
-    #[arg(long, default_value_t = 900.0, value_name = "SECS")]
     pub session_timeout: f64,
     /// Seconds to let transactions in flight finish after SIGINT/SIGTERM.
-    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
     pub shutdown_grace: f64,
     /// PEM certificate chain for STARTTLS.
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
     /// PEM private key for STARTTLS.
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
     /// Trace each stored message; a one-line summary goes to stderr.
-    #[arg(long)]
     pub analyze: bool,
     /// With --analyze: write NDJSON reports to this file instead.
-    #[arg(long, value_name = "FILE")]
     pub analyze_out: Option<PathBuf>,
+    /// How `--analyze` traces: the run's trust settings.
+    pub analysis: TraceOptions,
 }
 
 /// Settings every session reads.
@@ -160,7 +143,7 @@ fn load_tls(cert: &Path, key: &Path) -> Result<TlsAcceptor, String> {
 }
 
 fn build(
-    args: &CaptureArgs,
+    args: &CaptureOptions,
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> Result<Shared, String> {
     let tls = match (&args.tls_cert, &args.tls_key) {
@@ -177,7 +160,10 @@ fn build(
         (None, None) => return Err("give --maildir DIR or --mbox FILE".into()),
     };
     let analyzer = if args.analyze || args.analyze_out.is_some() {
-        Some(analyze::Analyzer::new(args.analyze_out.as_deref())?)
+        Some(analyze::Analyzer::new(
+            args.analyze_out.as_deref(),
+            args.analysis.clone(),
+        )?)
     } else {
         None
     };
@@ -203,7 +189,7 @@ fn build(
 }
 
 /// Run the capture server until SIGINT or SIGTERM.
-pub fn run(args: CaptureArgs) -> ExitCode {
+pub fn run(args: CaptureOptions) -> ExitCode {
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -243,7 +229,7 @@ impl Drop for Slot {
     }
 }
 
-fn take_slot(slots: &Arc<Mutex<Slots>>, ip: IpAddr, args: &CaptureArgs) -> Option<Slot> {
+fn take_slot(slots: &Arc<Mutex<Slots>>, ip: IpAddr, args: &CaptureOptions) -> Option<Slot> {
     let mut s = slots.lock().ok()?;
     let here = s.per_ip.get(&ip).copied().unwrap_or(0);
     if s.total >= args.max_connections || here >= args.max_per_ip {
@@ -257,7 +243,7 @@ fn take_slot(slots: &Arc<Mutex<Slots>>, ip: IpAddr, args: &CaptureArgs) -> Optio
     })
 }
 
-async fn serve(args: CaptureArgs) -> ExitCode {
+async fn serve(args: CaptureOptions) -> ExitCode {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let shared = match build(&args, stop_rx) {
         Ok(s) => Arc::new(s),

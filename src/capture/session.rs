@@ -367,7 +367,7 @@ impl Session<'_> {
             return true;
         }
         let cfg = &self.shared.cfg;
-        let time = crate::pipeline::unix_now();
+        let time = crate::util::clock::unix_now();
         let id = super::next_id(time);
         let sender = tx.sender.unwrap_or_default();
         let protocol = match (self.esmtp, self.conn.tls) {

@@ -2,7 +2,7 @@
 //! envelope sender and a Received header that can be trusted (it records
 //! the socket's peer address, not what the client claimed).
 
-use crate::sanitize::for_header;
+use crate::util::sanitize::for_header;
 use std::net::IpAddr;
 
 /// What the session knows about one transaction.

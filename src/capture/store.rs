@@ -297,7 +297,7 @@ fn recover(mbox: &Path, file: &File, mark: &mut CommitMark) -> io::Result<()> {
     };
     let torn = {
         let mut p = mbox.as_os_str().to_owned();
-        p.push(format!(".torn-{}", crate::pipeline::unix_now()));
+        p.push(format!(".torn-{}", crate::util::clock::unix_now()));
         PathBuf::from(p)
     };
     let mut src = File::open(mbox)?;

@@ -8,148 +8,22 @@
 //! [`super::position`]): a spammer can write any authserv-id, not above our
 //! Received headers. Received-SPF has no authserv-id: position alone.
 
-use super::position::{self, Credibility};
+use super::position;
+
 use super::Context;
-use crate::domain;
+use crate::model::Credibility;
 use crate::model::{Finding, Severity};
-use serde::{Deserialize, Serialize};
+use crate::util::domain;
+
+use crate::model::{AuthVerdict, Code, DkimOutcome};
+use crate::parse::authres::{parse_authentication_results, parse_received_spf};
+use crate::parse::message::DkimSignature;
 use serde_json::json;
 
 /// At most this many authentication headers are parsed per message.
 const MAX_HEADERS: usize = 50;
-/// At most this many results are kept per header.
-const MAX_RESULTS: usize = 20;
-
 /// The methods we report.
 const METHODS: &[&str] = &["spf", "dkim", "dmarc", "arc"];
-
-/// One method's verdict from one header.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuthVerdict {
-    /// `authentication-results` or `received-spf`.
-    pub header: String,
-    /// The authserv-id (for Received-SPF, the `receiver=` key if given).
-    pub authserv_id: Option<String>,
-    /// `spf`, `dkim`, `dmarc`, `arc`.
-    pub method: String,
-    /// `pass`, `fail`, `softfail`, `none`, `neutral`, `temperror`...
-    pub result: String,
-    /// Properties as written: `smtp.mailfrom`, `header.d`, `header.s`...
-    pub properties: Vec<(String, String)>,
-    /// Which Received header wrote it (`None`: the origin).
-    pub written_by_hop: Option<usize>,
-    pub trusted: bool,
-    /// Why it is not believed (`None` when trusted).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub why_untrusted: Option<String>,
-}
-
-/// Remove RFC 5322 comments (nested parentheses), keep quoted strings.
-fn strip_comments(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let (mut depth, mut quoted, mut escaped) = (0u32, false, false);
-    for c in s.chars() {
-        if escaped {
-            escaped = false;
-            if depth == 0 {
-                out.push(c);
-            }
-            continue;
-        }
-        match c {
-            '\\' => {
-                escaped = true;
-                if depth == 0 {
-                    out.push(c);
-                }
-            }
-            '"' if depth == 0 => {
-                quoted = !quoted;
-                out.push(c);
-            }
-            '(' if !quoted => depth = depth.saturating_add(1),
-            ')' if !quoted && depth > 0 => depth -= 1,
-            _ if depth == 0 => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
-
-/// One `method=result prop=value...` element: method, result, properties.
-pub type ResInfo = (String, String, Vec<(String, String)>);
-
-/// Parse an Authentication-Results value: the authserv-id and each
-/// `method=result prop=value...` element.
-pub fn parse_authentication_results(value: &str) -> (Option<String>, Vec<ResInfo>) {
-    let clean = strip_comments(value);
-    let mut parts = clean.split(';').peekable();
-    // Exchange Online omits the authserv-id and starts with a result
-    // (`spf=pass (sender IP is ...) smtp.mailfrom=...`): no id then.
-    let id = match parts.peek() {
-        Some(first) if !first.contains('=') => parts
-            .next()
-            .and_then(|p| p.split_whitespace().next())
-            .map(|s| s.trim_end_matches('.').to_ascii_lowercase())
-            .filter(|s| !s.is_empty()),
-        _ => None,
-    };
-    let mut results = Vec::new();
-    for part in parts.take(MAX_RESULTS) {
-        let mut tokens = part.split_whitespace();
-        let Some((method, result)) = tokens.next().and_then(|t| t.split_once('=')) else {
-            continue;
-        };
-        let method = method.split('/').next().unwrap_or("").to_ascii_lowercase();
-        let result = result.trim_matches('"').to_ascii_lowercase();
-        let mut props = Vec::new();
-        for t in tokens.take(20) {
-            if let Some((k, v)) = t.split_once('=') {
-                if k.contains('.') || k == "reason" {
-                    props.push((k.to_ascii_lowercase(), v.trim_matches('"').to_string()));
-                }
-            }
-        }
-        results.push((method, result, props));
-    }
-    (id, results)
-}
-
-/// Parse a Received-SPF value: the result word and its `key=value` pairs.
-pub fn parse_received_spf(value: &str) -> Option<(String, Vec<(String, String)>)> {
-    let clean = strip_comments(value);
-    let mut words = clean.split_whitespace();
-    let result = words.next()?.to_ascii_lowercase();
-    let known = [
-        "pass",
-        "fail",
-        "softfail",
-        "neutral",
-        "none",
-        "temperror",
-        "permerror",
-        "error",
-        "unknown",
-    ];
-    if !known.contains(&result.as_str()) {
-        return None;
-    }
-    let rest: Vec<&str> = words.collect();
-    let props = rest
-        .join(" ")
-        .split(';')
-        .filter_map(|kv| {
-            let (k, v) = kv.trim().split_once('=')?;
-            Some((
-                k.trim().to_ascii_lowercase(),
-                v.trim().trim_matches('"').to_string(),
-            ))
-        })
-        .take(20)
-        .collect();
-    Some((result, props))
-}
-
 /// Is `id` one of ours? The configured authserv-ids, a trusted host name,
 /// or (with none configured) the name of a receiver inside the trusted
 /// region.
@@ -293,7 +167,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
         };
         let why = v.why_untrusted.as_deref().unwrap_or("unknown");
         out.push(Finding::new(
-            "AUTH_RESULTS_UNTRUSTED",
+            Code::AuthResultsUntrusted,
             severity,
             v.written_by_hop,
             format!(
@@ -312,68 +186,6 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
     }
 }
 
-/// A DKIM-Signature's identity, read without DNS: the signing domain, the
-/// selector, and whether the domain aligns with the From (relaxed, RFC 7489:
-/// same registrable domain). Verification (mail-auth, the DNS phase) adds
-/// the result through [`dkim_finding`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DkimSignature {
-    pub d: String,
-    pub s: String,
-    pub aligned: bool,
-}
-
-/// The DKIM-Signature fields of the message (at most [`MAX_HEADERS`]).
-pub fn dkim_signatures(ctx: &Context) -> Vec<DkimSignature> {
-    let from = ctx
-        .message
-        .from_address
-        .as_deref()
-        .and_then(crate::message::address_domain);
-    ctx.fields
-        .iter()
-        .filter(|f| f.is("dkim-signature"))
-        .take(MAX_HEADERS)
-        .filter_map(|f| {
-            let text = f.text();
-            let tag = |name: &str| {
-                text.split(';').find_map(|t| {
-                    let (k, v) = t.split_once('=')?;
-                    (k.trim() == name).then(|| {
-                        v.split_whitespace()
-                            .collect::<String>()
-                            .trim_end_matches('.')
-                            .to_ascii_lowercase()
-                    })
-                })
-            };
-            let d = tag("d")?;
-            let s = tag("s").unwrap_or_default();
-            let aligned = from.as_deref().is_some_and(|f| domain::same_party(f, &d));
-            Some(DkimSignature { d, s, aligned })
-        })
-        .collect()
-}
-
-/// What verifying one signature found (the DNS phase fills this in).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DkimOutcome {
-    Pass,
-    /// The signature does not match the message: altered, or forged.
-    Fail,
-    /// No key at the selector today: keys are rotated, so this is
-    /// "unknown today", never evidence of forgery.
-    KeyMissing,
-    /// The body hash does not match: the body changed after signing (a
-    /// list footer, a gateway, or a forgery).
-    BodyAltered,
-    /// The signature's x= expiry has passed: no verdict.
-    Expired,
-    /// DNS or syntax trouble: no verdict.
-    Error,
-}
-
 /// DKIM_RESULT per signature verified by the DNS stage (`--dkim`).
 fn dkim_findings(ctx: &Context, out: &mut Vec<Finding>) {
     let Some(dns) = ctx.dns else { return };
@@ -385,7 +197,10 @@ fn dkim_findings(ctx: &Context, out: &mut Vec<Finding>) {
         };
         let mut f = dkim_finding(&sig, c.result);
         if let (Some(e), Some(ev)) = (&c.error, f.evidence.as_object_mut()) {
-            ev.insert("error".into(), json!(crate::sanitize::for_terminal(e)));
+            ev.insert(
+                "error".into(),
+                json!(crate::util::sanitize::for_terminal(e)),
+            );
         }
         out.push(f);
     }
@@ -408,7 +223,7 @@ pub fn dkim_finding(sig: &DkimSignature, outcome: DkimOutcome) -> Finding {
         DkimOutcome::Error => (Severity::Info, "could not be checked"),
     };
     Finding::new(
-        "DKIM_RESULT",
+        Code::DkimResult,
         severity,
         None,
         format!(

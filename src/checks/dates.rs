@@ -2,7 +2,9 @@
 //! far from the time our first trusted server received the message.
 
 use super::Context;
+use crate::model::Code;
 use crate::model::{Finding, Severity};
+use crate::util::clock::human_duration;
 use regex::Regex;
 use serde_json::json;
 use std::sync::LazyLock;
@@ -35,7 +37,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
         if gap > TIME_REVERSED_TOLERANCE {
             let below = ctx.chain.boundary.is_some_and(|b| lower.index > b);
             out.push(Finding::new(
-                "TIME_REVERSED",
+                Code::TimeReversed,
                 if below {
                     Severity::Warn
                 } else {
@@ -63,7 +65,7 @@ pub fn date_problem(text: &str) -> Option<String> {
     static ZONE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"\d{1,2}:\d{2}(?::\d{2})?\s*([+-])(\d{2})(\d{2})\b").expect("valid regex")
     });
-    let Some(d) = crate::message::date(text.as_bytes()) else {
+    let Some(d) = crate::parse::message::date(text.as_bytes()) else {
         return Some("it cannot be parsed as an RFC 5322 date".into());
     };
     if let Some(c) = ZONE.captures(text) {
@@ -87,9 +89,9 @@ pub fn date_problem(text: &str) -> Option<String> {
 
 /// DATE_MISSING, DATE_INVALID, DATE_IN_PAST and DATE_IN_FUTURE.
 fn date_checks(ctx: &Context, out: &mut Vec<Finding>) {
-    let Some(field) = crate::headers::first(ctx.fields, "date") else {
+    let Some(field) = crate::parse::headers::first(ctx.fields, "date") else {
         out.push(Finding::new(
-            "DATE_MISSING",
+            Code::DateMissing,
             Severity::Warn,
             None,
             "the message has no Date header; RFC 5322 requires one and every mail client writes it",
@@ -100,7 +102,7 @@ fn date_checks(ctx: &Context, out: &mut Vec<Finding>) {
     let text = field.text();
     if let Some(why) = date_problem(&text) {
         out.push(Finding::new(
-            "DATE_INVALID",
+            Code::DateInvalid,
             Severity::Warn,
             None,
             format!("the Date header {text:?} is invalid: {why}"),
@@ -108,7 +110,7 @@ fn date_checks(ctx: &Context, out: &mut Vec<Finding>) {
         ));
         return;
     }
-    let Some(date) = crate::message::date(field.value).map(|d| d.to_timestamp()) else {
+    let Some(date) = crate::parse::message::date(field.value).map(|d| d.to_timestamp()) else {
         return;
     };
     // The reference: the time the boundary hop (our first trusted server
@@ -126,7 +128,7 @@ fn date_checks(ctx: &Context, out: &mut Vec<Finding>) {
     let ahead = date - reference;
     if ahead > DATE_IN_FUTURE_TOLERANCE {
         out.push(Finding::new(
-            "DATE_IN_FUTURE",
+            Code::DateInFuture,
             if ahead > DATE_IN_FUTURE_WARN {
                 Severity::Warn
             } else {
@@ -144,7 +146,7 @@ fn date_checks(ctx: &Context, out: &mut Vec<Finding>) {
     if trusted_time.is_some() && -ahead > DATE_IN_PAST_TOLERANCE {
         let late = -ahead;
         out.push(Finding::new(
-            "DATE_IN_PAST",
+            Code::DateInPast,
             if late > DATE_IN_PAST_WARN {
                 Severity::Warn
             } else {
@@ -156,19 +158,5 @@ fn date_checks(ctx: &Context, out: &mut Vec<Finding>) {
                    "seconds": late, "tolerance_seconds": DATE_IN_PAST_TOLERANCE,
                    "warn_seconds": DATE_IN_PAST_WARN}),
         ));
-    }
-}
-
-/// `3h 20m`, `2d 4h`, `45s`.
-pub fn human_duration(secs: i64) -> String {
-    let s = secs.abs();
-    if s < 60 {
-        format!("{s}s")
-    } else if s < 3600 {
-        format!("{}m {}s", s / 60, s % 60)
-    } else if s < 86400 {
-        format!("{}h {}m", s / 3600, (s % 3600) / 60)
-    } else {
-        format!("{}d {}h", s / 86400, (s % 86400) / 3600)
     }
 }

@@ -3,9 +3,10 @@
 //! Runs after checks::hops, so it can clear or strengthen CHAIN_BREAK.
 
 use super::Context;
-use crate::dns::facts::{DnsblStatus, HopDns, HopVerdict, LinkDnsStatus, MessageDns, Resolution};
-use crate::domain;
+use crate::model::Code;
+use crate::model::{DnsblStatus, HopDns, HopVerdict, LinkDnsStatus, MessageDns, Resolution};
 use crate::model::{Finding, Severity};
+use crate::util::domain;
 use serde_json::json;
 
 /// Where a hop stands relative to the trust boundary.
@@ -45,14 +46,14 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
     dnsbl(dns, out);
     if dns.skipped_questions > 0 {
         out.push(Finding::new(
-            "DNS_LIMIT",
+            Code::DnsLimit,
             Severity::Info,
             None,
             format!(
                 "{} DNS questions were not asked: the per-message limit was reached; the lowest hops are unchecked",
                 dns.skipped_questions
             ),
-            json!({"skipped": dns.skipped_questions, "limit": crate::dns::plan::MAX_QUESTIONS}),
+            json!({"skipped": dns.skipped_questions, "limit": crate::enrich::dns::plan::MAX_QUESTIONS}),
         ));
     }
 }
@@ -68,7 +69,7 @@ fn hop_findings(ctx: &Context, h: &HopDns, out: &mut Vec<Finding>) {
     let ip = h.ip.to_string();
     if matches!(h.ptr, Resolution::Nxdomain | Resolution::NoData) {
         out.push(Finding::new(
-            "RDNS_NONE",
+            Code::RdnsNone,
             relay_warn,
             Some(h.hop),
             format!("hop {}: {ip} has no reverse DNS (PTR){note}", h.hop),
@@ -77,7 +78,7 @@ fn hop_findings(ctx: &Context, h: &HopDns, out: &mut Vec<Finding>) {
     }
     if h.verdict == HopVerdict::Mismatch {
         out.push(Finding::new(
-            "FCRDNS_FAIL",
+            Code::FcrdnsFail,
             relay_warn,
             Some(h.hop),
             format!(
@@ -91,7 +92,7 @@ fn hop_findings(ctx: &Context, h: &HopDns, out: &mut Vec<Finding>) {
     if let Some(helo) = &h.helo {
         if helo.resolution == Resolution::Nxdomain {
             out.push(Finding::new(
-                "HELO_NXDOMAIN",
+                Code::HeloNxdomain,
                 Severity::Info,
                 Some(h.hop),
                 format!(
@@ -114,7 +115,7 @@ fn hop_findings(ctx: &Context, h: &HopDns, out: &mut Vec<Finding>) {
                 Severity::Warn
             };
             out.push(Finding::new(
-                "HELO_IP_MISMATCH",
+                Code::HeloIpMismatch,
                 sev,
                 Some(h.hop),
                 format!(
@@ -137,7 +138,7 @@ fn hop_findings(ctx: &Context, h: &HopDns, out: &mut Vec<Finding>) {
                 h.ptr_names.join(", ")
             };
             out.push(Finding::new(
-                "RDNS_CHANGED",
+                Code::RdnsChanged,
                 Severity::Info,
                 Some(h.hop),
                 format!(
@@ -150,7 +151,7 @@ fn hop_findings(ctx: &Context, h: &HopDns, out: &mut Vec<Finding>) {
     }
     if !h.unknown.is_empty() {
         out.push(Finding::new(
-            "DNS_TEMPFAIL",
+            Code::DnsTempfail,
             Severity::Info,
             Some(h.hop),
             format!(
@@ -199,7 +200,7 @@ fn helo_claims_receiver(ctx: &Context, h: &HopDns, r: Role, out: &mut Vec<Findin
     // sender: a name that does not resolve may be an internal host's.
     let forged = same_host && helo.matches_ip == Some(false);
     out.push(Finding::new(
-        "HELO_CLAIMS_RECEIVER",
+        Code::HeloClaimsReceiver,
         if forged {
             Severity::Forged
         } else {
@@ -229,7 +230,7 @@ fn links(dns: &MessageDns, out: &mut [Finding]) {
     for link in &dns.links {
         let Some(f) = out
             .iter_mut()
-            .find(|f| f.code == "CHAIN_BREAK" && f.hop == Some(link.lower))
+            .find(|f| f.code == Code::ChainBreak && f.hop == Some(link.lower))
         else {
             continue;
         };
@@ -282,7 +283,7 @@ fn dnsbl(dns: &MessageDns, out: &mut Vec<Finding>) {
         let ip = r.ip.to_string();
         match r.status {
             DnsblStatus::Listed => out.push(Finding::new(
-                "DNSBL_LISTED",
+                Code::DnsblListed,
                 Severity::Warn,
                 Some(r.hop),
                 format!(
@@ -298,7 +299,7 @@ fn dnsbl(dns: &MessageDns, out: &mut Vec<Finding>) {
                 json!({"ip": ip, "zone": r.zone, "codes": r.codes, "reason": r.reason}),
             )),
             DnsblStatus::Error => out.push(Finding::new(
-                "DNSBL_ERROR",
+                Code::DnsblError,
                 Severity::Info,
                 Some(r.hop),
                 format!(
@@ -310,7 +311,7 @@ fn dnsbl(dns: &MessageDns, out: &mut Vec<Finding>) {
                 json!({"ip": ip, "zone": r.zone, "error": r.error}),
             )),
             DnsblStatus::Unknown => out.push(Finding::new(
-                "DNS_TEMPFAIL",
+                Code::DnsTempfail,
                 Severity::Info,
                 Some(r.hop),
                 format!(

@@ -2,17 +2,20 @@
 //! claims that contradict what the receiver saw, impossible addresses.
 
 use super::Context;
-use crate::chain::{self, LinkStatus};
-use crate::domain;
+use crate::chain;
+use crate::chain::trust::{classify, IpClass};
+use crate::model::Code;
+use crate::model::LinkStatus;
 use crate::model::{Finding, Hop, HopKind, Severity};
-use crate::trust::{classify, IpClass};
+use crate::parse::MAX_HOPS;
+use crate::util::domain;
 use serde_json::json;
 use std::net::IpAddr;
 
 pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
     if ctx.hops.is_empty() {
         out.push(Finding::new(
-            "NO_RECEIVED",
+            Code::NoReceived,
             Severity::Info,
             None,
             "the message has no Received header: it never crossed a mail server, or they were stripped",
@@ -23,7 +26,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
     let boundary = ctx.chain.boundary.unwrap_or(0);
     if ctx.chain.inferred {
         out.push(Finding::new(
-            "TRUST_INFERRED",
+            Code::TrustInferred,
             Severity::Info,
             Some(boundary),
             "no --trusted networks given: relays in the receiving server's own domain were trusted by inference; pass --trusted for a firm boundary",
@@ -36,7 +39,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
         let claimed = hop.index > boundary;
         if hop.kind == HopKind::Unparsed {
             out.push(Finding::new(
-                "UNPARSEABLE_RECEIVED",
+                Code::UnparseableReceived,
                 Severity::Warn,
                 Some(hop.index),
                 format!(
@@ -64,7 +67,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
             let corroborated = ctx.chain.first_break == Some(link.lower)
                 && ctx.hops.get(link.upper).is_some_and(lies_about_name);
             out.push(Finding::new(
-                "CHAIN_BREAK",
+                Code::ChainBreak,
                 // A break alone is often a renamed or outsourced relay; below
                 // a sender that lied about its own name it is the classic
                 // spamware pattern: fake history prepended by the origin.
@@ -130,7 +133,7 @@ fn helo_checks(hop: &Hop, claimed: bool, out: &mut Vec<Finding>) {
             // ordinary for submission, so only informational.
             let natted = classify(literal) == IpClass::Private && classify(ip) == IpClass::Public;
             out.push(Finding::new(
-                "HELO_IP_LITERAL_MISMATCH",
+                Code::HeloIpLiteralMismatch,
                 if natted { Severity::Info } else { Severity::Warn },
                 Some(hop.index),
                 format!(
@@ -154,7 +157,7 @@ fn helo_checks(hop: &Hop, claimed: bool, out: &mut Vec<Finding>) {
     };
     if let Some(reason) = reason {
         out.push(Finding::new(
-            "HELO_NOT_FQDN",
+            Code::HeloNotFqdn,
             Severity::Info,
             Some(hop.index),
             format!(
@@ -173,7 +176,7 @@ fn helo_checks(hop: &Hop, claimed: bool, out: &mut Vec<Finding>) {
     if let Some(rdns) = hop.from.rdns.as_deref().filter(|_| !loopback) {
         if public_name(rdns) && !chain::same_operator(helo, rdns) {
             out.push(Finding::new(
-                "HELO_RDNS_MISMATCH",
+                Code::HeloRdnsMismatch,
                 Severity::Warn,
                 Some(hop.index),
                 format!(
@@ -191,7 +194,7 @@ fn helo_checks(hop: &Hop, claimed: bool, out: &mut Vec<Finding>) {
 fn ip_checks(ctx: &Context, hop: &Hop, ip: IpAddr, claimed: bool, out: &mut Vec<Finding>) {
     match classify(ip) {
         IpClass::Bogus => out.push(Finding::new(
-            "BOGUS_IP",
+            Code::BogusIp,
             if claimed { Severity::Forged } else { Severity::Warn },
             Some(hop.index),
             format!(
@@ -210,7 +213,7 @@ fn ip_checks(ctx: &Context, hop: &Hop, ip: IpAddr, claimed: bool, out: &mut Vec<
                 .is_some_and(|a| classify(a) == IpClass::Public);
             if public_above {
                 out.push(Finding::new(
-                    "PRIVATE_IP_UNTRUSTED",
+                    Code::PrivateIpUntrusted,
                     Severity::Info,
                     Some(hop.index),
                     format!(
@@ -260,7 +263,7 @@ fn malformed_literals(hop: &Hop, out: &mut Vec<Finding>) {
                 .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
         if dotted && inner.parse::<std::net::Ipv4Addr>().is_err() {
             out.push(Finding::new(
-                "BOGUS_IP",
+                Code::BogusIp,
                 Severity::Forged,
                 Some(hop.index),
                 format!("hop {}: [{inner}] is not a valid IPv4 address", hop.index),
@@ -270,13 +273,28 @@ fn malformed_literals(hop: &Hop, out: &mut Vec<Finding>) {
     }
 }
 
+/// TOO_MANY_RECEIVED: more Received headers than are parsed.
+pub fn too_many(ctx: &Context, out: &mut Vec<Finding>) {
+    if ctx.skipped_hops == 0 {
+        return;
+    }
+    let (total, parsed) = (ctx.skipped_hops + MAX_HOPS, MAX_HOPS);
+    out.push(Finding::new(
+        Code::TooManyReceived,
+        Severity::Warn,
+        None,
+        format!("{total} Received headers: only the first {parsed} were parsed"),
+        json!({"total": total, "parsed": parsed}),
+    ));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::chain;
-    use crate::message::MessageSummary;
+    use crate::chain::trust::TrustConfig;
     use crate::model::FromPart;
-    use crate::trust::TrustConfig;
+    use crate::model::MessageSummary;
 
     fn hop(i: usize, helo: &str, rdns: &str, ip: &str, by: &str) -> Hop {
         let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
@@ -324,7 +342,7 @@ mod tests {
             "mx.x.org",
         )]);
         assert_eq!(
-            find(&f, "HELO_RDNS_MISMATCH").unwrap().severity,
+            find(&f, Code::HeloRdnsMismatch).unwrap().severity,
             Severity::Warn
         );
         // Same registrable domain, or a loopback peer: no mismatch.
@@ -335,7 +353,7 @@ mod tests {
             "85.1.2.3",
             "mx.x.org",
         )]);
-        assert!(find(&f, "HELO_RDNS_MISMATCH").is_none());
+        assert!(find(&f, Code::HeloRdnsMismatch).is_none());
         let f = findings(&[hop(
             0,
             "heron.example.org",
@@ -343,9 +361,12 @@ mod tests {
             "127.0.0.1",
             "x",
         )]);
-        assert!(find(&f, "HELO_RDNS_MISMATCH").is_none());
+        assert!(find(&f, Code::HeloRdnsMismatch).is_none());
         let f = findings(&[hop(0, "KRYPTIK", "", "85.1.2.3", "mx.x.org")]);
-        assert_eq!(find(&f, "HELO_NOT_FQDN").unwrap().severity, Severity::Info);
+        assert_eq!(
+            find(&f, Code::HeloNotFqdn).unwrap().severity,
+            Severity::Info
+        );
         let f = findings(&[hop(
             0,
             "localhost.localdomain",
@@ -354,10 +375,10 @@ mod tests {
             "mx",
         )]);
         assert_eq!(
-            find(&f, "HELO_NOT_FQDN").unwrap().evidence["reason"],
+            find(&f, Code::HeloNotFqdn).unwrap().evidence["reason"],
             "no_public_suffix"
         );
-        assert!(find(&f, "HELO_RDNS_MISMATCH").is_none());
+        assert!(find(&f, Code::HeloRdnsMismatch).is_none());
         // An rDNS name from a private resolver is no evidence either.
         let f = findings(&[hop(
             0,
@@ -366,20 +387,20 @@ mod tests {
             "85.1.2.3",
             "mx",
         )]);
-        assert!(find(&f, "HELO_RDNS_MISMATCH").is_none());
+        assert!(find(&f, Code::HeloRdnsMismatch).is_none());
         // Address literals: NAT is info, another public address is warn.
         let f = findings(&[hop(0, "[192.168.1.5]", "", "85.1.2.3", "mx.x.org")]);
         assert_eq!(
-            find(&f, "HELO_IP_LITERAL_MISMATCH").unwrap().severity,
+            find(&f, Code::HeloIpLiteralMismatch).unwrap().severity,
             Severity::Info
         );
         let f = findings(&[hop(0, "[58.62.71.3]", "", "61.177.92.140", "mx.x.org")]);
         assert_eq!(
-            find(&f, "HELO_IP_LITERAL_MISMATCH").unwrap().severity,
+            find(&f, Code::HeloIpLiteralMismatch).unwrap().severity,
             Severity::Warn
         );
         let f = findings(&[hop(0, "[61.177.92.140]", "", "61.177.92.140", "mx.x.org")]);
-        assert!(find(&f, "HELO_IP_LITERAL_MISMATCH").is_none());
+        assert!(find(&f, Code::HeloIpLiteralMismatch).is_none());
     }
 
     #[test]
@@ -395,7 +416,7 @@ mod tests {
                 "relay.isp.example.net",
             ),
         ]);
-        let bogus = find(&f, "BOGUS_IP").unwrap();
+        let bogus = find(&f, Code::BogusIp).unwrap();
         assert_eq!((bogus.severity, bogus.hop), (Severity::Forged, Some(1)));
         let f = findings(&[
             relay,
@@ -408,17 +429,17 @@ mod tests {
             ),
             hop(2, "b.example.com", "", "10.1.2.3", "a.example.com"),
         ]);
-        let private = find(&f, "PRIVATE_IP_UNTRUSTED").unwrap();
+        let private = find(&f, Code::PrivateIpUntrusted).unwrap();
         assert_eq!((private.severity, private.hop), (Severity::Info, Some(2)));
         // Hop 0's sender, seen by our own server: reserved is only a warning.
         let f = findings(&[hop(0, "a.example.com", "", "240.1.2.3", "mx.x.org")]);
-        assert_eq!(find(&f, "BOGUS_IP").unwrap().severity, Severity::Warn);
+        assert_eq!(find(&f, Code::BogusIp).unwrap().severity, Severity::Warn);
         // A dotted quad that is no address at all.
         let mut h = hop(0, "a.example.com", "", "", "mx.x.org");
         h.raw = "from a.example.com ([300.45.12.9]) by mx.x.org".into();
         let f = findings(&[h]);
         assert_eq!(
-            find(&f, "BOGUS_IP").unwrap().evidence["reason"],
+            find(&f, Code::BogusIp).unwrap().evidence["reason"],
             "malformed"
         );
     }
@@ -449,16 +470,19 @@ mod tests {
             ),
         ];
         let f = findings(&liar);
-        assert_eq!(find(&f, "CHAIN_BREAK").unwrap().severity, Severity::Forged);
+        assert_eq!(
+            find(&f, Code::ChainBreak).unwrap().severity,
+            Severity::Forged
+        );
         // The same break under an honest sender is only a warning...
         let mut honest = liar.clone();
         honest[1].from.rdns = Some("gate.hypermoon.com".into());
         let f = findings(&honest);
-        assert_eq!(find(&f, "CHAIN_BREAK").unwrap().severity, Severity::Warn);
+        assert_eq!(find(&f, Code::ChainBreak).unwrap().severity, Severity::Warn);
         // ...and so under a misconfigured internal HELO name.
         let mut internal = liar.clone();
         internal[1].from.helo = Some("evv.hypermoon.local".into());
         let f = findings(&internal);
-        assert_eq!(find(&f, "CHAIN_BREAK").unwrap().severity, Severity::Warn);
+        assert_eq!(find(&f, Code::ChainBreak).unwrap().severity, Severity::Warn);
     }
 }

@@ -3,13 +3,15 @@
 //! contradicts the Date, a host from the forged part of the chain, ratware
 //! shapes (SpamAssassin's MSGID_* rules, explained).
 //!
-//! MSGID_DOMAIN_NXDOMAIN needs DNS: [`domain_to_check`] is the question,
+//! MSGID_DOMAIN_NXDOMAIN needs DNS: `parse::msgid::domain_to_check` is the question,
 //! [`nxdomain_finding`] turns the looked-up answer into the finding.
 
 use super::Context;
-use crate::domain;
+use crate::model::Code;
 use crate::model::{Finding, Severity};
-use crate::providers;
+use crate::parse::msgid::{id_texts, is_literal, parse, MsgId};
+use crate::util::domain;
+use crate::util::providers;
 use regex::Regex;
 use serde_json::json;
 use std::sync::LazyLock;
@@ -18,88 +20,11 @@ use std::sync::LazyLock;
 /// trying both the Date's wall clock and UTC) before it is a mismatch.
 pub const MSGID_TIMESTAMP_TOLERANCE: i64 = 24 * 3600;
 
-/// Longest Message-ID we analyse; longer ones are reported truncated.
-const MAX_ID_LEN: usize = 998;
-
-/// A Message-ID split as RFC 5322 has it: `<left@right>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MsgId {
-    pub left: String,
-    /// Lowercased, without a trailing dot.
-    pub right: String,
-}
-
-/// Why a Message-ID is not `<left@right>`, or its parts.
-pub fn parse(raw: &str) -> Result<MsgId, &'static str> {
-    let s = raw.trim();
-    let Some(inner) = s.strip_prefix('<').and_then(|r| r.strip_suffix('>')) else {
-        return Err("not enclosed in angle brackets");
-    };
-    if inner.contains(['<', '>']) {
-        return Err("more than one pair of angle brackets");
-    }
-    if inner.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("contains spaces or control characters");
-    }
-    let quoted_left = inner.starts_with('"');
-    let at_count = if quoted_left {
-        // A quoted left side may hold an `@`; count only after the quotes.
-        inner
-            .rfind('"')
-            .map(|q| inner[q..].matches('@').count())
-            .unwrap_or(0)
-    } else {
-        inner.matches('@').count()
-    };
-    match at_count {
-        0 => return Err("no @ between the left and right sides"),
-        1 => {}
-        _ => return Err("several @ signs"),
-    }
-    let Some((left, right)) = inner.rsplit_once('@') else {
-        return Err("no @ between the left and right sides");
-    };
-    if left.is_empty() || left == "\"\"" {
-        return Err("the left side is empty");
-    }
-    if right.is_empty() {
-        return Err("the right side is empty");
-    }
-    Ok(MsgId {
-        left: left.to_string(),
-        right: right.trim_end_matches('.').to_ascii_lowercase(),
-    })
-}
-
-/// Is the right side an address literal (`[192.0.2.1]`)?
-fn is_literal(right: &str) -> bool {
-    right.starts_with('[') && right.ends_with(']')
-}
-
-/// The Message-ID fields' texts, bounded.
-fn id_texts(ctx: &Context) -> Vec<String> {
-    ctx.fields
-        .iter()
-        .filter(|f| f.is("message-id"))
-        .map(|f| {
-            let mut t = f.text();
-            if t.len() > MAX_ID_LEN {
-                let mut cut = MAX_ID_LEN;
-                while !t.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                t.truncate(cut);
-            }
-            t
-        })
-        .collect()
-}
-
 pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
-    let ids = id_texts(ctx);
+    let ids = id_texts(ctx.fields);
     let Some(first) = ids.first() else {
         out.push(Finding::new(
-            "MSGID_MISSING",
+            Code::MsgidMissing,
             Severity::Warn,
             None,
             "the message has no Message-ID header; every mail client and submission server adds one",
@@ -109,7 +34,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
     };
     if ids.len() > 1 {
         out.push(Finding::new(
-            "MSGID_MULTIPLE",
+            Code::MsgidMultiple,
             Severity::Warn,
             None,
             format!(
@@ -123,7 +48,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
         Ok(id) => id,
         Err(why) => {
             out.push(Finding::new(
-                "MSGID_INVALID",
+                Code::MsgidInvalid,
                 Severity::Warn,
                 None,
                 format!("the Message-ID {first:?} is not <left@right>: {why}"),
@@ -134,7 +59,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
     };
     if !is_literal(&id.right) && !domain::is_fqdn(&id.right) {
         out.push(Finding::new(
-            "MSGID_NOT_FQDN",
+            Code::MsgidNotFqdn,
             Severity::Info,
             None,
             format!(
@@ -149,7 +74,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
     timestamp_mismatch(ctx, first, &id, out);
     forged_hop(ctx, first, &id, out);
     if let Some(d) = ctx.dns.and_then(|d| d.auth.message_id_domain.as_ref()) {
-        if d.resolution == crate::dns::facts::Resolution::Nxdomain {
+        if d.resolution == crate::model::Resolution::Nxdomain {
             out.extend(nxdomain_finding(&d.asked, false).map(|f| aged(ctx, f)));
         }
     }
@@ -173,7 +98,7 @@ fn from_domain(ctx: &Context) -> Option<String> {
     ctx.message
         .from_address
         .as_deref()
-        .and_then(crate::message::address_domain)
+        .and_then(crate::parse::message::address_domain)
 }
 
 /// MSGID_FORGED_PROVIDER: a provider's Message-ID on mail that neither
@@ -197,7 +122,7 @@ fn forged_provider(ctx: &Context, raw: &str, id: &MsgId, out: &mut Vec<Finding>)
     // then the missing provider hop is no proof.
     let list = super::sender::is_mailing_list(ctx);
     out.push(Finding::new(
-        "MSGID_FORGED_PROVIDER",
+        Code::MsgidForgedProvider,
         if list {
             Severity::Warn
         } else {
@@ -238,7 +163,7 @@ fn from_relay(ctx: &Context, raw: &str, id: &MsgId, out: &mut Vec<Finding>) {
                 .is_some_and(|b| b == id.right);
         if by_queue || by_name {
             out.push(Finding::new(
-                "MSGID_FROM_RELAY",
+                Code::MsgidFromRelay,
                 Severity::Info,
                 Some(hop.index),
                 format!(
@@ -287,8 +212,8 @@ fn timestamp_mismatch(ctx: &Context, raw: &str, id: &MsgId, out: &mut Vec<Findin
     let Some((stamp, text)) = left_timestamp(&id.left) else {
         return;
     };
-    let Some(date) = crate::headers::first(ctx.fields, "date")
-        .and_then(|f| crate::message::date(f.value))
+    let Some(date) = crate::parse::headers::first(ctx.fields, "date")
+        .and_then(|f| crate::parse::message::date(f.value))
         .filter(|d| d.is_valid())
     else {
         return;
@@ -300,12 +225,12 @@ fn timestamp_mismatch(ctx: &Context, raw: &str, id: &MsgId, out: &mut Vec<Findin
     let gap = (stamp - wall).abs().min((stamp - utc).abs());
     if gap > MSGID_TIMESTAMP_TOLERANCE {
         out.push(Finding::new(
-            "MSGID_TIMESTAMP_MISMATCH",
+            Code::MsgidTimestampMismatch,
             Severity::Warn,
             None,
             format!(
                 "the Message-ID carries the time {text}, {} away from the Date header",
-                super::dates::human_duration(gap)
+                crate::util::clock::human_duration(gap)
             ),
             json!({"message_id": raw, "stamp": text, "stamp_epoch": stamp, "date_epoch": utc,
                    "seconds": gap, "tolerance_seconds": MSGID_TIMESTAMP_TOLERANCE}),
@@ -359,7 +284,7 @@ fn forged_hop(ctx: &Context, raw: &str, id: &MsgId, out: &mut Vec<Finding>) {
         .and_then(|d| providers::by_mail_domain(&d))
         .is_some_and(|p| !route_names(ctx).any(|n| p.runs_host(n)));
     out.push(Finding::new(
-        "MSGID_FORGED_HOP",
+        Code::MsgidForgedHop,
         if provider_contradicted {
             Severity::Forged
         } else {
@@ -386,10 +311,9 @@ fn break_is_hard(ctx: &Context, brk: usize) -> bool {
     let Some(lower) = ctx.hops.get(brk) else {
         return false;
     };
-    let public = upper
-        .from
-        .ip
-        .is_some_and(|ip| crate::trust::classify(ip) == crate::trust::IpClass::Public);
+    let public = upper.from.ip.is_some_and(|ip| {
+        crate::chain::trust::classify(ip) == crate::chain::trust::IpClass::Public
+    });
     let qualified = |n: Option<&str>| {
         n.and_then(domain::normalize)
             .is_some_and(|n| domain::is_fqdn(&n))
@@ -437,21 +361,13 @@ fn spamware(raw: &str, id: &MsgId, out: &mut Vec<Finding>) {
     }
     if let Some(shape) = shape {
         out.push(Finding::new(
-            "MSGID_SPAMWARE",
+            Code::MsgidSpamware,
             Severity::Warn,
             None,
             format!("the Message-ID has the shape {shape} made by known spam software"),
             json!({"message_id": raw, "shape": shape}),
         ));
     }
-}
-
-/// The Message-ID domain a DNS stage should look up (MSGID_DOMAIN_NXDOMAIN):
-/// a dotted right side that is not an address literal.
-pub fn domain_to_check(ctx: &Context) -> Option<String> {
-    let first = id_texts(ctx).into_iter().next()?;
-    let id = parse(&first).ok()?;
-    (!is_literal(&id.right) && domain::is_fqdn(&id.right)).then_some(id.right)
 }
 
 /// DNS answers are today's; a domain that existed when an old message was
@@ -469,8 +385,8 @@ pub fn age_days(ctx: &Context) -> Option<i64> {
         .or_else(|| ctx.hops.iter().find_map(|h| h.timestamp.as_ref()))
         .map(|t| t.epoch)
         .or_else(|| {
-            crate::headers::first(ctx.fields, "date")
-                .and_then(|f| crate::message::date(f.value))
+            crate::parse::headers::first(ctx.fields, "date")
+                .and_then(|f| crate::parse::message::date(f.value))
                 .map(|d| d.to_timestamp())
         })?;
     (ctx.now > 0).then(|| (ctx.now - when) / 86_400)
@@ -497,7 +413,7 @@ pub fn aged(ctx: &Context, mut f: Finding) -> Finding {
 pub fn nxdomain_finding(domain: &str, exists: bool) -> Option<Finding> {
     (!exists).then(|| {
         Finding::new(
-            "MSGID_DOMAIN_NXDOMAIN",
+            Code::MsgidDomainNxdomain,
             Severity::Warn,
             None,
             format!("the Message-ID's domain {domain} does not exist in DNS"),

@@ -12,11 +12,11 @@ pub mod relay;
 pub mod sender;
 pub mod webmail;
 
+use crate::chain::trust::TrustConfig;
 use crate::chain::Chain;
-use crate::headers::Field;
-use crate::message::MessageSummary;
-use crate::model::{Finding, Hop};
-use crate::trust::TrustConfig;
+use crate::model::MessageSummary;
+use crate::model::{Finding, Hop, MessageDns};
+use crate::parse::headers::Field;
 
 /// What the checks may look at.
 pub struct Context<'a> {
@@ -28,7 +28,9 @@ pub struct Context<'a> {
     /// The time of the analysis (Unix seconds), for checks against "now".
     pub now: i64,
     /// DNS facts from the enrich stage; `None` when offline.
-    pub dns: Option<&'a crate::dns::MessageDns>,
+    pub dns: Option<&'a MessageDns>,
+    /// Received headers past `parse::MAX_HOPS`, not parsed.
+    pub skipped_hops: usize,
 }
 
 /// Run every check, in a stable order.
@@ -43,5 +45,6 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
     relay::check(ctx, &mut out);
     // After hops: it clears or strengthens CHAIN_BREAK.
     dns::check(ctx, &mut out);
+    hops::too_many(ctx, &mut out);
     out
 }

@@ -7,31 +7,9 @@
 //! credible as its writer's own Received header.
 
 use super::Context;
-use crate::chain::LinkStatus;
-use serde::{Deserialize, Serialize};
+use crate::model::LinkStatus;
 
-/// How far a header field can be believed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Credibility {
-    /// Written inside the trusted region.
-    Trusted,
-    /// Written below the boundary by a hop reached through consistent
-    /// custody links: a claim, but one the route supports.
-    Consistent,
-    /// Written in the part of the chain nobody vouches for.
-    Claimed,
-}
-
-impl Credibility {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Credibility::Trusted => "trusted",
-            Credibility::Consistent => "consistent",
-            Credibility::Claimed => "claimed",
-        }
-    }
-}
+use crate::model::Credibility;
 
 /// How many Received headers stand above field number `index`.
 pub fn received_above(ctx: &Context, index: usize) -> usize {

@@ -7,13 +7,16 @@
 //! first untrusted relay and those reached through consistent custody):
 //! a forged header proves nothing about the server it names.
 
-use super::position::{self, Credibility};
+use super::position;
+
 use super::Context;
-use crate::domain;
-use crate::headers;
-use crate::message::{address_domain, addresses};
+use crate::chain::trust::{classify, IpClass};
+use crate::model::Code;
+use crate::model::Credibility;
 use crate::model::{Finding, HopKind, Severity};
-use crate::trust::{classify, IpClass};
+use crate::parse::headers;
+use crate::parse::message::{address_domain, addresses};
+use crate::util::domain;
 use serde_json::json;
 
 /// The recipients a relay handled at hop `i`: its own `for`, else the next
@@ -159,7 +162,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
             Severity::Info
         };
         out.push(Finding::new(
-            "OPEN_RELAY",
+            Code::OpenRelay,
             severity,
             Some(i),
             format!(

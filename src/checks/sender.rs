@@ -6,31 +6,24 @@
 //! [`envelope_domain`] (the question) and [`envelope_findings`] (the
 //! looked-up facts, as plain data, turned into findings).
 
-use super::position::{self, Credibility};
+use super::position;
+
 use super::Context;
-use crate::domain;
-use crate::headers;
-use crate::message::{address_domain, addresses};
+use crate::model::Credibility;
 use crate::model::{Finding, Severity};
-use crate::providers;
-use serde::{Deserialize, Serialize};
+use crate::parse::headers;
+use crate::parse::message::{address_domain, addresses};
+use crate::util::domain;
+use crate::util::providers;
+
+use crate::model::{Code, SpfResult};
+use crate::parse::message::bare_address;
 use serde_json::json;
 
 /// Address domains compare by registrable domain (`mail.example.com`
 /// sends for `example.com`).
 fn same_org(a: &str, b: &str) -> bool {
     domain::same_party(a, b)
-}
-
-/// A bare address from a path or envelope value (`<a@b>`, `a@b (comment)`).
-fn bare_address(v: &str) -> Option<String> {
-    let v = v.trim();
-    let v = match (v.find('<'), v.rfind('>')) {
-        (Some(s), Some(e)) if s < e => &v[s + 1..e],
-        _ => v.split_whitespace().next().unwrap_or(""),
-    };
-    let v = v.trim();
-    (v.contains('@') && !v.contains(char::is_whitespace)).then(|| v.to_string())
 }
 
 pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
@@ -102,7 +95,7 @@ fn envelope_mismatch(ctx: &Context, from_domain: &str, out: &mut Vec<Finding>) {
         .map(|(s, a)| format!("{} {a}", s.replace('_', " ")))
         .collect();
     out.push(Finding::new(
-        "FROM_ENVELOPE_MISMATCH",
+        Code::FromEnvelopeMismatch,
         Severity::Info,
         None,
         format!(
@@ -136,7 +129,7 @@ fn reply_to(ctx: &Context, from_domain: &str, out: &mut Vec<Finding>) {
             .filter(|p| !p.owns_mail_domain(from_domain))
             .map(|p| p.name);
         out.push(Finding::new(
-            "REPLY_TO_DIVERGES",
+            Code::ReplyToDiverges,
             if freemail.is_some() && !list {
                 Severity::Warn
             } else {
@@ -210,7 +203,7 @@ fn display_name(name: &str, addr: &str, from_domain: &str, out: &mut Vec<Finding
     // A full address in the name is the phisher's tell; a bare domain is
     // often a brand sent through a mailing service ("CNET News.com").
     out.push(Finding::new(
-        "DISPLAY_NAME_SPOOF",
+        Code::DisplayNameSpoof,
         if is_address {
             Severity::Warn
         } else {
@@ -248,7 +241,7 @@ fn provider_not_in_path(ctx: &Context, from_domain: &str, out: &mut Vec<Finding>
     // provider's hops are missing for an honest reason.
     let list = is_mailing_list(ctx);
     out.push(Finding::new(
-        "FROM_PROVIDER_NOT_IN_PATH",
+        Code::FromProviderNotInPath,
         if list { Severity::Info } else { Severity::Warn },
         None,
         format!(
@@ -279,44 +272,6 @@ fn believable_route_names<'a>(ctx: &'a Context) -> impl Iterator<Item = &'a str>
         .filter(move |(i, _)| position::hop_credibility(ctx, *i) != Credibility::Claimed)
         .flat_map(|(_, h)| [h.from.rdns.as_deref(), h.by.as_deref()])
         .flatten()
-}
-
-/// The envelope sender's domain a DNS stage should check
-/// (ENVELOPE_DOMAIN_NXDOMAIN, SPF): Return-Path first, else the mbox
-/// envelope; `None` for the null sender (bounces).
-pub fn envelope_domain(ctx: &Context) -> Option<String> {
-    let rp = ctx.message.return_path.as_deref().and_then(bare_address);
-    let env = ctx.message.envelope_from.as_deref().and_then(bare_address);
-    rp.or(env).as_deref().and_then(address_domain)
-}
-
-/// An SPF result (RFC 7208), as mail-auth reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SpfResult {
-    Pass,
-    Fail,
-    SoftFail,
-    Neutral,
-    None,
-    /// The record is broken (syntax, too many lookups): the domain's fault.
-    PermError,
-    /// TempError: DNS gave no usable answer; could not be decided today.
-    Unknown,
-}
-
-impl SpfResult {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SpfResult::Pass => "pass",
-            SpfResult::Fail => "fail",
-            SpfResult::SoftFail => "softfail",
-            SpfResult::Neutral => "neutral",
-            SpfResult::None => "none",
-            SpfResult::PermError => "permerror",
-            SpfResult::Unknown => "unknown",
-        }
-    }
 }
 
 /// What a DNS stage found out about the envelope sender's domain.
@@ -356,7 +311,7 @@ fn envelope_dns(ctx: &Context, out: &mut Vec<Finding>) {
     }
     let from = ctx.message.from_address.as_deref().and_then(address_domain);
     for d in dns.auth.dkim.iter().filter(|d| {
-        d.result == super::auth_results::DkimOutcome::Pass
+        d.result == crate::model::DkimOutcome::Pass
             && (same_org(&d.d, &domain) || from.as_deref().is_some_and(|f| same_org(&d.d, f)))
     }) {
         forwarded.push(format!("a DKIM signature of {} verifies", d.d));
@@ -380,7 +335,7 @@ pub fn envelope_findings(facts: &EnvelopeFacts) -> Vec<Finding> {
     let d = &facts.domain;
     if facts.exists == Some(false) || facts.accepts_mail == Some(false) {
         out.push(Finding::new(
-            "ENVELOPE_DOMAIN_NXDOMAIN",
+            Code::EnvelopeDomainNxdomain,
             Severity::Warn,
             None,
             if facts.exists == Some(false) {
@@ -404,7 +359,7 @@ pub fn envelope_findings(facts: &EnvelopeFacts) -> Vec<Finding> {
             Severity::Info
         };
         out.push(Finding::new(
-            "ENVELOPE_SPF",
+            Code::EnvelopeSpf,
             severity,
             None,
             format!(
@@ -463,7 +418,7 @@ mod tests {
         assert!(envelope_findings(&f).is_empty());
         f.accepts_mail = Some(false);
         let out = envelope_findings(&f);
-        assert_eq!(out[0].code, "ENVELOPE_DOMAIN_NXDOMAIN");
+        assert_eq!(out[0].code, Code::EnvelopeDomainNxdomain);
         assert!(out[0].message.contains("takes no mail"));
         f.exists = None;
         f.accepts_mail = None;

@@ -3,11 +3,14 @@
 //! route supports, such a header is an origin candidate; written in the
 //! unsupported part of the chain, it is only a claim, flagged so.
 
-use super::position::{self, Credibility};
+use super::position;
+
 use super::Context;
+use crate::chain::trust::{classify, IpClass};
+use crate::model::Credibility;
 use crate::model::{Finding, Severity};
-use crate::trust::{classify, IpClass};
-use serde::{Deserialize, Serialize};
+
+use crate::model::{Code, OriginCandidate};
 use serde_json::json;
 use std::net::IpAddr;
 
@@ -27,19 +30,6 @@ pub const ORIGIN_HEADERS: &[&str] = &[
 
 /// At most this many candidates per message.
 const MAX_CANDIDATES: usize = 10;
-
-/// An address a header says the message was first sent from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OriginCandidate {
-    pub ip: IpAddr,
-    /// The header it came from, as named in the message.
-    pub header: String,
-    /// The hop whose server wrote the header (`None`: the origin itself).
-    pub written_by_hop: Option<usize>,
-    pub credibility: Credibility,
-    /// `public`, `private`, `loopback`, `bogus`.
-    pub ip_class: String,
-}
 
 /// The first IP address in a header value: `[1.2.3.4]`, `1.2.3.4`,
 /// `2001:db8::1`, `1.2.3.4, 10.0.0.1` (X-Forwarded-For style lists).
@@ -78,7 +68,7 @@ pub fn candidates(ctx: &Context) -> Vec<OriginCandidate> {
         }
         out.push(OriginCandidate {
             ip,
-            header: crate::sanitize::for_terminal(f.name),
+            header: crate::util::sanitize::for_terminal(f.name),
             written_by_hop: position::writer_hop(ctx, i),
             credibility: position::field_credibility(ctx, i),
             ip_class: class_name(ip).into(),
@@ -103,7 +93,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
                               "credibility": c.credibility, "ip_class": c.ip_class});
         match c.credibility {
             Credibility::Trusted | Credibility::Consistent => out.push(Finding::new(
-                "WEBMAIL_ORIGIN",
+                Code::WebmailOrigin,
                 Severity::Info,
                 c.written_by_hop,
                 format!(
@@ -116,7 +106,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
                 evidence,
             )),
             Credibility::Claimed => out.push(Finding::new(
-                "WEBMAIL_ORIGIN_CLAIMED",
+                Code::WebmailOriginClaimed,
                 if c.ip_class == "bogus" {
                     Severity::Warn
                 } else {

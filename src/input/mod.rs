@@ -6,18 +6,8 @@
 //! [`InputError`] naming the path, the index in the file and the byte offset,
 //! and the iteration goes on with the next one.
 
+use crate::model::Source;
 use serde::{Deserialize, Serialize};
-
-/// Where a message came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Source {
-    /// The path as given (`-` for stdin); for a Maildir, the message file.
-    pub path: String,
-    /// The message's position in its file (0 for a single message).
-    pub index: usize,
-    /// The byte offset of the message (its `From ` line for mbox) in the file.
-    pub offset: u64,
-}
 
 /// The mbox `From ` envelope line, when the message had one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

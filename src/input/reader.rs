@@ -14,7 +14,9 @@
 //!   line, or two `From_` lines in a row (an empty message, reported as an
 //!   error); but not at the obsolete header syntax `From : addr`.
 
-use super::{Envelope, InputError, InputOptions, RawMessage, Source};
+use super::{Envelope, InputError, InputOptions, RawMessage};
+
+use crate::model::Source;
 use memchr::memmem;
 use std::io::{ErrorKind, Read};
 

@@ -1,0 +1,793 @@
+//! The trust boundary, the custody links below it, and the probable origin
+//! (DESIGN.md, "What a hop is, and whom to believe").
+
+mod traced;
+pub mod trust;
+
+pub use traced::{walk, TraceOptions, Traced};
+
+use crate::model::{Confidence, CustodyLink, Hop, HopKind, LinkStatus, Origin, Relay, TrustStep};
+use crate::util::domain;
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+use std::sync::LazyLock;
+use trust::{classify, IpClass, TrustConfig};
+
+/// The chain stage's result.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chain {
+    /// Index of the lowest trusted hop (the one whose sender is the first
+    /// untrusted relay); `None` with no Received header at all.
+    pub boundary: Option<usize>,
+    pub first_untrusted_relay: Option<Relay>,
+    pub probable_origin: Option<Origin>,
+    pub custody: Vec<CustodyLink>,
+    /// The lower hop of the first broken link.
+    pub first_break: Option<usize>,
+    /// Why each trusted hop's sender was trusted.
+    pub trust_steps: Vec<TrustStep>,
+    /// Trust was extended by inference (no `--trusted` given): see TRUST_INFERRED.
+    pub inferred: bool,
+}
+
+/// Registrable domains run by one operator: its relays name themselves in
+/// any of them (an M365 hop `by BN0PR04CA0012.outlook.office365.com` receives
+/// from `*.prod.outlook.com`). Only widely seen families, kept short.
+const OPERATOR_FAMILIES: &[&[&str]] = &[
+    &[
+        "outlook.com",
+        "office365.com",
+        "hotmail.com",
+        "microsoft.com",
+        "msn.com",
+        "live.com",
+        "exchangelabs.com",
+    ],
+    &["google.com", "gmail.com", "googlemail.com"],
+    &["yahoo.com", "yahoodns.net", "yahoo.net", "yahoogroups.com"],
+    &["amazonses.com", "amazonaws.com", "amazon.com"],
+];
+
+/// Address blocks an operator uses between its own relays, for the hops
+/// whose receiver records no address of its own (M365's mailbox hops
+/// `by NAME with HTTPS`). Microsoft's internal relays talk over
+/// 2603:1000::/24 (ARIN) and 2a01:111::/32 (RIPE), both allocated to Microsoft.
+const OPERATOR_INTERNAL_NETS: &[(&str, &str)] = &[
+    ("outlook.com", "2603:1000::/24"),
+    ("outlook.com", "2a01:111::/32"),
+];
+
+/// The same party: the same registrable domain, or domains of one operator.
+pub fn same_operator(a: &str, b: &str) -> bool {
+    let (Some(na), Some(nb)) = (domain::normalized(a), domain::normalized(b)) else {
+        return false;
+    };
+    if na == nb {
+        return true;
+    }
+    let (Some(da), Some(db)) = (domain::registrable_part(&na), domain::registrable_part(&nb))
+    else {
+        return false;
+    };
+    da == db
+        || OPERATOR_FAMILIES
+            .iter()
+            .any(|f| f.contains(&da) && f.contains(&db))
+}
+
+/// Is `ip` in an internal block of the operator that runs `name`?
+fn in_operator_network(name: &str, ip: IpAddr) -> bool {
+    static NETS: LazyLock<Vec<(&str, ipnet::IpNet)>> = LazyLock::new(|| {
+        OPERATOR_INTERNAL_NETS
+            .iter()
+            .filter_map(|(dom, net)| Some((*dom, net.parse().ok()?)))
+            .collect()
+    });
+    // The address first: it rules out nearly every hop without a PSL lookup.
+    NETS.iter()
+        .any(|(dom, net)| net.contains(&ip) && same_operator(name, dom))
+}
+
+/// The address the receiving host recorded for itself, when the header
+/// gives one right after the `by` name: `by NAME (10.167.245.7)` (Exchange)
+/// or `by NAME ([10.0.0.1])`. The parser does not keep it; custody and
+/// trust inference compare it with the peer's address.
+pub fn receiver_address(hop: &Hop) -> Option<IpAddr> {
+    let raw = hop.raw.as_str();
+    let at = memchr::memmem::find(raw.as_bytes(), b" by ")? + 4;
+    let rest = raw[at..].trim_start();
+    // Skip the name, then expect `(ADDR)` or `([ADDR])`.
+    let after_name = rest.split_once(char::is_whitespace)?.1.trim_start();
+    let inner = after_name.strip_prefix('(')?;
+    let inner = &inner[..inner.find(')')?];
+    let inner = inner.trim().trim_start_matches('[').trim_end_matches(']');
+    let inner = inner.strip_prefix("IPv6:").unwrap_or(inner);
+    inner.parse().ok()
+}
+
+/// Do two addresses lie in one operator's network: the same /16 (IPv4) or
+/// /32 (IPv6)? Coarse on purpose: only used together with a name match.
+fn same_network(a: IpAddr, b: IpAddr) -> bool {
+    match (a, b) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => a.octets()[..2] == b.octets()[..2],
+        (IpAddr::V6(a), IpAddr::V6(b)) => a.segments()[..2] == b.segments()[..2],
+        _ => false,
+    }
+}
+
+/// Why the sender of trusted hop `i` is trusted too, or `None`.
+fn trusts_sender(hops: &[Hop], i: usize, trust: &TrustConfig, infer: bool) -> Option<String> {
+    let hop = hops.get(i)?;
+    let next_by = hops.get(i + 1).and_then(|h| h.by.as_deref());
+    if hop.kind == HopKind::Local {
+        return Some("local handover on a trusted host".into());
+    }
+    if hop.kind == HopKind::NoIp && hop.from.helo.is_none() && hop.from.rdns.is_none() {
+        // `(qmail 123 invoked from network)`, `(from userid 0)`: no peer at all.
+        return Some("no network peer recorded: a handover on a trusted host".into());
+    }
+    if let Some(ip) = hop.from.ip {
+        match classify(ip) {
+            IpClass::Loopback => return Some(format!("{ip} is loopback")),
+            IpClass::Private => {
+                return Some(format!("{ip} is a private address seen by a trusted host"))
+            }
+            _ => {}
+        }
+        if trust.trusts_ip(ip) {
+            return Some(format!("{ip} is in a trusted network"));
+        }
+    }
+    if let Some(rdns) = hop.from.rdns.as_deref() {
+        if trust.trusts_name(rdns) {
+            return Some(format!(
+                "{rdns} (rDNS recorded by a trusted host) is a trusted host"
+            ));
+        }
+    }
+    // A trusted name claimed in HELO counts when the trusted receiver saw
+    // the connection come from its own network (the operator's internal
+    // blocks, or the receiver's own /16): a spammer can claim the name, not
+    // the address. M365 records no rDNS, so this is how `--trusted
+    // outlook.com` reaches through Microsoft's internal hops.
+    if let (Some(helo), Some(ip), Some(by)) =
+        (hop.from.helo.as_deref(), hop.from.ip, hop.by.as_deref())
+    {
+        let own_network = in_operator_network(by, ip)
+            || receiver_address(hop).is_some_and(|own| same_network(ip, own));
+        if trust.trusts_name(helo) && own_network {
+            return Some(format!(
+                "{helo} is a trusted host and {ip} is in the receiver's own network"
+            ));
+        }
+    }
+    if let (Some(helo), Some(by)) = (hop.from.helo.as_deref(), next_by) {
+        if trust.trusts_name(helo) && trust.trusts_name(by) && domain::same_party(helo, by) {
+            return Some(format!(
+                "{helo} is a trusted host and wrote the next header"
+            ));
+        }
+    }
+    if infer && trust.is_empty() {
+        return inferred(hops, i);
+    }
+    None
+}
+
+/// Trust by inference, with no `--trusted` given: the peer is one of the
+/// receiver's own relays when the receiver's records place it in its own
+/// operator domain. Two kinds of record count:
+/// - the rDNS the trusted receiver looked up is in the receiver's domain;
+/// - the HELO is in the receiver's domain *and* the peer's address lies in
+///   the receiver's own network (the receiver wrote both addresses).
+///
+/// A HELO alone never counts: anyone can claim any name. And inference never
+/// trusts the oldest public relay of the chain: someone injected the
+/// message, and when sender and recipient share a provider (Gmail to Gmail)
+/// that provider's outbound server is the relay to name.
+fn inferred(hops: &[Hop], i: usize) -> Option<String> {
+    let hop = &hops[i];
+    let ip = hop.from.ip?;
+    let by = hop.by.as_deref()?;
+    let older_public = hops[i + 1..]
+        .iter()
+        .any(|h| h.from.ip.is_some_and(|a| classify(a) == IpClass::Public));
+    if !older_public {
+        return None;
+    }
+    // fetchmail & co: `by localhost with IMAP` - the peer is the mailbox
+    // server the recipient logged into, whatever its name.
+    let proto = hop.with.as_deref().unwrap_or("").to_ascii_lowercase();
+    if proto.starts_with("imap") || proto.starts_with("pop") {
+        return Some(format!(
+            "inferred: {ip} is the recipient's mailbox server, fetched with {}",
+            hop.with.as_deref().unwrap_or("")
+        ));
+    }
+    // LMTP (RFC 2033) is a delivery protocol inside a site, never spoken
+    // across the Internet: its client is the site's own MTA.
+    let helo_in_domain = hop
+        .from
+        .helo
+        .as_deref()
+        .is_some_and(|h| same_operator(h, by));
+    if proto.starts_with("lmtp") && helo_in_domain {
+        return Some(format!(
+            "inferred: {ip} delivered over {} (a protocol used only inside a site) and named itself in the receiver's domain",
+            hop.with.as_deref().unwrap_or("")
+        ));
+    }
+    let by_dom = domain::registrable(by)?;
+    if let Some(rdns) = hop.from.rdns.as_deref() {
+        if same_operator(rdns, by) {
+            return Some(format!(
+                "inferred: rDNS {rdns} is in the receiver's domain {by_dom}"
+            ));
+        }
+    }
+    let helo = hop.from.helo.as_deref()?;
+    if !same_operator(helo, by) {
+        return None;
+    }
+    if let Some(own) = receiver_address(hop).filter(|own| same_network(ip, *own)) {
+        return Some(format!(
+            "inferred: HELO {helo} is in the receiver's domain {by_dom} and {ip} is in the receiver's own network ({own})"
+        ));
+    }
+    if in_operator_network(by, ip) {
+        return Some(format!(
+            "inferred: HELO {helo} is in the receiver's domain {by_dom} and {ip} is in that operator's internal network"
+        ));
+    }
+    None
+}
+
+/// A name that can identify a host: a dotted domain name, or a single
+/// label such as `mailhost`; not `mail@localhost`, `userid`, `network`
+/// (what some parsers take from `(from userid 0)` or `(qmail invoked from network)`).
+fn host_name(n: &str) -> Option<String> {
+    let n = domain::normalize(n)?;
+    let ok = n
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
+    let pseudo = matches!(
+        n.as_str(),
+        "userid" | "network" | "localhost" | "localhost.localdomain" | "unknown" | "mail"
+    );
+    (ok && !pseudo).then_some(n)
+}
+
+/// The names a hop's sender went by: rDNS, HELO (normalised, deduplicated).
+fn sender_names(hop: &Hop) -> Vec<String> {
+    let mut names = Vec::new();
+    for n in [hop.from.rdns.as_deref(), hop.from.helo.as_deref()]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(n) = host_name(n) {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+    }
+    names
+}
+
+/// Did the upper hop's sender run on the upper receiver itself: a local
+/// handover, a loopback peer, or no peer named at all?
+fn sender_is_receiver(upper: &Hop) -> bool {
+    upper.kind == HopKind::Local
+        || upper
+            .from
+            .ip
+            .is_some_and(|ip| classify(ip) == IpClass::Loopback)
+        || (upper.from.ip.is_none() && sender_names(upper).is_empty())
+}
+
+/// `a` is the unqualified form of `b` (`lugh` and `lugh.tuatha.org`).
+fn short_for(a: &str, b: &str) -> bool {
+    !a.contains('.') && b.split('.').next() == Some(a)
+}
+
+/// Judge the link between `upper` and the hop below it: is the host that
+/// wrote the lower header the one that handed the message to the upper?
+pub fn judge_link(upper: &Hop, lower: &Hop) -> CustodyLink {
+    let mut names = sender_names(upper);
+    let local = sender_is_receiver(upper);
+    if local {
+        // The sender was the upper receiver itself.
+        if let Some(by) = upper.by.as_deref().and_then(host_name) {
+            if !names.contains(&by) {
+                names.push(by);
+            }
+        }
+    }
+    let mut link = CustodyLink {
+        upper: upper.index,
+        lower: lower.index,
+        status: LinkStatus::Unknown,
+        reason: String::new(),
+        upper_names: names.clone(),
+        lower_by: lower.by.clone(),
+    };
+    let mut set = |status, reason: String| {
+        link.status = status;
+        link.reason = reason;
+    };
+    if lower.kind == HopKind::Unparsed {
+        set(
+            LinkStatus::Unknown,
+            "the lower header could not be parsed".into(),
+        );
+        return link;
+    }
+    // The lower receiver recorded its own address: compare it with the
+    // address the upper receiver saw.
+    if let (Some(own), Some(ip)) = (receiver_address(lower), upper.from.ip) {
+        if own == ip {
+            set(
+                LinkStatus::Consistent,
+                "the lower receiver's own address is the sender's address".into(),
+            );
+            return link;
+        }
+    }
+    let Some(by) = lower.by.as_deref() else {
+        set(
+            LinkStatus::Unknown,
+            "the lower header names no receiving host".into(),
+        );
+        return link;
+    };
+    // `by` written as an address literal (Gmail's `by 2002:a05:...`).
+    if let Some(by_ip) = literal(by) {
+        if upper.from.ip == Some(by_ip) {
+            set(
+                LinkStatus::Consistent,
+                "the receiving host's address is the sender's address".into(),
+            );
+        } else {
+            set(
+                LinkStatus::Unknown,
+                format!(
+                    "the receiving host is named only by the address {by_ip}; needs DNS to compare"
+                ),
+            );
+        }
+        return link;
+    }
+    let Some(by_n) = host_name(by) else {
+        set(
+            LinkStatus::Unknown,
+            "the receiving host has no usable name".into(),
+        );
+        return link;
+    };
+    if names.is_empty() {
+        set(
+            LinkStatus::Unknown,
+            "the sender is known only by its address; needs DNS to compare".into(),
+        );
+    } else if names.contains(&by_n) {
+        set(LinkStatus::Consistent, "same name".into());
+    } else if names
+        .iter()
+        .any(|n| short_for(n, &by_n) || short_for(&by_n, n))
+    {
+        set(
+            LinkStatus::Consistent,
+            "same host, one name unqualified".into(),
+        );
+    } else if names.iter().any(|n| domain::same_party(n, &by_n)) {
+        set(LinkStatus::Consistent, "same registrable domain".into());
+    } else if names.iter().any(|n| same_operator(n, &by_n)) {
+        set(LinkStatus::Consistent, "domains of one operator".into());
+    } else if !by_n.contains('.') || names.iter().all(|n| !n.contains('.')) {
+        // An unqualified name (`by mailhost`) cannot be compared.
+        set(
+            LinkStatus::Unknown,
+            format!("{by_n} or the sender's name is not qualified; cannot compare"),
+        );
+    } else if local {
+        // The upper sender was a program on the upper receiver: whoever wrote
+        // the lower header, the names do not connect.
+        set(
+            LinkStatus::Broken,
+            format!(
+                "{by_n} received it, but the upper header shows a local handover on {}",
+                names.join(" / ")
+            ),
+        );
+    } else {
+        set(
+            LinkStatus::Broken,
+            format!(
+                "{by_n} received it, but the sender above was {}",
+                names.join(" / ")
+            ),
+        );
+    }
+    link
+}
+
+/// An address literal: `1.2.3.4`, `[1.2.3.4]`, `[IPv6:2001:db8::1]`, `2002:a05::1`.
+fn literal(s: &str) -> Option<IpAddr> {
+    let inner = s.trim().trim_start_matches('[').trim_end_matches(']');
+    let inner = inner
+        .strip_prefix("IPv6:")
+        .or_else(|| inner.strip_prefix("ipv6:"))
+        .unwrap_or(inner);
+    inner.parse().ok()
+}
+
+/// Walk the hops (header order) and decide the boundary, custody and origin.
+pub fn analyze(hops: &[Hop], trust: &TrustConfig, infer: bool) -> Chain {
+    let mut chain = Chain::default();
+    if hops.is_empty() {
+        return chain;
+    }
+    // 1. Trust runs down from hop 0 while each sender is trusted.
+    let mut b = 0;
+    let mut all_trusted = false;
+    while let Some(reason) = trusts_sender(hops, b, trust, infer) {
+        chain.inferred |= reason.starts_with("inferred");
+        chain.trust_steps.push(TrustStep { hop: b, reason });
+        if b + 1 == hops.len() {
+            all_trusted = true;
+            break;
+        }
+        b += 1;
+    }
+    chain.boundary = Some(b);
+    if all_trusted {
+        // Internal mail: every sender is ours; nobody to complain to.
+        return chain;
+    }
+    let hop = &hops[b];
+    if matches!(hop.kind, HopKind::Relay | HopKind::NoIp) {
+        chain.first_untrusted_relay = Some(Relay {
+            hop: b,
+            ip: hop.from.ip,
+            rdns: hop.from.rdns.clone(),
+            helo: hop.from.helo.clone(),
+            received_by: hop.by.clone(),
+            received_at: hop.timestamp.as_ref().map(|t| t.utc.clone()),
+            received_at_original: hop
+                .timestamp
+                .as_ref()
+                .map(|t| t.original.clone())
+                .filter(|o| !o.is_empty()),
+        });
+    }
+    // 2. Below the boundary, follow consistent custody links.
+    let mut origin_hop = chain.first_untrusted_relay.as_ref().map(|r| r.hop);
+    let mut links = 0;
+    let mut walking = true;
+    for upper in b..hops.len().saturating_sub(1) {
+        let link = judge_link(&hops[upper], &hops[upper + 1]);
+        if walking {
+            match link.status {
+                LinkStatus::Consistent => {
+                    let lower = &hops[upper + 1];
+                    // The origin is a sender we can name: skip local
+                    // handovers and private hops (not reportable).
+                    if lower
+                        .from
+                        .ip
+                        .is_some_and(|ip| classify(ip) == IpClass::Public)
+                    {
+                        origin_hop = Some(upper + 1);
+                        links += 1;
+                    }
+                }
+                LinkStatus::Broken => {
+                    chain.first_break = Some(upper + 1);
+                    walking = false;
+                }
+                LinkStatus::Unknown => walking = false,
+            }
+        }
+        chain.custody.push(link);
+    }
+    if let Some(o) = origin_hop {
+        let h = &hops[o];
+        chain.probable_origin = Some(Origin {
+            hop: o,
+            ip: h.from.ip,
+            rdns: h.from.rdns.clone(),
+            helo: h.from.helo.clone(),
+            confidence: match links {
+                0 => Confidence::High,
+                1 => Confidence::Medium,
+                _ => Confidence::Low,
+            },
+            links,
+        });
+    }
+    chain
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FromPart;
+
+    /// A relay hop built by hand, so the chain logic is tested apart from
+    /// the Received parser.
+    fn hop(i: usize, helo: &str, rdns: &str, ip: &str, by: &str, raw: &str) -> Hop {
+        let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        let ip: Option<IpAddr> = ip.parse().ok();
+        let kind = if ip.is_some() {
+            HopKind::Relay
+        } else if helo.is_empty() {
+            HopKind::Local
+        } else {
+            HopKind::NoIp
+        };
+        let mut h = Hop::new(i, kind, raw.to_string());
+        h.from = FromPart {
+            helo: some(helo),
+            rdns: some(rdns),
+            ip,
+            ident: None,
+        };
+        h.by = some(by);
+        h
+    }
+
+    fn trusted(specs: &[&str]) -> TrustConfig {
+        let mut t = TrustConfig::default();
+        for s in specs {
+            t.add(s).unwrap();
+        }
+        t
+    }
+
+    #[test]
+    fn links() {
+        let up = hop(
+            1,
+            "gate.example.org",
+            "mx.example.org",
+            "85.1.2.3",
+            "mx.victim.net",
+            "",
+        );
+        let judge = |by: &str| judge_link(&up, &hop(2, "a.b.c", "", "85.9.9.9", by, "")).status;
+        assert_eq!(judge("mx.example.org"), LinkStatus::Consistent);
+        assert_eq!(judge("MX.Example.ORG."), LinkStatus::Consistent);
+        assert_eq!(judge("out7.example.org"), LinkStatus::Consistent);
+        assert_eq!(judge("mail.other.net"), LinkStatus::Broken);
+        // An address literal that is not the sender's: needs DNS, not a break.
+        assert_eq!(judge("2002:a05:6a10:1::1"), LinkStatus::Unknown);
+        assert_eq!(judge("mailhost"), LinkStatus::Unknown);
+        // Unqualified sender name for the same host.
+        let short = hop(1, "lugh", "", "85.1.2.3", "mx.victim.net", "");
+        let low = hop(2, "x.y.z", "", "85.9.9.9", "lugh.tuatha.org", "");
+        assert_eq!(judge_link(&short, &low).status, LinkStatus::Consistent);
+    }
+
+    #[test]
+    fn links_through_local_and_loopback_hops() {
+        // `(from userid 0) by host`: the sender is the upper receiver itself.
+        let local = hop(1, "", "", "", "int-mx1.corp.example.com", "");
+        let low = hop(2, "a.b.c", "", "85.9.9.9", "int-mx1.corp.example.com", "");
+        assert_eq!(judge_link(&local, &low).status, LinkStatus::Consistent);
+        // A parser artefact as HELO (`mail@localhost`) is no name either.
+        let pseudo = hop(1, "mail@localhost", "", "", "int-mx1.corp.example.com", "");
+        assert_eq!(judge_link(&pseudo, &low).status, LinkStatus::Consistent);
+        let lo = hop(
+            1,
+            "listman.example.com",
+            "localhost.localdomain",
+            "127.0.0.1",
+            "listman.example.net",
+            "",
+        );
+        let low = hop(2, "a.b.c", "", "85.9.9.9", "listman.example.net", "");
+        assert_eq!(judge_link(&lo, &low).status, LinkStatus::Consistent);
+    }
+
+    #[test]
+    fn links_by_receiver_address_and_operator() {
+        // M365: the lower receiver records its own address, the upper saw it.
+        let up = hop(
+            1,
+            "bn0pr04ca0012.namprd04.prod.outlook.com",
+            "",
+            "2603:10b6:408:ee::17",
+            "x.prod.outlook.com",
+            "",
+        );
+        let raw = "from A.prod.outlook.com (2603:10b6:408:ee:cafe::3b) by BN0PR04CA0012.outlook.office365.com (2603:10b6:408:ee::17) with Microsoft SMTP Server";
+        let low = hop(
+            2,
+            "a.prod.outlook.com",
+            "",
+            "2603:10b6:408:ee:cafe::3b",
+            "bn0pr04ca0012.outlook.office365.com",
+            raw,
+        );
+        assert_eq!(receiver_address(&low), "2603:10b6:408:ee::17".parse().ok());
+        let link = judge_link(&up, &low);
+        assert_eq!(link.status, LinkStatus::Consistent);
+        assert!(link.reason.contains("own address"));
+        // Google's relay and smtp.gmail.com: one operator.
+        assert!(same_operator("mail-wm1-f51.google.com", "smtp.gmail.com"));
+        assert!(!same_operator("mail.google.com.evil.net", "smtp.gmail.com"));
+    }
+
+    #[test]
+    fn boundary_with_trusted_networks_and_names() {
+        let hops = vec![
+            hop(
+                0,
+                "mx.corp.example",
+                "mx.corp.example",
+                "131.175.1.2",
+                "store.corp.example",
+                "",
+            ),
+            hop(
+                1,
+                "relay.isp.example",
+                "relay.isp.example",
+                "84.23.191.7",
+                "mx.corp.example",
+                "",
+            ),
+            hop(
+                2,
+                "pc",
+                "dsl-1.isp.example",
+                "91.203.66.14",
+                "relay.isp.example",
+                "",
+            ),
+        ];
+        let c = analyze(&hops, &trusted(&["131.175.0.0/16"]), true);
+        assert_eq!(c.boundary, Some(1));
+        assert!(!c.inferred);
+        let r = c.first_untrusted_relay.unwrap();
+        assert_eq!(r.ip.unwrap().to_string(), "84.23.191.7");
+        let o = c.probable_origin.unwrap();
+        assert_eq!((o.hop, o.confidence), (2, Confidence::Medium));
+        // By host name: the rDNS the trusted receiver recorded.
+        let c = analyze(&hops, &trusted(&["mx.corp.example"]), true);
+        assert_eq!(c.boundary, Some(1));
+        // Nothing configured, no inference: hop 0 only.
+        let c = analyze(&hops, &TrustConfig::default(), false);
+        assert_eq!(c.boundary, Some(0));
+    }
+
+    #[test]
+    fn inference_rules() {
+        // rDNS in the receiver's domain: inferred.
+        let hops = vec![
+            hop(
+                0,
+                "mx.corp.example",
+                "mx.corp.example",
+                "131.175.1.2",
+                "store.corp.example",
+                "",
+            ),
+            hop(
+                1,
+                "relay.isp.example",
+                "relay.isp.example",
+                "84.23.191.7",
+                "mx.corp.example",
+                "",
+            ),
+        ];
+        let c = analyze(&hops, &TrustConfig::default(), true);
+        assert_eq!(c.boundary, Some(1));
+        assert!(c.inferred);
+        // A HELO alone never counts: anyone can claim the receiver's name.
+        let mut liar = hops.clone();
+        liar[0].from.rdns = Some("dsl-9.other.example".into());
+        let c = analyze(&liar, &TrustConfig::default(), true);
+        assert_eq!(c.boundary, Some(0));
+        // The oldest public relay is never trusted by inference (Gmail to Gmail).
+        let gmail = vec![
+            hop(
+                0,
+                "mail-sor-f41.google.com",
+                "mail-sor-f41.google.com",
+                "209.85.220.41",
+                "mx.google.com",
+                "",
+            ),
+            hop(1, "", "", "", "2002:a05:6a10:1::1", ""),
+        ];
+        let c = analyze(&gmail, &TrustConfig::default(), true);
+        assert_eq!(c.boundary, Some(0));
+        assert_eq!(
+            c.first_untrusted_relay.unwrap().ip.unwrap().to_string(),
+            "209.85.220.41"
+        );
+        // fetchmail: the mailbox server the recipient fetched from is theirs.
+        let mut fetched = vec![
+            hop(0, "dogma.example.org", "", "212.17.35.15", "localhost", ""),
+            hop(
+                1,
+                "lists.example.net",
+                "",
+                "194.125.145.45",
+                "dogma.example.org",
+                "",
+            ),
+        ];
+        fetched[0].with = Some("IMAP".into());
+        let c = analyze(&fetched, &TrustConfig::default(), true);
+        assert_eq!(c.boundary, Some(1));
+        assert!(c.trust_steps[0].reason.contains("mailbox server"));
+    }
+
+    #[test]
+    fn inference_by_helo_needs_the_receivers_network() {
+        let raw_in = "from A (2603:10b6:510:1::5) by B.prod.outlook.com (2603:10b6:a03:2::9) with Microsoft SMTP Server";
+        let raw_out =
+            "from evil (146.190.1.1) by B.prod.outlook.com (10.167.1.2) with Microsoft SMTP Server";
+        let internal = hop(
+            0,
+            "a.namprd1.prod.outlook.com",
+            "",
+            "2603:10b6:510:1::5",
+            "b.prod.outlook.com",
+            raw_in,
+        );
+        let outsider = hop(
+            0,
+            "x.prod.outlook.com",
+            "",
+            "146.190.1.1",
+            "b.prod.outlook.com",
+            raw_out,
+        );
+        let origin = hop(1, "mail.sender.example", "", "85.1.2.3", "z", "");
+        let c = analyze(&[internal, origin.clone()], &TrustConfig::default(), true);
+        assert_eq!(c.boundary, Some(1));
+        let c = analyze(&[outsider, origin], &TrustConfig::default(), true);
+        assert_eq!(c.boundary, Some(0));
+    }
+
+    #[test]
+    fn first_break_stops_the_walk() {
+        let hops = vec![
+            hop(
+                0,
+                "relay.isp.example",
+                "relay.isp.example",
+                "84.23.191.7",
+                "mx.corp.example",
+                "",
+            ),
+            hop(
+                1,
+                "gate.fake.example",
+                "pool37.dial.example",
+                "217.6.1.7",
+                "relay.isp.example",
+                "",
+            ),
+            hop(
+                2,
+                "x.fake.example",
+                "x.fake.example",
+                "221.88.9.16",
+                "server.unrelated.example",
+                "",
+            ),
+            hop(3, "y.fake.example", "", "221.88.9.17", "x.fake.example", ""),
+        ];
+        let c = analyze(&hops, &TrustConfig::default(), false);
+        assert_eq!(c.first_break, Some(2));
+        let o = c.probable_origin.unwrap();
+        assert_eq!((o.hop, o.links), (1, 1));
+        // Links below the break are still judged and reported.
+        assert_eq!(c.custody.len(), 3);
+        assert_eq!(c.custody[2].status, LinkStatus::Consistent);
+    }
+}

@@ -1,0 +1,69 @@
+//! One message parsed and its chain walked: everything before enrichment.
+//! The enrich stage reads a [`Traced`] (the questions to ask) and adds its
+//! evidence to it; the report stage turns it into the report.
+
+use super::trust::TrustConfig;
+use super::Chain;
+use crate::input::RawMessage;
+use crate::model::{AbuseContact, Hop, MessageDns, MessageSummary};
+use crate::parse::{self, headers, message};
+
+/// Settings for the analysis of every message of a run.
+#[derive(Debug, Clone, Default)]
+pub struct TraceOptions {
+    pub trust: TrustConfig,
+    /// Infer trust in the receiver's own domain when `trust` is empty.
+    pub infer_trust: bool,
+    /// The time of the analysis (Unix seconds); fixed by tests.
+    pub now: i64,
+}
+
+/// A message parsed and its chain walked, with what enrichment added.
+#[derive(Debug, Clone)]
+pub struct Traced {
+    pub msg: RawMessage,
+    pub hops: Vec<Hop>,
+    pub chain: Chain,
+    pub summary: MessageSummary,
+    /// Received headers past [`parse::MAX_HOPS`], not parsed.
+    pub skipped_hops: usize,
+    /// DNS facts and evidence, filled by the DNS enricher (`None` offline).
+    pub dns: Option<MessageDns>,
+    /// Abuse contacts, filled by the enrich stage (empty offline).
+    pub abuse_contacts: Vec<AbuseContact>,
+    /// Where the header fields of `msg.header` are: split once, in [`walk`].
+    spans: Vec<headers::FieldSpan>,
+}
+
+impl Traced {
+    /// The message's header fields (split once, when it was parsed).
+    pub fn fields(&self) -> Vec<headers::Field<'_>> {
+        headers::fields_at(&self.msg.header, &self.spans)
+    }
+}
+
+/// Parse the headers and walk the chain (pure, CPU only).
+pub fn walk(msg: RawMessage, opts: &TraceOptions) -> Traced {
+    let spans = headers::spans(&msg.header);
+    let fields = headers::fields_at(&msg.header, &spans);
+    let (mut hops, skipped_hops) = parse::hops(&fields);
+    let envelope_from = msg.envelope.as_ref().map(|e| e.sender.as_str());
+    let summary = message::summarize(&fields, envelope_from);
+    let chain = super::analyze(&hops, &opts.trust, opts.infer_trust);
+    if let Some(b) = chain.boundary {
+        for h in hops.iter_mut().take(b + 1) {
+            h.trusted = true;
+        }
+    }
+    drop(fields);
+    Traced {
+        msg,
+        hops,
+        chain,
+        summary,
+        skipped_hops,
+        dns: None,
+        abuse_contacts: Vec::new(),
+        spans,
+    }
+}

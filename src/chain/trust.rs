@@ -1,0 +1,160 @@
+//! Whom we believe: trusted networks and hosts from `--trusted` and the
+//! config file.
+
+use crate::util::domain;
+use ipnet::IpNet;
+use std::net::IpAddr;
+
+/// The trusted region: networks and host names whose headers we believe.
+#[derive(Debug, Clone, Default)]
+pub struct TrustConfig {
+    pub networks: Vec<IpNet>,
+    /// Host names (lowercase, no trailing dot); a name also trusts its subdomains
+    /// when written with a leading dot (`.example.org`).
+    pub hosts: Vec<String>,
+    /// Authserv-ids whose Authentication-Results we believe.
+    pub authserv_ids: Vec<String>,
+}
+
+impl TrustConfig {
+    /// Add one `--trusted` value: a CIDR, a bare IP, or a host name.
+    pub fn add(&mut self, spec: &str) -> Result<(), String> {
+        let spec = spec.trim();
+        if let Ok(net) = spec.parse::<IpNet>() {
+            self.networks.push(net.trunc());
+        } else if let Ok(ip) = spec.parse::<IpAddr>() {
+            self.networks.push(IpNet::from(ip));
+        } else if spec.trim_start_matches('.').contains('.')
+            // `999.1.1.1` is a bad address, not a host name: no TLD is numeric.
+            && !spec
+                .trim_end_matches('.')
+                .rsplit('.')
+                .next()
+                .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
+            && spec
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
+        {
+            self.hosts
+                .push(spec.trim_end_matches('.').to_ascii_lowercase());
+        } else {
+            return Err(format!(
+                "--trusted {spec:?}: expected a CIDR (169.229.0.0/16), an IP or a host name"
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn trusts_ip(&self, ip: IpAddr) -> bool {
+        self.networks.iter().any(|n| n.contains(&ip))
+    }
+
+    pub fn trusts_name(&self, name: &str) -> bool {
+        let Some(n) = domain::normalize(name) else {
+            return false;
+        };
+        // A trusted name covers itself and every name below it
+        // (`example.org` trusts `mx1.example.org`); a leading dot is accepted.
+        self.hosts.iter().any(|h| {
+            let h = h.trim_start_matches('.');
+            n == h
+                || (n.len() > h.len()
+                    && n.ends_with(h)
+                    && n.as_bytes()[n.len() - h.len() - 1] == b'.')
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.networks.is_empty() && self.hosts.is_empty()
+    }
+}
+
+/// Address classes that matter for trust and for BOGUS_IP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IpClass {
+    Public,
+    Loopback,
+    /// RFC 1918, RFC 6598 (CGN), IPv6 ULA, link-local.
+    Private,
+    /// Unspecified, multicast, broadcast, TEST-NET, benchmarking, 0/8, 240/4,
+    /// documentation prefixes: never a real peer on the Internet.
+    Bogus,
+}
+
+pub fn classify(ip: IpAddr) -> IpClass {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            if v4.is_loopback() {
+                IpClass::Loopback
+            } else if v4.is_private() || v4.is_link_local() || (o[0] == 100 && (o[1] & 0xc0) == 64)
+            {
+                IpClass::Private
+            } else if v4.is_unspecified()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || o[0] == 0
+                || o[0] >= 240
+                || (o[0] == 198 && (o[1] & 0xfe) == 18)
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+            {
+                IpClass::Bogus
+            } else {
+                IpClass::Public
+            }
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return classify(IpAddr::V4(v4));
+            }
+            let s = v6.segments();
+            if v6.is_loopback() {
+                IpClass::Loopback
+            } else if (s[0] & 0xfe00) == 0xfc00 || (s[0] & 0xffc0) == 0xfe80 {
+                IpClass::Private
+            } else if v6.is_unspecified() || v6.is_multicast() || (s[0] == 0x2001 && s[1] == 0xdb8)
+            {
+                IpClass::Bogus
+            } else {
+                IpClass::Public
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes() {
+        let c = |s: &str| classify(s.parse().unwrap());
+        assert_eq!(c("127.0.0.1"), IpClass::Loopback);
+        assert_eq!(c("10.1.2.3"), IpClass::Private);
+        assert_eq!(c("100.64.0.1"), IpClass::Private);
+        assert_eq!(c("192.0.2.1"), IpClass::Bogus);
+        assert_eq!(c("0.1.2.3"), IpClass::Bogus);
+        assert_eq!(c("197.46.220.4"), IpClass::Public);
+        assert_eq!(c("fd00::1"), IpClass::Private);
+        assert_eq!(c("2001:db8::1"), IpClass::Bogus);
+        assert_eq!(c("2a01:111:f400::1"), IpClass::Public);
+    }
+
+    #[test]
+    fn trusted_specs() {
+        let mut t = TrustConfig::default();
+        t.add("169.229.0.0/16").unwrap();
+        t.add("mx.example.org.").unwrap();
+        t.add(".corp.example").unwrap();
+        assert!(t.add("not a thing").is_err());
+        assert!(t.add("999.1.1.1").is_err());
+        assert!(t.add("10.0.0.0/33").is_err());
+        assert!(t.trusts_ip("169.229.60.56".parse().unwrap()));
+        assert!(t.trusts_name("MX.example.org"));
+        assert!(t.trusts_name("a.corp.example"));
+        assert!(!t.trusts_name("example.org"));
+        assert!(t.trusts_name("a.mx.example.org"));
+        assert!(!t.trusts_name("evilmx.example.org"));
+    }
+}

@@ -1,0 +1,246 @@
+//! Every flag of the command line (clap), and nothing else: what the flags
+//! mean is resolved once, in [`super::settings`].
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use spamtrace::enrich::abuse::{rdap, ABUSIX_ZONE};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "spamtrace",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (git ", env!("SPAMTRACE_GIT_REV"), ")"),
+    about = "Spam tracing and email header forensics"
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Walk the Received chain of each message and find the first untrusted relay.
+    Trace(TraceArgs),
+    /// Write a complaint for an abuse desk (or, with --arf, an RFC 5965 report).
+    Complain(ComplainArgs),
+    /// Run a small SMTP endpoint that stores what arrives (Maildir or mbox).
+    Capture(CaptureArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on stdout.
+    Man,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    Table,
+    Json,
+    Ndjson,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Whom to believe: shared by trace, complain and capture.
+#[derive(Args)]
+pub(crate) struct AnalysisArgs {
+    /// A network (CIDR or IP) or host name whose Received headers are
+    /// believed (a name covers its subdomains: `example.org` trusts
+    /// `mx1.example.org`); repeatable.
+    #[arg(long, value_name = "CIDR|HOSTNAME")]
+    pub(crate) trusted: Vec<String>,
+    /// An authserv-id whose Authentication-Results are believed (your own
+    /// receiving servers'); repeatable. Default: the names of trusted receivers.
+    #[arg(long, value_name = "ID")]
+    pub(crate) authserv_id: Vec<String>,
+    /// Config file (TOML); default: $XDG_CONFIG_HOME/spamtrace/config.toml.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Do not infer trust in the receiver's own domain when no --trusted is given.
+    #[arg(long)]
+    pub(crate) no_infer_trust: bool,
+}
+
+/// DNS cross-checks (docs/dns.md): shared by trace and complain.
+#[derive(Args)]
+pub(crate) struct DnsArgs {
+    /// DNS server to ask, IP[:PORT]; repeatable, tried in order. Default: the system's resolvers.
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub(crate) dns_server: Vec<String>,
+    /// Timeout per DNS query attempt: seconds (2, 0.5) or milliseconds (500ms).
+    #[arg(long, value_name = "DURATION", default_value = "3")]
+    pub(crate) dns_timeout: String,
+    /// DNS queries in flight at most.
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    pub(crate) dns_concurrency: usize,
+    /// No DNS lookups at all: no socket is opened.
+    #[arg(long, conflicts_with = "dns_replay")]
+    pub(crate) offline: bool,
+    /// Answer DNS questions from a JSON report written earlier (no network);
+    /// a question missing from it is reported as unknown.
+    #[arg(long, value_name = "REPORT.json")]
+    pub(crate) dns_replay: Option<PathBuf>,
+    /// DNSBL zone to check the first untrusted relay and the probable origin against; repeatable.
+    #[arg(long, value_name = "ZONE")]
+    pub(crate) dnsbl: Vec<String>,
+    /// Abusix-style zone giving a network's abuse contact as TXT at the
+    /// reversed IP; `none` to not ask.
+    #[arg(long, value_name = "ZONE", default_value = ABUSIX_ZONE)]
+    pub(crate) abusix_zone: String,
+    /// Verify DKIM signatures (keeps message bodies, up to 4 MiB each).
+    #[arg(long, conflicts_with = "offline")]
+    pub(crate) dkim: bool,
+}
+
+/// The regional registries (RDAP): shared by trace and complain.
+#[derive(Args)]
+pub(crate) struct RdapArgs {
+    /// Ask the regional registry (RDAP) for the network's abuse contact.
+    #[arg(long)]
+    pub(crate) rdap: bool,
+    /// Folder of the RDAP bootstrap files (ipv4.json, ipv6.json).
+    #[arg(long, value_name = "URL", default_value = rdap::IANA_BOOTSTRAP)]
+    pub(crate) rdap_bootstrap: String,
+    /// One RDAP base URL for every address, instead of the bootstrap.
+    #[arg(long, value_name = "URL")]
+    pub(crate) rdap_base: Option<String>,
+    /// Let RDAP reach private and loopback addresses (a mirror you run).
+    #[arg(long)]
+    pub(crate) rdap_allow_private: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct TraceArgs {
+    /// Messages to read: a file (one message or an mbox), a Maildir folder,
+    /// or `-` for stdin (the default).
+    pub(crate) paths: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub(crate) format: Format,
+    /// Short for --format json.
+    #[arg(long, conflicts_with = "format")]
+    pub(crate) json: bool,
+    /// Colour in the table.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub(crate) color: ColorChoice,
+    /// No progress bar on stderr (errors are still shown).
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
+    /// No progress bar (shown by default when stderr is a terminal and the input is large).
+    #[arg(long)]
+    pub(crate) no_progress: bool,
+    #[command(flatten)]
+    pub(crate) analysis: AnalysisArgs,
+    #[command(flatten)]
+    pub(crate) dns: DnsArgs,
+    #[command(flatten)]
+    pub(crate) rdap: RdapArgs,
+}
+
+#[derive(Args)]
+pub(crate) struct ComplainArgs {
+    /// The message: a file or `-` for stdin. Of an mbox or Maildir only the
+    /// FIRST message is used (a warning says so).
+    #[arg(default_value = "-")]
+    pub(crate) path: String,
+    /// Write an RFC 5965 (ARF) report message instead of complaint text.
+    #[arg(long)]
+    pub(crate) arf: bool,
+    /// Your address, plain or 'Name <addr>': the From of the report.
+    #[arg(long, value_name = "ADDR", env = "SPAMTRACE_REPORTER")]
+    pub(crate) reporter: Option<String>,
+    /// Include the message body (default: headers only).
+    #[arg(long)]
+    pub(crate) include_body: bool,
+    /// Redact recipient addresses (RFC 6590): local parts become keyed hashes.
+    #[arg(long)]
+    pub(crate) redact: bool,
+    /// The secret for --redact hashes.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "SPAMTRACE_REDACT_KEY",
+        hide_env_values = true
+    )]
+    pub(crate) redact_key: Option<String>,
+    /// Report time as Unix seconds (for reproducible output).
+    #[arg(long, hide = true)]
+    pub(crate) now: Option<i64>,
+    #[command(flatten)]
+    pub(crate) analysis: AnalysisArgs,
+    /// DNS (as for trace): abuse contacts from PTR, MX and the Abusix-style zone.
+    #[command(flatten)]
+    pub(crate) dns: DnsArgs,
+    #[command(flatten)]
+    pub(crate) rdap: RdapArgs,
+}
+
+/// `spamtrace capture` flags.
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("store").required(true).args(["maildir", "mbox"])))]
+pub(crate) struct CaptureArgs {
+    /// Address to listen on (`[::]:25` for every IPv6 and IPv4 address).
+    #[arg(long, default_value = "127.0.0.1:2525", value_name = "ADDR")]
+    pub(crate) listen: SocketAddr,
+    /// Store messages in this Maildir (created when missing).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) maildir: Option<PathBuf>,
+    /// Append messages to this mbox (mboxrd).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) mbox: Option<PathBuf>,
+    /// Our name in the greeting and the Received header.
+    #[arg(long, default_value = "localhost")]
+    pub(crate) hostname: String,
+    /// Largest message accepted, in bytes (advertised as SIZE).
+    #[arg(long, default_value_t = 10 << 20, value_name = "BYTES")]
+    pub(crate) max_size: u64,
+    /// Message bytes held in memory by all sessions together; a message
+    /// that does not fit gets 452 4.3.1.
+    #[arg(long, default_value_t = 512 << 20, value_name = "BYTES")]
+    pub(crate) max_buffered: u64,
+    /// Recipients per message (RFC 5321 asks for at least 100).
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub(crate) max_rcpt: usize,
+    /// Connections at once, overall.
+    #[arg(long, default_value_t = 256, value_name = "N")]
+    pub(crate) max_connections: usize,
+    /// Connections at once from one IP address.
+    #[arg(long, default_value_t = 16, value_name = "N")]
+    pub(crate) max_per_ip: usize,
+    /// Bad commands after which the session is closed with 421.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub(crate) max_bad_commands: u32,
+    /// Seconds allowed for each command line to arrive.
+    #[arg(long, default_value_t = 60.0, value_name = "SECS")]
+    pub(crate) command_timeout: f64,
+    /// Seconds allowed for the whole DATA transfer.
+    #[arg(long, default_value_t = 300.0, value_name = "SECS")]
+    pub(crate) data_timeout: f64,
+    /// Seconds a whole session may last.
+    #[arg(long, default_value_t = 900.0, value_name = "SECS")]
+    pub(crate) session_timeout: f64,
+    /// Seconds to let transactions in flight finish after SIGINT/SIGTERM.
+    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    pub(crate) shutdown_grace: f64,
+    /// PEM certificate chain for STARTTLS.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// PEM private key for STARTTLS.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub(crate) tls_key: Option<PathBuf>,
+    /// Trace each stored message; a one-line summary goes to stderr.
+    #[arg(long)]
+    pub(crate) analyze: bool,
+    /// With --analyze: write NDJSON reports to this file instead.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) analyze_out: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) analysis: AnalysisArgs,
+}

@@ -1,0 +1,188 @@
+//! Settings resolved once: flags, the config file (read once) and the
+//! environment become one value that `trace`, `complain` and `capture` share
+//! (ripgrep's LowArgs -> HiArgs). Nothing past this module reads a flag.
+
+use super::args::{AnalysisArgs, DnsArgs, RdapArgs};
+use serde::Deserialize;
+use spamtrace::chain::trust::TrustConfig;
+use spamtrace::chain::TraceOptions;
+use spamtrace::enrich::abuse::facts::AbuseConfig;
+use spamtrace::enrich::abuse::rdap::RdapConfig;
+use spamtrace::enrich::dns::{self, abuse::AbuseOptions, DnsClient, DnsEnricher, LiveConfig};
+use spamtrace::enrich::{Enricher, Offline, RdapOnly};
+use std::path::{Path, PathBuf};
+
+/// The config file's shape (TOML).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ConfigFile {
+    #[serde(default)]
+    pub(crate) trusted: Vec<String>,
+    #[serde(default)]
+    pub(crate) authserv_id: Vec<String>,
+    #[serde(default)]
+    pub(crate) dns_server: Vec<String>,
+    #[serde(default)]
+    pub(crate) dnsbl: Vec<String>,
+}
+
+impl ConfigFile {
+    /// Read a config file; a missing default file is not an error.
+    pub(crate) fn load(path: &Path) -> Result<ConfigFile, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read config: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| format!("{}: bad config: {e}", path.display()))
+    }
+
+    /// `$XDG_CONFIG_HOME/spamtrace/config.toml` (or the platform's equivalent).
+    pub(crate) fn default_path() -> Option<PathBuf> {
+        dirs::config_dir().map(|d| d.join("spamtrace").join("config.toml"))
+    }
+}
+
+/// How DNS is reached.
+enum DnsMode {
+    /// `--offline`: no socket is opened.
+    Offline,
+    /// `--dns-replay REPORT.json`.
+    Replay(PathBuf),
+    Live(LiveConfig),
+}
+
+/// Everything a command needs to know, resolved.
+pub(crate) struct Settings {
+    /// Trust, inference, the time of the analysis.
+    pub(crate) trace: TraceOptions,
+    dns: DnsMode,
+    dnsbl: Vec<String>,
+    abuse: AbuseConfig,
+    /// `--rdap`: ask the regional registries for abuse contacts.
+    rdap: Option<RdapConfig>,
+    /// `--dkim`: verify signatures (the reader keeps bodies).
+    pub(crate) dkim: bool,
+}
+
+/// An authserv-id as compared: lowercase, no trailing dot.
+fn authserv_id(id: &str) -> String {
+    id.trim().trim_end_matches('.').to_ascii_lowercase()
+}
+
+impl Settings {
+    /// Resolve the flags of one command (DNS and RDAP flags where it has
+    /// them) with the config file. `now`: the time of the analysis.
+    pub(crate) fn resolve(
+        analysis: &AnalysisArgs,
+        dns: Option<&DnsArgs>,
+        rdap: Option<&RdapArgs>,
+        now: i64,
+    ) -> Result<Settings, String> {
+        let config = match &analysis.config {
+            Some(p) => Some(ConfigFile::load(p)?),
+            None => match ConfigFile::default_path() {
+                Some(p) if p.is_file() => Some(ConfigFile::load(&p)?),
+                _ => None,
+            },
+        }
+        .unwrap_or_default();
+        let mut trust = TrustConfig::default();
+        for t in config.trusted.iter().chain(&analysis.trusted) {
+            trust.add(t).map_err(|e| e.to_string())?;
+        }
+        trust.authserv_ids = config
+            .authserv_id
+            .iter()
+            .chain(&analysis.authserv_id)
+            .map(|id| authserv_id(id))
+            .collect();
+        let trace = TraceOptions {
+            trust,
+            infer_trust: !analysis.no_infer_trust,
+            now,
+        };
+        let Some(d) = dns else {
+            return Ok(Settings {
+                trace,
+                dns: DnsMode::Offline,
+                dnsbl: Vec::new(),
+                abuse: AbuseConfig::default(),
+                rdap: None,
+                dkim: false,
+            });
+        };
+        let mode = if d.offline {
+            DnsMode::Offline
+        } else if let Some(path) = &d.dns_replay {
+            DnsMode::Replay(path.clone())
+        } else {
+            let servers = if d.dns_server.is_empty() {
+                &config.dns_server
+            } else {
+                &d.dns_server
+            };
+            DnsMode::Live(LiveConfig {
+                servers: servers
+                    .iter()
+                    .map(|s| dns::parse_server(s).map_err(|e| e.to_string()))
+                    .collect::<Result<_, _>>()?,
+                timeout: dns::parse_timeout(&d.dns_timeout).map_err(|e| e.to_string())?,
+                concurrency: d.dns_concurrency.max(1),
+            })
+        };
+        let zone = d.abusix_zone.trim().trim_matches('.');
+        let abuse = AbuseConfig {
+            abusix_zone: (!zone.is_empty() && !zone.eq_ignore_ascii_case("none"))
+                .then(|| zone.to_ascii_lowercase()),
+        };
+        let rdap = rdap.filter(|r| r.rdap).map(|r| RdapConfig {
+            bootstrap_url: r.rdap_bootstrap.clone(),
+            base_url: r.rdap_base.clone(),
+            allow_private: r.rdap_allow_private,
+        });
+        Ok(Settings {
+            trace,
+            dns: mode,
+            dnsbl: d.dnsbl.iter().chain(&config.dnsbl).cloned().collect(),
+            abuse,
+            rdap,
+            dkim: d.dkim,
+        })
+    }
+
+    /// No DNS at all (`--offline`).
+    pub(crate) fn offline(&self) -> bool {
+        matches!(self.dns, DnsMode::Offline)
+    }
+
+    /// The enrich stage these settings ask for: none (`--offline`), the
+    /// registries only (`--offline --rdap`), or DNS (live or replayed) with
+    /// the abuse contacts, and RDAP when asked.
+    pub(crate) fn enricher(&self) -> Result<Box<dyn Enricher>, String> {
+        let client = match &self.dns {
+            DnsMode::Offline => {
+                return Ok(match &self.rdap {
+                    None => Box::new(Offline),
+                    Some(r) => Box::new(RdapOnly::new(
+                        self.trace.trust.clone(),
+                        self.abuse.clone(),
+                        r.clone(),
+                    )),
+                })
+            }
+            DnsMode::Replay(path) => {
+                DnsClient::replay(dns::Recording::load(path).map_err(|e| e.to_string())?)
+            }
+            DnsMode::Live(cfg) => DnsClient::live(cfg).map_err(|e| e.to_string())?,
+        };
+        let opts = dns::DnsOptions {
+            dnsbl: self.dnsbl.clone(),
+        };
+        let enricher = DnsEnricher::new(client, opts)
+            .map_err(|e| format!("cannot start the DNS stage: {e}"))?
+            .with_abuse(AbuseOptions {
+                trust: self.trace.trust.clone(),
+                config: self.abuse.clone(),
+                rdap: self.rdap.clone(),
+            });
+        Ok(Box::new(enricher))
+    }
+}

@@ -1,0 +1,138 @@
+//! The DNS enrichment stage: for a batch of traced messages, ask each
+//! message's questions (two rounds) through the run's [`DnsClient`], all
+//! messages concurrently, and attach the facts to each message. The
+//! stage is sync (`run::Enricher`); it blocks on its own tokio runtime.
+
+use super::client::DnsClient;
+use super::facts;
+use super::plan::{self, AnswerMap};
+use crate::chain::Traced;
+use crate::enrich::abuse::rdap::Rdap;
+use crate::enrich::Enricher;
+use crate::model::MessageDns;
+use futures_util::future::join_all;
+
+/// Choices for the DNS stage besides how to reach DNS.
+#[derive(Debug, Clone, Default)]
+pub struct DnsOptions {
+    /// DNSBL zones (`--dnsbl`), asked about the first untrusted relay and
+    /// the probable origin.
+    pub dnsbl: Vec<String>,
+}
+
+/// The enricher used by `spamtrace trace` unless `--offline`.
+pub struct DnsEnricher {
+    runtime: tokio::runtime::Runtime,
+    client: DnsClient,
+    opts: DnsOptions,
+    /// Find abuse contacts over DNS (dns::abuse); `None`: not asked.
+    abuse: Option<super::abuse::AbuseOptions>,
+    /// The RDAP client, made on the first batch that needs it (`--rdap`).
+    rdap: Option<Result<Rdap, String>>,
+    /// For stderr: lookups that could not be made (an RDAP server down...).
+    warnings: Vec<String>,
+}
+
+impl DnsEnricher {
+    pub fn new(client: DnsClient, opts: DnsOptions) -> std::io::Result<DnsEnricher> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        Ok(DnsEnricher {
+            runtime,
+            client,
+            opts,
+            abuse: None,
+            rdap: None,
+            warnings: Vec::new(),
+        })
+    }
+
+    /// Also find each message's abuse contacts (after the DNS checks' lookups).
+    pub fn with_abuse(mut self, abuse: super::abuse::AbuseOptions) -> DnsEnricher {
+        self.abuse = Some(abuse);
+        self
+    }
+
+    /// The run's client: later stages (DKIM, SPF, abuse contacts) ask
+    /// through it to share the cache and the evidence format.
+    pub fn client(&self) -> &DnsClient {
+        &self.client
+    }
+
+    /// Run a future on the stage's runtime (for lookups outside `enrich`).
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime.block_on(f)
+    }
+
+    /// The DNS facts of one message (used by `enrich`).
+    pub fn message(&self, t: &Traced) -> MessageDns {
+        self.runtime
+            .block_on(message_dns(&self.client, t, &self.opts))
+    }
+}
+
+impl Enricher for DnsEnricher {
+    fn enrich(&mut self, batch: &mut [Traced]) {
+        let (client, opts) = (&self.client, &self.opts);
+        let facts = self
+            .runtime
+            .block_on(join_all(batch.iter().map(|t| message_dns(client, t, opts))));
+        for (t, f) in batch.iter_mut().zip(facts) {
+            t.dns = Some(f);
+        }
+        let Some(abuse) = &self.abuse else { return };
+        if let (Some(cfg), None) = (&abuse.rdap, &self.rdap) {
+            let made = self.runtime.block_on(Rdap::new(cfg));
+            if let Err(e) = &made {
+                self.warnings.push(e.clone());
+            }
+            self.rdap = Some(made);
+        }
+        let rdap = self.rdap.as_ref().and_then(|r| r.as_ref().ok());
+        let contacts = super::abuse::contacts_for_batch(&self.client, batch, abuse, rdap);
+        let warnings = self.runtime.block_on(contacts);
+        self.warnings.extend(warnings);
+    }
+
+    fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
+    }
+}
+
+async fn ask(client: &DnsClient, plan: &plan::Plan, answers: &mut AnswerMap) {
+    let got = join_all(
+        plan.questions
+            .iter()
+            .map(|q| client.lookup(&q.name, q.rtype)),
+    )
+    .await;
+    for (q, a) in plan.questions.iter().zip(got) {
+        answers.insert(q.clone(), a);
+    }
+}
+
+/// One message: round 1, round 2 (needs round 1's PTR and DNSBL answers), facts.
+pub async fn message_dns(client: &DnsClient, t: &Traced, opts: &DnsOptions) -> MessageDns {
+    let mut answers = AnswerMap::new();
+    let first = plan::round1(t, &opts.dnsbl);
+    ask(client, &first, &mut answers).await;
+    let second = plan::round2(t, &opts.dnsbl, &answers, first.questions.len());
+    ask(client, &second, &mut answers).await;
+    let asked: Vec<_> = first
+        .questions
+        .iter()
+        .chain(&second.questions)
+        .cloned()
+        .collect();
+    let mut m = facts::build(
+        t,
+        &answers,
+        &opts.dnsbl,
+        &asked,
+        first.skipped + second.skipped,
+    );
+    // DKIM is verified when the reader kept the body (`--dkim`).
+    super::auth::add(client, t, t.msg.body.is_some(), &mut m).await;
+    m
+}

@@ -1,0 +1,75 @@
+//! DNS cross-checks, kept as evidence (docs/dns.md).
+//!
+//! - [`names`]: reverse and DNSBL names, and which header names may be asked;
+//! - [`client`]: the resolver facade (hickory-resolver or a recording), with
+//!   the run-wide cache, shared in-flight questions and a concurrency bound;
+//! - [`replay`]: answers read back from a JSON report (`--dns-replay`);
+//! - [`plan`]: which questions a message needs, in two rounds, capped;
+//! - [`facts`]: what the answers say per hop, link and DNSBL (pure);
+//! - [`dnsbl`]: DNSBL return codes;
+//! - [`auth`]: Message-ID/envelope existence, SPF and DKIM (mail-auth) facts;
+//! - [`enrich`]: the pipeline stage that ties these together;
+//! - [`abuse`]: the abuse contacts' lookups, batch-wise, as evidence.
+
+pub mod abuse;
+pub mod auth;
+pub mod client;
+pub mod dnsbl;
+pub mod enrich;
+pub mod facts;
+pub mod names;
+pub mod plan;
+pub mod replay;
+
+pub use client::{DnsClient, DnsStats, LiveConfig};
+pub use enrich::{DnsEnricher, DnsOptions};
+pub use replay::Recording;
+
+/// Parse a `--dns-server` value: `IP` (port 53) or `IP:PORT` (`[v6]:PORT`).
+pub fn parse_server(s: &str) -> Result<std::net::SocketAddr, String> {
+    let s = s.trim();
+    if let Ok(a) = s.parse::<std::net::SocketAddr>() {
+        return Ok(a);
+    }
+    s.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<std::net::IpAddr>()
+        .map(|ip| std::net::SocketAddr::new(ip, 53))
+        .map_err(|_| format!("--dns-server {s:?}: expected IP or IP:PORT"))
+}
+
+/// Parse a `--dns-timeout` value: seconds (`2`, `0.5`, `2s`) or `500ms`.
+pub fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let secs = if let Some(ms) = t.strip_suffix("ms") {
+        ms.trim().parse::<f64>().map(|v| v / 1000.0)
+    } else {
+        t.trim_end_matches('s').trim().parse::<f64>()
+    };
+    match secs {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 300.0 => {
+            Ok(std::time::Duration::from_secs_f64(v))
+        }
+        _ => Err(format!(
+            "--dns-timeout {s:?}: expected seconds (2, 0.5, 2s) or milliseconds (500ms), at most 300s"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flag_values() {
+        assert_eq!(parse_server("127.0.0.1:5353").unwrap().port(), 5353);
+        assert_eq!(parse_server("127.0.0.1").unwrap().port(), 53);
+        assert_eq!(parse_server("::1").unwrap().port(), 53);
+        assert_eq!(parse_server("[::1]:5353").unwrap().port(), 5353);
+        assert!(parse_server("dns.example").is_err());
+        assert_eq!(parse_timeout("500ms").unwrap().as_millis(), 500);
+        assert_eq!(parse_timeout("2").unwrap().as_secs(), 2);
+        assert!(parse_timeout("0").is_err());
+        assert!(parse_timeout("soon").is_err());
+    }
+}

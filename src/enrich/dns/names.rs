@@ -1,0 +1,101 @@
+//! Names we are willing to ask about: reverse names for addresses, DNSBL
+//! names, and host names taken from a (hostile) header, validated first.
+
+pub use crate::util::reverse::reverse_name;
+use crate::util::{domain, reverse};
+use std::net::IpAddr;
+
+/// The name to ask a DNSBL zone about an address: `7.1.6.217.zen.example`.
+pub fn dnsbl_name(ip: IpAddr, zone: &str) -> Option<String> {
+    let zone = host_name(zone)?;
+    Some(reverse::in_zone(ip, &zone))
+}
+
+/// Suffixes that never resolve in public DNS: asking about them only leaks.
+const SPECIAL_USE: &[&str] = &[
+    "localhost",
+    "local",
+    "localdomain",
+    "invalid",
+    "test",
+    "example",
+    "internal",
+    "lan",
+    "home.arpa",
+    "arpa",
+];
+
+/// A header's host name made fit to query: lowercase, no trailing dot,
+/// letters/digits/hyphens/underscores in labels of 1..=63 bytes, at most 253
+/// bytes, at least two labels with a non-numeric last one, and not a
+/// special-use name. `None` for anything else (addresses, junk, hostile text).
+pub fn host_name(name: &str) -> Option<String> {
+    let n = domain::normalize(name)?;
+    if n.len() > 253 || !domain::is_fqdn(&n) {
+        return None;
+    }
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if !n.split('.').all(label_ok) {
+        return None;
+    }
+    if SPECIAL_USE
+        .iter()
+        .any(|s| n == *s || n.ends_with(&format!(".{s}")))
+    {
+        return None;
+    }
+    Some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reverse_names() {
+        assert_eq!(
+            reverse_name("217.6.1.7".parse().unwrap()),
+            "7.1.6.217.in-addr.arpa"
+        );
+        assert_eq!(
+            reverse_name("::ffff:217.6.1.7".parse().unwrap()),
+            "7.1.6.217.in-addr.arpa"
+        );
+        assert_eq!(
+            reverse_name("2a01:4f8::1".parse().unwrap()),
+            "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.f.4.0.1.0.a.2.ip6.arpa"
+        );
+        assert_eq!(
+            dnsbl_name("127.0.0.2".parse().unwrap(), "zen.spamhaus.org.").as_deref(),
+            Some("2.0.0.127.zen.spamhaus.org")
+        );
+    }
+
+    #[test]
+    fn hostile_names_are_not_asked() {
+        assert_eq!(
+            host_name("Gate.HyperMoon.com.").as_deref(),
+            Some("gate.hypermoon.com")
+        );
+        for bad in [
+            "KRYPTIK",
+            "[1.2.3.4]",
+            "1.2.3.4",
+            "evil\x1b[31m.com",
+            "a..b.com",
+            "mail.local",
+            "localhost",
+            "x.internal",
+            "sp ace.com",
+        ] {
+            assert_eq!(host_name(bad), None, "{bad:?}");
+        }
+        let long = format!("{}.com", "a".repeat(64));
+        assert_eq!(host_name(&long), None);
+    }
+}

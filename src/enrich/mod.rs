@@ -1,0 +1,81 @@
+//! The enrich stage: what the headers alone cannot tell, looked up and kept
+//! as evidence. [`dns`] asks reverse and forward DNS, DNSBLs, SPF and DKIM
+//! keys; [`abuse`] finds whom to complain to (DNS, RDAP). The stage knows no
+//! rules: it reads a traced message and records facts, which the checks
+//! judge later.
+
+pub mod abuse;
+pub mod dns;
+
+use crate::chain::{self, Traced};
+
+/// The enrichment stage: given a batch of parsed messages, look up what
+/// they need (DNS...) before the checks run. Offline it does nothing.
+pub trait Enricher {
+    fn enrich(&mut self, batch: &mut [Traced]);
+    /// True when [`Enricher::enrich`] does nothing: the workers then parse
+    /// and finish each batch in one go, without the round trip through the
+    /// calling thread (the messages are also freed by the thread that
+    /// allocated them, which the allocator rewards).
+    fn is_noop(&self) -> bool {
+        false
+    }
+    /// Warnings for stderr since the last call: lookups that could not be
+    /// made (a registry that did not answer...). The analysis goes on.
+    fn take_warnings(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// No enrichment: `--offline`.
+pub struct Offline;
+
+impl Enricher for Offline {
+    fn enrich(&mut self, _batch: &mut [Traced]) {}
+    fn is_noop(&self) -> bool {
+        true
+    }
+}
+
+/// Abuse contacts without DNS (`--offline --rdap`): only the regional
+/// registries are asked, and only about the hops a trusted server saw.
+pub struct RdapOnly {
+    trust: chain::trust::TrustConfig,
+    config: abuse::facts::AbuseConfig,
+    rdap: abuse::rdap::RdapConfig,
+    warnings: Vec<String>,
+}
+
+impl RdapOnly {
+    pub fn new(
+        trust: chain::trust::TrustConfig,
+        config: abuse::facts::AbuseConfig,
+        rdap: abuse::rdap::RdapConfig,
+    ) -> RdapOnly {
+        RdapOnly {
+            trust,
+            config,
+            rdap,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+impl Enricher for RdapOnly {
+    fn enrich(&mut self, batch: &mut [Traced]) {
+        for t in batch {
+            let w = abuse::attach(
+                t,
+                &self.trust,
+                &abuse::NoDns,
+                &self.config,
+                Some(&self.rdap),
+            );
+            self.warnings.extend(w);
+        }
+    }
+
+    fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
+    }
+}

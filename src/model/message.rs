@@ -1,0 +1,34 @@
+//! The message itself: where it came from and what its own header fields say.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a message came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// The path as given (`-` for stdin); for a Maildir, the message file.
+    pub path: String,
+    /// The message's position in its file (0 for a single message).
+    pub index: usize,
+    /// The byte offset of the message (its `From ` line for mbox) in the file.
+    pub offset: u64,
+}
+
+/// What the report says about the message itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageSummary {
+    pub message_id: Option<String>,
+    /// The Date header as written.
+    pub date: Option<String>,
+    /// The Date header in UTC (RFC 3339), when it parses.
+    pub date_utc: Option<String>,
+    /// The From header, decoded (display name and address).
+    pub from: Option<String>,
+    /// The From address alone.
+    pub from_address: Option<String>,
+    pub to: Option<String>,
+    pub subject: Option<String>,
+    pub return_path: Option<String>,
+    /// The mbox envelope sender, when the message had a `From ` line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub envelope_from: Option<String>,
+}

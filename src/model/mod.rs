@@ -1,0 +1,31 @@
+//! The `spamtrace/1` contract as plain data: every type that is serialised
+//! into a report lives here, and nothing here does I/O or parsing (the
+//! hickory-proto way: protocol types apart from the code that fills them).
+//! Every stage may import from here; this module imports from no stage.
+
+mod auth;
+mod chain;
+mod contact;
+mod dns;
+mod dns_answer;
+mod finding;
+mod hop;
+mod mail;
+mod message;
+mod report;
+mod webmail;
+
+pub use auth::{AuthVerdict, DkimOutcome, SpfResult};
+pub use chain::{Confidence, CustodyLink, LinkStatus, Origin, Relay, TrustStep};
+pub use contact::AbuseContact;
+pub use dns::{
+    resolution, AuthDns, DkimCheck, DnsblResult, DnsblStatus, DomainExists, EnvelopeDns, HeloDns,
+    HopDns, HopVerdict, LinkDns, LinkDnsStatus, MessageDns, Resolution, SpfCheck,
+};
+pub use dns_answer::{canonical, Answer, Outcome, Question, RType, Rcode};
+pub use finding::{Code, Finding, Severity};
+pub use hop::{FromPart, Hop, HopKind, Timestamp};
+pub use mail::{DnsAnswer, MailTarget};
+pub use message::{MessageSummary, Source};
+pub use report::{Report, SCHEMA};
+pub use webmail::{Credibility, OriginCandidate};

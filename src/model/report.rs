@@ -1,0 +1,54 @@
+//! Everything spamtrace says about one message: the `spamtrace/1` contract
+//! (docs/report-format.md). Field names are public: scripts key on them.
+
+use super::{AbuseContact, AuthVerdict, CustodyLink, Finding, Hop, MessageDns, MessageSummary};
+use super::{Origin, OriginCandidate, Relay, Severity, Source, TrustStep};
+use serde::{Deserialize, Serialize};
+
+pub const SCHEMA: &str = "spamtrace/1";
+
+/// Everything spamtrace says about one message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema: String,
+    pub source: Source,
+    pub message: MessageSummary,
+    /// In header order: index 0 is the top (newest) header.
+    pub hops: Vec<Hop>,
+    /// Index of the lowest trusted hop.
+    pub trust_boundary: Option<usize>,
+    /// Why each trusted hop's sender was believed.
+    pub trust_steps: Vec<TrustStep>,
+    pub first_untrusted_relay: Option<Relay>,
+    pub probable_origin: Option<Origin>,
+    /// Custody links below the boundary, top down.
+    pub custody: Vec<CustodyLink>,
+    pub findings: Vec<Finding>,
+    pub abuse_contacts: Vec<AbuseContact>,
+    /// Authentication-Results / Received-SPF verdicts written inside the
+    /// trusted region (docs/checks.md, AUTH_RESULTS_UNTRUSTED).
+    #[serde(default)]
+    pub auth_results: Vec<AuthVerdict>,
+    /// Client addresses named by X-Originating-IP and its kin, with how
+    /// far the header can be believed.
+    #[serde(default)]
+    pub origin_candidates: Vec<OriginCandidate>,
+    /// DNS facts, DNSBL results and every answer used (absent offline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns: Option<MessageDns>,
+    /// One sentence: what happened to this message.
+    pub verdict: String,
+    /// When the analysis ran (RFC 3339 UTC).
+    pub analyzed_at: String,
+}
+
+impl Report {
+    /// The worst severity among the findings.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+
+    pub fn has(&self, code: &str) -> bool {
+        self.findings.iter().any(|f| f.code == code)
+    }
+}

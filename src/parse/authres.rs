@@ -1,0 +1,113 @@
+//! Authentication-Results (RFC 8601) and Received-SPF (RFC 7208) header
+//! values, read: the authserv-id and each method's result with its
+//! properties. Whether a header is believed is the checks' business
+//! (checks::auth_results).
+
+/// At most this many results are kept per header.
+const MAX_RESULTS: usize = 20;
+
+/// Remove RFC 5322 comments (nested parentheses), keep quoted strings.
+fn strip_comments(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let (mut depth, mut quoted, mut escaped) = (0u32, false, false);
+    for c in s.chars() {
+        if escaped {
+            escaped = false;
+            if depth == 0 {
+                out.push(c);
+            }
+            continue;
+        }
+        match c {
+            '\\' => {
+                escaped = true;
+                if depth == 0 {
+                    out.push(c);
+                }
+            }
+            '"' if depth == 0 => {
+                quoted = !quoted;
+                out.push(c);
+            }
+            '(' if !quoted => depth = depth.saturating_add(1),
+            ')' if !quoted && depth > 0 => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// One `method=result prop=value...` element: method, result, properties.
+pub type ResInfo = (String, String, Vec<(String, String)>);
+
+/// Parse an Authentication-Results value: the authserv-id and each
+/// `method=result prop=value...` element.
+pub fn parse_authentication_results(value: &str) -> (Option<String>, Vec<ResInfo>) {
+    let clean = strip_comments(value);
+    let mut parts = clean.split(';').peekable();
+    // Exchange Online omits the authserv-id and starts with a result
+    // (`spf=pass (sender IP is ...) smtp.mailfrom=...`): no id then.
+    let id = match parts.peek() {
+        Some(first) if !first.contains('=') => parts
+            .next()
+            .and_then(|p| p.split_whitespace().next())
+            .map(|s| s.trim_end_matches('.').to_ascii_lowercase())
+            .filter(|s| !s.is_empty()),
+        _ => None,
+    };
+    let mut results = Vec::new();
+    for part in parts.take(MAX_RESULTS) {
+        let mut tokens = part.split_whitespace();
+        let Some((method, result)) = tokens.next().and_then(|t| t.split_once('=')) else {
+            continue;
+        };
+        let method = method.split('/').next().unwrap_or("").to_ascii_lowercase();
+        let result = result.trim_matches('"').to_ascii_lowercase();
+        let mut props = Vec::new();
+        for t in tokens.take(20) {
+            if let Some((k, v)) = t.split_once('=') {
+                if k.contains('.') || k == "reason" {
+                    props.push((k.to_ascii_lowercase(), v.trim_matches('"').to_string()));
+                }
+            }
+        }
+        results.push((method, result, props));
+    }
+    (id, results)
+}
+
+/// Parse a Received-SPF value: the result word and its `key=value` pairs.
+pub fn parse_received_spf(value: &str) -> Option<(String, Vec<(String, String)>)> {
+    let clean = strip_comments(value);
+    let mut words = clean.split_whitespace();
+    let result = words.next()?.to_ascii_lowercase();
+    let known = [
+        "pass",
+        "fail",
+        "softfail",
+        "neutral",
+        "none",
+        "temperror",
+        "permerror",
+        "error",
+        "unknown",
+    ];
+    if !known.contains(&result.as_str()) {
+        return None;
+    }
+    let rest: Vec<&str> = words.collect();
+    let props = rest
+        .join(" ")
+        .split(';')
+        .filter_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            Some((
+                k.trim().to_ascii_lowercase(),
+                v.trim().trim_matches('"').to_string(),
+            ))
+        })
+        .take(20)
+        .collect();
+    Some((result, props))
+}

@@ -1,0 +1,225 @@
+//! The message's own header fields that the report shows and the checks
+//! read: Message-ID, Date, From, Subject... decoded with mail-parser's field
+//! parsers, one field at a time (no full-message parse).
+
+use crate::parse::headers;
+
+use crate::model::MessageSummary;
+use crate::model::Timestamp;
+use crate::parse::headers::Field;
+use crate::util::domain;
+use mail_parser::parsers::MessageStream;
+use mail_parser::{Address, DateTime, HeaderValue};
+use serde::{Deserialize, Serialize};
+
+/// Terminate a raw value with CRLF as mail-parser's field parsers expect.
+fn stream_input(value: &[u8]) -> Vec<u8> {
+    let mut v = value.to_vec();
+    if !v.ends_with(b"\n") {
+        v.extend_from_slice(b"\r\n");
+    }
+    v
+}
+
+/// Decode an unstructured field (RFC 2047 encoded words).
+pub fn unstructured(f: &Field) -> String {
+    let input = stream_input(f.value);
+    match MessageStream::new(&input).parse_unstructured() {
+        HeaderValue::Text(t) => t.trim().to_string(),
+        _ => f.text(),
+    }
+}
+
+/// A parsed date field.
+pub fn date(value: &[u8]) -> Option<DateTime> {
+    let input = stream_input(value);
+    match MessageStream::new(&input).parse_date() {
+        HeaderValue::DateTime(d) => Some(d),
+        _ => None,
+    }
+}
+
+/// A mail-parser date as our [`Timestamp`], with the original text.
+pub fn timestamp(d: &DateTime, original: &str) -> Timestamp {
+    Timestamp {
+        utc: utc_rfc3339(d),
+        epoch: d.to_timestamp(),
+        original: original.to_string(),
+    }
+}
+
+/// `d` in UTC as RFC 3339 (`1999-09-04T23:55:38Z`), what mail-parser's
+/// `to_timezone(0).to_rfc3339()` gives, without its `format!` (one per hop
+/// showed in archive-scale profiles).
+pub fn utc_rfc3339(d: &DateTime) -> String {
+    let u = d.to_timezone(0);
+    if u.year > 9999 {
+        return u.to_rfc3339();
+    }
+    let mut b = *b"0000-00-00T00:00:00Z";
+    let mut put = |at: usize, width: usize, mut v: u32| {
+        for i in (at..at + width).rev() {
+            b[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, u.year.into());
+    put(5, 2, u.month.into());
+    put(8, 2, u.day.into());
+    put(11, 2, u.hour.into());
+    put(14, 2, u.minute.into());
+    put(17, 2, u.second.into());
+    String::from_utf8_lossy(&b).into_owned()
+}
+
+/// The addresses of an address field: (display name, address) pairs.
+pub fn addresses(f: &Field) -> Vec<(Option<String>, Option<String>)> {
+    let input = stream_input(f.value);
+    let value = MessageStream::new(&input).parse_address();
+    let HeaderValue::Address(addr) = value else {
+        return Vec::new();
+    };
+    let list: Vec<_> = match &addr {
+        Address::List(l) => l.iter().collect(),
+        Address::Group(g) => g.iter().flat_map(|g| g.addresses.iter()).collect(),
+    };
+    list.into_iter()
+        .map(|a| {
+            (
+                a.name.as_ref().map(|n| n.trim().to_string()),
+                a.address.as_ref().map(|s| s.trim().to_string()),
+            )
+        })
+        .collect()
+}
+
+/// Message-IDs of an id field, without angle brackets.
+pub fn ids(f: &Field) -> Vec<String> {
+    let input = stream_input(f.value);
+    match MessageStream::new(&input).parse_id() {
+        HeaderValue::Text(t) => vec![t.to_string()],
+        HeaderValue::TextList(l) => l.into_iter().map(|t| t.to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The domain of an address (`user@Example.COM` -> `example.com`).
+pub fn address_domain(addr: &str) -> Option<String> {
+    let (_, d) = addr.trim().trim_matches(['<', '>']).rsplit_once('@')?;
+    let d = d.trim().trim_end_matches('.').to_ascii_lowercase();
+    (!d.is_empty()).then_some(d)
+}
+
+/// Build the summary from the header fields and the mbox envelope.
+pub fn summarize(fields: &[Field], envelope_from: Option<&str>) -> MessageSummary {
+    let mut s = MessageSummary {
+        envelope_from: envelope_from.map(str::to_string),
+        ..Default::default()
+    };
+    if let Some(f) = headers::first(fields, "message-id") {
+        s.message_id = Some(f.text());
+    }
+    if let Some(f) = headers::first(fields, "date") {
+        let text = f.text();
+        s.date_utc = date(f.value)
+            .filter(|d| d.is_valid())
+            .map(|d| utc_rfc3339(&d));
+        s.date = Some(text);
+    }
+    if let Some(f) = headers::first(fields, "from") {
+        s.from = Some(unstructured(&f));
+        s.from_address = addresses(&f).into_iter().find_map(|(_, a)| a);
+    }
+    if let Some(f) = headers::first(fields, "to") {
+        s.to = Some(unstructured(&f));
+    }
+    if let Some(f) = headers::first(fields, "subject") {
+        s.subject = Some(unstructured(&f));
+    }
+    if let Some(f) = headers::first(fields, "return-path") {
+        s.return_path = Some(f.text());
+    }
+    s
+}
+
+/// DKIM-Signature fields read per message at most.
+pub const MAX_DKIM_FIELDS: usize = 50;
+
+/// A DKIM-Signature's identity, read without DNS: the signing domain, the
+/// selector, and whether the domain aligns with the From (relaxed, RFC 7489:
+/// same registrable domain). Verification (mail-auth, the DNS phase) adds
+/// the result (checks::auth_results::dkim_finding).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DkimSignature {
+    pub d: String,
+    pub s: String,
+    pub aligned: bool,
+}
+
+/// The DKIM-Signature fields of the message (at most [`MAX_DKIM_FIELDS`]).
+pub fn dkim_signatures(fields: &[Field], message: &MessageSummary) -> Vec<DkimSignature> {
+    let from = message.from_address.as_deref().and_then(address_domain);
+    fields
+        .iter()
+        .filter(|f| f.is("dkim-signature"))
+        .take(MAX_DKIM_FIELDS)
+        .filter_map(|f| {
+            let text = f.text();
+            let tag = |name: &str| {
+                text.split(';').find_map(|t| {
+                    let (k, v) = t.split_once('=')?;
+                    (k.trim() == name).then(|| {
+                        v.split_whitespace()
+                            .collect::<String>()
+                            .trim_end_matches('.')
+                            .to_ascii_lowercase()
+                    })
+                })
+            };
+            let d = tag("d")?;
+            let s = tag("s").unwrap_or_default();
+            let aligned = from.as_deref().is_some_and(|f| domain::same_party(f, &d));
+            Some(DkimSignature { d, s, aligned })
+        })
+        .collect()
+}
+
+/// A bare address from a path or envelope value (`<a@b>`, `a@b (comment)`).
+pub fn bare_address(v: &str) -> Option<String> {
+    let v = v.trim();
+    let v = match (v.find('<'), v.rfind('>')) {
+        (Some(s), Some(e)) if s < e => &v[s + 1..e],
+        _ => v.split_whitespace().next().unwrap_or(""),
+    };
+    let v = v.trim();
+    (v.contains('@') && !v.contains(char::is_whitespace)).then(|| v.to_string())
+}
+
+/// The envelope sender's domain a DNS stage should check
+/// (ENVELOPE_DOMAIN_NXDOMAIN, SPF): Return-Path first, else the mbox
+/// envelope; `None` for the null sender (bounces).
+pub fn envelope_domain(message: &MessageSummary) -> Option<String> {
+    let rp = message.return_path.as_deref().and_then(bare_address);
+    let env = message.envelope_from.as_deref().and_then(bare_address);
+    rp.or(env).as_deref().and_then(address_domain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_rfc3339_matches_mail_parser() {
+        for text in [
+            "Sat, 4 Sep 1999 16:55:38 -0700",
+            "Mon, 1 Jan 2001 00:00:00 +0000",
+            "Thu, 31 Dec 2026 23:59:59 +1400",
+            "Tue, 29 Feb 2000 12:34:56 +0530",
+        ] {
+            let d = date(text.as_bytes()).expect("a date");
+            assert_eq!(utc_rfc3339(&d), d.to_timezone(0).to_rfc3339(), "{text}");
+        }
+        let epoch = DateTime::from_timestamp(0);
+        assert_eq!(utc_rfc3339(&epoch), "1970-01-01T00:00:00Z");
+    }
+}

@@ -1,0 +1,64 @@
+//! Build the report of one traced message: run the checks, add the verdict.
+
+use super::verdict::verdict;
+use crate::chain::{TraceOptions, Traced};
+use crate::checks::{self, Context};
+use crate::model::{Report, SCHEMA};
+use crate::parse::message::utc_rfc3339;
+
+/// Run the checks and build the report.
+pub fn build(t: Traced, opts: &TraceOptions) -> Report {
+    let fields = t.fields();
+    let ctx = Context {
+        fields: &fields,
+        hops: &t.hops,
+        chain: &t.chain,
+        message: &t.summary,
+        trust: &opts.trust,
+        now: opts.now,
+        dns: t.dns.as_ref(),
+        skipped_hops: t.skipped_hops,
+    };
+    let findings = checks::run(&ctx);
+    let auth_results = checks::auth_results::trusted_verdicts(&ctx);
+    let origin_candidates = checks::webmail::candidates(&ctx);
+    let verdict = verdict(&t.hops, &t.chain, &findings);
+    drop(fields);
+    Report {
+        schema: SCHEMA.to_string(),
+        source: t.msg.source.clone(),
+        message: t.summary,
+        hops: t.hops,
+        trust_boundary: t.chain.boundary,
+        trust_steps: t.chain.trust_steps,
+        first_untrusted_relay: t.chain.first_untrusted_relay,
+        probable_origin: t.chain.probable_origin,
+        custody: t.chain.custody,
+        findings,
+        abuse_contacts: t.abuse_contacts,
+        auth_results,
+        origin_candidates,
+        dns: t.dns,
+        verdict,
+        analyzed_at: analyzed_at(opts.now),
+    }
+}
+
+/// `now` as RFC 3339, formatted once per thread and run, not per message
+/// (it showed in profiles at archive scale).
+fn analyzed_at(now: i64) -> String {
+    thread_local! {
+        static CACHE: std::cell::RefCell<Option<(i64, String)>> = const { std::cell::RefCell::new(None) };
+    }
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        match &*c {
+            Some((t, s)) if *t == now => s.clone(),
+            _ => {
+                let s = utc_rfc3339(&mail_parser::DateTime::from_timestamp(now));
+                *c = Some((now, s.clone()));
+                s
+            }
+        }
+    })
+}

@@ -1,0 +1,322 @@
+//! The ARF report (RFC 5965): `multipart/report; report-type=feedback-report`
+//! with a human-readable part, a `message/feedback-report` part and the
+//! original as `message/rfc822` (`text/rfc822-headers` without
+//! `--include-body`), with From, To, Subject, Date and Message-ID set so
+//! `sendmail -t` can send it as is.
+//!
+//! mail-auth's `Feedback::to_arf` writes the report fields; we assemble the
+//! MIME ourselves, because its `to_rfc5322` may quoted-printable the
+//! message/rfc822 part, which RFC 2046 forbids (5.2.1: 7bit, 8bit or binary
+//! only). Every value copied from the message into a header goes through
+//! [`clean_value`] (controls neutralised, ASCII only, bounded), and the
+//! boundary is chosen so that no part contains it.
+
+use super::complaint::{self, ComplaintOptions};
+use crate::enrich::abuse::address;
+use crate::input::RawMessage;
+use crate::model::Report;
+use crate::parse::authres::parse_authentication_results;
+use crate::parse::headers;
+use crate::util::sanitize::for_header;
+use mail_auth::report::{Feedback, FeedbackType};
+use sha2::{Digest, Sha256};
+use std::fmt::Write as _;
+
+/// Longest value copied from a message into one header field.
+const MAX_VALUE: usize = 900;
+
+/// A value safe in a header we write: no control characters (so no CR/LF
+/// to start a new field), ASCII only, at most [`MAX_VALUE`] characters.
+pub fn clean_value(s: &str) -> String {
+    let s: String = for_header(s)
+        .chars()
+        .map(|c| if c.is_ascii() { c } else { '?' })
+        .take(MAX_VALUE)
+        .collect();
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Fold one `Name: value` line at spaces to lines of at most 78 characters
+/// where possible (RFC 5322 2.2.3), joined with CRLF.
+fn fold(line: &str) -> String {
+    let mut out = String::new();
+    let mut cur = String::new();
+    for word in line.split(' ') {
+        if !cur.is_empty() && cur.len() + 1 + word.len() > 78 {
+            out.push_str(&cur);
+            out.push_str("\r\n");
+            cur = String::from(" ");
+            cur.push_str(word);
+        } else {
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+        }
+    }
+    out.push_str(&cur);
+    out.push_str("\r\n");
+    out
+}
+
+/// Normalise line endings to CRLF. A bare LF (mbox) is a line end; a bare
+/// CR is not (mail readers differ on it, so it could split one header into
+/// two in the copy): it becomes a space.
+fn crlf(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + data.len() / 32);
+    let mut i = 0;
+    while i < data.len() {
+        match data[i] {
+            b'\r' if data.get(i + 1) == Some(&b'\n') => {
+                out.extend_from_slice(b"\r\n");
+                i += 2;
+                continue;
+            }
+            b'\r' => out.push(b' '),
+            b'\n' => out.extend_from_slice(b"\r\n"),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Break lines longer than `max` characters (SMTP allows 998 octets): a
+/// hostile host name in a finding must not make the report unsendable.
+fn hard_wrap(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let mut n = 0;
+        for c in line.chars() {
+            if n >= max && c != '\n' {
+                out.push('\n');
+                n = 0;
+            }
+            out.push(c);
+            n += 1;
+        }
+    }
+    out
+}
+
+fn transfer_encoding(data: &[u8]) -> &'static str {
+    if data.is_ascii() {
+        "7bit"
+    } else {
+        "8bit"
+    }
+}
+
+/// A boundary no part contains: RFC 2046 5.1.1 bchars, at most 70.
+fn boundary(wanted: Option<&str>, seed: &[u8], parts: &[&[u8]]) -> String {
+    let ok = |b: &str| {
+        !b.is_empty()
+            && b.len() <= 60
+            && b.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "'()+_,-./:=?".contains(c))
+    };
+    let mut b = match wanted.filter(|w| ok(w)) {
+        Some(w) => w.to_string(),
+        None => {
+            let d = Sha256::digest(seed);
+            let hex: String = d[..12].iter().map(|x| format!("{x:02x}")).collect();
+            format!("=_spamtrace_{hex}")
+        }
+    };
+    let mut n = 0;
+    while parts
+        .iter()
+        .any(|p| memchr::memmem::find(p, format!("--{b}").as_bytes()).is_some())
+    {
+        n += 1;
+        b = format!("{b}.{n}");
+    }
+    b
+}
+
+/// The Authentication-Results the report believes, quoted: for each
+/// authserv-id of a trusted verdict (`report.auth_results`, judged once by
+/// checks::auth_results), the top header that carries it.
+fn trusted_auth_results(r: &Report, msg: &RawMessage) -> Vec<String> {
+    let trusted: Vec<&str> = r
+        .auth_results
+        .iter()
+        .filter(|v| v.trusted && v.header == "authentication-results")
+        .filter_map(|v| v.authserv_id.as_deref())
+        .collect();
+    let mut quoted: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for f in headers::fields(&msg.header) {
+        if !f.is("authentication-results") {
+            continue;
+        }
+        let text = f.text();
+        let (id, _) = parse_authentication_results(&text);
+        let Some(id) = id.filter(|id| trusted.contains(&id.as_str())) else {
+            continue;
+        };
+        if quoted.contains(&id) {
+            continue;
+        }
+        quoted.push(id);
+        out.push(clean_value(&text));
+    }
+    out
+}
+
+/// The report fields (RFC 5965 section 3.1), through mail-auth.
+fn feedback_fields(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> String {
+    let mut fb = Feedback::new(FeedbackType::Abuse)
+        .with_version(1)
+        .with_user_agent(format!("spamtrace/{}", env!("CARGO_PKG_VERSION")));
+    if let Some(relay) = &r.first_untrusted_relay {
+        if let Some(ip) = relay.ip {
+            fb = fb.with_source_ip(ip);
+        }
+        if let Some(ts) = r.hops.get(relay.hop).and_then(|h| h.timestamp.as_ref()) {
+            fb = fb.with_arrival_date(ts.epoch);
+        }
+        if let Some(by) = &relay.received_by {
+            fb = fb.with_reporting_mta(clean_value(by));
+        }
+    }
+    let mail_from = r
+        .message
+        .envelope_from
+        .as_deref()
+        .or(r.message.return_path.as_deref())
+        .map(|a| a.trim().trim_matches(['<', '>']).to_string());
+    if let Some(a) = mail_from.filter(|a| !a.is_empty()) {
+        fb = fb.with_original_mail_from(format!("<{}>", clean_value(&a)));
+    }
+    if let Some(rcpt) = complaint::recipient_addresses(msg, r).first() {
+        let rcpt = match &opts.redact {
+            Some(key) => complaint::redact_address(rcpt, key),
+            None => rcpt.clone(),
+        };
+        fb = fb.with_original_rcpt_to(format!("<{}>", clean_value(&rcpt)));
+    }
+    let mut domains: Vec<String> = Vec::new();
+    for c in complaint::recipients(&r.abuse_contacts) {
+        if c.scope == "relay_operator" {
+            if let Some((_, d)) = c.address.rsplit_once('@') {
+                if !domains.iter().any(|x| x == d) {
+                    domains.push(d.to_string());
+                }
+            }
+        }
+    }
+    for d in domains {
+        fb = fb.with_reported_domain(clean_value(&d));
+    }
+    for ar in trusted_auth_results(r, msg) {
+        fb = fb.with_authentication_results(ar);
+    }
+    fb.to_arf()
+        .split("\r\n")
+        .filter(|l| !l.is_empty())
+        .map(fold)
+        .collect()
+}
+
+/// The whole report message, as bytes (the original may be 8-bit).
+pub fn render(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> Vec<u8> {
+    // The CLI refuses a reporter that does not parse; here it falls back.
+    let from = opts
+        .reporter
+        .as_deref()
+        .and_then(|r| address::Mailbox::parse(r).ok())
+        .unwrap_or_else(|| address::Mailbox {
+            name: None,
+            address: "spamtrace@localhost".to_string(),
+        });
+    let from_domain = from
+        .address
+        .rsplit_once('@')
+        .map_or("localhost", |(_, d)| d);
+    let to: Vec<&str> = complaint::recipients(&r.abuse_contacts)
+        .iter()
+        .map(|c| c.address.as_str())
+        .filter(|a| address::is_safe(a))
+        .collect();
+    let cc: Vec<&str> = complaint::cc(&r.abuse_contacts)
+        .iter()
+        .map(|c| c.address.as_str())
+        .filter(|a| address::is_safe(a))
+        .collect();
+
+    let human = crlf(hard_wrap(&complaint::summary_for(r, msg, opts), 900).as_bytes());
+    let fields = feedback_fields(r, msg, opts).into_bytes();
+    let (header, body) = complaint::copied_message(msg, r, opts);
+    let mut original = crlf(header.trim_ascii_end());
+    original.extend_from_slice(b"\r\n");
+    let original_type = match &body {
+        Some(b) => {
+            original.extend_from_slice(b"\r\n");
+            original.extend_from_slice(&crlf(b));
+            if !original.ends_with(b"\r\n") {
+                original.extend_from_slice(b"\r\n");
+            }
+            "message/rfc822"
+        }
+        None => "text/rfc822-headers",
+    };
+
+    let mut seed = opts.now.to_le_bytes().to_vec();
+    seed.extend_from_slice(&msg.header);
+    let boundary = boundary(
+        opts.boundary.as_deref(),
+        &seed,
+        &[&human, &fields, &original],
+    );
+    let message_id = opts
+        .message_id
+        .as_deref()
+        .map(clean_value)
+        .filter(|m| !m.is_empty() && !m.contains(['<', '>', ' ']))
+        .unwrap_or_else(|| {
+            let d = Sha256::digest(&seed);
+            let hex: String = d[..8].iter().map(|x| format!("{x:02x}")).collect();
+            format!("spamtrace.{}.{hex}@{from_domain}", opts.now)
+        });
+
+    let mut head = String::new();
+    head.push_str(&fold(&format!("From: {}", from.to_header())));
+    head.push_str(&fold(&if to.is_empty() {
+        "To: undisclosed-recipients:;".to_string()
+    } else {
+        format!("To: {}", to.join(", "))
+    }));
+    if !cc.is_empty() {
+        head.push_str(&fold(&format!("Cc: {}", cc.join(", "))));
+    }
+    head.push_str(&fold(&format!(
+        "Subject: Abuse report: {}",
+        clean_value(&complaint::subject(r))
+    )));
+    let date = mail_parser::DateTime::from_timestamp(opts.now).to_rfc822();
+    let _ = write!(head, "Date: {date}\r\nMessage-ID: <{message_id}>\r\n");
+    head.push_str("MIME-Version: 1.0\r\n");
+    let _ = write!(
+        head,
+        "Content-Type: multipart/report; report-type=feedback-report;\r\n\tboundary=\"{boundary}\"\r\n\r\n"
+    );
+    head.push_str("This is an abuse report in the Abuse Reporting Format (RFC 5965).\r\n");
+
+    let mut out = head.into_bytes();
+    let mut part = |ctype: &str, data: &[u8]| {
+        out.extend_from_slice(
+            format!(
+                "\r\n--{boundary}\r\nContent-Type: {ctype}\r\nContent-Transfer-Encoding: {}\r\n\r\n",
+                transfer_encoding(data)
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(data);
+    };
+    part("text/plain; charset=utf-8", &human);
+    part("message/feedback-report", &fields);
+    part(original_type, &original);
+    out.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    out
+}

@@ -1,0 +1,9 @@
+//! Renderers of a finished report: [`table`] for people, [`json`] (JSON
+//! and NDJSON) for programs, [`complaint`] text and [`arf`] (RFC 5965)
+//! for abuse desks. Each reads `model::Report` (and, for complaints, the
+//! raw message it quotes) and nothing later in the pipeline.
+
+pub mod arf;
+pub mod complaint;
+pub mod json;
+pub mod table;

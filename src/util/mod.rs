@@ -1,0 +1,9 @@
+//! Helpers every stage may use: domain names, the terminal/header
+//! sanitiser, the provider table, the clock and durations. Nothing here
+//! knows about a stage.
+
+pub mod clock;
+pub mod domain;
+pub mod providers;
+pub mod reverse;
+pub mod sanitize;

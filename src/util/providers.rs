@@ -1,0 +1,204 @@
+//! Big mail providers: the domains their users send from, the domains their
+//! servers run under, and the domains their Message-IDs end in. A message
+//! claiming one of them (From, Message-ID) should pass through its servers.
+//!
+//! Pure data plus lookups by registrable domain; no I/O.
+
+use crate::util::domain;
+
+/// One provider.
+#[derive(Debug)]
+pub struct Provider {
+    /// A short name for reports (`hotmail`, `gmail`...).
+    pub name: &'static str,
+    /// Registrable domains of its users' addresses.
+    pub mail_domains: &'static [&'static str],
+    /// Registrable domains its relays (HELO, rDNS, `by`) are named under.
+    pub infra_domains: &'static [&'static str],
+    /// Registrable domains its servers put on the right of Message-IDs.
+    pub msgid_domains: &'static [&'static str],
+}
+
+/// The table. Registrable domains only (the Public Suffix List decides what
+/// that is), so `mail.gmail.com` and `gmail.com` both match `gmail.com`.
+pub static PROVIDERS: &[Provider] = &[
+    Provider {
+        name: "hotmail",
+        mail_domains: &[
+            "hotmail.com",
+            "hotmail.co.uk",
+            "hotmail.fr",
+            "hotmail.de",
+            "hotmail.it",
+            "hotmail.es",
+            "outlook.com",
+            "outlook.fr",
+            "outlook.de",
+            "live.com",
+            "live.co.uk",
+            "live.fr",
+            "msn.com",
+        ],
+        infra_domains: &[
+            "hotmail.com",
+            "outlook.com",
+            "live.com",
+            "msn.com",
+            "microsoft.com",
+            "phx.gbl",
+            "outlook.office365.com",
+            "office365.com",
+        ],
+        // `@phx.gbl`: Hotmail's internal Exchange forest; `prod.outlook.com`
+        // and `namprd...` hosts fall under outlook.com.
+        msgid_domains: &[
+            "hotmail.com",
+            "phx.gbl",
+            "outlook.com",
+            "live.com",
+            "msn.com",
+        ],
+    },
+    Provider {
+        name: "gmail",
+        mail_domains: &["gmail.com", "googlemail.com"],
+        infra_domains: &["google.com", "gmail.com", "googlemail.com", "1e100.net"],
+        msgid_domains: &["gmail.com", "googlemail.com"],
+    },
+    Provider {
+        name: "yahoo",
+        mail_domains: &[
+            "yahoo.com",
+            "yahoo.co.uk",
+            "yahoo.fr",
+            "yahoo.de",
+            "yahoo.it",
+            "yahoo.es",
+            "yahoo.ca",
+            "yahoo.com.au",
+            "yahoo.co.in",
+            "yahoo.co.jp",
+            "yahoo.com.br",
+            "ymail.com",
+            "rocketmail.com",
+        ],
+        infra_domains: &[
+            "yahoo.com",
+            "yahoo.net",
+            "yahoodns.net",
+            "yahoo.co.jp",
+            "yahoo.co.uk",
+            "yahoo.fr",
+            "yahoo.de",
+            "yahoo.com.br",
+            "yahoogroups.com",
+        ],
+        msgid_domains: &[
+            "yahoo.com",
+            "yahoo.co.jp",
+            "yahoo.co.uk",
+            "yahoo.fr",
+            "yahoo.de",
+        ],
+    },
+    Provider {
+        name: "aol",
+        mail_domains: &["aol.com", "aim.com", "aol.co.uk", "aol.fr", "aol.de"],
+        // AOL mail has run on Yahoo's servers since 2017.
+        infra_domains: &["aol.com", "aol.net", "aim.com", "yahoo.com", "yahoodns.net"],
+        msgid_domains: &["aol.com", "aim.com"],
+    },
+    Provider {
+        name: "gmx",
+        mail_domains: &[
+            "gmx.net", "gmx.de", "gmx.com", "gmx.at", "gmx.ch", "web.de", "mail.com",
+        ],
+        infra_domains: &[
+            "gmx.net",
+            "gmx.de",
+            "gmx.com",
+            "web.de",
+            "mail.com",
+            "kundenserver.de",
+            "ui-portal.de",
+        ],
+        msgid_domains: &["gmx.net", "gmx.de", "gmx.com", "web.de", "mail.com"],
+    },
+    Provider {
+        name: "mail.ru",
+        mail_domains: &["mail.ru", "inbox.ru", "list.ru", "bk.ru", "internet.ru"],
+        infra_domains: &["mail.ru"],
+        msgid_domains: &["mail.ru", "inbox.ru", "list.ru", "bk.ru"],
+    },
+    Provider {
+        name: "yandex",
+        mail_domains: &["yandex.ru", "yandex.com", "ya.ru", "yandex.ua", "yandex.by"],
+        infra_domains: &["yandex.ru", "yandex.net", "yandex.com"],
+        msgid_domains: &["yandex.ru", "yandex.net", "yandex.com", "ya.ru"],
+    },
+    Provider {
+        name: "icloud",
+        mail_domains: &["icloud.com", "me.com", "mac.com"],
+        infra_domains: &["apple.com", "icloud.com", "me.com", "mac.com"],
+        msgid_domains: &["icloud.com", "me.com", "mac.com", "apple.com"],
+    },
+];
+
+fn registrable_of(name: &str) -> Option<String> {
+    domain::registrable(name.trim().trim_start_matches('@'))
+}
+
+fn find(name: &str, pick: fn(&Provider) -> &'static [&'static str]) -> Option<&'static Provider> {
+    let reg = registrable_of(name)?;
+    PROVIDERS.iter().find(|p| pick(p).contains(&reg.as_str()))
+}
+
+/// The provider whose users send from `domain` (an address domain).
+pub fn by_mail_domain(domain: &str) -> Option<&'static Provider> {
+    find(domain, |p| p.mail_domains)
+}
+
+/// The provider whose Message-IDs end in `host`.
+pub fn by_msgid_domain(host: &str) -> Option<&'static Provider> {
+    find(host, |p| p.msgid_domains)
+}
+
+impl Provider {
+    /// Does the host name `host` (HELO, rDNS, `by`) belong to this provider?
+    pub fn runs_host(&self, host: &str) -> bool {
+        registrable_of(host).is_some_and(|r| self.infra_domains.contains(&r.as_str()))
+    }
+
+    /// Is `domain` (an address domain) one of this provider's?
+    pub fn owns_mail_domain(&self, domain: &str) -> bool {
+        registrable_of(domain).is_some_and(|r| {
+            self.mail_domains.contains(&r.as_str()) || self.infra_domains.contains(&r.as_str())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookups() {
+        assert_eq!(
+            by_mail_domain("hotmail.com").map(|p| p.name),
+            Some("hotmail")
+        );
+        assert_eq!(by_mail_domain("Yahoo.CO.UK").map(|p| p.name), Some("yahoo"));
+        assert_eq!(by_mail_domain("example.com").map(|p| p.name), None);
+        assert_eq!(
+            by_msgid_domain("mail.gmail.com").map(|p| p.name),
+            Some("gmail")
+        );
+        assert_eq!(
+            by_msgid_domain("BAY4-F12.phx.gbl").map(|p| p.name),
+            Some("hotmail")
+        );
+        let hotmail = by_mail_domain("hotmail.com").unwrap();
+        assert!(hotmail.runs_host("mail-dm6nam10on2070.outbound.protection.outlook.com"));
+        assert!(!hotmail.runs_host("mail.everfaster.com"));
+    }
+}
