@@ -8,10 +8,10 @@
 #[path = "../tests/support/dns_server.rs"]
 mod dns_server;
 
-use spamtrace::dns::{DnsClient, DnsEnricher, DnsOptions, LiveConfig};
+use spamtrace::chain::TraceOptions;
+use spamtrace::enrich::dns::{DnsClient, DnsEnricher, DnsOptions, LiveConfig};
 use spamtrace::input::{InputError, InputOptions};
-use spamtrace::pipeline::TraceOptions;
-use spamtrace::report::Report;
+use spamtrace::model::Report;
 use spamtrace::run::{self, Sink};
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -114,7 +114,7 @@ fn main() {
         std::slice::from_ref(&path),
         &InputOptions::default(),
         &opts,
-        &mut run::Offline,
+        &mut spamtrace::Offline,
         &mut sink,
     )
     .expect("run");

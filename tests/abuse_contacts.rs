@@ -4,12 +4,13 @@
 mod abuse_support;
 
 use abuse_support::*;
-use spamtrace::abuse::facts::{self, AbuseConfig};
-use spamtrace::abuse::{
-    self, contacts, Exclusions, HopFacts, MailTarget, NameFacts, NameOrigin, RdapFacts, RecordType,
-    Role,
+use spamtrace::enrich::abuse;
+use spamtrace::enrich::abuse::facts;
+use spamtrace::enrich::abuse::facts::AbuseConfig;
+use spamtrace::enrich::abuse::{
+    contacts, Exclusions, HopFacts, MailTarget, NameFacts, NameOrigin, RdapFacts, RecordType, Role,
 };
-use spamtrace::report::AbuseContact;
+use spamtrace::model::AbuseContact;
 
 fn find<'a>(cs: &'a [AbuseContact], addr: &str) -> Option<&'a AbuseContact> {
     cs.iter().find(|c| c.address == addr)
@@ -74,8 +75,8 @@ fn sample_1999_asks_no_question_about_the_forged_hops() {
     let trust = berkeley();
     let report = trace(&msg, &trust);
     let zone = zone_1999();
-    let view = facts::MessageView::of_report(&report, &msg.header);
-    let _ = facts::gather(&view, &trust, &zone, &AbuseConfig::default());
+    assert!(report.first_untrusted_relay.is_some());
+    let _ = facts::gather(&walk(&msg, &trust), &trust, &zone, &AbuseConfig::default());
     let asked = zone.asked.borrow();
     assert!(!asked.is_empty());
     for (name, _) in asked.iter() {
@@ -94,13 +95,13 @@ fn abusix_zone_is_configurable() {
     let mut zone = zone_1999();
     zone.add(
         "4.220.46.197.contacts.example.net",
-        spamtrace::abuse::RecordType::Txt,
+        spamtrace::enrich::abuse::RecordType::Txt,
         "noc@other-zone.net",
     );
     let cfg = AbuseConfig {
         abusix_zone: Some("contacts.example.net".into()),
     };
-    abuse::attach(&mut report, &msg.header, &trust, &zone, &cfg, None);
+    attach_contacts(&mut report, &msg, &trust, &zone, &cfg, None);
     assert!(find(&report.abuse_contacts, "noc@other-zone.net").is_some());
     assert!(find(&report.abuse_contacts, "abuse@transit-noc.net").is_none());
 }
@@ -110,7 +111,7 @@ fn name(n: &str, origin: NameOrigin, fc: bool, mail: MailTarget) -> NameFacts {
         name: n.into(),
         origin,
         forward_confirmed: fc,
-        domain: spamtrace::domain::registrable(n),
+        domain: spamtrace::util::domain::registrable(n),
         mail,
     }
 }
@@ -295,7 +296,7 @@ fn sender_domain_is_not_excluded_when_the_relay_confirms_it() {
     // sender is not forged, so abuse@ the provider is right.
     let text = b"Received: from out.provider.net (out.provider.net [8.8.4.4]) by mx.ours.org with ESMTP id 1; Sat, 4 Sep 1999 16:55:04 -0700\nFrom: someone@provider.net\nMessage-ID: <1@provider.net>\nSubject: x\n\nbody\n";
     let msg = message_from(text);
-    let mut trust = spamtrace::trust::TrustConfig::default();
+    let mut trust = spamtrace::chain::trust::TrustConfig::default();
     trust.add("mx.ours.org").unwrap();
     let mut report = trace(&msg, &trust);
     let mut zone = FixtureDns::default();
@@ -306,9 +307,9 @@ fn sender_domain_is_not_excluded_when_the_relay_confirms_it() {
     )
     .add("out.provider.net", abuse::RecordType::A, "8.8.4.4")
     .add("provider.net", abuse::RecordType::Mx, "10 mx.provider.net.");
-    abuse::attach(
+    attach_contacts(
         &mut report,
-        &msg.header,
+        &msg,
         &trust,
         &zone,
         &AbuseConfig::default(),
@@ -323,9 +324,9 @@ fn sender_domain_is_not_excluded_when_the_relay_confirms_it() {
     let mut report = trace(&msg, &trust);
     let mut zone = FixtureDns::default();
     zone.add("provider.net", abuse::RecordType::Mx, "10 mx.provider.net.");
-    abuse::attach(
+    attach_contacts(
         &mut report,
-        &msg.header,
+        &msg,
         &trust,
         &zone,
         &AbuseConfig::default(),
@@ -358,12 +359,12 @@ fn mail_target_reads_null_mx_and_address_fallback() {
 fn reversed_names() {
     let ip = "197.46.220.4".parse().unwrap();
     assert_eq!(
-        facts::reversed_name(ip, "abuse-contacts.abusix.zone"),
+        spamtrace::util::reverse::in_zone(ip, "abuse-contacts.abusix.zone"),
         "4.220.46.197.abuse-contacts.abusix.zone"
     );
     let v6 = "2001:db8::1".parse().unwrap();
     assert_eq!(
-        facts::reversed_name(v6, "ip6.arpa"),
+        spamtrace::util::reverse::reverse_name(v6),
         "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa"
     );
 }
@@ -371,21 +372,13 @@ fn reversed_names() {
 #[test]
 fn enrichment_stage_gets_the_same_contacts_from_a_traced_message() {
     let (msg, report) = report_1999(false);
-    let opts = spamtrace::pipeline::TraceOptions {
+    let opts = spamtrace::chain::TraceOptions {
         trust: berkeley(),
         infer_trust: true,
         now: NOW,
     };
-    let traced = spamtrace::pipeline::parse(msg, &opts);
-    let view = facts::MessageView::of_traced(&traced);
-    let (found, warnings) = abuse::find(
-        &view,
-        &berkeley(),
-        &zone_1999(),
-        &AbuseConfig::default(),
-        None,
-    );
-    assert!(warnings.is_empty());
+    let traced = spamtrace::chain::walk(msg, &opts);
+    let found = abuse::find(&traced, &berkeley(), &zone_1999(), &AbuseConfig::default());
     assert_eq!(found, report.abuse_contacts);
     // The TXT's, abuse@ and postmaster@ everfaster.com, abuse@longlink.net.
     assert_eq!(found.len(), 4);
@@ -434,8 +427,7 @@ fn a_long_consistent_chain_is_capped_in_questions() {
     let dns = Generous {
         asked: Default::default(),
     };
-    let view = facts::MessageView::of_report(&report, &msg.header);
-    let (hops, _) = facts::gather(&view, &trust, &dns, &AbuseConfig::default());
+    let (hops, _) = facts::gather(&walk(&msg, &trust), &trust, &dns, &AbuseConfig::default());
     // The first untrusted relay, at most 8 relays between, the origin.
     assert!(hops.len() <= 10, "{}", hops.len());
     let asked = dns.asked.borrow().len();

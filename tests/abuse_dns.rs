@@ -14,7 +14,8 @@ use hickory_resolver::TokioResolver;
 use hickory_server::store::in_memory::InMemoryZoneHandler;
 use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneType};
 use hickory_server::Server;
-use spamtrace::abuse::{self, facts::AbuseConfig, DnsAnswer, DnsLookup, RecordType};
+use spamtrace::enrich::abuse::facts::AbuseConfig;
+use spamtrace::enrich::abuse::{DnsAnswer, DnsLookup, RecordType};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -150,9 +151,9 @@ fn sample_1999_over_a_loopback_dns_server() {
     let msg = read_message(&sample_path(), false);
     let trust = berkeley();
     let mut report = trace(&msg, &trust);
-    let warnings = abuse::attach(
+    let warnings = attach_contacts(
         &mut report,
-        &msg.header,
+        &msg,
         &trust,
         &dns,
         &AbuseConfig::default(),
@@ -205,7 +206,8 @@ fn sample_1999_over_a_loopback_dns_server() {
 #[test]
 fn null_mx_and_nxdomain_over_the_wire() {
     let dns = start();
-    use spamtrace::abuse::{facts::mail_target, MailTarget};
+    use spamtrace::enrich::abuse::facts::mail_target;
+    use spamtrace::enrich::abuse::MailTarget;
     assert_eq!(mail_target(&dns, "nullmx.test"), MailTarget::NullMx);
     assert_eq!(mail_target(&dns, "everfaster.com"), MailTarget::Mx);
     assert_eq!(mail_target(&dns, "nowhere.test"), MailTarget::NoMail);

@@ -5,8 +5,9 @@ mod abuse_support;
 
 use abuse_support::http::*;
 use abuse_support::*;
-use spamtrace::abuse::rdap::{Rdap, RdapConfig};
-use spamtrace::abuse::{self, facts::AbuseConfig};
+use spamtrace::enrich::abuse;
+use spamtrace::enrich::abuse::facts::AbuseConfig;
+use spamtrace::enrich::abuse::rdap::{Rdap, RdapConfig};
 
 fn local(server: &Server) -> RdapConfig {
     RdapConfig {
@@ -87,9 +88,9 @@ fn complain_flow_adds_the_registry_contact_and_drops_hostile_addresses() {
     let (msg, _) = report_1999(false);
     let trust = berkeley();
     let mut report = trace(&msg, &trust);
-    let warnings = abuse::attach(
+    let warnings = attach_contacts(
         &mut report,
-        &msg.header,
+        &msg,
         &trust,
         &zone_1999(),
         &AbuseConfig::default(),
@@ -108,12 +109,12 @@ fn complain_flow_adds_the_registry_contact_and_drops_hostile_addresses() {
     // A relay in a network whose record carries hostile addresses.
     let text = b"Received: from x.example (x.example [8.8.4.4]) by mx.ours.org with ESMTP id 1; Sat, 4 Sep 1999 16:55:04 -0700\nFrom: a@b.example\nSubject: x\n\nbody\n";
     let msg = message_from(text);
-    let mut trust = spamtrace::trust::TrustConfig::default();
+    let mut trust = spamtrace::chain::trust::TrustConfig::default();
     trust.add("mx.ours.org").unwrap();
     let mut report = trace(&msg, &trust);
-    abuse::attach(
+    attach_contacts(
         &mut report,
-        &msg.header,
+        &msg,
         &trust,
         &abuse::NoDns,
         &AbuseConfig::default(),
@@ -145,7 +146,7 @@ async fn the_crate_passes_a_two_address_value_which_our_check_drops() {
         facts.emails
     );
     assert!(!facts.emails.iter().any(|e| e.contains("REDACTED")));
-    assert!(!spamtrace::abuse::address::is_safe(
+    assert!(!spamtrace::enrich::abuse::address::is_safe(
         "root,abuse@net.example"
     ));
 }

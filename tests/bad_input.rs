@@ -130,7 +130,7 @@ fn ten_thousand_received_headers() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let hops = v["hops"].as_array().unwrap().len();
     assert!(
-        hops > 0 && hops <= spamtrace::pipeline::MAX_HOPS,
+        hops > 0 && hops <= spamtrace::parse::MAX_HOPS,
         "{hops} hops"
     );
     let codes: Vec<&str> = v["findings"]

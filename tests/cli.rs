@@ -27,6 +27,8 @@ fn run_stdin(args: &[&str], input: &[u8]) -> Output {
 }
 
 const MBOX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/1999-berkeley.mbox");
+/// Inputs smaller than this get no progress bar (the binary's `cli::progress::MIN_BYTES`).
+const MIN_PROGRESS_BYTES: u64 = 8 << 20;
 
 #[test]
 fn stdin_with_dash_or_no_path_matches_the_file() {
@@ -89,7 +91,7 @@ fn no_progress_bar_when_stderr_is_not_a_terminal() {
     let p = dir.path().join("big.mbox");
     let body = "x".repeat(1 << 20);
     let mut mbox = String::new();
-    for _ in 0..(spamtrace::progress::MIN_BYTES >> 20) + 2 {
+    for _ in 0..(MIN_PROGRESS_BYTES >> 20) + 2 {
         mbox.push_str(&format!(
             "From x Mon Jan  1 00:00:00 2001\nSubject: s\n\n{body}\n\n"
         ));

@@ -7,9 +7,10 @@ mod abuse_support;
 use abuse_support::*;
 use mail_auth::report::{Feedback, FeedbackType};
 use mail_parser::{MessageParser, MimeHeaders, PartType};
-use spamtrace::report::arf;
-use spamtrace::report::complaint::{self, ComplaintOptions};
-use spamtrace::report::AbuseContact;
+use spamtrace::model::AbuseContact;
+use spamtrace::report::render::arf;
+use spamtrace::report::render::complaint;
+use spamtrace::report::render::complaint::ComplaintOptions;
 use std::path::PathBuf;
 
 fn golden_opts() -> ComplaintOptions {
@@ -20,7 +21,6 @@ fn golden_opts() -> ComplaintOptions {
         now: NOW,
         message_id: Some("golden.1@example.org".into()),
         boundary: Some("golden-boundary".into()),
-        authserv_ids: Vec::new(),
     }
 }
 
@@ -231,7 +231,7 @@ fn hop_0_as_the_boundary_says_why_without_an_empty_list() {
     // sender, so no trust step leads to the boundary.
     let text = b"Received: from out.sender.net (out.sender.net [8.8.4.4]) by mx.ours.org with ESMTP id 1; Sat, 4 Sep 1999 16:55:04 -0700\nFrom: someone@sender.net\nSubject: x\n\nbody\n";
     let msg = message_from(text);
-    let mut trust = spamtrace::trust::TrustConfig::default();
+    let mut trust = spamtrace::chain::trust::TrustConfig::default();
     trust.add("mx.ours.org").unwrap();
     let report = trace(&msg, &trust);
     assert_eq!(report.first_untrusted_relay.as_ref().unwrap().hop, 0);
@@ -344,10 +344,12 @@ fn redact_hides_recipients_everywhere_and_consistently() {
 fn hostile() -> Vec<u8> {
     let mut m = Vec::new();
     m.extend_from_slice(b"Received: from mx.ours.org (mx.ours.org [169.229.1.1]) by inbox.ours.org with ESMTP id A; Sat, 4 Sep 1999 16:55:38 -0700\n");
-    m.extend_from_slice(b"Received: from evil\rBcc: victim@x.org (evil.example\x1b[31m\rX-Injected: yes [8.8.4.4]) by mx.ours.org with ESMTP id B for <me@ours.org>; Sat, 4 Sep 1999 16:55:04 -0700\n");
+    // Written by mx.ours.org (above its Received): a trusted header, so the
+    // ARF quotes it, and its control bytes must not reach a header of ours.
     m.extend_from_slice(
         b"Authentication-Results: mx.ours.org; spf=fail\r\x0bX-Evil: 1 smtp.mailfrom=a@b.c\n",
     );
+    m.extend_from_slice(b"Received: from evil\rBcc: victim@x.org (evil.example\x1b[31m\rX-Injected: yes [8.8.4.4]) by mx.ours.org with ESMTP id B for <me@ours.org>; Sat, 4 Sep 1999 16:55:04 -0700\n");
     m.extend_from_slice(b"From: =?utf-8?q?x=0D=0ABcc:_victim@x.org?= <a@spam.example>\n");
     m.extend_from_slice(b"To: me@ours.org\nSubject: =?utf-8?q?hi=0D=0AX-Injected:_1?=\n");
     m.extend_from_slice(b"Message-ID: <1@spam.example>\n");
@@ -368,12 +370,12 @@ fn header_names(block: &[u8]) -> Vec<String> {
 #[test]
 fn hostile_message_cannot_inject_headers_or_parts() {
     let msg = message_from(&hostile());
-    let mut trust = spamtrace::trust::TrustConfig::default();
+    let mut trust = spamtrace::chain::trust::TrustConfig::default();
     trust.add("169.229.0.0/16").unwrap();
     trust.authserv_ids.push("mx.ours.org".into());
     let mut report = trace(&msg, &trust);
     // Pretend DNS gave contacts, including a hostile one.
-    report.abuse_contacts.push(spamtrace::report::AbuseContact {
+    report.abuse_contacts.push(spamtrace::model::AbuseContact {
         address: "abuse@evil.example\r\nBcc: x@y.org".into(),
         for_ip: Some("8.8.4.4".into()),
         source: "abusix".into(),
@@ -385,7 +387,6 @@ fn hostile_message_cannot_inject_headers_or_parts() {
     });
     let opts = ComplaintOptions {
         include_body: true,
-        authserv_ids: trust.authserv_ids.clone(),
         ..golden_opts()
     };
     let out = arf::render(&report, &msg, &opts);
@@ -513,17 +514,17 @@ fn huge_message_is_bounded() {
     m.extend_from_slice(b"From: a@spam.example\nTo: me@ours.org\nSubject: big\n\n");
     m.extend_from_slice(&b"body line\n".repeat(200_000));
     let msg = message_from(&m);
-    let mut trust = spamtrace::trust::TrustConfig::default();
+    let mut trust = spamtrace::chain::trust::TrustConfig::default();
     trust.add("mx.ours.org").unwrap();
     let mut report = trace(&msg, &trust);
     let zone = FixtureDns::default();
     let start = std::time::Instant::now();
-    spamtrace::abuse::attach(
+    attach_contacts(
         &mut report,
-        &msg.header,
+        &msg,
         &trust,
         &zone,
-        &spamtrace::abuse::facts::AbuseConfig::default(),
+        &spamtrace::enrich::abuse::facts::AbuseConfig::default(),
         None,
     );
     let asked = zone.asked.borrow().len();
@@ -547,4 +548,39 @@ fn huge_message_is_bounded() {
         msg.body.as_ref().map_or(0, |b| b.len()),
         took
     );
+}
+
+/// The ARF quotes the Authentication-Results the trace believes, judged by
+/// the one rule of checks::auth_results: a header with our authserv-id but
+/// below the trust boundary came with the message and is left out; ours is
+/// quoted even when no --authserv-id is configured (a trusted receiver's name).
+#[test]
+fn arf_quotes_only_the_authentication_results_the_trace_believes() {
+    let top = b"Received: from mx.ours.org (mx.ours.org [169.229.1.1]) by inbox.ours.org with ESMTP id A; Sat, 4 Sep 1999 16:55:38 -0700\n";
+    let relay = b"Received: from relay.example (relay.example [8.8.4.4]) by mx.ours.org with ESMTP id B; Sat, 4 Sep 1999 16:55:04 -0700\n";
+    let ours = b"Authentication-Results: mx.ours.org; spf=pass smtp.mailfrom=a@spam.example\n";
+    let forged = b"Authentication-Results: mx.ours.org; dkim=pass header.d=bank.example\n";
+    let rest = b"From: a <a@spam.example>\nTo: me@ours.org\nSubject: x\nMessage-ID: <1@spam.example>\n\nbody\n";
+    let msg = message_from(&[&top[..], ours, relay, forged, rest].concat());
+    let mut trust = spamtrace::chain::trust::TrustConfig::default();
+    trust.add("169.229.0.0/16").unwrap();
+    let report = trace(&msg, &trust);
+    assert!(
+        report.auth_results.iter().all(|v| v.method == "spf"),
+        "{:?}",
+        report.auth_results
+    );
+    let out = arf::render(&report, &msg, &golden_opts());
+    let fb = Feedback::parse_rfc5322(&out).unwrap();
+    assert_eq!(
+        fb.authentication_results.len(),
+        1,
+        "{:?}",
+        fb.authentication_results
+    );
+    assert!(fb.authentication_results[0].contains("spf=pass"));
+    assert!(fb
+        .authentication_results
+        .iter()
+        .all(|a| !a.contains("bank.example")));
 }

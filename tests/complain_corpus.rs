@@ -7,8 +7,8 @@ mod abuse_support;
 use abuse_support::*;
 use mail_auth::report::{Feedback, FeedbackType};
 use spamtrace::input::{self, InputOptions};
-use spamtrace::report::arf;
-use spamtrace::report::complaint::ComplaintOptions;
+use spamtrace::report::render::arf;
+use spamtrace::report::render::complaint::ComplaintOptions;
 use std::path::{Path, PathBuf};
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {

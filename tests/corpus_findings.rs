@@ -4,9 +4,9 @@
 //!
 //! Skips (with a message) when ../shared/corpus is absent.
 
+use spamtrace::chain::TraceOptions;
 use spamtrace::input::{self, InputOptions};
 use spamtrace::model::Severity;
-use spamtrace::pipeline::{self, TraceOptions};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -24,7 +24,7 @@ fn corpus_findings_by_label() {
     };
     let opts = TraceOptions {
         infer_trust: true,
-        now: pipeline::unix_now(),
+        now: spamtrace::util::clock::unix_now(),
         ..Default::default()
     };
     // code -> label -> messages
@@ -41,7 +41,7 @@ fn corpus_findings_by_label() {
         let full = full.to_string_lossy();
         for msg in input::open(&full, &InputOptions::default()).flatten() {
             *totals.entry(label.to_string()).or_default() += 1;
-            let report = pipeline::trace(&msg, &opts);
+            let report = spamtrace::trace(&msg, &opts);
             // Keyed by code and severity: a code's weight varies with the evidence.
             let mut codes: Vec<String> = report
                 .findings
@@ -62,7 +62,7 @@ fn corpus_findings_by_label() {
                     .findings
                     .iter()
                     .filter(|f| f.severity == Severity::Forged)
-                    .map(|f| f.code.clone())
+                    .map(|f| f.code.to_string())
                     .collect();
                 ham_forged.push((path.to_string(), forged));
             }

@@ -8,9 +8,9 @@
 //! a `:port` suffix are allowed. The hop counts as a hit when its connecting
 //! IP is one of those literals.
 
-use spamtrace::headers::fields;
 use spamtrace::model::HopKind;
-use spamtrace::received::parse;
+use spamtrace::parse::headers::fields;
+use spamtrace::parse::received::parse;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::PathBuf;

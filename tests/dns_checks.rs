@@ -4,13 +4,13 @@
 
 mod support;
 
-use spamtrace::dns::{DnsClient, DnsEnricher, DnsOptions, LiveConfig, Recording};
+use spamtrace::chain::TraceOptions;
+use spamtrace::enrich::dns::{DnsClient, DnsEnricher, DnsOptions, LiveConfig, Recording};
+use spamtrace::enrich::Enricher;
 use spamtrace::input::reader::MessageReader;
 use spamtrace::input::InputOptions;
+use spamtrace::model::Report;
 use spamtrace::model::Severity;
-use spamtrace::pipeline::{self, TraceOptions};
-use spamtrace::report::Report;
-use spamtrace::run::Enricher;
 use std::net::SocketAddr;
 use std::time::Duration;
 use support::dns_server;
@@ -38,7 +38,7 @@ fn trace_all(text: &str, client: DnsClient, zones: &[&str]) -> (Vec<Report>, Dns
     let opts = options();
     let reader = MessageReader::new(text.as_bytes(), "test", InputOptions::default());
     let mut batch: Vec<_> = reader
-        .map(|m| pipeline::parse(m.expect("message reads"), &opts))
+        .map(|m| spamtrace::walk(m.expect("message reads"), &opts))
         .collect();
     let mut enricher = DnsEnricher::new(
         client,
@@ -50,7 +50,7 @@ fn trace_all(text: &str, client: DnsClient, zones: &[&str]) -> (Vec<Report>, Dns
     enricher.enrich(&mut batch);
     let reports = batch
         .into_iter()
-        .map(|t| pipeline::finish(t, &opts))
+        .map(|t| spamtrace::build(t, &opts))
         .collect();
     (reports, enricher)
 }
@@ -348,7 +348,7 @@ fn questions_per_message_are_capped() {
     let (addr, server) = dns_server::start("");
     let r = trace(&text, addr);
     assert!(
-        server.queries() <= spamtrace::dns::plan::MAX_QUESTIONS,
+        server.queries() <= spamtrace::enrich::dns::plan::MAX_QUESTIONS,
         "{} queries",
         server.queries()
     );
@@ -380,7 +380,7 @@ fn one_question_once_per_run() {
     let mut enricher = enricher;
     let opts = options();
     let mut again: Vec<_> = MessageReader::new(one.as_bytes(), "t", InputOptions::default())
-        .map(|m| pipeline::parse(m.unwrap(), &opts))
+        .map(|m| spamtrace::walk(m.unwrap(), &opts))
         .collect();
     let before = server.queries();
     enricher.enrich(&mut again);

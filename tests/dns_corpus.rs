@@ -5,12 +5,14 @@
 
 mod support;
 
-use spamtrace::dns::{plan::MAX_QUESTIONS, DnsClient, DnsEnricher, DnsOptions, LiveConfig};
+use spamtrace::enrich::dns::plan::MAX_QUESTIONS;
+
+use spamtrace::chain::TraceOptions;
+use spamtrace::enrich::dns::{DnsClient, DnsEnricher, DnsOptions, LiveConfig};
+use spamtrace::enrich::Enricher;
 use spamtrace::input::reader::MessageReader;
 use spamtrace::input::InputOptions;
 use spamtrace::model::Severity;
-use spamtrace::pipeline::{self, TraceOptions};
-use spamtrace::run::Enricher;
 use std::path::Path;
 use std::time::Duration;
 
@@ -57,21 +59,21 @@ fn nxdomain_everywhere_never_makes_ham_forged() {
                 continue;
             };
             for m in MessageReader::new(&bytes[..], rel, InputOptions::default()).flatten() {
-                batch.push(pipeline::parse(m, &opts));
+                batch.push(spamtrace::walk(m, &opts));
                 is_ham.push(*ham);
             }
         }
         let offline: Vec<_> = batch
             .iter()
-            .map(|t| pipeline::finish(t.clone(), &opts))
+            .map(|t| spamtrace::build(t.clone(), &opts))
             .collect();
         enricher.enrich(&mut batch);
         for ((t, before), ham) in batch.into_iter().zip(offline).zip(is_ham) {
             let path = t.msg.source.path.clone();
-            let after = pipeline::finish(t, &opts);
+            let after = spamtrace::build(t, &opts);
             let dns = after.dns.as_ref().expect("dns facts");
             assert!(dns.answers.len() <= MAX_QUESTIONS, "{path}");
-            let forged = |r: &spamtrace::report::Report| {
+            let forged = |r: &spamtrace::model::Report| {
                 r.findings
                     .iter()
                     .filter(|f| f.severity == Severity::Forged)

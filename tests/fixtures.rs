@@ -6,11 +6,11 @@
 //! parser gets a header wrong they are ignored with the reason, and the
 //! `*_chain` tests hold everything the chain logic decides.
 
+use spamtrace::chain::trust::TrustConfig;
+use spamtrace::chain::TraceOptions;
 use spamtrace::input::{self, InputOptions};
+use spamtrace::model::Report;
 use spamtrace::model::Severity;
-use spamtrace::pipeline::{self, TraceOptions};
-use spamtrace::report::Report;
-use spamtrace::trust::TrustConfig;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -40,7 +40,7 @@ fn options(trusted: &[&str], infer: bool) -> TraceOptions {
 /// Every message of a fixture, traced offline.
 fn reports_with(name: &str, opts: &TraceOptions) -> Vec<Report> {
     input::open(&testdata(name), &InputOptions::default())
-        .map(|m| pipeline::trace(&m.expect("fixture readable"), opts))
+        .map(|m| spamtrace::trace(&m.expect("fixture readable"), opts))
         .collect()
 }
 
@@ -354,7 +354,7 @@ fn exim_list_trusted_chain() {
     assert!(r
         .custody
         .iter()
-        .all(|l| l.status != spamtrace::chain::LinkStatus::Broken));
+        .all(|l| l.status != spamtrace::model::LinkStatus::Broken));
 }
 
 // --- qmail -----------------------------------------------------------------
@@ -646,7 +646,7 @@ fn yahoo_webmail() {
     );
     assert_eq!(
         r.custody[0].status,
-        spamtrace::chain::LinkStatus::Consistent
+        spamtrace::model::LinkStatus::Consistent
     );
     assert_quiet(&r);
 }
@@ -690,12 +690,12 @@ fn webmail_chain() {
     );
     assert_eq!(
         r.custody[0].status,
-        spamtrace::chain::LinkStatus::Consistent
+        spamtrace::model::LinkStatus::Consistent
     );
     // Through the loopback hop: the sender was the webmail host itself.
     assert_eq!(
         r.custody[1].status,
-        spamtrace::chain::LinkStatus::Consistent
+        spamtrace::model::LinkStatus::Consistent
     );
     assert_quiet(&r);
 }
@@ -991,7 +991,7 @@ fn corpus_ham_rarely_forged() {
         let path = root.join(cols[0]).display().to_string();
         for m in input::open(&path, &InputOptions::default()).flatten() {
             ham += 1;
-            let r = pipeline::trace(&m, &opts);
+            let r = spamtrace::trace(&m, &opts);
             if r.worst() == Some(Severity::Forged) {
                 forged += 1;
             }

@@ -472,13 +472,13 @@ fn hostile_spf_record_stays_within_the_budget() {
     ));
     let asked = server.questions();
     assert!(
-        asked.len() <= spamtrace::dns::plan::MAX_QUESTIONS,
+        asked.len() <= spamtrace::enrich::dns::plan::MAX_QUESTIONS,
         "{} questions",
         asked.len()
     );
     let auth_asked = asked.iter().filter(|q| q.contains("hostile.net")).count();
     assert!(
-        auth_asked <= spamtrace::dns::auth::MAX_AUTH_QUESTIONS,
+        auth_asked <= spamtrace::enrich::dns::auth::MAX_AUTH_QUESTIONS,
         "{auth_asked}"
     );
     assert!(auth_asked > 10, "the evaluation went on: {asked:?}");
@@ -538,12 +538,12 @@ const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus");
 /// make a ham message forged.
 #[test]
 fn corpus_with_nxdomain_everywhere_never_makes_ham_forged() {
-    use spamtrace::dns::{DnsClient, DnsEnricher, DnsOptions, LiveConfig};
+    use spamtrace::chain::TraceOptions;
+    use spamtrace::enrich::dns::{DnsClient, DnsEnricher, DnsOptions, LiveConfig};
+    use spamtrace::enrich::Enricher;
     use spamtrace::input::reader::MessageReader;
     use spamtrace::input::InputOptions;
     use spamtrace::model::Severity;
-    use spamtrace::pipeline::{self, TraceOptions};
-    use spamtrace::run::Enricher;
     use std::collections::BTreeMap;
     let corpus = std::path::Path::new(CORPUS);
     let Ok(manifest) = std::fs::read_to_string(corpus.join("MANIFEST.tsv")) else {
@@ -570,12 +570,12 @@ fn corpus_with_nxdomain_everywhere_never_makes_ham_forged() {
     let mut enricher = DnsEnricher::new(client, DnsOptions::default()).unwrap();
     let opts = TraceOptions {
         infer_trust: true,
-        now: pipeline::unix_now(),
+        now: spamtrace::util::clock::unix_now(),
         ..TraceOptions::default()
     };
     let input = InputOptions {
         keep_body: true,
-        max_body_bytes: spamtrace::dns::auth::DKIM_MAX_BODY,
+        max_body_bytes: spamtrace::enrich::dns::auth::DKIM_MAX_BODY,
         ..InputOptions::default()
     };
     let mine = [
@@ -594,17 +594,17 @@ fn corpus_with_nxdomain_everywhere_never_makes_ham_forged() {
                 continue;
             };
             for m in MessageReader::new(&bytes[..], rel, input.clone()).flatten() {
-                batch.push(pipeline::parse(m, &opts));
+                batch.push(spamtrace::walk(m, &opts));
                 is_ham.push(*ham);
             }
         }
         enricher.enrich(&mut batch);
         for (t, ham) in batch.into_iter().zip(is_ham) {
             let path = t.msg.source.path.clone();
-            let r = pipeline::finish(t, &opts);
+            let r = spamtrace::build(t, &opts);
             let dns = r.dns.as_ref().expect("dns facts");
             assert!(
-                dns.answers.len() <= spamtrace::dns::plan::MAX_QUESTIONS,
+                dns.answers.len() <= spamtrace::enrich::dns::plan::MAX_QUESTIONS,
                 "{path}"
             );
             signed += usize::from(!dns.auth.dkim.is_empty());

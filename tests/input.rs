@@ -2,10 +2,10 @@
 //! two From_ lines in a row), single messages, Maildir order, several paths,
 //! and the run driver keeping input order.
 
+use spamtrace::chain::TraceOptions;
 use spamtrace::input::reader::MessageReader;
 use spamtrace::input::{self, InputError, InputOptions, RawMessage};
-use spamtrace::pipeline::TraceOptions;
-use spamtrace::report::Report;
+use spamtrace::model::Report;
 use spamtrace::run::{self, Sink};
 use std::path::Path;
 
@@ -289,7 +289,7 @@ fn several_paths_in_input_order_across_batches() {
         &paths,
         &InputOptions::default(),
         &TraceOptions::default(),
-        &mut run::Offline,
+        &mut spamtrace::Offline,
         &mut sink,
     )
     .unwrap();

@@ -2,7 +2,7 @@
 //! ../shared/vectors at test time) and hand-written cases per MTA format.
 
 use spamtrace::model::{Hop, HopKind};
-use spamtrace::received::parse;
+use spamtrace::parse::received::parse;
 use std::path::PathBuf;
 
 fn p(s: &str) -> Hop {

@@ -1,11 +1,11 @@
 //! Acceptance: the 1999 Berkeley sample (testdata/1999-berkeley.mbox).
 
-use spamtrace::chain::LinkStatus;
+use spamtrace::chain::trust::TrustConfig;
+use spamtrace::chain::TraceOptions;
 use spamtrace::input::{self, InputOptions};
+use spamtrace::model::LinkStatus;
+use spamtrace::model::Report;
 use spamtrace::model::Severity;
-use spamtrace::pipeline::{self, TraceOptions};
-use spamtrace::report::Report;
-use spamtrace::trust::TrustConfig;
 use std::process::Command;
 
 const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/1999-berkeley.mbox");
@@ -23,7 +23,7 @@ fn trace(trusted: &[&str], infer: bool) -> Report {
     let mut msgs = input::open(SAMPLE, &InputOptions::default());
     let msg = msgs.next().expect("one message").expect("readable");
     assert!(msgs.next().is_none());
-    pipeline::trace(&msg, &opts)
+    spamtrace::trace(&msg, &opts)
 }
 
 /// The facts the acceptance names, for any trust setting that reaches them.

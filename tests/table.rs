@@ -1,10 +1,10 @@
 //! The table for people: findings order, line ends, and addresses kept
 //! readable at 80 columns.
 
+use spamtrace::chain::TraceOptions;
 use spamtrace::input::{self, InputOptions};
-use spamtrace::pipeline::{self, TraceOptions};
-use spamtrace::report::table::{render, TableStyle};
-use spamtrace::report::Report;
+use spamtrace::model::Report;
+use spamtrace::report::render::table::{render, TableStyle};
 
 const NOW: i64 = 1_767_225_600;
 
@@ -19,7 +19,7 @@ fn trace(path: &str) -> Report {
         .next()
         .expect("one message")
         .expect("readable");
-    pipeline::trace(&msg, &opts)
+    spamtrace::trace(&msg, &opts)
 }
 
 fn table(r: &Report, width: u16) -> String {

@@ -3,11 +3,12 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use spamtrace::input::{RawMessage, Source};
-use spamtrace::pipeline::{self, TraceOptions};
+use spamtrace::input::RawMessage;
+use spamtrace::model::Source;
+use spamtrace::chain::TraceOptions;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = spamtrace::received::parse(0, data);
+    let _ = spamtrace::parse::received::parse(0, data);
     let mut header = b"Received:".to_vec();
     header.extend_from_slice(data);
     let msg = RawMessage {
@@ -21,5 +22,5 @@ fuzz_target!(|data: &[u8]| {
         body: None,
         size: data.len() as u64,
     };
-    let _ = pipeline::trace(&msg, &TraceOptions::default());
+    let _ = spamtrace::trace(&msg, &TraceOptions::default());
 });

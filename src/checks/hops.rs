@@ -322,13 +322,14 @@ mod tests {
             trust: &trust,
             now: 0,
             dns: None,
+            skipped_hops: 0,
         };
         let mut out = Vec::new();
         check(&ctx, &mut out);
         out
     }
 
-    fn find<'a>(f: &'a [Finding], code: &str) -> Option<&'a Finding> {
+    fn find<'a>(f: &'a [Finding], code: Code) -> Option<&'a Finding> {
         f.iter().find(|x| x.code == code)
     }
 

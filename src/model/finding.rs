@@ -226,3 +226,9 @@ impl PartialEq<&str> for Code {
         self.as_str() == *other
     }
 }
+
+impl PartialEq<Code> for &str {
+    fn eq(&self, other: &Code) -> bool {
+        *self == other.as_str()
+    }
+}

@@ -1,7 +1,9 @@
 //! Everything spamtrace says about one message: the `spamtrace/1` contract
 //! (docs/report-format.md). Field names are public: scripts key on them.
 
-use super::{AbuseContact, AuthVerdict, CustodyLink, Finding, Hop, MessageDns, MessageSummary};
+use super::{
+    AbuseContact, AuthVerdict, Code, CustodyLink, Finding, Hop, MessageDns, MessageSummary,
+};
 use super::{Origin, OriginCandidate, Relay, Severity, Source, TrustStep};
 use serde::{Deserialize, Serialize};
 
@@ -48,7 +50,11 @@ impl Report {
         self.findings.iter().map(|f| f.severity).max()
     }
 
-    pub fn has(&self, code: &str) -> bool {
+    /// Does a finding carry `code` (a [`Code`], or its name)?
+    pub fn has<C: Copy>(&self, code: C) -> bool
+    where
+        Code: PartialEq<C>,
+    {
         self.findings.iter().any(|f| f.code == code)
     }
 }

@@ -4,11 +4,13 @@
 
 pub mod http;
 
-use spamtrace::abuse::{self, DnsAnswer, DnsLookup, RecordType};
+use spamtrace::enrich::abuse;
+
+use spamtrace::chain::trust::TrustConfig;
+use spamtrace::chain::TraceOptions;
+use spamtrace::enrich::abuse::{DnsAnswer, DnsLookup, RecordType};
 use spamtrace::input::{self, InputOptions, RawMessage};
-use spamtrace::pipeline::{self, TraceOptions};
-use spamtrace::report::Report;
-use spamtrace::trust::TrustConfig;
+use spamtrace::model::Report;
 use std::collections::HashMap;
 
 /// An in-memory zone: names absent are NXDOMAIN, a name present without the
@@ -108,7 +110,7 @@ pub fn berkeley() -> TrustConfig {
 pub const NOW: i64 = 1_700_000_000;
 
 pub fn trace(msg: &RawMessage, trust: &TrustConfig) -> Report {
-    pipeline::trace(
+    spamtrace::trace(
         msg,
         &TraceOptions {
             trust: trust.clone(),
@@ -118,14 +120,46 @@ pub fn trace(msg: &RawMessage, trust: &TrustConfig) -> Report {
     )
 }
 
+/// `msg` parsed and its chain walked (no enrichment yet), as [`trace`] does.
+pub fn walk(msg: &RawMessage, trust: &TrustConfig) -> spamtrace::Traced {
+    let opts = TraceOptions {
+        trust: trust.clone(),
+        infer_trust: true,
+        now: NOW,
+    };
+    spamtrace::walk(msg.clone(), &opts)
+}
+
+/// The contacts of a traced message, found through `dns` (and RDAP): the
+/// message is walked again with the same settings, the contacts attached
+/// in the enrich stage's place, and `report` rebuilt. Returns the warnings.
+pub fn attach_contacts(
+    report: &mut Report,
+    msg: &RawMessage,
+    trust: &TrustConfig,
+    dns: &dyn abuse::DnsLookup,
+    cfg: &abuse::facts::AbuseConfig,
+    rdap: Option<&abuse::rdap::RdapConfig>,
+) -> Vec<String> {
+    let opts = TraceOptions {
+        trust: trust.clone(),
+        infer_trust: true,
+        now: NOW,
+    };
+    let mut traced = spamtrace::walk(msg.clone(), &opts);
+    let warnings = abuse::attach(&mut traced, trust, dns, cfg, rdap);
+    *report = spamtrace::build(traced, &opts);
+    warnings
+}
+
 /// The 1999 sample traced, with contacts from the fixture zone.
 pub fn report_1999(keep_body: bool) -> (RawMessage, Report) {
     let msg = read_message(&sample_path(), keep_body);
     let trust = berkeley();
     let mut report = trace(&msg, &trust);
-    let warnings = abuse::attach(
+    let warnings = attach_contacts(
         &mut report,
-        &msg.header,
+        &msg,
         &trust,
         &zone_1999(),
         &abuse::facts::AbuseConfig::default(),

@@ -8,21 +8,21 @@
 //! - [`facts`]: what the answers say per hop, link and DNSBL (pure);
 //! - [`dnsbl`]: DNSBL return codes;
 //! - [`auth`]: Message-ID/envelope existence, SPF and DKIM (mail-auth) facts;
-//! - [`enrich`]: the pipeline stage that ties these together;
+//! - [`stage`]: the enrich stage that ties these together ([`DnsEnricher`]);
 //! - [`abuse`]: the abuse contacts' lookups, batch-wise, as evidence.
 
 pub mod abuse;
 pub mod auth;
 pub mod client;
 pub mod dnsbl;
-pub mod enrich;
+pub mod stage;
 pub mod facts;
 pub mod names;
 pub mod plan;
 pub mod replay;
 
 pub use client::{DnsClient, DnsStats, LiveConfig};
-pub use enrich::{DnsEnricher, DnsOptions};
+pub use stage::{DnsEnricher, DnsOptions};
 pub use replay::Recording;
 
 /// Parse a `--dns-server` value: `IP` (port 53) or `IP:PORT` (`[v6]:PORT`).

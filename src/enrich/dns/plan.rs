@@ -147,7 +147,7 @@ pub fn round2(t: &Traced, zones: &[String], answers: &AnswerMap, asked: usize) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chain::{walk, TraceOptions};
+    use crate::chain::TraceOptions;
     use crate::input::reader::MessageReader;
     use crate::input::InputOptions;
 
@@ -163,7 +163,7 @@ mod tests {
             .next()
             .unwrap()
             .unwrap();
-        parse(msg, &opts)
+        crate::chain::walk(msg, &opts)
     }
 
     #[test]
