@@ -2,6 +2,7 @@
 //! which the pipeline always trusts, so the first untrusted relay is the
 //! client that connected to us (or whatever its own headers make credible).
 
+use super::CaptureError;
 use crate::input::RawMessage;
 
 use crate::chain::TraceOptions;
@@ -23,7 +24,7 @@ pub struct Analyzer {
 }
 
 impl Analyzer {
-    pub fn new(out: Option<&Path>, opts: TraceOptions) -> Result<Analyzer, String> {
+    pub fn new(out: Option<&Path>, opts: TraceOptions) -> Result<Analyzer, CaptureError> {
         let out = match out {
             None => None,
             Some(p) => Some(Mutex::new(BufWriter::new(
@@ -31,7 +32,10 @@ impl Analyzer {
                     .create(true)
                     .append(true)
                     .open(p)
-                    .map_err(|e| format!("{}: {e}", p.display()))?,
+                    .map_err(|source| CaptureError::Open {
+                        path: p.to_path_buf(),
+                        source,
+                    })?,
             ))),
         };
         Ok(Analyzer { out, opts })

@@ -10,10 +10,10 @@
 //! This module owns the listener: connection limits, STARTTLS upgrades and
 //! the graceful stop on SIGINT/SIGTERM.
 
-pub mod analyze;
+pub(crate) mod analyze;
 pub mod data;
 pub mod session;
-pub mod stamp;
+pub(crate) mod stamp;
 pub mod store;
 
 use crate::chain::TraceOptions;
@@ -70,6 +70,16 @@ pub struct CaptureOptions {
     pub analyze_out: Option<PathBuf>,
     /// How `--analyze` traces: the run's trust settings.
     pub analysis: TraceOptions,
+}
+
+/// Why the capture server cannot start as asked.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    #[error("{}: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Settings every session reads.
@@ -160,10 +170,10 @@ fn build(
         (None, None) => return Err("give --maildir DIR or --mbox FILE".into()),
     };
     let analyzer = if args.analyze || args.analyze_out.is_some() {
-        Some(analyze::Analyzer::new(
-            args.analyze_out.as_deref(),
-            args.analysis.clone(),
-        )?)
+        Some(
+            analyze::Analyzer::new(args.analyze_out.as_deref(), args.analysis.clone())
+                .map_err(|e| e.to_string())?,
+        )
     } else {
         None
     };

@@ -5,6 +5,11 @@ use crate::util::domain;
 use ipnet::IpNet;
 use std::net::IpAddr;
 
+/// A `--trusted` value that is no network, address or host name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("--trusted {0:?}: expected a CIDR (169.229.0.0/16), an IP or a host name")]
+pub struct BadTrustSpec(pub String);
+
 /// The trusted region: networks and host names whose headers we believe.
 #[derive(Debug, Clone, Default)]
 pub struct TrustConfig {
@@ -18,7 +23,7 @@ pub struct TrustConfig {
 
 impl TrustConfig {
     /// Add one `--trusted` value: a CIDR, a bare IP, or a host name.
-    pub fn add(&mut self, spec: &str) -> Result<(), String> {
+    pub fn add(&mut self, spec: &str) -> Result<(), BadTrustSpec> {
         let spec = spec.trim();
         if let Ok(net) = spec.parse::<IpNet>() {
             self.networks.push(net.trunc());
@@ -38,9 +43,7 @@ impl TrustConfig {
             self.hosts
                 .push(spec.trim_end_matches('.').to_ascii_lowercase());
         } else {
-            return Err(format!(
-                "--trusted {spec:?}: expected a CIDR (169.229.0.0/16), an IP or a host name"
-            ));
+            return Err(BadTrustSpec(spec.to_string()));
         }
         Ok(())
     }

@@ -2,15 +2,15 @@
 //! severity, the hop it concerns and its evidence. Each submodule looks at
 //! one aspect; none of them does I/O.
 
-pub mod auth_results;
-pub mod dates;
-pub mod dns;
-pub mod hops;
+pub(crate) mod auth_results;
+pub(crate) mod dates;
+pub(crate) mod dns;
+pub(crate) mod hops;
 pub mod message_id;
-pub mod position;
-pub mod relay;
-pub mod sender;
-pub mod webmail;
+pub(crate) mod position;
+pub(crate) mod relay;
+pub(crate) mod sender;
+pub(crate) mod webmail;
 
 use crate::chain::trust::TrustConfig;
 use crate::chain::Chain;

@@ -8,7 +8,7 @@ use spamtrace::chain::trust::TrustConfig;
 use spamtrace::chain::TraceOptions;
 use spamtrace::enrich::abuse::facts::AbuseConfig;
 use spamtrace::enrich::abuse::rdap::RdapConfig;
-use spamtrace::enrich::dns::{self, abuse::AbuseOptions, DnsClient, DnsEnricher, LiveConfig};
+use spamtrace::enrich::dns::{self, AbuseOptions, DnsClient, DnsEnricher, LiveConfig};
 use spamtrace::enrich::{Enricher, Offline, RdapOnly};
 use std::path::{Path, PathBuf};
 

@@ -3,10 +3,10 @@
 //! ([`message`]: ids, dates, addresses, and what the DNS stage will ask
 //! about). Pure functions of the bytes; no trust, no DNS.
 
-pub mod authres;
+pub(crate) mod authres;
 pub mod headers;
 pub mod message;
-pub mod msgid;
+pub(crate) mod msgid;
 pub mod received;
 
 use crate::model::Hop;

@@ -4,7 +4,7 @@
 //! text or ARF. Renderers read the model only: they compute no finding and
 //! no verdict.
 
-pub mod build;
+mod build;
 pub mod render;
 mod verdict;
 

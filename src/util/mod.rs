@@ -4,6 +4,6 @@
 
 pub mod clock;
 pub mod domain;
-pub mod providers;
+pub(crate) mod providers;
 pub mod reverse;
 pub mod sanitize;

@@ -41,6 +41,27 @@ pub fn clean(addr: &str) -> Option<String> {
 /// The longest display name we accept for `--reporter`, in characters.
 const MAX_NAME: usize = 128;
 
+/// Why a value is not one safe mailbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BadMailbox {
+    #[error("control characters (CR, LF, TAB...) are not allowed")]
+    Control,
+    #[error("not a plain address")]
+    NotPlain,
+    #[error("unterminated quoted name")]
+    Unterminated,
+    #[error("a '>' without '<'")]
+    NoOpeningBracket,
+    #[error("{0:?} in the name: quote it (\"Doe, Jane\" <jane@example.org>)")]
+    Special(char),
+    #[error("expected one <address> after the name, and nothing after it")]
+    NotOneAddress,
+    #[error("the part in <...> is not a plain address")]
+    InnerNotPlain,
+    #[error("the name is longer than {MAX_NAME} characters")]
+    NameTooLong,
+}
+
 /// A reporter's mailbox (`--reporter`): a plain address and, when given,
 /// the display name of an RFC 5322 `name-addr` (`Jane Doe <jane@x.org>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,9 +78,9 @@ impl Mailbox {
     /// character (CR/LF would start a new header), more than one address
     /// (commas, a second `<...>`, an unquoted `,;:@` in the name), comments,
     /// anything after the `>`, and an address that is not plain.
-    pub fn parse(input: &str) -> Result<Mailbox, String> {
+    pub fn parse(input: &str) -> Result<Mailbox, BadMailbox> {
         if input.chars().any(char::is_control) {
-            return Err("control characters (CR, LF, TAB...) are not allowed".into());
+            return Err(BadMailbox::Control);
         }
         let s = input.trim();
         if !s.contains(['<', '>']) {
@@ -68,7 +89,7 @@ impl Mailbox {
                     name: None,
                     address,
                 })
-                .ok_or_else(|| "not a plain address".to_string());
+                .ok_or(BadMailbox::NotPlain);
         }
         // `[phrase] <addr>`: the phrase quoted or a run of words.
         let (name, rest) = if let Some(q) = s.strip_prefix('"') {
@@ -88,15 +109,13 @@ impl Mailbox {
                     c => name.push(c),
                 }
             }
-            let end = end.ok_or("unterminated quoted name")?;
+            let end = end.ok_or(BadMailbox::Unterminated)?;
             (name, &q[end..])
         } else {
-            let lt = s.find('<').ok_or("a '>' without '<'")?;
+            let lt = s.find('<').ok_or(BadMailbox::NoOpeningBracket)?;
             let name = &s[..lt];
             if let Some(c) = name.chars().find(|c| "()<>[]:;@\\,\"".contains(*c)) {
-                return Err(format!(
-                    "{c:?} in the name: quote it (\"Doe, Jane\" <jane@example.org>)"
-                ));
+                return Err(BadMailbox::Special(c));
             }
             (name.to_string(), &s[lt..])
         };
@@ -104,11 +123,11 @@ impl Mailbox {
             .trim()
             .strip_prefix('<')
             .and_then(|r| r.strip_suffix('>'))
-            .ok_or("expected one <address> after the name, and nothing after it")?;
-        let address = clean(inner).ok_or("the part in <...> is not a plain address")?;
+            .ok_or(BadMailbox::NotOneAddress)?;
+        let address = clean(inner).ok_or(BadMailbox::InnerNotPlain)?;
         let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
         if name.chars().count() > MAX_NAME {
-            return Err(format!("the name is longer than {MAX_NAME} characters"));
+            return Err(BadMailbox::NameTooLong);
         }
         Ok(Mailbox {
             name: (!name.is_empty()).then_some(name),

@@ -11,7 +11,7 @@
 //! [`address`] checks every address before it can reach a header we write.
 
 pub mod address;
-pub mod contacts;
+mod contacts;
 pub mod facts;
 pub mod rdap;
 
@@ -191,7 +191,7 @@ pub fn attach(
         Ok(rt) => rt.block_on(async {
             match rdap::Rdap::new(rc).await {
                 Ok(client) => find_with_rdap(t, trust, dns, cfg, &client).await,
-                Err(e) => (find(t, trust, dns, cfg), vec![e]),
+                Err(e) => (find(t, trust, dns, cfg), vec![e.to_string()]),
             }
         }),
         Err(e) => (

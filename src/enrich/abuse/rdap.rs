@@ -43,6 +43,11 @@ impl Default for RdapConfig {
     }
 }
 
+/// A registry that could not be reached or read (the bootstrap, a lookup).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RdapError(pub String);
+
 /// An RDAP client with its bootstrap loaded.
 pub struct Rdap {
     client: Client,
@@ -76,11 +81,13 @@ async fn fetch_registry(http: &reqwest::Client, url: &str) -> Result<Registry, S
 
 impl Rdap {
     /// Load the bootstrap (or build it from the base URL) and the client.
-    pub async fn new(cfg: &RdapConfig) -> Result<Rdap, String> {
+    pub async fn new(cfg: &RdapConfig) -> Result<Rdap, RdapError> {
         let bootstrap = match &cfg.base_url {
             Some(base) => Bootstrap {
-                ipv4: catch_all("0.0.0.0/0", base)?,
-                ipv6: catch_all("::/0", base)?,
+                ipv4: catch_all("0.0.0.0/0", base)
+                    .map_err(RdapError)?,
+                ipv6: catch_all("::/0", base)
+                    .map_err(RdapError)?,
                 dns: Registry::default(),
             },
             None => {
@@ -88,11 +95,14 @@ impl Rdap {
                     .timeout(Duration::from_secs(30))
                     .no_proxy()
                     .build()
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| e.to_string())
+            .map_err(RdapError)?;
                 let dir = cfg.bootstrap_url.trim_end_matches('/');
                 Bootstrap {
-                    ipv4: fetch_registry(&http, &format!("{dir}/ipv4.json")).await?,
-                    ipv6: fetch_registry(&http, &format!("{dir}/ipv6.json")).await?,
+                    ipv4: fetch_registry(&http, &format!("{dir}/ipv4.json")).await
+                    .map_err(RdapError)?,
+                    ipv6: fetch_registry(&http, &format!("{dir}/ipv6.json")).await
+                    .map_err(RdapError)?,
                     dns: Registry::default(),
                 }
             }
@@ -102,18 +112,19 @@ impl Rdap {
         } else {
             Destinations::Public
         };
-        let client = Client::with_bootstrap(bootstrap, dest).map_err(|e| e.to_string())?;
+        let client = Client::with_bootstrap(bootstrap, dest).map_err(|e| e.to_string())
+            .map_err(RdapError)?;
         Ok(Rdap { client })
     }
 
     /// The abuse addresses the registry publishes for `ip`; `None` when it
     /// holds no record.
-    pub async fn lookup(&self, ip: IpAddr) -> Result<Option<RdapFacts>, String> {
+    pub async fn lookup(&self, ip: IpAddr) -> Result<Option<RdapFacts>, RdapError> {
         let record = self
             .client
             .lookup_ip(ip)
             .await
-            .map_err(|e| format!("RDAP {ip}: {e}"))?;
+            .map_err(|e| RdapError(format!("RDAP {ip}: {e}")))?;
         Ok(record.map(|r| RdapFacts {
             emails: r
                 .abuse_contacts(Scope::Network)
@@ -135,7 +146,7 @@ impl Rdap {
             }
             match self.lookup(ip).await {
                 Ok(found) => h.rdap = found,
-                Err(e) => errors.push(e),
+                Err(e) => errors.push(e.to_string()),
             }
         }
         errors

@@ -68,16 +68,17 @@ pub struct DnsClient {
 
 impl DnsClient {
     /// A live client. No socket is opened until the first lookup.
-    pub fn live(config: &LiveConfig) -> Result<DnsClient, String> {
+    pub fn live(config: &LiveConfig) -> Result<DnsClient, super::DnsSetupError> {
         let servers = if config.servers.is_empty() {
-            system_servers()?
+            system_servers().map_err(super::DnsSetupError::Resolver)?
         } else {
             config.servers.clone()
         };
         let resolvers = servers
             .iter()
             .map(|s| Ok((s.to_string(), resolver_for(*s, config.timeout)?)))
-            .collect::<Result<Vec<_>, String>>()?;
+            .collect::<Result<Vec<_>, String>>()
+            .map_err(super::DnsSetupError::Resolver)?;
         Ok(DnsClient::with_backend(
             Backend::Live(resolvers),
             config.concurrency,

@@ -11,22 +11,45 @@
 //! - [`stage`]: the enrich stage that ties these together ([`DnsEnricher`]);
 //! - [`abuse`]: the abuse contacts' lookups, batch-wise, as evidence.
 
-pub mod abuse;
+pub(crate) mod abuse;
 pub mod auth;
 pub mod client;
-pub mod dnsbl;
-pub mod stage;
-pub mod facts;
-pub mod names;
+pub(crate) mod dnsbl;
+mod stage;
+pub(crate) mod facts;
+pub(crate) mod names;
 pub mod plan;
 pub mod replay;
 
 pub use client::{DnsClient, DnsStats, LiveConfig};
 pub use stage::{DnsEnricher, DnsOptions};
+pub use abuse::AbuseOptions;
 pub use replay::Recording;
 
+/// Why the DNS stage cannot be set up as asked.
+#[derive(Debug, thiserror::Error)]
+pub enum DnsSetupError {
+    #[error("--dns-server {0:?}: expected IP or IP:PORT")]
+    BadServer(String),
+    #[error("--dns-timeout {0:?}: expected seconds (2, 0.5, 2s) or milliseconds (500ms), at most 300s")]
+    BadTimeout(String),
+    #[error("{}: cannot read the DNS recording: {source}", path.display())]
+    ReadRecording {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {reason}", path.display())]
+    BadRecording {
+        path: std::path::PathBuf,
+        reason: replay::NotAReport,
+    },
+    /// The system's resolver configuration, or a resolver, could not be made.
+    #[error("{0}")]
+    Resolver(String),
+}
+
 /// Parse a `--dns-server` value: `IP` (port 53) or `IP:PORT` (`[v6]:PORT`).
-pub fn parse_server(s: &str) -> Result<std::net::SocketAddr, String> {
+pub fn parse_server(s: &str) -> Result<std::net::SocketAddr, DnsSetupError> {
     let s = s.trim();
     if let Ok(a) = s.parse::<std::net::SocketAddr>() {
         return Ok(a);
@@ -35,11 +58,11 @@ pub fn parse_server(s: &str) -> Result<std::net::SocketAddr, String> {
         .trim_end_matches(']')
         .parse::<std::net::IpAddr>()
         .map(|ip| std::net::SocketAddr::new(ip, 53))
-        .map_err(|_| format!("--dns-server {s:?}: expected IP or IP:PORT"))
+        .map_err(|_| DnsSetupError::BadServer(s.to_string()))
 }
 
 /// Parse a `--dns-timeout` value: seconds (`2`, `0.5`, `2s`) or `500ms`.
-pub fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+pub fn parse_timeout(s: &str) -> Result<std::time::Duration, DnsSetupError> {
     let t = s.trim();
     let secs = if let Some(ms) = t.strip_suffix("ms") {
         ms.trim().parse::<f64>().map(|v| v / 1000.0)
@@ -50,9 +73,7 @@ pub fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
         Ok(v) if v.is_finite() && v > 0.0 && v <= 300.0 => {
             Ok(std::time::Duration::from_secs_f64(v))
         }
-        _ => Err(format!(
-            "--dns-timeout {s:?}: expected seconds (2, 0.5, 2s) or milliseconds (500ms), at most 300s"
-        )),
+        _ => Err(DnsSetupError::BadTimeout(s.to_string())),
     }
 }
 

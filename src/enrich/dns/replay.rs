@@ -2,8 +2,18 @@
 //! object, an array of them, or NDJSON), served without any network.
 
 use crate::model::{Answer, Question, Rcode};
+use super::DnsSetupError;
 use std::collections::HashMap;
 use std::path::Path;
+
+/// Text that is no JSON report (nor NDJSON of reports).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}not a JSON report: {error}", line.map(|n| format!("line {n}: ")).unwrap_or_default())]
+pub struct NotAReport {
+    /// The NDJSON line that failed, when the text was read line by line.
+    pub line: Option<usize>,
+    pub error: String,
+}
 
 /// The answers of one or more reports, by question.
 #[derive(Debug, Default, Clone)]
@@ -13,14 +23,20 @@ pub struct Recording {
 
 impl Recording {
     /// Read a report file written by `spamtrace trace --json` or `--format ndjson`.
-    pub fn load(path: &Path) -> Result<Recording, String> {
+    pub fn load(path: &Path) -> Result<Recording, DnsSetupError> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: cannot read the DNS recording: {e}", path.display()))?;
-        Recording::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+            .map_err(|source| DnsSetupError::ReadRecording {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Recording::parse(&text).map_err(|reason| DnsSetupError::BadRecording {
+            path: path.to_path_buf(),
+            reason,
+        })
     }
 
     /// Parse report JSON: an object, an array, or one object per line.
-    pub fn parse(text: &str) -> Result<Recording, String> {
+    pub fn parse(text: &str) -> Result<Recording, NotAReport> {
         let mut rec = Recording::default();
         match serde_json::from_str::<serde_json::Value>(text) {
             Ok(v) => rec.add_value(&v),
@@ -31,9 +47,9 @@ impl Recording {
                     }
                     let v: serde_json::Value = serde_json::from_str(line).map_err(|e| {
                         if n == 0 {
-                            format!("not a JSON report: {whole}")
+                            NotAReport { line: None, error: whole.to_string() }
                         } else {
-                            format!("line {}: not a JSON report: {e}", n + 1)
+                            NotAReport { line: Some(n + 1), error: e.to_string() }
                         }
                     })?;
                     rec.add_value(&v);

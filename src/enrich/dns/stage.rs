@@ -83,7 +83,7 @@ impl Enricher for DnsEnricher {
         }
         let Some(abuse) = &self.abuse else { return };
         if let (Some(cfg), None) = (&abuse.rdap, &self.rdap) {
-            let made = self.runtime.block_on(Rdap::new(cfg));
+            let made = self.runtime.block_on(Rdap::new(cfg)).map_err(|e| e.to_string());
             if let Err(e) = &made {
                 self.warnings.push(e.clone());
             }

@@ -6,8 +6,8 @@
 //! left to mail-parser. Nothing here panics or allocates in proportion to
 //! anything but the header's (capped) length.
 
-pub mod from;
-pub mod lex;
+mod from;
+mod lex;
 
 use crate::model::{Hop, HopKind, Timestamp};
 use lex::{tokenize, Spanned, Tok};
