@@ -6,7 +6,7 @@ use crate::util::sanitize::for_header;
 use std::net::IpAddr;
 
 /// What the session knows about one transaction.
-pub struct Envelope<'a> {
+pub(crate) struct Envelope<'a> {
     pub peer: IpAddr,
     pub helo: &'a str,
     pub hostname: &'a str,
@@ -21,7 +21,7 @@ pub struct Envelope<'a> {
 
 /// A HELO name fit for our header: at most 64 characters from the set a
 /// host name or address literal uses; anything else becomes `_`.
-pub fn sanitize_helo(helo: &str) -> String {
+pub(crate) fn sanitize_helo(helo: &str) -> String {
     let s: String = helo
         .chars()
         .take(64)
@@ -50,7 +50,7 @@ fn address(a: &str) -> String {
 }
 
 /// The address literal for a peer: `[192.0.2.1]` or `[IPv6:2001:db8::1]`.
-pub fn ip_literal(ip: IpAddr) -> String {
+pub(crate) fn ip_literal(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => format!("[{v4}]"),
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -61,7 +61,7 @@ pub fn ip_literal(ip: IpAddr) -> String {
 }
 
 /// `Return-Path:` and `Received:` lines, CRLF-terminated, to put on top.
-pub fn headers(e: &Envelope) -> Vec<u8> {
+pub(crate) fn headers(e: &Envelope) -> Vec<u8> {
     let date = mail_parser::DateTime::from_timestamp(e.time).to_rfc822();
     // `for` only with a single recipient: naming all would disclose Bccs.
     let for_clause = match e.recipients {

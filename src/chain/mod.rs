@@ -8,13 +8,12 @@ pub use traced::{walk, TraceOptions, Traced};
 
 use crate::model::{Confidence, CustodyLink, Hop, HopKind, LinkStatus, Origin, Relay, TrustStep};
 use crate::util::domain;
-use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use std::sync::LazyLock;
 use trust::{classify, IpClass, TrustConfig};
 
 /// The chain stage's result.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Chain {
     /// Index of the lowest trusted hop (the one whose sender is the first
     /// untrusted relay); `None` with no Received header at all.

@@ -46,7 +46,7 @@ fn ours(ctx: &Context, id: &str) -> bool {
 }
 
 /// Every verdict of every authentication header, judged.
-pub fn verdicts(ctx: &Context) -> Vec<AuthVerdict> {
+pub(crate) fn verdicts(ctx: &Context) -> Vec<AuthVerdict> {
     let mut out = Vec::new();
     let mut seen = 0;
     let mut seen_ours: Vec<String> = Vec::new();
@@ -130,13 +130,13 @@ pub fn verdicts(ctx: &Context) -> Vec<AuthVerdict> {
 }
 
 /// The trusted verdicts, for the report.
-pub fn trusted_verdicts(ctx: &Context) -> Vec<AuthVerdict> {
+pub(crate) fn trusted_verdicts(ctx: &Context) -> Vec<AuthVerdict> {
     verdicts(ctx).into_iter().filter(|v| v.trusted).collect()
 }
 
 /// AUTH_RESULTS_UNTRUSTED: one finding per untrusted header (not per
 /// result), naming the authserv-id and why it is not believed.
-pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
+pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
     dkim_findings(ctx, out);
     let all = verdicts(ctx);
     let mut reported: Vec<(Option<usize>, Option<String>, String)> = Vec::new();
@@ -207,7 +207,7 @@ fn dkim_findings(ctx: &Context, out: &mut Vec<Finding>) {
 }
 
 /// DKIM_RESULT for one verified signature.
-pub fn dkim_finding(sig: &DkimSignature, outcome: DkimOutcome) -> Finding {
+pub(crate) fn dkim_finding(sig: &DkimSignature, outcome: DkimOutcome) -> Finding {
     let (severity, what) = match outcome {
         DkimOutcome::Pass => (Severity::Info, "verifies"),
         DkimOutcome::Fail => (Severity::Warn, "does not verify"),

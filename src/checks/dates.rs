@@ -11,22 +11,22 @@ use std::sync::LazyLock;
 
 /// A hop may be stamped this much earlier than the hop below it before we
 /// call it reversed: clocks of honest servers drift by minutes.
-pub const TIME_REVERSED_TOLERANCE: i64 = 15 * 60;
+pub(crate) const TIME_REVERSED_TOLERANCE: i64 = 15 * 60;
 /// The Date header may be this far ahead of the trusted receipt time.
-pub const DATE_IN_FUTURE_TOLERANCE: i64 = 2 * 3600;
+pub(crate) const DATE_IN_FUTURE_TOLERANCE: i64 = 2 * 3600;
 /// Up to this far ahead, DATE_IN_FUTURE is informational: a sender's clock
 /// set to the wrong zone is off by whole hours (SpamAssassin's
 /// DATE_IN_FUTURE_03_06 and _06_12 fire on honest mail too).
-pub const DATE_IN_FUTURE_WARN: i64 = 12 * 3600;
+pub(crate) const DATE_IN_FUTURE_WARN: i64 = 12 * 3600;
 /// The Date header may be this far behind the trusted receipt time before
 /// DATE_IN_PAST is reported (info): mail queued on a laptop or retried by a
 /// slow relay is late by hours, rarely by half a day.
-pub const DATE_IN_PAST_TOLERANCE: i64 = 12 * 3600;
+pub(crate) const DATE_IN_PAST_TOLERANCE: i64 = 12 * 3600;
 /// Beyond this the lateness is a warning (SpamAssassin's DATE_IN_PAST_96_XX):
 /// ratware that reuses an old template, or a replayed message.
-pub const DATE_IN_PAST_WARN: i64 = 96 * 3600;
+pub(crate) const DATE_IN_PAST_WARN: i64 = 96 * 3600;
 
-pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
+pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
     // TIME_REVERSED: hop i (newer) stamped before hop i+1 (older).
     for pair in ctx.hops.windows(2) {
         let (upper, lower) = (&pair[0], &pair[1]);
@@ -61,7 +61,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
 
 /// Why the Date text is not a usable date, judged on the text itself
 /// (mail-parser silently wraps a zone like +0480 and reads 0102 as 102).
-pub fn date_problem(text: &str) -> Option<String> {
+pub(crate) fn date_problem(text: &str) -> Option<String> {
     static ZONE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"\d{1,2}:\d{2}(?::\d{2})?\s*([+-])(\d{2})(\d{2})\b").expect("valid regex")
     });

@@ -37,7 +37,7 @@ fn claim_note(r: Role) -> &'static str {
     }
 }
 
-pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
+pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
     let Some(dns) = ctx.dns else { return };
     for h in &dns.hops {
         hop_findings(ctx, h, out);

@@ -12,7 +12,7 @@ use crate::util::domain;
 use serde_json::json;
 use std::net::IpAddr;
 
-pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
+pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
     if ctx.hops.is_empty() {
         out.push(Finding::new(
             Code::NoReceived,
@@ -274,7 +274,7 @@ fn malformed_literals(hop: &Hop, out: &mut Vec<Finding>) {
 }
 
 /// TOO_MANY_RECEIVED: more Received headers than are parsed.
-pub fn too_many(ctx: &Context, out: &mut Vec<Finding>) {
+pub(crate) fn too_many(ctx: &Context, out: &mut Vec<Finding>) {
     if ctx.skipped_hops == 0 {
         return;
     }
@@ -329,7 +329,7 @@ mod tests {
         out
     }
 
-    fn find<'a>(f: &'a [Finding], code: Code) -> Option<&'a Finding> {
+    fn find(f: &[Finding], code: Code) -> Option<&Finding> {
         f.iter().find(|x| x.code == code)
     }
 

@@ -12,7 +12,7 @@ use crate::model::LinkStatus;
 use crate::model::Credibility;
 
 /// How many Received headers stand above field number `index`.
-pub fn received_above(ctx: &Context, index: usize) -> usize {
+pub(crate) fn received_above(ctx: &Context, index: usize) -> usize {
     ctx.fields
         .iter()
         .take(index)
@@ -22,7 +22,7 @@ pub fn received_above(ctx: &Context, index: usize) -> usize {
 
 /// The deepest hop whose Received header is believable: the boundary,
 /// extended down through consistent custody links.
-pub fn consistent_depth(ctx: &Context) -> Option<usize> {
+pub(crate) fn consistent_depth(ctx: &Context) -> Option<usize> {
     let mut depth = ctx.chain.boundary?;
     for link in &ctx.chain.custody {
         if link.upper == depth && link.status == LinkStatus::Consistent {
@@ -35,7 +35,7 @@ pub fn consistent_depth(ctx: &Context) -> Option<usize> {
 }
 
 /// How far the Received header of hop `hop` can be believed.
-pub fn hop_credibility(ctx: &Context, hop: usize) -> Credibility {
+pub(crate) fn hop_credibility(ctx: &Context, hop: usize) -> Credibility {
     match ctx.chain.boundary {
         Some(b) if hop <= b => Credibility::Trusted,
         Some(_) if consistent_depth(ctx).is_some_and(|d| hop <= d) => Credibility::Consistent,
@@ -45,7 +45,7 @@ pub fn hop_credibility(ctx: &Context, hop: usize) -> Credibility {
 
 /// The hop whose server wrote field number `index`: `Some(hop)`, or `None`
 /// for the origin (below every Received header).
-pub fn writer_hop(ctx: &Context, index: usize) -> Option<usize> {
+pub(crate) fn writer_hop(ctx: &Context, index: usize) -> Option<usize> {
     let above = received_above(ctx, index);
     if above >= ctx.hops.len() {
         None
@@ -55,7 +55,7 @@ pub fn writer_hop(ctx: &Context, index: usize) -> Option<usize> {
 }
 
 /// How far field number `index` can be believed.
-pub fn field_credibility(ctx: &Context, index: usize) -> Credibility {
+pub(crate) fn field_credibility(ctx: &Context, index: usize) -> Credibility {
     let n = ctx.hops.len();
     if n == 0 {
         return Credibility::Claimed;

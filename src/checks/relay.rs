@@ -49,7 +49,7 @@ fn public_name(name: &str) -> bool {
     domain::is_fqdn(&n) && psl::suffix(n.as_bytes()).is_some_and(|s| s.is_known())
 }
 
-pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
+pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
     let Some(boundary) = ctx.chain.boundary else {
         return;
     };

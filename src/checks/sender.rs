@@ -26,7 +26,7 @@ fn same_org(a: &str, b: &str) -> bool {
     domain::same_party(a, b)
 }
 
-pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
+pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
     envelope_dns(ctx, out);
     let from = headers::first(ctx.fields, "from");
     let from_pairs = from.as_ref().map(addresses).unwrap_or_default();
@@ -47,7 +47,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
 }
 
 /// Did a mailing list re-send the message (RFC 2369/2919 headers)?
-pub fn is_mailing_list(ctx: &Context) -> bool {
+pub(crate) fn is_mailing_list(ctx: &Context) -> bool {
     ["list-id", "list-post", "mailing-list"]
         .iter()
         .any(|h| headers::first(ctx.fields, h).is_some())
@@ -276,7 +276,7 @@ fn believable_route_names<'a>(ctx: &'a Context) -> impl Iterator<Item = &'a str>
 
 /// What a DNS stage found out about the envelope sender's domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EnvelopeFacts {
+pub(crate) struct EnvelopeFacts {
     pub domain: String,
     /// `Some(false)`: NXDOMAIN.
     pub exists: Option<bool>,
@@ -330,7 +330,7 @@ fn envelope_dns(ctx: &Context, out: &mut Vec<Finding>) {
 }
 
 /// ENVELOPE_DOMAIN_NXDOMAIN and ENVELOPE_SPF from looked-up facts.
-pub fn envelope_findings(facts: &EnvelopeFacts) -> Vec<Finding> {
+pub(crate) fn envelope_findings(facts: &EnvelopeFacts) -> Vec<Finding> {
     let mut out = Vec::new();
     let d = &facts.domain;
     if facts.exists == Some(false) || facts.accepts_mail == Some(false) {

@@ -15,7 +15,7 @@ use serde_json::json;
 use std::net::IpAddr;
 
 /// Headers that carry the client's address (lowercase).
-pub const ORIGIN_HEADERS: &[&str] = &[
+pub(crate) const ORIGIN_HEADERS: &[&str] = &[
     "x-originating-ip",
     "x-sender-ip",
     "x-source-ip",
@@ -33,7 +33,7 @@ const MAX_CANDIDATES: usize = 10;
 
 /// The first IP address in a header value: `[1.2.3.4]`, `1.2.3.4`,
 /// `2001:db8::1`, `1.2.3.4, 10.0.0.1` (X-Forwarded-For style lists).
-pub fn first_ip(value: &str) -> Option<IpAddr> {
+pub(crate) fn first_ip(value: &str) -> Option<IpAddr> {
     value
         .split(|c: char| c.is_whitespace() || ",;[]()<>\"".contains(c))
         .filter(|t| !t.is_empty())
@@ -54,7 +54,7 @@ fn class_name(ip: IpAddr) -> &'static str {
 }
 
 /// Every origin candidate of the message, header order.
-pub fn candidates(ctx: &Context) -> Vec<OriginCandidate> {
+pub(crate) fn candidates(ctx: &Context) -> Vec<OriginCandidate> {
     let mut out: Vec<OriginCandidate> = Vec::new();
     for (i, f) in ctx.fields.iter().enumerate() {
         if !ORIGIN_HEADERS.iter().any(|h| f.is(h)) {
@@ -82,7 +82,7 @@ pub fn candidates(ctx: &Context) -> Vec<OriginCandidate> {
 
 /// WEBMAIL_ORIGIN (a credible client address) and WEBMAIL_ORIGIN_CLAIMED
 /// (one that only the unsupported part of the chain vouches for).
-pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
+pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
     for c in candidates(ctx) {
         let writer = match c.written_by_hop {
             Some(h) => format!("hop {h}'s server"),

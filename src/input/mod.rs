@@ -7,10 +7,9 @@
 //! and the iteration goes on with the next one.
 
 use crate::model::Source;
-use serde::{Deserialize, Serialize};
 
 /// The mbox `From ` envelope line, when the message had one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Envelope {
     /// The envelope sender (`MAILER-DAEMON`, an address...), as written.
     pub sender: String,

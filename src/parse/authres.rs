@@ -39,11 +39,11 @@ fn strip_comments(s: &str) -> String {
 }
 
 /// One `method=result prop=value...` element: method, result, properties.
-pub type ResInfo = (String, String, Vec<(String, String)>);
+pub(crate) type ResInfo = (String, String, Vec<(String, String)>);
 
 /// Parse an Authentication-Results value: the authserv-id and each
 /// `method=result prop=value...` element.
-pub fn parse_authentication_results(value: &str) -> (Option<String>, Vec<ResInfo>) {
+pub(crate) fn parse_authentication_results(value: &str) -> (Option<String>, Vec<ResInfo>) {
     let clean = strip_comments(value);
     let mut parts = clean.split(';').peekable();
     // Exchange Online omits the authserv-id and starts with a result
@@ -78,7 +78,7 @@ pub fn parse_authentication_results(value: &str) -> (Option<String>, Vec<ResInfo
 }
 
 /// Parse a Received-SPF value: the result word and its `key=value` pairs.
-pub fn parse_received_spf(value: &str) -> Option<(String, Vec<(String, String)>)> {
+pub(crate) fn parse_received_spf(value: &str) -> Option<(String, Vec<(String, String)>)> {
     let clean = strip_comments(value);
     let mut words = clean.split_whitespace();
     let result = words.next()?.to_ascii_lowercase();

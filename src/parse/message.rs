@@ -10,7 +10,6 @@ use crate::parse::headers::Field;
 use crate::util::domain;
 use mail_parser::parsers::MessageStream;
 use mail_parser::{Address, DateTime, HeaderValue};
-use serde::{Deserialize, Serialize};
 
 /// Terminate a raw value with CRLF as mail-parser's field parsers expect.
 fn stream_input(value: &[u8]) -> Vec<u8> {
@@ -149,7 +148,7 @@ pub const MAX_DKIM_FIELDS: usize = 50;
 /// selector, and whether the domain aligns with the From (relaxed, RFC 7489:
 /// same registrable domain). Verification (mail-auth, the DNS phase) adds
 /// the result (checks::auth_results::dkim_finding).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DkimSignature {
     pub d: String,
     pub s: String,

@@ -10,14 +10,14 @@ const MAX_ID_LEN: usize = 998;
 
 /// A Message-ID split as RFC 5322 has it: `<left@right>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MsgId {
+pub(crate) struct MsgId {
     pub left: String,
     /// Lowercased, without a trailing dot.
     pub right: String,
 }
 
 /// Why a Message-ID is not `<left@right>`, or its parts.
-pub fn parse(raw: &str) -> Result<MsgId, &'static str> {
+pub(crate) fn parse(raw: &str) -> Result<MsgId, &'static str> {
     let s = raw.trim();
     let Some(inner) = s.strip_prefix('<').and_then(|r| r.strip_suffix('>')) else {
         return Err("not enclosed in angle brackets");
@@ -59,12 +59,12 @@ pub fn parse(raw: &str) -> Result<MsgId, &'static str> {
 }
 
 /// Is the right side an address literal (`[192.0.2.1]`)?
-pub fn is_literal(right: &str) -> bool {
+pub(crate) fn is_literal(right: &str) -> bool {
     right.starts_with('[') && right.ends_with(']')
 }
 
 /// The Message-ID fields' texts, bounded.
-pub fn id_texts(fields: &[Field]) -> Vec<String> {
+pub(crate) fn id_texts(fields: &[Field]) -> Vec<String> {
     fields
         .iter()
         .filter(|f| f.is("message-id"))
@@ -84,7 +84,7 @@ pub fn id_texts(fields: &[Field]) -> Vec<String> {
 
 /// The Message-ID domain a DNS stage should look up (MSGID_DOMAIN_NXDOMAIN):
 /// a dotted right side that is not an address literal.
-pub fn domain_to_check(fields: &[Field]) -> Option<String> {
+pub(crate) fn domain_to_check(fields: &[Field]) -> Option<String> {
     let first = id_texts(fields).into_iter().next()?;
     let id = parse(&first).ok()?;
     (!is_literal(&id.right) && domain::is_fqdn(&id.right)).then_some(id.right)

@@ -8,7 +8,7 @@ use crate::util::domain;
 
 /// One provider.
 #[derive(Debug)]
-pub struct Provider {
+pub(crate) struct Provider {
     /// A short name for reports (`hotmail`, `gmail`...).
     pub name: &'static str,
     /// Registrable domains of its users' addresses.
@@ -21,7 +21,7 @@ pub struct Provider {
 
 /// The table. Registrable domains only (the Public Suffix List decides what
 /// that is), so `mail.gmail.com` and `gmail.com` both match `gmail.com`.
-pub static PROVIDERS: &[Provider] = &[
+pub(crate) static PROVIDERS: &[Provider] = &[
     Provider {
         name: "hotmail",
         mail_domains: &[
@@ -154,23 +154,23 @@ fn find(name: &str, pick: fn(&Provider) -> &'static [&'static str]) -> Option<&'
 }
 
 /// The provider whose users send from `domain` (an address domain).
-pub fn by_mail_domain(domain: &str) -> Option<&'static Provider> {
+pub(crate) fn by_mail_domain(domain: &str) -> Option<&'static Provider> {
     find(domain, |p| p.mail_domains)
 }
 
 /// The provider whose Message-IDs end in `host`.
-pub fn by_msgid_domain(host: &str) -> Option<&'static Provider> {
+pub(crate) fn by_msgid_domain(host: &str) -> Option<&'static Provider> {
     find(host, |p| p.msgid_domains)
 }
 
 impl Provider {
     /// Does the host name `host` (HELO, rDNS, `by`) belong to this provider?
-    pub fn runs_host(&self, host: &str) -> bool {
+    pub(crate) fn runs_host(&self, host: &str) -> bool {
         registrable_of(host).is_some_and(|r| self.infra_domains.contains(&r.as_str()))
     }
 
     /// Is `domain` (an address domain) one of this provider's?
-    pub fn owns_mail_domain(&self, domain: &str) -> bool {
+    pub(crate) fn owns_mail_domain(&self, domain: &str) -> bool {
         registrable_of(domain).is_some_and(|r| {
             self.mail_domains.contains(&r.as_str()) || self.infra_domains.contains(&r.as_str())
         })

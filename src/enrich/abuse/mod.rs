@@ -22,15 +22,13 @@ pub use facts::{gather, DnsLookup, RecordType};
 use crate::chain::trust::TrustConfig;
 use crate::chain::Traced;
 use crate::model::AbuseContact;
-use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
 /// The Abusix zone that maps an IP to its network's abuse contact.
 pub const ABUSIX_ZONE: &str = "abuse-contacts.abusix.zone";
 
 /// Which part a hop plays in the route, for a contact's `role`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     /// Our trusted server saw this IP connect: hard evidence.
     FirstUntrustedRelay,
@@ -52,8 +50,7 @@ impl Role {
 }
 
 /// Where a host name for a hop came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NameOrigin {
     /// Our own PTR lookup of the IP.
     Ptr,
@@ -66,7 +63,7 @@ pub enum NameOrigin {
 }
 
 /// A host name a hop went by, with what DNS says about it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NameFacts {
     /// Normalised (lowercase, no trailing dot).
     pub name: String,
@@ -80,7 +77,7 @@ pub struct NameFacts {
 }
 
 /// The registry's answer over RDAP for one IP.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RdapFacts {
     /// The server that answered (host[:port]).
     pub server: String,
@@ -89,7 +86,7 @@ pub struct RdapFacts {
 }
 
 /// Everything the contact rules need to know about one hop.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HopFacts {
     pub hop: usize,
     pub role: Role,
@@ -105,7 +102,7 @@ pub struct HopFacts {
 
 /// Domains nobody may be reported at: the forged sender's From, Reply-To and
 /// Message-ID domains (reporting there hits the innocent) and our own.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Exclusions {
     /// Registrable domains, lowercase.
     pub domains: Vec<String>,

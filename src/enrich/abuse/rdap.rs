@@ -84,10 +84,8 @@ impl Rdap {
     pub async fn new(cfg: &RdapConfig) -> Result<Rdap, RdapError> {
         let bootstrap = match &cfg.base_url {
             Some(base) => Bootstrap {
-                ipv4: catch_all("0.0.0.0/0", base)
-                    .map_err(RdapError)?,
-                ipv6: catch_all("::/0", base)
-                    .map_err(RdapError)?,
+                ipv4: catch_all("0.0.0.0/0", base).map_err(RdapError)?,
+                ipv6: catch_all("::/0", base).map_err(RdapError)?,
                 dns: Registry::default(),
             },
             None => {
@@ -96,13 +94,15 @@ impl Rdap {
                     .no_proxy()
                     .build()
                     .map_err(|e| e.to_string())
-            .map_err(RdapError)?;
+                    .map_err(RdapError)?;
                 let dir = cfg.bootstrap_url.trim_end_matches('/');
                 Bootstrap {
-                    ipv4: fetch_registry(&http, &format!("{dir}/ipv4.json")).await
-                    .map_err(RdapError)?,
-                    ipv6: fetch_registry(&http, &format!("{dir}/ipv6.json")).await
-                    .map_err(RdapError)?,
+                    ipv4: fetch_registry(&http, &format!("{dir}/ipv4.json"))
+                        .await
+                        .map_err(RdapError)?,
+                    ipv6: fetch_registry(&http, &format!("{dir}/ipv6.json"))
+                        .await
+                        .map_err(RdapError)?,
                     dns: Registry::default(),
                 }
             }
@@ -112,7 +112,8 @@ impl Rdap {
         } else {
             Destinations::Public
         };
-        let client = Client::with_bootstrap(bootstrap, dest).map_err(|e| e.to_string())
+        let client = Client::with_bootstrap(bootstrap, dest)
+            .map_err(|e| e.to_string())
             .map_err(RdapError)?;
         Ok(Rdap { client })
     }

@@ -75,7 +75,7 @@ impl DnsLookup for Known<'_> {
 /// go into the message's `abuse_contacts`, the answers used into
 /// `dns.answers`. With `rdap`, the registry's answer joins the final pass;
 /// what it could not answer is returned, for stderr.
-pub async fn contacts_for_batch(
+pub(crate) async fn contacts_for_batch(
     client: &DnsClient,
     batch: &mut [Traced],
     opts: &AbuseOptions,

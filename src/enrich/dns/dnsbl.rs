@@ -7,7 +7,7 @@ use std::net::Ipv4Addr;
 
 /// A DNSBL zone's verdict on one address.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Listing {
+pub(crate) enum Listing {
     Listed(Vec<String>),
     NotListed,
     /// The list answered, but not with a listing (refused, not a DNSBL answer).
@@ -17,13 +17,13 @@ pub enum Listing {
 }
 
 impl Listing {
-    pub fn is_listed(&self) -> bool {
+    pub(crate) fn is_listed(&self) -> bool {
         matches!(self, Listing::Listed(_))
     }
 }
 
 /// Read the A answer of a DNSBL question.
-pub fn interpret(a: &Answer) -> Listing {
+pub(crate) fn interpret(a: &Answer) -> Listing {
     let codes = match a.outcome() {
         Outcome::NxDomain | Outcome::NoData => return Listing::NotListed,
         Outcome::Unknown => return Listing::Unknown,

@@ -183,7 +183,7 @@ fn dnsbl_facts(t: &Traced, answers: &AnswerMap, zones: &[String]) -> Vec<DnsblRe
 
 /// Build the facts of one message from its answers. `asked` is the order
 /// in which the questions were asked: the evidence keeps that order.
-pub fn build(
+pub(crate) fn build(
     t: &Traced,
     answers: &AnswerMap,
     zones: &[String],

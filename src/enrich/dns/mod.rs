@@ -15,23 +15,25 @@ pub(crate) mod abuse;
 pub mod auth;
 pub mod client;
 pub(crate) mod dnsbl;
-mod stage;
 pub(crate) mod facts;
 pub(crate) mod names;
 pub mod plan;
 pub mod replay;
+mod stage;
 
-pub use client::{DnsClient, DnsStats, LiveConfig};
-pub use stage::{DnsEnricher, DnsOptions};
 pub use abuse::AbuseOptions;
+pub use client::{DnsClient, DnsStats, LiveConfig};
 pub use replay::Recording;
+pub use stage::{DnsEnricher, DnsOptions};
 
 /// Why the DNS stage cannot be set up as asked.
 #[derive(Debug, thiserror::Error)]
 pub enum DnsSetupError {
     #[error("--dns-server {0:?}: expected IP or IP:PORT")]
     BadServer(String),
-    #[error("--dns-timeout {0:?}: expected seconds (2, 0.5, 2s) or milliseconds (500ms), at most 300s")]
+    #[error(
+        "--dns-timeout {0:?}: expected seconds (2, 0.5, 2s) or milliseconds (500ms), at most 300s"
+    )]
     BadTimeout(String),
     #[error("{}: cannot read the DNS recording: {source}", path.display())]
     ReadRecording {

@@ -1,12 +1,12 @@
 //! Names we are willing to ask about: reverse names for addresses, DNSBL
 //! names, and host names taken from a (hostile) header, validated first.
 
-pub use crate::util::reverse::reverse_name;
+pub(crate) use crate::util::reverse::reverse_name;
 use crate::util::{domain, reverse};
 use std::net::IpAddr;
 
 /// The name to ask a DNSBL zone about an address: `7.1.6.217.zen.example`.
-pub fn dnsbl_name(ip: IpAddr, zone: &str) -> Option<String> {
+pub(crate) fn dnsbl_name(ip: IpAddr, zone: &str) -> Option<String> {
     let zone = host_name(zone)?;
     Some(reverse::in_zone(ip, &zone))
 }
@@ -29,7 +29,7 @@ const SPECIAL_USE: &[&str] = &[
 /// letters/digits/hyphens/underscores in labels of 1..=63 bytes, at most 253
 /// bytes, at least two labels with a non-numeric last one, and not a
 /// special-use name. `None` for anything else (addresses, junk, hostile text).
-pub fn host_name(name: &str) -> Option<String> {
+pub(crate) fn host_name(name: &str) -> Option<String> {
     let n = domain::normalize(name)?;
     if n.len() > 253 || !domain::is_fqdn(&n) {
         return None;

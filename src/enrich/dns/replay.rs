@@ -1,8 +1,8 @@
 //! `--dns-replay`: the answers recorded in an earlier JSON report (one
 //! object, an array of them, or NDJSON), served without any network.
 
-use crate::model::{Answer, Question, Rcode};
 use super::DnsSetupError;
+use crate::model::{Answer, Question, Rcode};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -24,8 +24,8 @@ pub struct Recording {
 impl Recording {
     /// Read a report file written by `spamtrace trace --json` or `--format ndjson`.
     pub fn load(path: &Path) -> Result<Recording, DnsSetupError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| DnsSetupError::ReadRecording {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| DnsSetupError::ReadRecording {
                 path: path.to_path_buf(),
                 source,
             })?;
@@ -47,9 +47,15 @@ impl Recording {
                     }
                     let v: serde_json::Value = serde_json::from_str(line).map_err(|e| {
                         if n == 0 {
-                            NotAReport { line: None, error: whole.to_string() }
+                            NotAReport {
+                                line: None,
+                                error: whole.to_string(),
+                            }
                         } else {
-                            NotAReport { line: Some(n + 1), error: e.to_string() }
+                            NotAReport {
+                                line: Some(n + 1),
+                                error: e.to_string(),
+                            }
                         }
                     })?;
                     rec.add_value(&v);

@@ -83,7 +83,10 @@ impl Enricher for DnsEnricher {
         }
         let Some(abuse) = &self.abuse else { return };
         if let (Some(cfg), None) = (&abuse.rdap, &self.rdap) {
-            let made = self.runtime.block_on(Rdap::new(cfg)).map_err(|e| e.to_string());
+            let made = self
+                .runtime
+                .block_on(Rdap::new(cfg))
+                .map_err(|e| e.to_string());
             if let Err(e) = &made {
                 self.warnings.push(e.clone());
             }
@@ -113,7 +116,7 @@ async fn ask(client: &DnsClient, plan: &plan::Plan, answers: &mut AnswerMap) {
 }
 
 /// One message: round 1, round 2 (needs round 1's PTR and DNSBL answers), facts.
-pub async fn message_dns(client: &DnsClient, t: &Traced, opts: &DnsOptions) -> MessageDns {
+pub(super) async fn message_dns(client: &DnsClient, t: &Traced, opts: &DnsOptions) -> MessageDns {
     let mut answers = AnswerMap::new();
     let first = plan::round1(t, &opts.dnsbl);
     ask(client, &first, &mut answers).await;

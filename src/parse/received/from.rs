@@ -19,7 +19,7 @@ use crate::model::FromPart;
 use std::net::{IpAddr, Ipv4Addr};
 
 /// Context the from clause alone does not carry.
-pub struct Context {
+pub(super) struct Context {
     /// The receiver is Exim (it writes `name ([ip])` when HELO = rDNS).
     pub exim: bool,
     /// The receiver is Microsoft Exchange (`from HELO (ip)`).
@@ -42,7 +42,7 @@ struct CommentInfo<'a> {
 }
 
 /// Interpret the tokens after `from`.
-pub fn interpret(toks: &[Spanned<'_>], ctx: &Context) -> FromPart {
+pub(super) fn interpret(toks: &[Spanned<'_>], ctx: &Context) -> FromPart {
     let mut first: Option<Tok<'_>> = None;
     let mut ip_comment: Option<CommentInfo<'_>> = None;
     let mut glued = false;
@@ -284,7 +284,7 @@ fn comment(text: &str) -> CommentInfo<'_> {
 }
 
 /// Names as we compare them: lowercase, no trailing dot.
-pub fn normalise_name(name: &str) -> String {
+pub(super) fn normalise_name(name: &str) -> String {
     name.trim().trim_end_matches('.').to_ascii_lowercase()
 }
 
@@ -295,7 +295,7 @@ fn is_unknown(name: &str) -> bool {
 
 /// An address as MTAs write it: `1.2.3.4`, `IPv6:2001:db8::1`, `::ffff:1.2.3.4`
 /// (mapped to IPv4), `1.2.3.4:25` or `1.2.3.4.25` (a port), `fe80::1%4`.
-pub fn parse_ip(text: &str) -> Option<IpAddr> {
+pub(super) fn parse_ip(text: &str) -> Option<IpAddr> {
     let t = text.trim();
     let t = match t.get(..5) {
         Some(p) if p.eq_ignore_ascii_case("ipv6:") => &t[5..],

@@ -6,11 +6,11 @@
 //! brackets run to the end of the text, and the token count is capped.
 
 /// Hostile headers cannot make us hold more tokens than this.
-pub const MAX_TOKENS: usize = 512;
+pub(super) const MAX_TOKENS: usize = 512;
 
 /// One lexical piece of a Received header, borrowed from the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tok<'a> {
+pub(super) enum Tok<'a> {
     /// A run of characters up to whitespace or a delimiter.
     Word(&'a str),
     /// The inside of `( ... )`, nested comments included.
@@ -27,7 +27,7 @@ pub enum Tok<'a> {
 
 /// A token and where it starts in the text (a byte offset).
 #[derive(Debug, Clone, Copy)]
-pub struct Spanned<'a> {
+pub(super) struct Spanned<'a> {
     pub tok: Tok<'a>,
     pub start: usize,
     /// Whitespace came right before this token.
@@ -35,7 +35,7 @@ pub struct Spanned<'a> {
 }
 
 /// Split `text` into tokens (at most [`MAX_TOKENS`]).
-pub fn tokenize(text: &str) -> Vec<Spanned<'_>> {
+pub(super) fn tokenize(text: &str) -> Vec<Spanned<'_>> {
     let bytes = text.as_bytes();
     // A typical header has 15-40 tokens: skip the small reallocations.
     let mut out = Vec::with_capacity(48);
