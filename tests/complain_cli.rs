@@ -202,3 +202,37 @@ fn reporter_refuses_injection_lists_and_odd_input() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
 }
+
+/// `complain` takes `--authserv-id` as `trace` does (one settings value):
+/// naming another authserv-id takes our receiver's Authentication-Results
+/// out of the ARF.
+#[test]
+fn complain_authserv_id_decides_which_authentication_results_are_quoted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.eml");
+    std::fs::write(
+        &path,
+        "Received: from mx.ours.org (mx.ours.org [169.229.1.1]) by inbox.ours.org with ESMTP id A; Sat, 4 Sep 1999 16:55:38 -0700\n\
+         Authentication-Results: mx.ours.org; spf=fail smtp.mailfrom=a@spam.example\n\
+         Received: from relay.example (relay.example [8.8.4.4]) by mx.ours.org with ESMTP id B; Sat, 4 Sep 1999 16:55:04 -0700\n\
+         From: a <a@spam.example>\nTo: me@ours.org\nSubject: x\nMessage-ID: <1@spam.example>\n\nbody\n",
+    )
+    .unwrap();
+    let path = path.display().to_string();
+    let quoted = |extra: &[&str]| {
+        let mut args = vec!["--arf", "--reporter", "me@ours.org"];
+        args.extend_from_slice(extra);
+        args.push(&path);
+        let (code, out, err) = complain(&args);
+        assert_eq!(code, 0, "{err}");
+        let fb = Feedback::parse_rfc5322(&out).unwrap();
+        fb.authentication_results
+            .iter()
+            .map(|a| a.to_string())
+            .collect::<Vec<String>>()
+    };
+    // None configured: the trusted receiver's name is ours.
+    assert_eq!(quoted(&[]).len(), 1);
+    assert!(quoted(&["--authserv-id", "MX.Ours.Org."])[0].contains("spf=fail"));
+    assert!(quoted(&["--authserv-id", "other.example"]).is_empty());
+}

@@ -44,6 +44,7 @@ fn trace_all(text: &str, client: DnsClient, zones: &[&str]) -> (Vec<Report>, Dns
         client,
         DnsOptions {
             dnsbl: zones.iter().map(|z| z.to_string()).collect(),
+            ..DnsOptions::default()
         },
     )
     .unwrap();

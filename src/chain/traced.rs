@@ -67,3 +67,35 @@ pub fn walk(msg: RawMessage, opts: &TraceOptions) -> Traced {
         spans,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::InputOptions;
+
+    #[test]
+    fn fields_are_the_split_made_once() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/1999-berkeley.mbox");
+        let msg = crate::input::open(path, &InputOptions::default())
+            .next()
+            .unwrap()
+            .unwrap();
+        let direct: Vec<(String, Vec<u8>)> = headers::fields(&msg.header)
+            .iter()
+            .map(|f| (f.name.to_string(), f.value.to_vec()))
+            .collect();
+        let t = walk(msg, &TraceOptions::default());
+        let kept: Vec<(String, Vec<u8>)> = t
+            .fields()
+            .iter()
+            .map(|f| (f.name.to_string(), f.value.to_vec()))
+            .collect();
+        assert_eq!(kept, direct);
+        assert_eq!(
+            kept.iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case("received"))
+                .count(),
+            t.hops.len()
+        );
+    }
+}

@@ -48,6 +48,15 @@ impl TrustConfig {
         Ok(())
     }
 
+    /// Add one authserv-id (`--authserv-id`, the config file), as compared:
+    /// lowercase, without a trailing dot.
+    pub fn add_authserv_id(&mut self, id: &str) {
+        let id = id.trim().trim_end_matches('.').to_ascii_lowercase();
+        if !id.is_empty() && !self.authserv_ids.contains(&id) {
+            self.authserv_ids.push(id);
+        }
+    }
+
     pub fn trusts_ip(&self, ip: IpAddr) -> bool {
         self.networks.iter().any(|n| n.contains(&ip))
     }
@@ -129,6 +138,15 @@ pub fn classify(ip: IpAddr) -> IpClass {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn authserv_ids_are_kept_as_compared() {
+        let mut t = TrustConfig::default();
+        t.add_authserv_id(" MX1.Example.org. ");
+        t.add_authserv_id("mx1.example.org");
+        t.add_authserv_id("");
+        assert_eq!(t.authserv_ids, ["mx1.example.org"]);
+    }
 
     #[test]
     fn classes() {

@@ -75,7 +75,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Finding>) {
     forged_hop(ctx, first, &id, out);
     if let Some(d) = ctx.dns.and_then(|d| d.auth.message_id_domain.as_ref()) {
         if d.resolution == crate::model::Resolution::Nxdomain {
-            out.extend(nxdomain_finding(&d.asked, false).map(|f| aged(ctx, f)));
+            out.extend(nxdomain_finding(&d.asked, false).map(|f| super::aged(ctx, f)));
         }
     }
     spamware(first, &id, out);
@@ -94,20 +94,13 @@ fn route_names<'a>(ctx: &'a Context) -> impl Iterator<Item = &'a str> {
     })
 }
 
-fn from_domain(ctx: &Context) -> Option<String> {
-    ctx.message
-        .from_address
-        .as_deref()
-        .and_then(crate::parse::message::address_domain)
-}
-
 /// MSGID_FORGED_PROVIDER: a provider's Message-ID on mail that neither
 /// comes from that provider's users nor passed through its servers.
 fn forged_provider(ctx: &Context, raw: &str, id: &MsgId, out: &mut Vec<Finding>) {
     let Some(p) = providers::by_msgid_domain(&id.right) else {
         return;
     };
-    let from = from_domain(ctx);
+    let from = ctx.sender_domain();
     if from.as_deref().is_some_and(|d| p.owns_mail_domain(d)) {
         return;
     }
@@ -120,7 +113,7 @@ fn forged_provider(ctx: &Context, raw: &str, id: &MsgId, out: &mut Vec<Finding>)
     }
     // Some mailing lists re-send without the author's Received headers:
     // then the missing provider hop is no proof.
-    let list = super::sender::is_mailing_list(ctx);
+    let list = ctx.is_mailing_list();
     out.push(Finding::new(
         Code::MsgidForgedProvider,
         if list {
@@ -249,7 +242,10 @@ fn forged_hop(ctx: &Context, raw: &str, id: &MsgId, out: &mut Vec<Finding>) {
     }
     // The author's own host: honest mail often breaks custody (internal
     // names, rewritten headers); an ID in the From's domain is no forgery.
-    if from_domain(ctx).is_some_and(|d| domain::same_party(&d, &id.right)) {
+    if ctx
+        .sender_domain()
+        .is_some_and(|d| domain::same_party(&d, &id.right))
+    {
         return;
     }
     let names_of = |h: &crate::model::Hop| {
@@ -280,7 +276,8 @@ fn forged_hop(ctx: &Context, raw: &str, id: &MsgId, out: &mut Vec<Finding>) {
     // anonymised relays), so this is a warning; it is forgery when the
     // From also claims a big provider the route never touched: two
     // independent contradictions pointing the same way.
-    let provider_contradicted = from_domain(ctx)
+    let provider_contradicted = ctx
+        .sender_domain()
         .and_then(|d| providers::by_mail_domain(&d))
         .is_some_and(|p| !route_names(ctx).any(|n| p.runs_host(n)));
     out.push(Finding::new(
@@ -368,44 +365,6 @@ fn spamware(raw: &str, id: &MsgId, out: &mut Vec<Finding>) {
             json!({"message_id": raw, "shape": shape}),
         ));
     }
-}
-
-/// DNS answers are today's; a domain that existed when an old message was
-/// sent may have lapsed since. Past this age a "does not exist" is `info`.
-pub const DNS_STALE_AFTER_DAYS: i64 = 90;
-
-/// How old the message was at the analysis (days), from the trusted
-/// receipt, else the newest hop with a time, else the Date header.
-pub fn age_days(ctx: &Context) -> Option<i64> {
-    let when = ctx
-        .chain
-        .boundary
-        .and_then(|b| ctx.hops.get(b))
-        .and_then(|h| h.timestamp.as_ref())
-        .or_else(|| ctx.hops.iter().find_map(|h| h.timestamp.as_ref()))
-        .map(|t| t.epoch)
-        .or_else(|| {
-            crate::parse::headers::first(ctx.fields, "date")
-                .and_then(|f| crate::parse::message::date(f.value))
-                .map(|d| d.to_timestamp())
-        })?;
-    (ctx.now > 0).then(|| (ctx.now - when) / 86_400)
-}
-
-/// A finding from today's DNS about an old message ("does not exist",
-/// "SPF fails": domains lapse, records change): `info`, with the age in
-/// the message and evidence.
-pub fn aged(ctx: &Context, mut f: Finding) -> Finding {
-    if let Some(days) = age_days(ctx).filter(|d| *d > DNS_STALE_AFTER_DAYS) {
-        f.severity = Severity::Info;
-        f.message.push_str(&format!(
-            " today; the message is {days} days old and domains lapse"
-        ));
-        if let Some(ev) = f.evidence.as_object_mut() {
-            ev.insert("message_age_days".into(), json!(days));
-        }
-    }
-    f
 }
 
 /// MSGID_DOMAIN_NXDOMAIN from a lookup's answer: `exists` is false when the

@@ -46,13 +46,6 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
     provider_not_in_path(ctx, &from_domain, out);
 }
 
-/// Did a mailing list re-send the message (RFC 2369/2919 headers)?
-pub(crate) fn is_mailing_list(ctx: &Context) -> bool {
-    ["list-id", "list-post", "mailing-list"]
-        .iter()
-        .any(|h| headers::first(ctx.fields, h).is_some())
-}
-
 /// The envelope identities and where each came from.
 fn envelope_identities(ctx: &Context) -> Vec<(&'static str, String)> {
     let mut ids = Vec::new();
@@ -89,7 +82,7 @@ fn envelope_mismatch(ctx: &Context, from_domain: &str, out: &mut Vec<Finding>) {
     if diverging.is_empty() {
         return;
     }
-    let list = is_mailing_list(ctx);
+    let list = ctx.is_mailing_list();
     let desc: Vec<String> = diverging
         .iter()
         .map(|(s, a)| format!("{} {a}", s.replace('_', " ")))
@@ -116,7 +109,7 @@ fn reply_to(ctx: &Context, from_domain: &str, out: &mut Vec<Finding>) {
     let Some(f) = headers::first(ctx.fields, "reply-to") else {
         return;
     };
-    let list = is_mailing_list(ctx);
+    let list = ctx.is_mailing_list();
     for (_, addr) in addresses(&f).into_iter().take(20) {
         let Some(addr) = addr else { continue };
         let Some(d) = address_domain(&addr) else {
@@ -239,7 +232,7 @@ fn provider_not_in_path(ctx: &Context, from_domain: &str, out: &mut Vec<Finding>
     }
     // A mailing list re-sends the post and drops the author's route: the
     // provider's hops are missing for an honest reason.
-    let list = is_mailing_list(ctx);
+    let list = ctx.is_mailing_list();
     out.push(Finding::new(
         Code::FromProviderNotInPath,
         if list { Severity::Info } else { Severity::Warn },
@@ -303,7 +296,7 @@ fn envelope_dns(ctx: &Context, out: &mut Vec<Finding>) {
         return;
     };
     let mut forwarded = Vec::new();
-    if is_mailing_list(ctx) {
+    if ctx.is_mailing_list() {
         forwarded.push("a mailing list sent it".to_string());
     }
     if headers::first(ctx.fields, "arc-seal").is_some() {
@@ -325,7 +318,7 @@ fn envelope_dns(ctx: &Context, out: &mut Vec<Finding>) {
         forwarded,
     };
     for f in envelope_findings(&facts) {
-        out.push(super::message_id::aged(ctx, f));
+        out.push(super::aged(ctx, f));
     }
 }
 

@@ -7,10 +7,15 @@ use spamtrace::util::clock::unix_now;
 use std::process::ExitCode;
 
 pub(crate) fn run(args: CaptureArgs) -> ExitCode {
-    // --analyze traces with the same trust settings as `trace` (offline).
-    let settings = match Settings::resolve(&args.analysis, None, None, unix_now()) {
-        Ok(s) => s,
-        Err(e) => return super::usage_error(&e),
+    // --analyze traces with the same trust settings as `trace` (offline);
+    // without it, the config file is not read.
+    let analysis = if args.analyze || args.analyze_out.is_some() {
+        match Settings::resolve(&args.analysis, None, None, unix_now()) {
+            Ok(s) => s.trace,
+            Err(e) => return super::usage_error(&e),
+        }
+    } else {
+        Default::default()
     };
     capture::run(CaptureOptions {
         listen: args.listen,
@@ -31,6 +36,6 @@ pub(crate) fn run(args: CaptureArgs) -> ExitCode {
         tls_key: args.tls_key,
         analyze: args.analyze,
         analyze_out: args.analyze_out,
-        analysis: settings.trace,
+        analysis,
     })
 }

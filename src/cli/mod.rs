@@ -10,11 +10,11 @@ pub(crate) mod progress;
 pub(crate) mod settings;
 pub(crate) mod trace;
 
-use spamtrace::util::sanitize::for_terminal;
+use spamtrace::util::sanitize::for_terminal_lines;
 use std::process::ExitCode;
 
 /// A usage error (bad flag value, bad config): said once, exit status 2.
 fn usage_error(e: &str) -> ExitCode {
-    eprintln!("spamtrace: {}", for_terminal(e));
+    eprintln!("spamtrace: {}", for_terminal_lines(e));
     ExitCode::from(2)
 }

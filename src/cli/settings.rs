@@ -1,6 +1,7 @@
-//! Settings resolved once: flags, the config file (read once) and the
-//! environment become one value that `trace`, `complain` and `capture` share
-//! (ripgrep's LowArgs -> HiArgs). Nothing past this module reads a flag.
+//! Settings resolved once: the flags (with the environment variables clap
+//! reads for them) and the config file (read once) become one value that
+//! `trace`, `complain` and `capture` share (ripgrep's LowArgs -> HiArgs).
+//! No stage of the library sees a flag.
 
 use super::args::{AnalysisArgs, DnsArgs, RdapArgs};
 use serde::Deserialize;
@@ -62,11 +63,6 @@ pub(crate) struct Settings {
     pub(crate) dkim: bool,
 }
 
-/// An authserv-id as compared: lowercase, no trailing dot.
-fn authserv_id(id: &str) -> String {
-    id.trim().trim_end_matches('.').to_ascii_lowercase()
-}
-
 impl Settings {
     /// Resolve the flags of one command (DNS and RDAP flags where it has
     /// them) with the config file. `now`: the time of the analysis.
@@ -88,12 +84,9 @@ impl Settings {
         for t in config.trusted.iter().chain(&analysis.trusted) {
             trust.add(t).map_err(|e| e.to_string())?;
         }
-        trust.authserv_ids = config
-            .authserv_id
-            .iter()
-            .chain(&analysis.authserv_id)
-            .map(|id| authserv_id(id))
-            .collect();
+        for id in config.authserv_id.iter().chain(&analysis.authserv_id) {
+            trust.add_authserv_id(id);
+        }
         let trace = TraceOptions {
             trust,
             infer_trust: !analysis.no_infer_trust,
@@ -175,6 +168,7 @@ impl Settings {
         };
         let opts = dns::DnsOptions {
             dnsbl: self.dnsbl.clone(),
+            dkim: self.dkim,
         };
         let enricher = DnsEnricher::new(client, opts)
             .map_err(|e| format!("cannot start the DNS stage: {e}"))?
@@ -184,5 +178,55 @@ impl Settings {
                 rdap: self.rdap.clone(),
             });
         Ok(Box::new(enricher))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn analysis(config: &Path, trusted: &[&str], ids: &[&str]) -> AnalysisArgs {
+        AnalysisArgs {
+            trusted: trusted.iter().map(|s| s.to_string()).collect(),
+            authserv_id: ids.iter().map(|s| s.to_string()).collect(),
+            config: Some(config.to_path_buf()),
+            no_infer_trust: false,
+        }
+    }
+
+    #[test]
+    fn config_and_flags_resolve_into_one_trust() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "trusted = [\"10.0.0.0/8\"]\nauthserv_id = [\"MX.Example.ORG.\"]\ndnsbl = [\"bl.example.net\"]\n",
+        )
+        .unwrap();
+        let s = Settings::resolve(
+            &analysis(&path, &["mx.ours.org"], &["Ours."]),
+            None,
+            None,
+            7,
+        )
+        .unwrap();
+        let t = &s.trace.trust;
+        assert!(t.trusts_ip("10.1.2.3".parse().unwrap()));
+        assert!(t.trusts_name("a.mx.ours.org"));
+        // Normalised wherever they come from: the config file or the flags.
+        assert_eq!(t.authserv_ids, ["mx.example.org", "ours"]);
+        assert_eq!((s.trace.now, s.trace.infer_trust), (7, true));
+        assert!(s.offline(), "no DNS flags: no DNS");
+        // A bad value names its source.
+        std::fs::write(&path, "trusted = [\"999.1.1.1\"]\n").unwrap();
+        let e = Settings::resolve(&analysis(&path, &[], &[]), None, None, 0)
+            .err()
+            .unwrap();
+        assert!(e.contains("999.1.1.1"), "{e}");
+        std::fs::write(&path, "trusted = [1\n").unwrap();
+        let e = Settings::resolve(&analysis(&path, &[], &[]), None, None, 0)
+            .err()
+            .unwrap();
+        assert!(e.contains("config.toml: bad config"), "{e}");
     }
 }

@@ -38,11 +38,15 @@ impl Enricher for Offline {
 }
 
 /// Abuse contacts without DNS (`--offline --rdap`): only the regional
-/// registries are asked, and only about the hops a trusted server saw.
+/// registries are asked, and only about the hops a trusted server saw. One
+/// client for the run (the bootstrap is read once), a batch asked at once.
 pub struct RdapOnly {
     trust: chain::trust::TrustConfig,
     config: abuse::facts::AbuseConfig,
     rdap: abuse::rdap::RdapConfig,
+    runtime: Option<tokio::runtime::Runtime>,
+    /// Made on the first batch; an error is said once.
+    client: Option<Option<abuse::rdap::Rdap>>,
     warnings: Vec<String>,
 }
 
@@ -56,6 +60,8 @@ impl RdapOnly {
             trust,
             config,
             rdap,
+            runtime: None,
+            client: None,
             warnings: Vec::new(),
         }
     }
@@ -63,14 +69,45 @@ impl RdapOnly {
 
 impl Enricher for RdapOnly {
     fn enrich(&mut self, batch: &mut [Traced]) {
-        for t in batch {
-            let w = abuse::attach(
-                t,
-                &self.trust,
-                &abuse::NoDns,
-                &self.config,
-                Some(&self.rdap),
-            );
+        if self.runtime.is_none() {
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => self.runtime = Some(rt),
+                Err(e) => self
+                    .warnings
+                    .push(format!("RDAP: cannot start a runtime: {e}")),
+            }
+        }
+        let (trust, config) = (&self.trust, &self.config);
+        let Some(rt) = &self.runtime else {
+            for t in batch.iter_mut() {
+                t.abuse_contacts = abuse::find(t, trust, &abuse::NoDns, config);
+            }
+            return;
+        };
+        let client = self.client.get_or_insert_with(|| {
+            match rt.block_on(abuse::rdap::Rdap::new(&self.rdap)) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    self.warnings.push(e.to_string());
+                    None
+                }
+            }
+        });
+        let Some(client) = client.as_ref() else {
+            for t in batch.iter_mut() {
+                t.abuse_contacts = abuse::find(t, trust, &abuse::NoDns, config);
+            }
+            return;
+        };
+        let found =
+            rt.block_on(futures_util::future::join_all(batch.iter().map(|t| {
+                abuse::find_with_rdap(t, trust, &abuse::NoDns, config, client)
+            })));
+        for (t, (contacts, w)) in batch.iter_mut().zip(found) {
+            t.abuse_contacts = contacts;
             self.warnings.extend(w);
         }
     }

@@ -94,7 +94,7 @@ fn is_separator_line(line: &[u8]) -> bool {
 }
 
 /// Whether a header block has at least one `name:` field line (what
-/// [`crate::headers::fields`] would find), without building the field list.
+/// [`crate::parse::headers::fields`] would find), without building the field list.
 fn has_field(header: &[u8]) -> bool {
     header.split(|b| *b == b'\n').any(|line| {
         memchr::memchr(b':', line)

@@ -194,13 +194,17 @@ pub fn bare_address(v: &str) -> Option<String> {
     (v.contains('@') && !v.contains(char::is_whitespace)).then(|| v.to_string())
 }
 
-/// The envelope sender's domain a DNS stage should check
-/// (ENVELOPE_DOMAIN_NXDOMAIN, SPF): Return-Path first, else the mbox
-/// envelope; `None` for the null sender (bounces).
-pub fn envelope_domain(message: &MessageSummary) -> Option<String> {
+/// The envelope sender (Return-Path first, else the mbox envelope), a bare
+/// address; `None` for the null sender (bounces).
+pub fn envelope_sender(message: &MessageSummary) -> Option<String> {
     let rp = message.return_path.as_deref().and_then(bare_address);
-    let env = message.envelope_from.as_deref().and_then(bare_address);
-    rp.or(env).as_deref().and_then(address_domain)
+    rp.or_else(|| message.envelope_from.as_deref().and_then(bare_address))
+}
+
+/// The envelope sender's domain a DNS stage should check
+/// (ENVELOPE_DOMAIN_NXDOMAIN, SPF).
+pub fn envelope_domain(message: &MessageSummary) -> Option<String> {
+    envelope_sender(message).as_deref().and_then(address_domain)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //! - RFC 5321 `postmaster@` at the same domain, under the same conditions
 //!   and with the same confidence, for the first untrusted relay only (a
 //!   contact of its own, scope `relay_postmaster`; never a main recipient:
-//!   see `report::complaint::cc`).
+//!   see `report::render::complaint::cc`).
 //! - A name that is not confirmed (HELO, rDNS that does not
 //!   forward-confirm, a name only a header below the boundary claims)
 //!   gives a `guess`. HELO counts only for the first untrusted relay: below

@@ -82,6 +82,7 @@ pub(crate) async fn contacts_for_batch(
     rdap: Option<&Rdap>,
 ) -> Vec<String> {
     let mut warnings = Vec::new();
+    let mut rdap_due: Vec<usize> = Vec::new();
     let mut known: HashMap<Question, Arc<Answer>> = HashMap::new();
     let mut pending: Vec<usize> = (0..batch.len())
         .filter(|&i| batch[i].dns.is_some())
@@ -106,21 +107,12 @@ pub(crate) async fn contacts_for_batch(
             let contacts = abuse::find(t, &opts.trust, &lookup, &opts.config);
             let missing = lookup.missing.into_inner();
             if missing.is_empty() {
-                // Final: every DNS answer is known; now the registry.
-                let contacts = match rdap {
-                    Some(r) => {
-                        let again = Known {
-                            answers: &known,
-                            asked: RefCell::new(Vec::new()),
-                            missing: RefCell::new(Vec::new()),
-                        };
-                        let (c, w) =
-                            abuse::find_with_rdap(t, &opts.trust, &again, &opts.config, r).await;
-                        warnings.extend(w);
-                        c
-                    }
-                    None => contacts,
-                };
+                // Final: every DNS answer is known. With RDAP the contacts
+                // are found again below, the registries asked for the whole
+                // batch at once.
+                if rdap.is_some() {
+                    rdap_due.push(i);
+                }
                 let asked = lookup.asked.into_inner();
                 if let Some(d) = batch[i].dns.as_mut() {
                     record(d, &asked, &known);
@@ -138,6 +130,27 @@ pub(crate) async fn contacts_for_batch(
         pending = still;
         let got = join_all(wanted.iter().map(|q| client.lookup(&q.name, q.rtype))).await;
         known.extend(wanted.into_iter().zip(got));
+    }
+    if let Some(r) = rdap {
+        // `known` only grew since these messages were final: their DNS
+        // facts are the same, now with the registries' answers.
+        let known = &known;
+        let found = join_all(rdap_due.iter().map(|&i| {
+            let t = &batch[i];
+            async move {
+                let lookup = Known {
+                    answers: known,
+                    asked: RefCell::new(Vec::new()),
+                    missing: RefCell::new(Vec::new()),
+                };
+                abuse::find_with_rdap(t, &opts.trust, &lookup, &opts.config, r).await
+            }
+        }))
+        .await;
+        for (&i, (contacts, w)) in rdap_due.iter().zip(found) {
+            batch[i].abuse_contacts = contacts;
+            warnings.extend(w);
+        }
     }
     warnings
 }

@@ -172,7 +172,8 @@ pub async fn add(client: &DnsClient, t: &Traced, dkim: bool, m: &mut MessageDns)
         ..AuthDns::default()
     };
     if let (Some(d), Some((hop, ip))) = (&env, relay) {
-        let sender = envelope_sender(t).unwrap_or_else(|| format!("postmaster@{d}"));
+        let sender =
+            message::envelope_sender(&t.summary).unwrap_or_else(|| format!("postmaster@{d}"));
         let h = t.hops.get(hop);
         let helo = h.and_then(|h| h.from.helo.clone());
         let by = h.and_then(|h| h.by.clone()).unwrap_or_default();
@@ -189,18 +190,6 @@ pub async fn add(client: &DnsClient, t: &Traced, dkim: bool, m: &mut MessageDns)
         }
     }
     m.auth = auth;
-}
-
-/// The envelope address itself (Return-Path, else the mbox sender).
-fn envelope_sender(t: &Traced) -> Option<String> {
-    [&t.summary.return_path, &t.summary.envelope_from]
-        .into_iter()
-        .flatten()
-        .find_map(|v| {
-            let v = v.trim().trim_start_matches('<').trim_end_matches('>');
-            let v = v.split_whitespace().next()?;
-            v.contains('@').then(|| v.to_string())
-        })
 }
 
 /// An MX answer's exchange name (`10 mx.example.org.` -> `mx.example.org`;

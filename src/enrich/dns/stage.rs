@@ -13,11 +13,24 @@ use crate::model::MessageDns;
 use futures_util::future::join_all;
 
 /// Choices for the DNS stage besides how to reach DNS.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DnsOptions {
     /// DNSBL zones (`--dnsbl`), asked about the first untrusted relay and
     /// the probable origin.
     pub dnsbl: Vec<String>,
+    /// Verify the DKIM signatures of messages whose body was kept
+    /// (`--dkim`); a body kept for another reason (a complaint quoting it)
+    /// is then not verified when this is off.
+    pub dkim: bool,
+}
+
+impl Default for DnsOptions {
+    fn default() -> Self {
+        DnsOptions {
+            dnsbl: Vec::new(),
+            dkim: true,
+        }
+    }
 }
 
 /// The enricher used by `spamtrace trace` unless `--offline`.
@@ -135,7 +148,7 @@ pub(super) async fn message_dns(client: &DnsClient, t: &Traced, opts: &DnsOption
         &asked,
         first.skipped + second.skipped,
     );
-    // DKIM is verified when the reader kept the body (`--dkim`).
-    super::auth::add(client, t, t.msg.body.is_some(), &mut m).await;
+    // DKIM is verified when asked and the reader kept the body (`--dkim`).
+    super::auth::add(client, t, opts.dkim && t.msg.body.is_some(), &mut m).await;
     m
 }

@@ -4,7 +4,7 @@
 //! addresses redacted with `--redact`, RFC 6590).
 //!
 //! Everything copied from the message goes through
-//! [`sanitize::for_terminal`], line by line: the complaint is read on
+//! [`crate::util::sanitize::for_terminal`], line by line: the complaint is read on
 //! terminals and pasted into mail.
 
 use crate::input::RawMessage;
@@ -24,7 +24,7 @@ pub struct ComplaintOptions {
     /// Redact recipient addresses (`--redact`) with this secret (may be empty).
     pub redact: Option<String>,
     /// The reporter (`--reporter`): a plain address or `Name <address>`
-    /// (see [`crate::abuse::address::Mailbox`]); From of the ARF report and
+    /// (see [`crate::enrich::abuse::address::Mailbox`]); From of the ARF report and
     /// of the text complaint.
     pub reporter: Option<String>,
     /// The report time (Unix seconds); fixed by tests.

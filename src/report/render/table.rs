@@ -1,7 +1,7 @@
 //! The table for people: the route oldest -> newest with the delay per hop,
 //! trust and the boundary marked, then the relay, the origin, the findings
 //! and the verdict. Every value from the message goes through
-//! [`sanitize::for_terminal`]; the whole fits the terminal's width.
+//! [`crate::util::sanitize::for_terminal`]; the whole fits the terminal's width.
 
 use crate::model::LinkStatus;
 use crate::model::Report;
