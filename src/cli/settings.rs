@@ -154,11 +154,10 @@ impl Settings {
             DnsMode::Offline => {
                 return Ok(match &self.rdap {
                     None => Box::new(Offline),
-                    Some(r) => Box::new(RdapOnly::new(
-                        self.trace.trust.clone(),
-                        self.abuse.clone(),
-                        r.clone(),
-                    )),
+                    Some(r) => Box::new(
+                        RdapOnly::new(self.trace.trust.clone(), self.abuse.clone(), r.clone())
+                            .map_err(|e| format!("cannot start the RDAP stage: {e}"))?,
+                    ),
                 })
             }
             DnsMode::Replay(path) => {

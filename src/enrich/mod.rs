@@ -43,10 +43,8 @@ impl Enricher for Offline {
 pub struct RdapOnly {
     trust: chain::trust::TrustConfig,
     config: abuse::facts::AbuseConfig,
-    rdap: abuse::rdap::RdapConfig,
-    runtime: Option<tokio::runtime::Runtime>,
-    /// Made on the first batch; an error is said once.
-    client: Option<Option<abuse::rdap::Rdap>>,
+    rdap: abuse::rdap::LazyRdap,
+    runtime: tokio::runtime::Runtime,
     warnings: Vec<String>,
 }
 
@@ -55,57 +53,35 @@ impl RdapOnly {
         trust: chain::trust::TrustConfig,
         config: abuse::facts::AbuseConfig,
         rdap: abuse::rdap::RdapConfig,
-    ) -> RdapOnly {
-        RdapOnly {
+    ) -> std::io::Result<RdapOnly> {
+        Ok(RdapOnly {
             trust,
             config,
-            rdap,
-            runtime: None,
-            client: None,
+            rdap: abuse::rdap::LazyRdap::new(rdap),
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?,
             warnings: Vec::new(),
-        }
+        })
     }
 }
 
 impl Enricher for RdapOnly {
     fn enrich(&mut self, batch: &mut [Traced]) {
-        if self.runtime.is_none() {
-            match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => self.runtime = Some(rt),
-                Err(e) => self
-                    .warnings
-                    .push(format!("RDAP: cannot start a runtime: {e}")),
-            }
-        }
         let (trust, config) = (&self.trust, &self.config);
-        let Some(rt) = &self.runtime else {
-            for t in batch.iter_mut() {
-                t.abuse_contacts = abuse::find(t, trust, &abuse::NoDns, config);
-            }
-            return;
+        // Without a client (the bootstrap failed, said once) DNS-less rules
+        // still run: they name nobody, as offline.
+        let found: Vec<_> = match self.rdap.get(&self.runtime, &mut self.warnings) {
+            Some(client) => self.runtime.block_on(futures_util::future::join_all(
+                batch
+                    .iter()
+                    .map(|t| abuse::find_with_rdap(t, trust, &abuse::NoDns, config, client)),
+            )),
+            None => batch
+                .iter()
+                .map(|t| (abuse::find(t, trust, &abuse::NoDns, config), Vec::new()))
+                .collect(),
         };
-        let client = self.client.get_or_insert_with(|| {
-            match rt.block_on(abuse::rdap::Rdap::new(&self.rdap)) {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    self.warnings.push(e.to_string());
-                    None
-                }
-            }
-        });
-        let Some(client) = client.as_ref() else {
-            for t in batch.iter_mut() {
-                t.abuse_contacts = abuse::find(t, trust, &abuse::NoDns, config);
-            }
-            return;
-        };
-        let found =
-            rt.block_on(futures_util::future::join_all(batch.iter().map(|t| {
-                abuse::find_with_rdap(t, trust, &abuse::NoDns, config, client)
-            })));
         for (t, (contacts, w)) in batch.iter_mut().zip(found) {
             t.abuse_contacts = contacts;
             self.warnings.extend(w);

@@ -109,25 +109,22 @@ pub fn berkeley() -> TrustConfig {
 /// A fixed analysis time, so reports are reproducible.
 pub const NOW: i64 = 1_700_000_000;
 
+/// The settings every helper here traces with.
+pub fn opts(trust: &TrustConfig) -> TraceOptions {
+    TraceOptions {
+        trust: trust.clone(),
+        infer_trust: true,
+        now: NOW,
+    }
+}
+
 pub fn trace(msg: &RawMessage, trust: &TrustConfig) -> Report {
-    spamtrace::trace(
-        msg,
-        &TraceOptions {
-            trust: trust.clone(),
-            infer_trust: true,
-            now: NOW,
-        },
-    )
+    spamtrace::trace(msg, &opts(trust))
 }
 
 /// `msg` parsed and its chain walked (no enrichment yet), as [`trace`] does.
 pub fn walk(msg: &RawMessage, trust: &TrustConfig) -> spamtrace::Traced {
-    let opts = TraceOptions {
-        trust: trust.clone(),
-        infer_trust: true,
-        now: NOW,
-    };
-    spamtrace::walk(msg.clone(), &opts)
+    spamtrace::walk(msg.clone(), &opts(trust))
 }
 
 /// The contacts of a traced message, found through `dns` (and RDAP): the
@@ -141,11 +138,7 @@ pub fn attach_contacts(
     cfg: &abuse::facts::AbuseConfig,
     rdap: Option<&abuse::rdap::RdapConfig>,
 ) -> Vec<String> {
-    let opts = TraceOptions {
-        trust: trust.clone(),
-        infer_trust: true,
-        now: NOW,
-    };
+    let opts = opts(trust);
     let mut traced = spamtrace::walk(msg.clone(), &opts);
     let warnings = abuse::attach(&mut traced, trust, dns, cfg, rdap);
     *report = spamtrace::build(traced, &opts);

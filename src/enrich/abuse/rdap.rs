@@ -153,3 +153,34 @@ impl Rdap {
         errors
     }
 }
+
+/// The run's RDAP client, made on first use: the bootstrap is read once per
+/// run, and when it cannot be, that is said once and no registry is asked.
+pub struct LazyRdap {
+    cfg: RdapConfig,
+    client: Option<Option<Rdap>>,
+}
+
+impl LazyRdap {
+    pub fn new(cfg: RdapConfig) -> LazyRdap {
+        LazyRdap { cfg, client: None }
+    }
+
+    /// The client, made on `runtime` the first time; a failure goes to `warnings`.
+    pub fn get(
+        &mut self,
+        runtime: &tokio::runtime::Runtime,
+        warnings: &mut Vec<String>,
+    ) -> Option<&Rdap> {
+        let cfg = &self.cfg;
+        self.client
+            .get_or_insert_with(|| match runtime.block_on(Rdap::new(cfg)) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    warnings.push(e.to_string());
+                    None
+                }
+            })
+            .as_ref()
+    }
+}

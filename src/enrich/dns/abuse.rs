@@ -52,6 +52,16 @@ struct Known<'a> {
     missing: RefCell<Vec<Question>>,
 }
 
+impl<'a> Known<'a> {
+    fn new(answers: &'a HashMap<Question, Arc<Answer>>) -> Known<'a> {
+        Known {
+            answers,
+            asked: RefCell::new(Vec::new()),
+            missing: RefCell::new(Vec::new()),
+        }
+    }
+}
+
 impl DnsLookup for Known<'_> {
     fn lookup(&self, name: &str, t: RecordType) -> DnsAnswer {
         let q = Question::new(name, rtype(t));
@@ -99,11 +109,7 @@ pub(crate) async fn contacts_for_batch(
         let mut still = Vec::new();
         for &i in &pending {
             let t = &batch[i];
-            let lookup = Known {
-                answers: &known,
-                asked: RefCell::new(Vec::new()),
-                missing: RefCell::new(Vec::new()),
-            };
+            let lookup = Known::new(&known);
             let contacts = abuse::find(t, &opts.trust, &lookup, &opts.config);
             let missing = lookup.missing.into_inner();
             if missing.is_empty() {
@@ -138,11 +144,7 @@ pub(crate) async fn contacts_for_batch(
         let found = join_all(rdap_due.iter().map(|&i| {
             let t = &batch[i];
             async move {
-                let lookup = Known {
-                    answers: known,
-                    asked: RefCell::new(Vec::new()),
-                    missing: RefCell::new(Vec::new()),
-                };
+                let lookup = Known::new(known);
                 abuse::find_with_rdap(t, &opts.trust, &lookup, &opts.config, r).await
             }
         }))

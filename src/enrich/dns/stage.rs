@@ -7,7 +7,7 @@ use super::client::DnsClient;
 use super::facts;
 use super::plan::{self, AnswerMap};
 use crate::chain::Traced;
-use crate::enrich::abuse::rdap::Rdap;
+use crate::enrich::abuse::rdap::LazyRdap;
 use crate::enrich::Enricher;
 use crate::model::MessageDns;
 use futures_util::future::join_all;
@@ -40,8 +40,8 @@ pub struct DnsEnricher {
     opts: DnsOptions,
     /// Find abuse contacts over DNS (dns::abuse); `None`: not asked.
     abuse: Option<super::abuse::AbuseOptions>,
-    /// The RDAP client, made on the first batch that needs it (`--rdap`).
-    rdap: Option<Result<Rdap, String>>,
+    /// The RDAP client (`--rdap`), made on the first batch.
+    rdap: Option<LazyRdap>,
     /// For stderr: lookups that could not be made (an RDAP server down...).
     warnings: Vec<String>,
 }
@@ -63,6 +63,7 @@ impl DnsEnricher {
 
     /// Also find each message's abuse contacts (after the DNS checks' lookups).
     pub fn with_abuse(mut self, abuse: super::abuse::AbuseOptions) -> DnsEnricher {
+        self.rdap = abuse.rdap.clone().map(LazyRdap::new);
         self.abuse = Some(abuse);
         self
     }
@@ -95,17 +96,10 @@ impl Enricher for DnsEnricher {
             t.dns = Some(f);
         }
         let Some(abuse) = &self.abuse else { return };
-        if let (Some(cfg), None) = (&abuse.rdap, &self.rdap) {
-            let made = self
-                .runtime
-                .block_on(Rdap::new(cfg))
-                .map_err(|e| e.to_string());
-            if let Err(e) = &made {
-                self.warnings.push(e.clone());
-            }
-            self.rdap = Some(made);
-        }
-        let rdap = self.rdap.as_ref().and_then(|r| r.as_ref().ok());
+        let rdap = match &mut self.rdap {
+            Some(r) => r.get(&self.runtime, &mut self.warnings),
+            None => None,
+        };
         let contacts = super::abuse::contacts_for_batch(&self.client, batch, abuse, rdap);
         let warnings = self.runtime.block_on(contacts);
         self.warnings.extend(warnings);
