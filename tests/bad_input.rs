@@ -199,3 +199,40 @@ fn usage_errors_exit_2() {
     let o = spamtrace(&["trace", "--trusted", "not/a/cidr//", "-"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
+
+/// A UTF-8 character right where the Received parser compares an ASCII
+/// prefix (`helo=`, `ident=`) used to split the character and panic; the
+/// panic text then echoed the message's raw ESC to the terminal.
+#[test]
+fn utf8_in_a_received_clause_is_parsed_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [&[u8]; 3] = [
+        b"Received: from x (abcd\xc3\xa9\x1bc [198.51.100.7]) by y; Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\n",
+        b"Received: from x (\xc3\xa9\xc3\xa9\xc3\xa9 [198.51.100.7]) by y; Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\n",
+        b"Received: from x ([198.51.100.7]) (Authenticated sender: fran\xc3\xa7ois@example.fr) by y; Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\n",
+    ];
+    for (i, bytes) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("p{i}.eml"));
+        std::fs::write(&path, bytes).unwrap();
+        for sub in [&["trace", "--offline"][..], &["complain", "--offline"][..]] {
+            let mut args = sub.to_vec();
+            args.push(path_str(&path));
+            let o = spamtrace(&args);
+            let err = stderr(&o);
+            assert!(
+                !err.contains("panicked") && !err.contains("internal error"),
+                "{sub:?} case {i}: {err}"
+            );
+            assert_ne!(o.status.code(), Some(101), "{sub:?} case {i}: {err}");
+            assert!(
+                !o.stdout.contains(&0x1b) && !o.stderr.contains(&0x1b),
+                "raw ESC printed"
+            );
+            let out = String::from_utf8_lossy(&o.stdout);
+            assert!(
+                out.contains("198.51.100.7"),
+                "{sub:?} case {i}: the hop is traced: {out}"
+            );
+        }
+    }
+}

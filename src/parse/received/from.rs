@@ -219,10 +219,8 @@ fn comment(text: &str) -> CommentInfo<'_> {
             }
             Tok::Word(w) => {
                 words += 1;
-                let lower_starts =
-                    |p: &str| w.len() >= p.len() && w[..p.len()].eq_ignore_ascii_case(p);
-                if lower_starts("helo=") {
-                    info.helo = Some(match (&w[5..], next) {
+                if let Some(claim) = strip_prefix_ci(w, "helo=") {
+                    info.helo = Some(match (claim, next) {
                         // `helo=[1.2.3.4]` splits into a word and a literal.
                         ("", Some(Tok::Literal(l))) => {
                             i += 1;
@@ -230,8 +228,8 @@ fn comment(text: &str) -> CommentInfo<'_> {
                         }
                         (h, _) => h.to_string(),
                     });
-                } else if lower_starts("ident=") {
-                    info.ident = Some(&w[6..]);
+                } else if let Some(ident) = strip_prefix_ci(w, "ident=") {
+                    info.ident = Some(ident);
                 } else if ["helo", "ehlo", "lhlo"]
                     .iter()
                     .any(|k| w.eq_ignore_ascii_case(k))
@@ -286,6 +284,15 @@ fn comment(text: &str) -> CommentInfo<'_> {
 /// Names as we compare them: lowercase, no trailing dot.
 pub(super) fn normalise_name(name: &str) -> String {
     name.trim().trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// `word` without an ASCII `prefix`, compared without case. `get` rather than
+/// slicing: a word may carry UTF-8 (`françois@…`), and an index inside a
+/// character would panic.
+fn strip_prefix_ci<'a>(word: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = word.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &word[prefix.len()..])
 }
 
 /// Placeholders MTAs write where a reverse lookup found nothing.
