@@ -19,6 +19,9 @@ pub struct TrustConfig {
     pub hosts: Vec<String>,
     /// Authserv-ids whose Authentication-Results we believe.
     pub authserv_ids: Vec<String>,
+    /// Who "we" are: the name of the user's own servers in reports (`we =
+    /// "..."` in the config, `--we`); `None`: inferred (report::owner).
+    pub we: Option<String>,
 }
 
 impl TrustConfig {

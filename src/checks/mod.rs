@@ -2,6 +2,7 @@
 //! severity, the hop it concerns and its evidence. Each submodule looks at
 //! one aspect; none of them does I/O.
 
+pub(crate) mod accounts;
 pub(crate) mod auth_results;
 pub(crate) mod dates;
 pub(crate) mod dns;

@@ -14,7 +14,85 @@ use crate::model::{Code, OriginCandidate};
 use serde_json::json;
 use std::net::IpAddr;
 
-/// Headers that carry the client's address (lowercase).
+/// What a client-IP header's address is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IpMeaning {
+    /// The client behind a webmail or submission session: an origin candidate.
+    Client,
+    /// The connecting IP a receiving server saw: the relay the Received
+    /// header already names, never an origin candidate.
+    Receiver,
+    /// Written both ways by one provider: the connecting IP when it is the
+    /// address its writer's Received header recorded as the peer (and that
+    /// hop was no webmail session), else the client.
+    Either,
+}
+
+/// One client-IP header: who writes it and what it means.
+#[derive(Debug)]
+pub(crate) struct ClientIpHeader {
+    /// Lowercase name.
+    pub name: &'static str,
+    /// The software that writes it.
+    pub written_by: &'static str,
+    pub meaning: IpMeaning,
+}
+
+/// Client-IP headers by who wrote them (docs/checks.md, "Webmail origin").
+pub(crate) const CLIENT_IP_HEADERS: &[ClientIpHeader] = &[
+    ClientIpHeader {
+        name: "x-originating-ip",
+        written_by: "Hotmail/Outlook.com webmail, Exchange OWA, many webmail front ends: the browser's address",
+        meaning: IpMeaning::Client,
+    },
+    ClientIpHeader {
+        name: "x-sender-ip",
+        written_by: "Exchange Online Protection on inbound mail: the address of the server that connected to it",
+        meaning: IpMeaning::Receiver,
+    },
+    ClientIpHeader {
+        name: "x-ms-exchange-organization-originalclientipaddress",
+        written_by: "Exchange transport: the peer of the first Exchange server (for Internet mail, the connecting relay)",
+        meaning: IpMeaning::Receiver,
+    },
+    ClientIpHeader {
+        name: "x-mdremoteip",
+        written_by: "MDaemon on receipt: the address of the SMTP peer",
+        meaning: IpMeaning::Receiver,
+    },
+    ClientIpHeader {
+        name: "x-yahoo-post-ip",
+        written_by: "Yahoo Mail web and app submission: the client's address",
+        meaning: IpMeaning::Client,
+    },
+    ClientIpHeader {
+        name: "x-aol-ip",
+        written_by: "AOL Mail: the webmail client on outbound mail, the connecting relay on inbound mail",
+        meaning: IpMeaning::Either,
+    },
+    ClientIpHeader {
+        name: "x-source-ip",
+        written_by: "cPanel's Exim (with X-Source, X-Source-Args): the authenticated client or the script's host",
+        meaning: IpMeaning::Client,
+    },
+    ClientIpHeader {
+        name: "x-client-ip",
+        written_by: "webmail front ends and HTTP proxies: the browser's address",
+        meaning: IpMeaning::Client,
+    },
+    ClientIpHeader {
+        name: "x-webmail-client-ip",
+        written_by: "webmail front ends: the browser's address",
+        meaning: IpMeaning::Client,
+    },
+    ClientIpHeader {
+        name: "x-php-originating-ip",
+        written_by: "hosting PHP mail() wrappers: the web visitor's address",
+        meaning: IpMeaning::Client,
+    },
+];
+
+/// Headers that carry an address (lowercase).
 pub(crate) const ORIGIN_HEADERS: &[&str] = &[
     "x-originating-ip",
     "x-sender-ip",
@@ -27,6 +105,13 @@ pub(crate) const ORIGIN_HEADERS: &[&str] = &[
     "x-mdremoteip",
     "x-ms-exchange-organization-originalclientipaddress",
 ];
+
+/// The entry of a header field name.
+pub(crate) fn client_ip_header(name: &str) -> Option<&'static ClientIpHeader> {
+    CLIENT_IP_HEADERS
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case(name.trim()))
+}
 
 /// At most this many candidates per message.
 const MAX_CANDIDATES: usize = 10;
@@ -66,10 +151,28 @@ pub(crate) fn candidates(ctx: &Context) -> Vec<OriginCandidate> {
         if out.iter().any(|c| c.ip == ip) {
             continue;
         }
+        let writer = position::writer_hop(ctx, i);
+        let meaning = client_ip_header(f.name).map_or(IpMeaning::Client, |h| h.meaning);
+        let receiver_view = match meaning {
+            IpMeaning::Client => false,
+            IpMeaning::Receiver => true,
+            IpMeaning::Either => writer.and_then(|w| ctx.hops.get(w)).is_some_and(|h| {
+                h.from.ip == Some(ip)
+                    && !h
+                        .with
+                        .as_deref()
+                        .is_some_and(|w| w.to_ascii_lowercase().starts_with("http"))
+            }),
+        };
+        // The connecting IP a receiver saw is the relay its Received header
+        // names, not a client behind a session.
+        if receiver_view {
+            continue;
+        }
         out.push(OriginCandidate {
             ip,
             header: crate::util::sanitize::for_terminal(f.name),
-            written_by_hop: position::writer_hop(ctx, i),
+            written_by_hop: writer,
             credibility: position::field_credibility(ctx, i),
             ip_class: class_name(ip).into(),
         });
@@ -88,7 +191,8 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
             Some(h) => format!("hop {h}'s server"),
             None => "the origin".to_string(),
         };
-        let evidence = json!({"ip": c.ip.to_string(), "header": c.header,
+        let software = client_ip_header(&c.header).map(|h| h.written_by);
+        let evidence = json!({"ip": c.ip.to_string(), "header": c.header, "software": software,
                               "written_by_hop": c.written_by_hop,
                               "credibility": c.credibility, "ip_class": c.ip_class});
         match c.credibility {
@@ -136,5 +240,16 @@ mod tests {
             "198.51.100.7".parse().ok()
         );
         assert_eq!(first_ip("unknown"), None);
+    }
+
+    #[test]
+    fn every_origin_header_is_in_the_table() {
+        for h in ORIGIN_HEADERS {
+            assert!(client_ip_header(h).is_some(), "{h}");
+        }
+        assert_eq!(
+            client_ip_header("X-Sender-IP").map(|h| h.meaning),
+            Some(IpMeaning::Receiver)
+        );
     }
 }

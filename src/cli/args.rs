@@ -66,6 +66,11 @@ pub(crate) struct AnalysisArgs {
     /// Do not infer trust in the receiver's own domain when no --trusted is given.
     #[arg(long)]
     pub(crate) no_infer_trust: bool,
+    /// Who "we" are in reports: the name of your own mail servers
+    /// (`we = "..."` in the config). Default: inferred from the trusted
+    /// receivers (your servers, or the provider hosting your mailbox).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) we: Option<String>,
 }
 
 /// DNS cross-checks (docs/dns.md): shared by trace and complain.
@@ -159,6 +164,10 @@ pub(crate) struct ComplainArgs {
     /// Include the message body (default: headers only).
     #[arg(long)]
     pub(crate) include_body: bool,
+    /// Address the complaint to a mailing list's server too (by default a
+    /// list post gets no recipients: the list relayed it, the poster sent it).
+    #[arg(long)]
+    pub(crate) force: bool,
     /// Redact recipient addresses (RFC 6590): local parts become keyed hashes.
     #[arg(long)]
     pub(crate) redact: bool,

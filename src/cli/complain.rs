@@ -70,8 +70,11 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
         now,
         message_id: None,
         boundary: None,
+        force: args.force,
     };
-    if complaint::recipients(&report.abuse_contacts).is_empty() {
+    if spamtrace::report::render::complaint::is_list_post(&report) && !args.force {
+        eprintln!("spamtrace: a mailing list's server relayed this post: no complaint to its operator is addressed (--force to write one)");
+    } else if complaint::recipients(&report.abuse_contacts).is_empty() {
         eprintln!("spamtrace: no confirmed abuse contact found; fill in the recipients yourself");
         if settings.offline() {
             eprintln!(

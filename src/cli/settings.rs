@@ -25,6 +25,9 @@ pub(crate) struct ConfigFile {
     pub(crate) dns_server: Vec<String>,
     #[serde(default)]
     pub(crate) dnsbl: Vec<String>,
+    /// Who "we" are: the name of your own mail servers in reports.
+    #[serde(default)]
+    pub(crate) we: Option<String>,
 }
 
 impl ConfigFile {
@@ -87,6 +90,11 @@ impl Settings {
         for id in config.authserv_id.iter().chain(&analysis.authserv_id) {
             trust.add_authserv_id(id);
         }
+        trust.we = analysis
+            .we
+            .clone()
+            .or_else(|| config.we.clone())
+            .filter(|w| !w.trim().is_empty());
         let trace = TraceOptions {
             trust,
             infer_trust: !analysis.no_infer_trust,
@@ -190,6 +198,7 @@ mod tests {
             authserv_id: ids.iter().map(|s| s.to_string()).collect(),
             config: Some(config.to_path_buf()),
             no_infer_trust: false,
+            we: None,
         }
     }
 

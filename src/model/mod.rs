@@ -12,6 +12,7 @@ mod finding;
 mod hop;
 mod mail;
 mod message;
+mod owner;
 mod report;
 mod webmail;
 
@@ -27,5 +28,6 @@ pub use finding::{Code, Finding, Severity};
 pub use hop::{FromPart, Hop, HopKind, Timestamp};
 pub use mail::{DnsAnswer, MailTarget};
 pub use message::{MessageSummary, Source};
+pub use owner::{Account, AccountContact, Distribution, Owner, OwnerKind};
 pub use report::{Report, SCHEMA};
 pub use webmail::{Credibility, OriginCandidate};

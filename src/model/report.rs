@@ -4,6 +4,7 @@
 use super::{
     AbuseContact, AuthVerdict, Code, CustodyLink, Finding, Hop, MessageDns, MessageSummary,
 };
+use super::{Account, Distribution, Owner};
 use super::{Origin, OriginCandidate, Relay, Severity, Source, TrustStep};
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +26,15 @@ pub struct Report {
     pub probable_origin: Option<Origin>,
     /// Custody links below the boundary, top down.
     pub custody: Vec<CustodyLink>,
+    /// Whose servers the trusted region is (who "we" are).
+    #[serde(default)]
+    pub owner: Option<Owner>,
+    /// Mailing lists and forwarders that re-sent the message.
+    #[serde(default)]
+    pub distribution: Vec<Distribution>,
+    /// Accounts at mail providers an abuse desk can act on.
+    #[serde(default)]
+    pub accounts: Vec<Account>,
     pub findings: Vec<Finding>,
     pub abuse_contacts: Vec<AbuseContact>,
     /// Authentication-Results / Received-SPF verdicts written inside the

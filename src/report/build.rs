@@ -1,6 +1,7 @@
 //! Build the report of one traced message: run the checks, add the verdict.
 
-use super::verdict::verdict;
+use super::owner;
+use super::verdict::{verdict, Said};
 use crate::chain::{TraceOptions, Traced};
 use crate::checks::{self, Context};
 use crate::model::{Report, SCHEMA};
@@ -22,7 +23,35 @@ pub fn build(t: Traced, opts: &TraceOptions) -> Report {
     let findings = checks::run(&ctx);
     let auth_results = checks::auth_results::trusted_verdicts(&ctx);
     let origin_candidates = checks::webmail::candidates(&ctx);
-    let verdict = verdict(&t.hops, &t.chain, &findings);
+    let accounts = checks::accounts::accounts(&ctx, &auth_results);
+    let owner = owner::owner(
+        &t.hops,
+        t.chain.boundary,
+        &fields,
+        &opts.trust,
+        opts.trust.we.as_deref(),
+    );
+    let from_domain = t
+        .summary
+        .from_address
+        .as_deref()
+        .and_then(crate::parse::message::address_domain);
+    let distribution = owner::distribution(
+        &fields,
+        &t.hops,
+        t.summary.return_path.as_deref(),
+        from_domain.as_deref(),
+        owner.as_ref(),
+    );
+    let verdict = verdict(&Said {
+        hops: &t.hops,
+        chain: &t.chain,
+        findings: &findings,
+        owner: owner.as_ref(),
+        distribution: &distribution,
+        accounts: &accounts,
+        dns: t.dns.as_ref(),
+    });
     drop(fields);
     Report {
         schema: SCHEMA.to_string(),
@@ -34,6 +63,9 @@ pub fn build(t: Traced, opts: &TraceOptions) -> Report {
         first_untrusted_relay: t.chain.first_untrusted_relay,
         probable_origin: t.chain.probable_origin,
         custody: t.chain.custody,
+        owner,
+        distribution,
+        accounts,
         findings,
         abuse_contacts: t.abuse_contacts,
         auth_results,

@@ -5,6 +5,7 @@
 //! no verdict.
 
 mod build;
+pub(crate) mod owner;
 pub mod render;
 mod verdict;
 

@@ -177,6 +177,150 @@ impl Provider {
     }
 }
 
+/// A mailbox host: whose servers a trusted region may be when the user
+/// gave no `--trusted` (the recipient's mailbox is hosted there). Matched
+/// on name suffixes of the trusted receivers (`by`, recorded rDNS).
+#[derive(Debug)]
+pub(crate) struct MailboxHost {
+    /// The name a report uses.
+    pub name: &'static str,
+    /// The name when the recipient's address is one of `consumer_domains`
+    /// (Outlook.com rather than Microsoft 365).
+    pub consumer_name: &'static str,
+    /// Host name suffixes (a dot boundary is required) of its receivers.
+    pub host_suffixes: &'static [&'static str],
+    /// Registrable domains of its consumer mailboxes.
+    pub consumer_domains: &'static [&'static str],
+}
+
+/// Mailbox hosts. Suffixes are the names their receiving servers write in
+/// `by` (as seen in the corpus and the providers' own headers).
+pub(crate) static MAILBOX_HOSTS: &[MailboxHost] = &[
+    MailboxHost {
+        name: "Microsoft 365",
+        consumer_name: "Outlook.com",
+        // Exchange Online Protection's front ends (`*.mail.protection.outlook.com`,
+        // `*.eop-nam12.prod.protection.outlook.com`), the mailbox servers
+        // (`*.namprd19.prod.outlook.com`) and the older forest names.
+        host_suffixes: &[
+            "protection.outlook.com",
+            "prod.outlook.com",
+            "outlook.office365.com",
+            "prod.exchangelabs.com",
+            "exchangelabs.com",
+            "phx.gbl",
+            "hotmail.com",
+            "outlook.com",
+        ],
+        consumer_domains: &[
+            "hotmail.com",
+            "hotmail.co.uk",
+            "hotmail.fr",
+            "hotmail.de",
+            "hotmail.it",
+            "hotmail.es",
+            "outlook.com",
+            "outlook.fr",
+            "outlook.de",
+            "live.com",
+            "live.co.uk",
+            "live.fr",
+            "msn.com",
+        ],
+    },
+    MailboxHost {
+        name: "Google Workspace",
+        consumer_name: "Gmail",
+        // `mx.google.com`, `mx.googlemail.com`; the internal hops carry
+        // no name or `*.google.com`.
+        host_suffixes: &["google.com", "gmail.com", "googlemail.com"],
+        consumer_domains: &["gmail.com", "googlemail.com"],
+    },
+    MailboxHost {
+        name: "Yahoo Mail",
+        consumer_name: "Yahoo Mail",
+        host_suffixes: &["yahoo.com", "yahoodns.net", "yahoo.net", "yahoo.co.jp"],
+        consumer_domains: &[],
+    },
+    MailboxHost {
+        name: "AOL Mail",
+        consumer_name: "AOL Mail",
+        host_suffixes: &["aol.com", "aol.net"],
+        consumer_domains: &[],
+    },
+    MailboxHost {
+        name: "iCloud Mail",
+        consumer_name: "iCloud Mail",
+        host_suffixes: &["icloud.com", "me.com", "mac.com", "apple.com"],
+        consumer_domains: &[],
+    },
+    MailboxHost {
+        name: "Fastmail",
+        consumer_name: "Fastmail",
+        host_suffixes: &["messagingengine.com", "fastmail.com", "fastmail.fm"],
+        consumer_domains: &[],
+    },
+    MailboxHost {
+        name: "Proton Mail",
+        consumer_name: "Proton Mail",
+        host_suffixes: &["protonmail.ch", "proton.ch", "protonmail.com", "proton.me"],
+        consumer_domains: &[],
+    },
+    MailboxHost {
+        name: "GMX / WEB.DE",
+        consumer_name: "GMX / WEB.DE",
+        host_suffixes: &["gmx.net", "gmx.com", "gmx.de", "web.de", "ui-portal.de"],
+        consumer_domains: &[],
+    },
+    MailboxHost {
+        name: "Mail.ru",
+        consumer_name: "Mail.ru",
+        host_suffixes: &["mail.ru"],
+        consumer_domains: &[],
+    },
+    MailboxHost {
+        name: "Yandex Mail",
+        consumer_name: "Yandex Mail",
+        host_suffixes: &["yandex.net", "yandex.ru", "yandex.com"],
+        consumer_domains: &[],
+    },
+    MailboxHost {
+        name: "Zoho Mail",
+        consumer_name: "Zoho Mail",
+        host_suffixes: &["zoho.com", "zohomail.com", "zoho.eu"],
+        consumer_domains: &[],
+    },
+];
+
+fn under(host: &str, suffix: &str) -> bool {
+    host == suffix
+        || (host.len() > suffix.len()
+            && host.ends_with(suffix)
+            && host.as_bytes()[host.len() - suffix.len() - 1] == b'.')
+}
+
+/// The mailbox host whose receiving servers are named `host`.
+pub(crate) fn mailbox_host(host: &str) -> Option<&'static MailboxHost> {
+    let h = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    MAILBOX_HOSTS
+        .iter()
+        .find(|m| m.host_suffixes.iter().any(|s| under(&h, s)))
+}
+
+impl MailboxHost {
+    /// Its name for a recipient at `recipient_domain`, when known.
+    pub(crate) fn name_for(&self, recipient_domain: Option<&str>) -> &'static str {
+        let consumer = recipient_domain
+            .and_then(registrable_of)
+            .is_some_and(|r| self.consumer_domains.contains(&r.as_str()));
+        if consumer {
+            self.consumer_name
+        } else {
+            self.name
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,5 +344,17 @@ mod tests {
         let hotmail = by_mail_domain("hotmail.com").unwrap();
         assert!(hotmail.runs_host("mail-dm6nam10on2070.outbound.protection.outlook.com"));
         assert!(!hotmail.runs_host("mail.everfaster.com"));
+        let eop = mailbox_host("MW2NAM12FT110.mail.protection.outlook.com").unwrap();
+        assert_eq!(
+            eop.name_for(Some("example.org")),
+            "Microsoft 365"
+        );
+        assert_eq!(eop.name_for(Some("hotmail.com")), "Outlook.com");
+        assert_eq!(
+            mailbox_host("mx.google.com").map(|m| m.name_for(Some("gmail.com"))),
+            Some("Gmail")
+        );
+        assert!(mailbox_host("notgoogle.com").is_none());
+        assert!(mailbox_host("mx.example.org").is_none());
     }
 }

@@ -10,6 +10,7 @@
 //!
 //! [`address`] checks every address before it can reach a header we write.
 
+pub mod accounts;
 pub mod address;
 mod contacts;
 pub mod facts;

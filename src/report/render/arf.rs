@@ -176,7 +176,13 @@ fn feedback_fields(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> Str
         if let Some(ts) = r.hops.get(relay.hop).and_then(|h| h.timestamp.as_ref()) {
             fb = fb.with_arrival_date(ts.epoch);
         }
-        if let Some(by) = &relay.received_by {
+        // Reporting-MTA names the reporter's own MTA (RFC 5965 3.2): never
+        // the server of a provider that hosts the recipient's mailbox.
+        let own = matches!(
+            crate::report::owner::runner(r, relay.received_by.as_deref()),
+            crate::report::owner::Runner::Own(_)
+        );
+        if let Some(by) = relay.received_by.as_ref().filter(|_| own) {
             fb = fb.with_reporting_mta(clean_value(by));
         }
     }
@@ -234,13 +240,17 @@ pub fn render(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> Vec<u8> 
         .address
         .rsplit_once('@')
         .map_or("localhost", |(_, d)| d);
-    let to: Vec<&str> = complaint::recipients(&r.abuse_contacts)
+    let to: Vec<&str> = complaint::addressed(r, opts)
         .iter()
         .map(|c| c.address.as_str())
         .filter(|a| address::is_safe(a))
         .collect();
-    let cc: Vec<&str> = complaint::cc(&r.abuse_contacts)
-        .iter()
+    let cc: Vec<&str> = if to.is_empty() {
+        Vec::new()
+    } else {
+        complaint::cc(&r.abuse_contacts)
+    }
+    .iter()
         .map(|c| c.address.as_str())
         .filter(|a| address::is_safe(a))
         .collect();

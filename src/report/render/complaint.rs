@@ -10,6 +10,7 @@
 use crate::input::RawMessage;
 use crate::model::Severity;
 use crate::model::{AbuseContact, Report};
+use crate::report::owner::{self, Runner};
 use crate::parse::headers;
 use crate::parse::message;
 use crate::util::sanitize::{for_header, for_terminal};
@@ -33,6 +34,8 @@ pub struct ComplaintOptions {
     pub message_id: Option<String>,
     /// The MIME boundary; derived when `None`.
     pub boundary: Option<String>,
+    /// Write the complaint even against a mailing list's server (`--force`).
+    pub force: bool,
 }
 
 /// The scope of an RFC 5321 `postmaster@` contact: never a main recipient.
@@ -49,6 +52,22 @@ pub fn recipients(contacts: &[AbuseContact]) -> Vec<&AbuseContact> {
         .filter(|c| c.scope != RELAY_POSTMASTER)
         .filter(|c| crate::enrich::abuse::address::is_safe(&c.address))
         .collect()
+}
+
+/// Did a mailing list re-send the message (its server is then the first
+/// untrusted relay)?
+pub fn is_list_post(r: &Report) -> bool {
+    owner::mailing_list(r).is_some()
+}
+
+/// The recipients of this complaint: [`recipients`], or nobody when the
+/// first untrusted relay is a mailing list's server and `--force` was not
+/// given (the list relayed a post; its operator is not the spammer).
+pub fn addressed<'a>(r: &'a Report, opts: &ComplaintOptions) -> Vec<&'a AbuseContact> {
+    if owner::mailing_list(r).is_some() && !opts.force {
+        return Vec::new();
+    }
+    recipients(&r.abuse_contacts)
 }
 
 /// The copies we suggest (Cc): the first untrusted relay's confirmed
@@ -222,7 +241,13 @@ pub fn subject(r: &Report) -> String {
                 .as_deref()
                 .map(|t| format!(" at {t}"))
                 .unwrap_or_default();
-            for_header(&format!("Spam from {ip}{name}{at}"))
+            match owner::mailing_list(r) {
+                Some(l) => for_header(&format!(
+                    "Mailing-list post ({}) relayed by {ip}{name}{at}",
+                    l.name
+                )),
+                None => for_header(&format!("Spam from {ip}{name}{at}")),
+            }
         }
         None => "Spam report".to_string(),
     }
@@ -230,6 +255,12 @@ pub fn subject(r: &Report) -> String {
 
 /// The human-readable part: everything but the copy of the message.
 pub fn summary(r: &Report) -> String {
+    summary_with(r, false)
+}
+
+/// [`summary`]; `force`: the complaint is written against a mailing list's
+/// server too (`--force`).
+pub fn summary_with(r: &Report, force: bool) -> String {
     let t = for_terminal;
     let mut s = String::new();
     let Some(relay) = &r.first_untrusted_relay else {
@@ -243,13 +274,53 @@ pub fn summary(r: &Report) -> String {
     let ip = relay
         .ip
         .map_or("an unknown address".into(), |i| i.to_string());
-    let by = relay.received_by.as_deref().unwrap_or("our mail server");
-    let _ = writeln!(
-        s,
-        "We received the unsolicited message below. Our mail server {} accepted it\n\
-         over a TCP connection from {ip}, an address you are responsible for.\n",
-        t(by)
-    );
+    let runner = owner::runner(r, relay.received_by.as_deref());
+    let by = relay.received_by.as_deref().unwrap_or("the receiving server");
+    match &runner {
+        Runner::Provider(p) => {
+            let _ = writeln!(
+                s,
+                "The unsolicited message below was delivered to a mailbox hosted by\n\
+                 {p}. {p}, which hosts the recipient's mailbox,\n\
+                 recorded that its server {} accepted it over a TCP connection\n\
+                 from {ip}, an address you are responsible for.\n",
+                t(by)
+            );
+        }
+        Runner::Own(None) => {
+            let _ = writeln!(
+                s,
+                "We received the unsolicited message below. Our mail server {} accepted it\n\
+                 over a TCP connection from {ip}, an address you are responsible for.\n",
+                t(by)
+            );
+        }
+        Runner::Own(Some(w)) => {
+            let _ = writeln!(
+                s,
+                "{w} received the unsolicited message below. {w}'s mail server {} accepted it\n\
+                 over a TCP connection from {ip}, an address you are responsible for.\n",
+                t(by)
+            );
+        }
+    }
+    if let Some(l) = owner::mailing_list(r) {
+        let _ = writeln!(
+            s,
+            "This message is a post to the mailing list {}: {ip} is the list's server,\n\
+             which relayed a post it did not write. The poster's route is below it.\n",
+            t(&l.name)
+        );
+    }
+    for d in r.distribution.iter().filter(|d| d.kind == "forwarder") {
+        let _ = writeln!(
+            s,
+            "The message was forwarded by {} ({}): {ip} may be the forwarder,\n\
+             not the author.\n",
+            t(&d.name),
+            t(&d.signs.join(", "))
+        );
+    }
     let _ = writeln!(s, "  IP address:       {ip}");
     if let Some(n) = &relay.rdns {
         let _ = writeln!(s, "  Host name (rDNS): {}", t(n));
@@ -257,7 +328,7 @@ pub fn summary(r: &Report) -> String {
     if let Some(n) = &relay.helo {
         let _ = writeln!(s, "  HELO name:        {}", t(n));
     }
-    let _ = writeln!(s, "  Received by:      {} (our server)", t(by));
+    let _ = writeln!(s, "  Received by:      {} ({})", t(by), t(&runner.tag()));
     match &relay.received_at {
         Some(utc) => {
             let _ = writeln!(s, "  Date and time:    {} (UTC)", t(utc));
@@ -276,21 +347,22 @@ pub fn summary(r: &Report) -> String {
     let _ = writeln!(s, "\nWhy this IP");
     let _ = write!(
         s,
-        "  The Received header at hop {} was written by {}, a server we run: it\n  \
-         saw the connection from {ip}.",
+        "  The Received header at hop {} was written by {},\n  \
+         {}: it saw the connection from {ip}.",
         relay.hop,
-        t(by)
+        t(by),
+        t(&runner.server())
     );
     if r.trust_steps.is_empty() {
         // Hop 0 is the boundary: no header above it had to be believed.
         let _ = writeln!(
             s,
-            " It is the topmost Received header: our receiving server\n  \
+            "\n  It is the topmost Received header: the receiving server\n  \
              added it itself when it accepted the message, so it rests on no other\n  \
              header and no trusted relay had to vouch for it."
         );
     } else {
-        let _ = writeln!(s, " We trust the headers above it because:");
+        let _ = writeln!(s, "\n  The headers above it are believed because:");
         for step in &r.trust_steps {
             let _ = writeln!(s, "    hop {}: {}", step.hop, t(&step.reason));
         }
@@ -328,10 +400,61 @@ pub fn summary(r: &Report) -> String {
             t(&f.message)
         );
     }
+    if !r.accounts.is_empty() {
+        let _ = writeln!(s, "\nAccounts");
+        for a in &r.accounts {
+            let what = match a.evidence.as_str() {
+                "authenticated_sender" => "the authenticated sender its submission server recorded",
+                "dkim_pass" => "From, with the provider's DKIM signature passing at a trusted server",
+                _ => "Reply-To: where the sender wants replies (a claim of the message)",
+            };
+            let role = if a.role == "sender" { "sent from" } else { "replies to" };
+            let _ = writeln!(
+                s,
+                "  {role} the {} account {} ({what})",
+                t(&a.provider),
+                t(&a.address)
+            );
+            match &a.contact {
+                Some(c) => {
+                    let _ = writeln!(
+                        s,
+                        "    report the account to {} ({}; source: {})",
+                        t(&c.address),
+                        c.kind,
+                        t(&c.source)
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        s,
+                        "    no account-abuse contact of {} is known to spamtrace",
+                        t(&a.provider)
+                    );
+                }
+            }
+        }
+    }
     let _ = writeln!(s, "\nSuggested recipients");
+    if owner::mailing_list(r).is_some() && !force {
+        let _ = writeln!(
+            s,
+            "  none: the first untrusted relay is a mailing list's server, which relayed\n  \
+             a post; a complaint to its operator is not suggested (use --force to write one).\n  \
+             Report the poster (below), or leave the list."
+        );
+    }
     if r.abuse_contacts.is_empty() {
         let _ = writeln!(s, "  none found (offline, or no contact published)");
     }
+    let first_head = format!(
+        "for the first untrusted relay (seen by {})",
+        match &runner {
+            Runner::Provider(p) => format!("{p}'s server"),
+            Runner::Own(None) => "our server".to_string(),
+            Runner::Own(Some(w)) => format!("{w}'s server"),
+        }
+    );
     for role in [
         "first_untrusted_relay",
         "intermediate_relay",
@@ -342,7 +465,7 @@ pub fn summary(r: &Report) -> String {
             continue;
         }
         let head = match role {
-            "first_untrusted_relay" => "for the first untrusted relay (seen by our server)",
+            "first_untrusted_relay" => &first_head,
             "intermediate_relay" => "for a relay in between (from headers: a claim)",
             _ => "for the probable origin (from headers: a claim)",
         };
@@ -372,7 +495,7 @@ pub fn summary(r: &Report) -> String {
 /// [`summary`], with recipient addresses redacted when asked (a finding
 /// may quote one).
 pub(crate) fn summary_for(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> String {
-    let s = summary(r);
+    let s = summary_with(r, opts.force);
     match &opts.redact {
         Some(key) => {
             let addrs = recipient_addresses(msg, r);
@@ -401,7 +524,7 @@ pub fn render(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> String {
     {
         let _ = writeln!(s, "From: {}", for_terminal(&from.to_text()));
     }
-    let to: Vec<&str> = recipients(&r.abuse_contacts)
+    let to: Vec<&str> = addressed(r, opts)
         .iter()
         .map(|c| c.address.as_str())
         .collect();
@@ -414,7 +537,7 @@ pub fn render(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> String {
             for_terminal(&to.join(", "))
         }
     );
-    let cc: Vec<&str> = cc(&r.abuse_contacts)
+    let cc: Vec<&str> = if to.is_empty() { Vec::new() } else { cc(&r.abuse_contacts) }
         .iter()
         .map(|c| c.address.as_str())
         .collect();

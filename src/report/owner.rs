@@ -1,0 +1,316 @@
+//! Who "we" are, and who re-sent the message: the owner of the trusted
+//! region (the user's servers, a mailbox provider, or both), mailing lists
+//! and forwarders, and the phrases every renderer uses for them, so the
+//! table, the verdict, the complaint and the ARF say the same thing.
+
+use crate::chain::trust::TrustConfig;
+use crate::model::{Distribution, Hop, HopDns, MessageDns, Owner, OwnerKind, Report};
+use crate::parse::headers::{self, Field};
+use crate::util::{domain, providers};
+use std::net::IpAddr;
+
+/// The recipient's domain: the first `for` a trusted hop recorded, else To.
+fn recipient_domain(hops: &[Hop], fields: &[Field]) -> Option<String> {
+    hops.iter()
+        .filter(|h| h.trusted)
+        .find_map(|h| h.for_.as_deref())
+        .and_then(crate::parse::message::address_domain)
+        .or_else(|| {
+            let to = headers::first(fields, "to")?;
+            crate::parse::message::addresses(&to)
+                .into_iter()
+                .find_map(|(_, a)| a)
+                .and_then(|a| crate::parse::message::address_domain(&a))
+        })
+}
+
+/// A name worth counting as one of the user's own servers: qualified
+/// under a public suffix, not localhost.
+fn own_server_name(by: &str) -> Option<String> {
+    let n = domain::normalize(by)?;
+    if n == "localhost" || n.ends_with(".localdomain") {
+        return None;
+    }
+    domain::registrable(&n)
+}
+
+/// The owner of the trusted region (hops `0..=boundary`).
+pub(crate) fn owner(
+    hops: &[Hop],
+    boundary: Option<usize>,
+    fields: &[Field],
+    trust: &TrustConfig,
+    we: Option<&str>,
+) -> Option<Owner> {
+    let b = boundary?;
+    let trusted = hops.get(..=b.min(hops.len().saturating_sub(1)))?;
+    let rcpt = recipient_domain(hops, fields);
+    let mut provider: Option<&'static str> = None;
+    let mut evidence = Vec::new();
+    let mut own: Vec<String> = Vec::new();
+    // Bottom up: the receiver nearest the boundary speaks for the mailbox.
+    for h in trusted.iter().rev() {
+        let Some(by) = h.by.as_deref() else { continue };
+        if let Some(m) = providers::mailbox_host(by) {
+            if provider.is_none() {
+                provider = Some(m.name_for(rcpt.as_deref()));
+                evidence.push(crate::util::sanitize::for_terminal(by));
+            }
+        } else if let Some(reg) = own_server_name(by) {
+            if !own.contains(&reg) {
+                own.push(reg);
+            }
+        }
+    }
+    let we = we.map(str::trim).filter(|w| !w.is_empty());
+    let configured_own = !trust.is_empty() || we.is_some();
+    let kind = match (provider.is_some(), !own.is_empty() || configured_own) {
+        (true, false) => OwnerKind::Provider,
+        (true, true) if own.is_empty() && !trust.is_empty() => {
+            // Only provider names in the region, but the user configured
+            // trust: the configured servers are the provider's (a user
+            // trusting `outlook.com`), so the provider owns it.
+            OwnerKind::Provider
+        }
+        (true, true) => OwnerKind::Mixed,
+        (false, _) => OwnerKind::Own,
+    };
+    for o in &own {
+        evidence.push(o.clone());
+    }
+    let name = match (kind, we) {
+        (OwnerKind::Provider, _) => provider.unwrap_or("the mailbox provider").to_string(),
+        (_, Some(w)) => crate::util::sanitize::for_terminal(w),
+        (_, None) => match own.first() {
+            Some(d) => format!("the recipient's mail servers ({d})"),
+            None => "the recipient's mail servers".to_string(),
+        },
+    };
+    Some(Owner {
+        kind,
+        name,
+        provider: provider.map(str::to_string),
+        configured: we.is_some(),
+        evidence,
+    })
+}
+
+/// Who runs the receiving server `by` in the trusted region, as a phrase:
+/// "Microsoft 365 (Exchange Online Protection), which hosts the
+/// recipient's mailbox" or "our" / "Example Corp's".
+pub(crate) enum Runner {
+    /// The user's own servers; `None`: speak as "we".
+    Own(Option<String>),
+    /// A mailbox provider hosts the recipient's mailbox.
+    Provider(String),
+}
+
+/// Whose server `by` is.
+pub(crate) fn runner(r: &Report, by: Option<&str>) -> Runner {
+    let Some(o) = &r.owner else {
+        return Runner::Own(None);
+    };
+    let own = || Runner::Own(o.configured.then(|| o.name.clone()));
+    match o.kind {
+        OwnerKind::Own => own(),
+        OwnerKind::Provider => Runner::Provider(o.name.clone()),
+        OwnerKind::Mixed => match by.and_then(providers::mailbox_host) {
+            Some(_) => Runner::Provider(o.provider.clone().unwrap_or_else(|| o.name.clone())),
+            None => own(),
+        },
+    }
+}
+
+impl Runner {
+    /// "our mail server", "Example Corp's mail server", "a server of Gmail,
+    /// which hosts the recipient's mailbox".
+    pub(crate) fn server(&self) -> String {
+        match self {
+            Runner::Own(None) => "our mail server".into(),
+            Runner::Own(Some(w)) => format!("{w}'s mail server"),
+            Runner::Provider(p) => {
+                format!("a server of {p}, which hosts the recipient's mailbox")
+            }
+        }
+    }
+
+    /// A short tag after a host name: "our server", "Gmail, the mailbox provider".
+    pub(crate) fn tag(&self) -> String {
+        match self {
+            Runner::Own(None) => "our server".into(),
+            Runner::Own(Some(w)) => format!("{w}'s server"),
+            Runner::Provider(p) => format!("{p}, the recipient's mailbox provider"),
+        }
+    }
+}
+
+/// The first ARC-Seal `d=` of each instance, lowercased.
+fn arc_sealers(fields: &[Field]) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in fields.iter().filter(|f| f.is("arc-seal")).take(10) {
+        let t = f.text();
+        for tag in t.split(';') {
+            if let Some(d) = tag.trim().strip_prefix("d=") {
+                let d = d.trim().trim_end_matches('.').to_ascii_lowercase();
+                if !d.is_empty() && !out.contains(&d) {
+                    out.push(d);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Mailing lists and forwarders that re-sent the message.
+pub(crate) fn distribution(
+    fields: &[Field],
+    hops: &[Hop],
+    return_path: Option<&str>,
+    from_domain: Option<&str>,
+    owner: Option<&Owner>,
+) -> Vec<Distribution> {
+    let clean = |s: &str| {
+        let s = crate::util::sanitize::for_terminal(s.trim());
+        s.chars().take(120).collect::<String>()
+    };
+    let mut out = Vec::new();
+    let mut signs = Vec::new();
+    let mut name: Option<String> = None;
+    for (h, label) in [
+        ("list-id", "List-Id"),
+        ("list-post", "List-Post"),
+        ("mailing-list", "Mailing-List"),
+        ("x-mailing-list", "X-Mailing-List"),
+        ("x-beenthere", "X-BeenThere"),
+    ] {
+        if let Some(f) = headers::first(fields, h) {
+            let v = clean(&f.text());
+            if name.is_none() && !v.is_empty() {
+                name = Some(v.clone());
+            }
+            signs.push(format!("{label}: {v}"));
+        }
+    }
+    if let Some(p) = headers::first(fields, "precedence") {
+        let v = p.text().trim().to_ascii_lowercase();
+        if v == "list" {
+            signs.push("Precedence: list".into());
+        }
+    }
+    for (h, soft) in [
+        ("x-mailman-version", "Mailman"),
+        ("x-listprocessor-version", "ListProc"),
+        ("x-ecartis-version", "Ecartis"),
+        ("x-list-administrivia", "Ecartis"),
+        ("x-loop", "a list loop guard"),
+    ] {
+        if headers::first(fields, h).is_some() {
+            signs.push(format!("{soft} ({h})"));
+        }
+    }
+    // List software that stamps its own hop: ezmlm (`mailing list`
+    // comments in qmail's Received), Mailman, Sympa, LISTSERV.
+    for h in hops.iter().take(crate::parse::MAX_HOPS) {
+        let raw = h.raw.to_ascii_lowercase();
+        for (needle, soft) in [
+            ("mailing list ", "ezmlm"),
+            ("(mailman", "Mailman"),
+            ("listserv", "LISTSERV"),
+            ("sympa", "Sympa"),
+        ] {
+            if raw.contains(needle) {
+                let s = format!("{soft} hop {}", h.index);
+                if !signs.contains(&s) {
+                    signs.push(s);
+                }
+            }
+        }
+    }
+    // `Precedence: list` or a loop guard alone are weak: a list needs a
+    // list header or list software.
+    let strong = signs
+        .iter()
+        .any(|s| !s.starts_with("Precedence") && !s.starts_with("a list loop"));
+    if strong {
+        out.push(Distribution {
+            kind: "mailing_list".into(),
+            name: name.unwrap_or_else(|| "a mailing list".into()),
+            signs,
+        });
+    }
+    // Forwarders: an SRS envelope (RFC-less but universal: `SRS0=hash=tt=domain=local@fwd`).
+    let mut fwd_signs = Vec::new();
+    let mut fwd_name = None;
+    if let Some(rp) = return_path {
+        let rp = rp.trim().trim_matches(['<', '>']);
+        let local = rp.rsplit_once('@').map(|(l, _)| l).unwrap_or(rp);
+        if local.len() > 5 && local[..5].eq_ignore_ascii_case("srs0=")
+            || local.len() > 5 && local[..5].eq_ignore_ascii_case("srs1=")
+        {
+            let d = rp.rsplit_once('@').map(|(_, d)| clean(d));
+            fwd_signs.push(format!("SRS envelope sender {}", clean(rp)));
+            fwd_name = d;
+        }
+    }
+    // An ARC seal by someone who is neither the recipient's provider nor
+    // the sender's domain: a forwarder vouching for what it received.
+    let owner_runs = |d: &str| {
+        owner
+            .and_then(|o| o.provider.as_deref())
+            .is_some_and(|_| providers::mailbox_host(d).is_some())
+    };
+    for d in arc_sealers(fields) {
+        let reg = domain::registrable(&d).unwrap_or(d.clone());
+        let senders = from_domain
+            .and_then(domain::registrable)
+            .is_some_and(|f| f == reg);
+        // Google and Microsoft seal their own outbound and inbound mail.
+        if senders || owner_runs(&d) || providers::mailbox_host(&d).is_some() {
+            continue;
+        }
+        fwd_signs.push(format!("ARC seal by {}", clean(&d)));
+        if fwd_name.is_none() {
+            fwd_name = Some(clean(&d));
+        }
+    }
+    if !fwd_signs.is_empty() && out.is_empty() {
+        out.push(Distribution {
+            kind: "forwarder".into(),
+            name: fwd_name.unwrap_or_else(|| "a forwarder".into()),
+            signs: fwd_signs,
+        });
+    }
+    out
+}
+
+/// The report's mailing list, when one re-sent the message.
+pub(crate) fn mailing_list(r: &Report) -> Option<&Distribution> {
+    r.distribution.iter().find(|d| d.kind == "mailing_list")
+}
+
+/// The DNS facts of hop `hop`, when DNS was asked.
+pub(crate) fn hop_dns(dns: Option<&MessageDns>, hop: usize) -> Option<&HopDns> {
+    dns?.hops.iter().find(|h| h.hop == hop)
+}
+
+/// A relay for people: the address, then the forward-confirmed name when
+/// DNS gave one, else the rDNS its receiver recorded, else the HELO (a
+/// claim), each said for what it is.
+pub(crate) fn relay_name(
+    ip: Option<IpAddr>,
+    rdns: Option<&str>,
+    helo: Option<&str>,
+    dns: Option<&HopDns>,
+) -> String {
+    let ip_s = ip
+        .map(|i| i.to_string())
+        .unwrap_or_else(|| "an unknown address".into());
+    if let Some(n) = dns.and_then(|d| d.fcrdns_name.as_deref()) {
+        return format!("{ip_s} ({n}, confirmed by DNS)");
+    }
+    match (rdns, helo) {
+        (Some(n), _) => format!("{ip_s} ({n})"),
+        (None, Some(h)) => format!("{ip_s} (HELO {h}, unverified)"),
+        (None, None) => ip_s,
+    }
+}
