@@ -90,6 +90,50 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
     }
 }
 
+/// The big provider a HELO name claims (`mail.yahoo.com`), if any.
+fn helo_claims_provider(helo: &str) -> Option<&'static str> {
+    crate::util::providers::PROVIDERS
+        .iter()
+        .find(|p| p.runs_host(helo) || crate::util::providers::by_mail_domain(helo).is_some_and(|q| std::ptr::eq(*p, q)))
+        .map(|p| p.name)
+}
+
+/// An rDNS name of a dial-up, DSL, cable or address pool: three numbers in
+/// a row (`186-211-54-9.dynamic.x`, `p5.9.54.211.x`) or a pool word.
+fn looks_dynamic(rdns: &str) -> bool {
+    let n = rdns.to_ascii_lowercase();
+    let words = [
+        "dsl", "dyn", "pool", "dhcp", "cable", "dial", "ppp", "broadband", "customer", "client",
+    ];
+    if words.iter().any(|w| n.contains(w)) {
+        return true;
+    }
+    // Three digit runs separated by single `-` or `.`.
+    let b = n.as_bytes();
+    let mut runs = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_digit() {
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            runs += 1;
+            if runs >= 3 {
+                return true;
+            }
+            if i < b.len() && (b[i] == b'-' || b[i] == b'.') && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+                continue;
+            }
+            runs = 0;
+        } else {
+            runs = 0;
+            i += 1;
+        }
+    }
+    false
+}
+
 /// A host name under a known public suffix (not `.local`, `.localdomain`,
 /// `.internal`...): a name that can exist in the public DNS.
 fn public_name(name: &str) -> bool {
@@ -175,17 +219,34 @@ fn helo_checks(hop: &Hop, claimed: bool, out: &mut Vec<Finding>) {
         .is_some_and(|ip| classify(ip) == IpClass::Loopback);
     if let Some(rdns) = hop.from.rdns.as_deref().filter(|_| !loopback) {
         if public_name(rdns) && !chain::same_operator(helo, rdns) {
+            // A mismatch alone is common in honest mail (17% of the
+            // corpus' ham, 14% of spam and phishing). It is a warning when
+            // the HELO claims a big provider its rDNS is not (0.1% of ham,
+            // 6% of spam), or when the first untrusted relay, seen by our
+            // server, has a dial-up or pool rDNS (0.3% of ham, 4% of spam).
+            let provider = helo_claims_provider(helo);
+            let dynamic = !claimed && looks_dynamic(rdns);
             out.push(Finding::new(
                 Code::HeloRdnsMismatch,
-                Severity::Warn,
+                if provider.is_some() || dynamic {
+                    Severity::Warn
+                } else {
+                    Severity::Info
+                },
                 Some(hop.index),
                 format!(
-                    "hop {}: the sender called itself {helo} but its address {} has rDNS {rdns}{claim}",
+                    "hop {}: the sender called itself {helo} but its address {} has rDNS {rdns}{}{claim}",
                     hop.index,
-                    hop.from.ip.map(|i| i.to_string()).unwrap_or_default()
+                    hop.from.ip.map(|i| i.to_string()).unwrap_or_default(),
+                    match (provider, dynamic) {
+                        (Some(p), _) => format!(", not a {p} server"),
+                        (None, true) => ", a dial-up or address-pool name".to_string(),
+                        _ => String::new(),
+                    }
                 ),
                 json!({"helo": helo, "rdns": rdns, "ip": hop.from.ip.map(|i| i.to_string()),
-                       "helo_domain": domain::registrable(helo), "rdns_domain": domain::registrable(rdns)}),
+                       "helo_domain": domain::registrable(helo), "rdns_domain": domain::registrable(rdns),
+                       "helo_claims_provider": provider, "rdns_dynamic": looks_dynamic(rdns)}),
             ));
         }
     }

@@ -282,16 +282,27 @@ fn forged_hop(ctx: &Context, raw: &str, id: &MsgId, out: &mut Vec<Finding>) {
         .is_some_and(|p| !route_names(ctx).any(|n| p.runs_host(n)));
     out.push(Finding::new(
         Code::MsgidForgedHop,
+        // A hard break alone is common in honest mail (2.8% of the corpus'
+        // ham carried this at `warn`, 0.2% of spam and phishing): `info`.
+        // With the From's provider contradicted too, two independent
+        // contradictions: `forged`.
         if provider_contradicted {
             Severity::Forged
         } else {
-            Severity::Warn
+            Severity::Info
         },
         Some(hop.index),
-        format!(
-            "the Message-ID names {}, a host that appears only below the broken custody link at hop {brk}: the ID was made to match forged headers",
-            id.right
-        ),
+        if provider_contradicted {
+            format!(
+                "the Message-ID names {}, a host that appears only below the broken custody link at hop {brk}, and the From's provider is not on the route",
+                id.right
+            )
+        } else {
+            format!(
+                "the Message-ID names {}, a host that appears only below the broken custody link at hop {brk}",
+                id.right
+            )
+        },
         json!({"message_id": raw, "right": id.right, "first_break": brk, "hop": hop.index,
                "from_provider_not_in_path": provider_contradicted}),
     ));

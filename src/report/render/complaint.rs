@@ -276,7 +276,25 @@ pub fn summary_with(r: &Report, force: bool) -> String {
         .map_or("an unknown address".into(), |i| i.to_string());
     let runner = owner::runner(r, relay.received_by.as_deref());
     let by = relay.received_by.as_deref().unwrap_or("the receiving server");
-    match &runner {
+    let list = owner::mailing_list(r);
+    if let (Some(l), false) = (list, force) {
+        let (we, server) = match &runner {
+            Runner::Provider(p) => (
+                format!("{p}, which hosts the recipient's mailbox,"),
+                format!("its server {}", t(by)),
+            ),
+            Runner::Own(None) => ("We".to_string(), format!("our mail server {}", t(by))),
+            Runner::Own(Some(w)) => (w.clone(), format!("its mail server {}", t(by))),
+        };
+        let _ = writeln!(
+            s,
+            "The message below is a post to the mailing list {}.\n\
+             {we} received it from {ip}, the list's server:\n\
+             {server} accepted it from there. The list relayed a post it did not write;\n\
+             the poster's route is below it. This is not a complaint against the list.\n",
+            t(&l.name)
+        );
+    } else { match &runner {
         Runner::Provider(p) => {
             let _ = writeln!(
                 s,
@@ -304,7 +322,8 @@ pub fn summary_with(r: &Report, force: bool) -> String {
             );
         }
     }
-    if let Some(l) = owner::mailing_list(r) {
+    }
+    if let (Some(l), true) = (list, force) {
         let _ = writeln!(
             s,
             "This message is a post to the mailing list {}: {ip} is the list's server,\n\
@@ -436,7 +455,8 @@ pub fn summary_with(r: &Report, force: bool) -> String {
         }
     }
     let _ = writeln!(s, "\nSuggested recipients");
-    if owner::mailing_list(r).is_some() && !force {
+    let list_only = list.is_some() && !force;
+    if list_only {
         let _ = writeln!(
             s,
             "  none: the first untrusted relay is a mailing list's server, which relayed\n  \
@@ -444,7 +464,7 @@ pub fn summary_with(r: &Report, force: bool) -> String {
              Report the poster (below), or leave the list."
         );
     }
-    if r.abuse_contacts.is_empty() {
+    if r.abuse_contacts.is_empty() && !list_only {
         let _ = writeln!(s, "  none found (offline, or no contact published)");
     }
     let first_head = format!(
