@@ -21,6 +21,7 @@ fn golden_opts() -> ComplaintOptions {
         now: NOW,
         message_id: Some("golden.1@example.org".into()),
         boundary: Some("golden-boundary".into()),
+        force: false,
     }
 }
 
@@ -238,7 +239,7 @@ fn hop_0_as_the_boundary_says_why_without_an_empty_list() {
     assert!(report.trust_steps.is_empty());
     let out = complaint::render(&report, &msg, &golden_opts());
     assert!(
-        !out.contains("We trust the headers above it because:"),
+        !out.contains("The headers above it are believed because:"),
         "{out}"
     );
     let why = out
@@ -248,8 +249,9 @@ fn hop_0_as_the_boundary_says_why_without_an_empty_list() {
         .unwrap();
     assert_eq!(
         why,
-        "  The Received header at hop 0 was written by mx.ours.org, a server we run: it\n  \
-         saw the connection from 8.8.4.4. It is the topmost Received header: our receiving server\n  \
+        "  The Received header at hop 0 was written by mx.ours.org,\n  \
+         our mail server: it saw the connection from 8.8.4.4.\n  \
+         It is the topmost Received header: the receiving server\n  \
          added it itself when it accepted the message, so it rests on no other\n  \
          header and no trusted relay had to vouch for it."
     );
@@ -262,7 +264,7 @@ fn hop_0_as_the_boundary_says_why_without_an_empty_list() {
     let (msg, report) = report_1999(false);
     let out = complaint::render(&report, &msg, &golden_opts());
     assert!(out.contains(
-        "We trust the headers above it because:\n    hop 0: 169.229.60.56 is in a trusted network\n"
+        "The headers above it are believed because:\n    hop 0: 169.229.60.56 is in a trusted network\n"
     ));
     assert!(!out.contains("topmost"));
 }

@@ -170,7 +170,9 @@ fn sendmail_university_chain() {
         "2023-03-14T16:12:42Z",
     );
     assert_origin(&r, 2, "91.203.66.14", "medium");
-    assert_has(&r, "HELO_RDNS_MISMATCH", Severity::Warn, Some(2));
+    // A HELO its rDNS contradicts, below the boundary, with no provider
+    // claimed: common in honest mail, so `info` (docs/checks.md, rates).
+    assert_has(&r, "HELO_RDNS_MISMATCH", Severity::Info, Some(2));
     assert_lacks(&r, "CHAIN_BREAK");
     assert_lacks(&r, "TRUST_INFERRED");
     // Without --trusted the receiver's own domain is inferred, and said so.
@@ -774,7 +776,9 @@ fn forged_chain() {
         .findings
         .iter()
         .any(|f| f.code == "CHAIN_BREAK" && f.hop == Some(3)));
-    assert_has(&r, "TIME_REVERSED", Severity::Warn, Some(2));
+    // 1h31m: a clock in the wrong zone explains it, so `info`; the chain
+    // is still found forged (BOGUS_IP, CHAIN_BREAK).
+    assert_has(&r, "TIME_REVERSED", Severity::Info, Some(2));
     assert!(r.verdict.contains("hop 3 down"), "{}", r.verdict);
     assert_lacks(&r, "TRUST_INFERRED");
 }

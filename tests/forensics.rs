@@ -164,11 +164,12 @@ fn msgid_timestamp_mismatch() {
 }
 
 #[test]
-fn msgid_forged_hop_is_a_warning_without_a_provider_claim() {
+fn msgid_forged_hop_is_info_without_a_provider_claim() {
     let r = trace("forged-webmail-claim.eml");
     let f = finding(&r, "MSGID_FORGED_HOP");
     assert_eq!(f.evidence["right"], "mx3.bankers-mail.co.uk");
-    assert_eq!(f.severity, Severity::Warn);
+    // A hard break alone is common in ham (docs/checks.md, rates): info.
+    assert_eq!(f.severity, Severity::Info);
 }
 
 #[test]

@@ -52,8 +52,8 @@ pub(crate) const CLIENT_IP_HEADERS: &[ClientIpHeader] = &[
     },
     ClientIpHeader {
         name: "x-ms-exchange-organization-originalclientipaddress",
-        written_by: "Exchange transport: the peer of the first Exchange server (for Internet mail, the connecting relay)",
-        meaning: IpMeaning::Receiver,
+        written_by: "Exchange transport: the client of the first Exchange server (the submitting client in the sender's organisation, the connecting relay on inbound Internet mail)",
+        meaning: IpMeaning::Either,
     },
     ClientIpHeader {
         name: "x-mdremoteip",
