@@ -314,3 +314,55 @@ pub(crate) fn relay_name(
         (None, None) => ip_s,
     }
 }
+
+/// The names of a sender for the table's summary: the rDNS its receiver
+/// recorded and what DNS says of it today, the HELO (always a claim), so
+/// a reader sees which names DNS confirmed and which are claims.
+pub(crate) fn names_summary(rdns: Option<&str>, helo: Option<&str>, dns: Option<&HopDns>) -> String {
+    let confirmed = dns.and_then(|d| d.fcrdns_name.as_deref());
+    let rdns_part = match (rdns, confirmed) {
+        (Some(r), Some(c)) if domain::normalize(r) == domain::normalize(c) => {
+            format!("rDNS {r} (confirmed by DNS)")
+        }
+        (Some(r), Some(c)) => format!("rDNS {r} (as recorded; DNS confirms {c})"),
+        (None, Some(c)) => format!("rDNS {c} (from DNS, confirmed)"),
+        (Some(r), None) if dns.is_some() => format!("rDNS {r} (as recorded; not confirmed by DNS)"),
+        (Some(r), None) => format!("rDNS {r}"),
+        (None, None) => "rDNS -".to_string(),
+    };
+    let helo_part = match helo {
+        Some(h) if dns.is_some() => format!("HELO {h} (a claim)"),
+        Some(h) => format!("HELO {h}"),
+        None => "HELO -".into(),
+    };
+    format!("{rdns_part} {helo_part}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relay_names_say_what_dns_confirmed() {
+        let ip: Option<IpAddr> = "192.0.2.1".parse().ok();
+        assert_eq!(
+            relay_name(ip, None, Some("mx.example.org"), None),
+            "192.0.2.1 (HELO mx.example.org, unverified)"
+        );
+        let d: HopDns = serde_json::from_value(serde_json::json!({
+            "hop": 0, "ip": "192.0.2.1", "verdict": "confirmed", "ptr": "found",
+            "ptr_names": ["a.example.net"], "fcrdns_name": "a.example.net",
+            "fcrdns_failed": [], "helo": null, "recorded_rdns": null,
+            "rdns_matches_ptr": null, "unknown": []
+        }))
+        .unwrap();
+        assert_eq!(
+            relay_name(ip, None, Some("mx.example.org"), Some(&d)),
+            "192.0.2.1 (a.example.net, confirmed by DNS)"
+        );
+        assert_eq!(
+            names_summary(Some("b.example.net"), Some("x"), Some(&d)),
+            "rDNS b.example.net (as recorded; DNS confirms a.example.net) HELO x (a claim)"
+        );
+    }
+}

@@ -5,6 +5,7 @@
 
 use crate::model::LinkStatus;
 use crate::model::Report;
+use crate::report::owner;
 use crate::model::{Hop, HopKind, MessageDns, Severity};
 use crate::util::clock::human_duration;
 use crate::util::sanitize::for_terminal;
@@ -344,11 +345,18 @@ pub fn render(r: &Report, style: TableStyle) -> String {
             &mut out,
             "Untrusted relay",
             &format!(
-                "{} rDNS {} HELO {}, seen by {} at {} (hop {})",
+                "{} {}, seen by {}{} at {} (hop {})",
                 ip(rel.ip),
-                rel.rdns.as_deref().unwrap_or("-"),
-                rel.helo.as_deref().unwrap_or("-"),
+                owner::names_summary(
+                    rel.rdns.as_deref(),
+                    rel.helo.as_deref(),
+                    owner::hop_dns(r.dns.as_ref(), rel.hop)
+                ),
                 rel.received_by.as_deref().unwrap_or("?"),
+                match owner::runner(r, rel.received_by.as_deref()) {
+                    owner::Runner::Provider(p) => format!(" ({p}, the recipient's mailbox provider)"),
+                    owner::Runner::Own(_) => String::new(),
+                },
                 rel.received_at.as_deref().unwrap_or("?"),
                 rel.hop
             ),
@@ -360,10 +368,13 @@ pub fn render(r: &Report, style: TableStyle) -> String {
             &mut out,
             "Probable origin",
             &format!(
-                "{} rDNS {} HELO {} (hop {}, {} confidence, {} consistent link(s) below the relay)",
+                "{} {} (hop {}, {} confidence, {} consistent link(s) below the relay)",
                 ip(o.ip),
-                o.rdns.as_deref().unwrap_or("-"),
-                o.helo.as_deref().unwrap_or("-"),
+                owner::names_summary(
+                    o.rdns.as_deref(),
+                    o.helo.as_deref(),
+                    owner::hop_dns(r.dns.as_ref(), o.hop)
+                ),
                 o.hop,
                 o.confidence.as_str(),
                 o.links
@@ -382,6 +393,37 @@ pub fn render(r: &Report, style: TableStyle) -> String {
                 .map(|h| format!("hop {h}"))
                 .unwrap_or_else(|| "the origin".into()),
             c.credibility.as_str()
+        );
+    }
+    if let Some(o) = &r.owner {
+        let what = match o.kind {
+            crate::model::OwnerKind::Provider => {
+                format!("{}, which hosts the recipient's mailbox (inferred from its servers' names)", o.name)
+            }
+            crate::model::OwnerKind::Mixed => format!(
+                "{} and {}, which hosts the recipient's mailbox",
+                o.name,
+                o.provider.as_deref().unwrap_or("a mailbox provider")
+            ),
+            crate::model::OwnerKind::Own => o.name.clone(),
+        };
+        labelled(&mut out, "Trusted servers", &what, w);
+    }
+    for d in &r.distribution {
+        let label = if d.kind == "mailing_list" { "Mailing list" } else { "Forwarded by" };
+        labelled(&mut out, label, &format!("{} ({})", d.name, d.signs.join("; ")), w);
+    }
+    for a in &r.accounts {
+        let contact = a
+            .contact
+            .as_ref()
+            .map(|c| format!("; report to {} ({})", c.address, c.source))
+            .unwrap_or_else(|| "; no account-abuse contact known".into());
+        labelled(
+            &mut out,
+            if a.role == "sender" { "Sender account" } else { "Reply-To account" },
+            &format!("{} at {} ({}){contact}", a.address, a.provider, a.evidence.replace('_', " ")),
+            w,
         );
     }
     // Trusted verdicts, one line per authserv-id.

@@ -1,0 +1,232 @@
+//! Right verdicts on today's mail (issue 14): who "we" are (the user's
+//! servers or the mailbox provider), accounts at freemail providers,
+//! mailing lists, client-IP headers by who wrote them, and what DNS
+//! confirmed. On testdata/verdicts/, offline.
+
+use spamtrace::chain::trust::TrustConfig;
+use spamtrace::chain::TraceOptions;
+use spamtrace::input::{self, InputOptions, RawMessage};
+use spamtrace::model::{OwnerKind, Report};
+use spamtrace::report::render::{arf, complaint, table};
+
+const NOW: i64 = 1_715_700_000;
+
+fn load(name: &str) -> RawMessage {
+    let path = format!("{}/testdata/verdicts/{name}", env!("CARGO_MANIFEST_DIR"));
+    input::open(&path, &InputOptions::default())
+        .next()
+        .expect("one message")
+        .expect("readable")
+}
+
+fn trace_with(name: &str, trust: TrustConfig) -> (RawMessage, Report) {
+    let msg = load(name);
+    let opts = TraceOptions {
+        trust,
+        infer_trust: true,
+        now: NOW,
+    };
+    let r = spamtrace::trace(&msg, &opts);
+    (msg, r)
+}
+
+fn trace(name: &str) -> (RawMessage, Report) {
+    trace_with(name, TrustConfig::default())
+}
+
+fn opts() -> complaint::ComplaintOptions {
+    complaint::ComplaintOptions {
+        reporter: Some("me@example.org".into()),
+        now: NOW,
+        ..Default::default()
+    }
+}
+
+/// No sentence may claim the provider's servers are the reporter's.
+fn assert_no_our_server(text: &str) {
+    for bad in [
+        "Our mail server",
+        "our mail server",
+        "a server we run",
+        "(our server)",
+        "our receiving server",
+        "We trust",
+    ] {
+        assert!(!text.contains(bad), "{bad:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn m365_hosted_recipient_speaks_of_microsoft_365() {
+    let (msg, r) = trace("m365-recipient.eml");
+    let o = r.owner.as_ref().expect("an owner");
+    assert_eq!(o.kind, OwnerKind::Provider);
+    assert_eq!(o.name, "Microsoft 365");
+    let text = complaint::render(&r, &msg, &opts());
+    assert_no_our_server(&text);
+    assert!(
+        text.contains("Microsoft 365, which hosts the recipient's mailbox,\nrecorded that its server bn2pepf000044a5.mail.protection.outlook.com accepted it"),
+        "{text}"
+    );
+    assert!(text.contains("(Microsoft 365, the recipient's mailbox provider)"));
+    assert!(
+        r.verdict.contains("(Microsoft 365, which hosts the recipient's mailbox)"),
+        "{}",
+        r.verdict
+    );
+    // X-Sender-IP is what Microsoft's receiver saw: the relay, not a client.
+    assert!(r.origin_candidates.is_empty(), "{:?}", r.origin_candidates);
+    assert!(!r.has("WEBMAIL_ORIGIN"));
+    // The ARF: same sentences, and no Reporting-MTA of Microsoft's.
+    let arf = String::from_utf8(arf::render(&r, &msg, &opts())).unwrap();
+    assert_no_our_server(&arf);
+    assert!(!arf.contains("Reporting-MTA"), "{arf}");
+    // The table names the owner.
+    let t = table::render(&r, table::TableStyle { color: false, width: Some(100) });
+    assert!(
+        t.contains("Microsoft 365, which hosts the recipient's mailbox"),
+        "{t}"
+    );
+}
+
+#[test]
+fn gmail_hosted_recipient_speaks_of_gmail() {
+    let (msg, r) = trace("gmail-recipient.eml");
+    let o = r.owner.as_ref().expect("an owner");
+    assert_eq!((o.kind, o.name.as_str()), (OwnerKind::Provider, "Gmail"));
+    let text = complaint::render(&r, &msg, &opts());
+    assert_no_our_server(&text);
+    assert!(
+        text.contains("Gmail, which hosts the recipient's mailbox,\nrecorded that its server mx.google.com accepted it"),
+        "{text}"
+    );
+    assert!(text.contains("a server of Gmail, which hosts the recipient's mailbox"));
+}
+
+#[test]
+fn own_servers_speak_as_we_or_by_the_configured_name() {
+    let (msg, r) = trace("gmail-esmtpsa-reply-to.eml");
+    assert_eq!(r.owner.as_ref().unwrap().kind, OwnerKind::Own);
+    let text = complaint::render(&r, &msg, &opts());
+    assert!(text.contains("Our mail server mx1.northfield-college.edu accepted it"));
+    let mut trust = TrustConfig::default();
+    trust.we = Some("Northfield College".into());
+    let (msg, r) = trace_with("gmail-esmtpsa-reply-to.eml", trust);
+    let o = r.owner.as_ref().unwrap();
+    assert!(o.configured);
+    let text = complaint::render(&r, &msg, &opts());
+    assert!(
+        text.contains("Northfield College's mail server mx1.northfield-college.edu accepted it"),
+        "{text}"
+    );
+    assert!(!text.contains("Our mail server"));
+}
+
+#[test]
+fn gmail_esmtpsa_sender_and_reply_to_accounts() {
+    let (msg, r) = trace("gmail-esmtpsa-reply-to.eml");
+    let sender = r
+        .accounts
+        .iter()
+        .find(|a| a.role == "sender")
+        .expect("the sending account");
+    assert_eq!(sender.address, "dr.helen.mabry1961@gmail.com");
+    assert_eq!(sender.provider, "Gmail");
+    assert_eq!(sender.evidence, "dkim_pass");
+    let c = sender.contact.as_ref().expect("Gmail's account desk");
+    assert_eq!(c.kind, "web_form");
+    assert!(c.source.contains("Google"));
+    let reply = r
+        .accounts
+        .iter()
+        .find(|a| a.role == "reply_to")
+        .expect("the Reply-To account");
+    assert_eq!(reply.address, "grants.office.claims@outlook.com");
+    assert_eq!(
+        reply.contact.as_ref().map(|c| c.address.as_str()),
+        Some("abuse@outlook.com")
+    );
+    let text = complaint::render(&r, &msg, &opts());
+    assert!(
+        text.contains("sent from the Gmail account dr.helen.mabry1961@gmail.com"),
+        "{text}"
+    );
+    assert!(text.contains("replies to the Outlook.com account grants.office.claims@outlook.com"));
+    assert!(r.verdict.contains("sent from the Gmail account dr.helen.mabry1961@gmail.com"));
+}
+
+#[test]
+fn no_account_without_a_trusted_dkim_pass_or_a_recorded_sender() {
+    // The same message with the Authentication-Results removed: a From at
+    // gmail.com alone names no account.
+    let msg = load("gmail-esmtpsa-reply-to.eml");
+    let text = String::from_utf8_lossy(&msg.header).into_owned();
+    let start = text.find("Authentication-Results:").unwrap();
+    let end = start + text[start..].find("\nReceived:").unwrap() + 1;
+    let stripped = format!("{}{}", &text[..start], &text[end..]);
+    let msg = RawMessage {
+        header: stripped.into_bytes(),
+        ..msg
+    };
+    let r = spamtrace::trace(
+        &msg,
+        &TraceOptions {
+            infer_trust: true,
+            now: NOW,
+            ..Default::default()
+        },
+    );
+    assert!(!r.accounts.iter().any(|a| a.role == "sender"), "{:?}", r.accounts);
+}
+
+#[test]
+fn debian_list_post_is_no_complaint_against_the_list() {
+    let (msg, r) = trace("debian-list.eml");
+    assert_eq!(r.distribution.len(), 1, "{:?}", r.distribution);
+    assert_eq!(r.distribution[0].kind, "mailing_list");
+    assert!(
+        r.verdict.contains("a mailing list (<debian-user.lists.debian.org>) re-sent it"),
+        "{}",
+        r.verdict
+    );
+    let text = complaint::render(&r, &msg, &opts());
+    assert!(!text.contains("Spam from"), "{text}");
+    assert!(text.starts_with("Subject: Mailing-list post (<debian-user.lists.debian.org>) relayed by 70.103.162.31"));
+    assert!(text.contains("This is not a complaint against the list."));
+    assert!(!text.contains("an address you are responsible for"));
+    assert!(complaint::addressed(&r, &opts()).is_empty());
+    // --force writes the complaint, and still says what the list did.
+    let forced = complaint::ComplaintOptions {
+        force: true,
+        ..opts()
+    };
+    let text = complaint::render(&r, &msg, &forced);
+    assert!(text.contains("an address you are responsible for"));
+    assert!(text.contains("is the list's server"));
+}
+
+#[test]
+fn dns_confirmed_names_are_shown_and_claims_said() {
+    use spamtrace::model::{HopDns, HopVerdict, MessageDns};
+    let (_, mut r) = trace("m365-recipient.eml");
+    let hop = r.first_untrusted_relay.as_ref().unwrap().hop;
+    let ip = r.first_untrusted_relay.as_ref().unwrap().ip.unwrap();
+    let hd: HopDns = serde_json::from_value(serde_json::json!({
+        "hop": hop, "ip": ip.to_string(), "verdict": "confirmed", "ptr": "found",
+        "ptr_names": ["mta7.billing-notice-center.com"],
+        "fcrdns_name": "mta7.billing-notice-center.com", "fcrdns_failed": [],
+        "helo": null, "recorded_rdns": null, "rdns_matches_ptr": null, "unknown": []
+    }))
+    .expect("a HopDns");
+    assert_eq!(hd.verdict, HopVerdict::Confirmed);
+    r.dns = Some(MessageDns {
+        hops: vec![hd],
+        ..serde_json::from_value(serde_json::json!({"hops": [], "links": [], "answers": []}))
+            .expect("an empty MessageDns")
+    });
+    let t = table::render(&r, table::TableStyle { color: false, width: Some(200) });
+    assert!(
+        t.contains("rDNS mta7.billing-notice-center.com (from DNS, confirmed) HELO mail.billing-notice-center.com (a claim)"),
+        "{t}"
+    );
+}
