@@ -21,7 +21,8 @@ const MAX_HAM_WARN: f64 = 0.05;
 /// A fixed time of analysis, so the table does not move with the clock
 /// (2026-01-01T00:00:00Z).
 const NOW: i64 = 1_767_225_600;
-const BEGIN: &str = "<!-- corpus-table:begin (tests/corpus_findings.rs; SPAMTRACE_BLESS=1 rewrites) -->";
+const BEGIN: &str =
+    "<!-- corpus-table:begin (tests/corpus_findings.rs; SPAMTRACE_BLESS=1 rewrites) -->";
 const END: &str = "<!-- corpus-table:end -->";
 
 #[test]
@@ -77,7 +78,12 @@ fn corpus_findings_by_label() {
                 let header = String::from_utf8_lossy(&msg.header).to_ascii_lowercase();
                 if let Some(at) = header.find("\nx-sender-ip:") {
                     xsip += 1;
-                    let line = header[at + 13..].lines().next().unwrap_or("").trim().to_string();
+                    let line = header[at + 13..]
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_string();
                     let relay = report
                         .first_untrusted_relay
                         .as_ref()
@@ -188,13 +194,15 @@ fn corpus_findings_by_label() {
     println!(
         "phishing_pot X-Sender-IP: {xsip} messages, {xsip_is_relay} of them the first untrusted relay's address (written by the receiver); webmail origins from X-Sender-IP: {xsip_origins}"
     );
-    assert_eq!(xsip_origins, 0, "X-Sender-IP is the receiver's view, never a webmail origin");
+    assert_eq!(
+        xsip_origins, 0,
+        "X-Sender-IP is the receiver's view, never a webmail origin"
+    );
     let table = docs_table(&counts, &totals);
     check_docs(&table);
     // CHAIN_BREAK is narrowed on its own (issue 14, must-have 7); until
     // that lands the gate holds for every other code.
-    let warn_rate_but_chain_break =
-        (ham_warn.len() - ham_warn_but_chain_break) as f64 / ham as f64;
+    let warn_rate_but_chain_break = (ham_warn.len() - ham_warn_but_chain_break) as f64 / ham as f64;
     assert!(
         warn_rate_but_chain_break < MAX_HAM_WARN,
         "{:.2}% of ham carries a warn finding other than CHAIN_BREAK (limit {:.0}%)",

@@ -70,7 +70,8 @@ fn m365_hosted_recipient_speaks_of_microsoft_365() {
     );
     assert!(text.contains("(Microsoft 365, the recipient's mailbox provider)"));
     assert!(
-        r.verdict.contains("(Microsoft 365, which hosts the recipient's mailbox)"),
+        r.verdict
+            .contains("(Microsoft 365, which hosts the recipient's mailbox)"),
         "{}",
         r.verdict
     );
@@ -82,7 +83,13 @@ fn m365_hosted_recipient_speaks_of_microsoft_365() {
     assert_no_our_server(&arf);
     assert!(!arf.contains("Reporting-MTA"), "{arf}");
     // The table names the owner.
-    let t = table::render(&r, table::TableStyle { color: false, width: Some(100) });
+    let t = table::render(
+        &r,
+        table::TableStyle {
+            color: false,
+            width: Some(100),
+        },
+    );
     assert!(
         t.contains("Microsoft 365, which hosts the recipient's mailbox"),
         "{t}"
@@ -109,8 +116,10 @@ fn own_servers_speak_as_we_or_by_the_configured_name() {
     assert_eq!(r.owner.as_ref().unwrap().kind, OwnerKind::Own);
     let text = complaint::render(&r, &msg, &opts());
     assert!(text.contains("Our mail server mx1.northfield-college.edu accepted it"));
-    let mut trust = TrustConfig::default();
-    trust.we = Some("Northfield College".into());
+    let trust = TrustConfig {
+        we: Some("Northfield College".into()),
+        ..Default::default()
+    };
     let (msg, r) = trace_with("gmail-esmtpsa-reply-to.eml", trust);
     let o = r.owner.as_ref().unwrap();
     assert!(o.configured);
@@ -152,7 +161,9 @@ fn gmail_esmtpsa_sender_and_reply_to_accounts() {
         "{text}"
     );
     assert!(text.contains("replies to the Outlook.com account grants.office.claims@outlook.com"));
-    assert!(r.verdict.contains("sent from the Gmail account dr.helen.mabry1961@gmail.com"));
+    assert!(r
+        .verdict
+        .contains("sent from the Gmail account dr.helen.mabry1961@gmail.com"));
 }
 
 #[test]
@@ -176,7 +187,11 @@ fn no_account_without_a_trusted_dkim_pass_or_a_recorded_sender() {
             ..Default::default()
         },
     );
-    assert!(!r.accounts.iter().any(|a| a.role == "sender"), "{:?}", r.accounts);
+    assert!(
+        !r.accounts.iter().any(|a| a.role == "sender"),
+        "{:?}",
+        r.accounts
+    );
 }
 
 #[test]
@@ -185,13 +200,16 @@ fn debian_list_post_is_no_complaint_against_the_list() {
     assert_eq!(r.distribution.len(), 1, "{:?}", r.distribution);
     assert_eq!(r.distribution[0].kind, "mailing_list");
     assert!(
-        r.verdict.contains("a mailing list (<debian-user.lists.debian.org>) re-sent it"),
+        r.verdict
+            .contains("a mailing list (<debian-user.lists.debian.org>) re-sent it"),
         "{}",
         r.verdict
     );
     let text = complaint::render(&r, &msg, &opts());
     assert!(!text.contains("Spam from"), "{text}");
-    assert!(text.starts_with("Subject: Mailing-list post (<debian-user.lists.debian.org>) relayed by 70.103.162.31"));
+    assert!(text.starts_with(
+        "Subject: Mailing-list post (<debian-user.lists.debian.org>) relayed by 70.103.162.31"
+    ));
     assert!(text.contains("This is not a complaint against the list."));
     assert!(!text.contains("an address you are responsible for"));
     assert!(complaint::addressed(&r, &opts()).is_empty());
@@ -224,7 +242,13 @@ fn dns_confirmed_names_are_shown_and_claims_said() {
         ..serde_json::from_value(serde_json::json!({"hops": [], "links": [], "answers": []}))
             .expect("an empty MessageDns")
     });
-    let t = table::render(&r, table::TableStyle { color: false, width: Some(200) });
+    let t = table::render(
+        &r,
+        table::TableStyle {
+            color: false,
+            width: Some(200),
+        },
+    );
     assert!(
         t.contains("rDNS mta7.billing-notice-center.com (from DNS, confirmed) HELO mail.billing-notice-center.com (a claim)"),
         "{t}"

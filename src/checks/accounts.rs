@@ -26,9 +26,14 @@ fn address_after(raw: &str, marker: &str) -> Option<String> {
 /// The authenticated sender a submission hop recorded (Postfix, Exim,
 /// Sendmail and GMX spellings).
 fn authenticated_sender(h: &Hop) -> Option<String> {
-    ["authenticated sender:", "authenticated user", "auth=", "authenticated as"]
-        .iter()
-        .find_map(|m| address_after(&h.raw, m))
+    [
+        "authenticated sender:",
+        "authenticated user",
+        "auth=",
+        "authenticated as",
+    ]
+    .iter()
+    .find_map(|m| address_after(&h.raw, m))
 }
 
 /// Is the hop a submission or a webmail session?
@@ -92,7 +97,11 @@ fn display(p: &Provider) -> String {
 /// The accounts of the message.
 pub(crate) fn accounts(ctx: &Context, auth: &[AuthVerdict]) -> Vec<Account> {
     let mut out = Vec::new();
-    let from = ctx.message.from_address.as_deref().map(str::to_ascii_lowercase);
+    let from = ctx
+        .message
+        .from_address
+        .as_deref()
+        .map(str::to_ascii_lowercase);
     if let Some((h, p)) = submission_hop(ctx) {
         let recorded = authenticated_sender(h).filter(|a| {
             a.rsplit_once('@')

@@ -94,7 +94,10 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
 fn helo_claims_provider(helo: &str) -> Option<&'static str> {
     crate::util::providers::PROVIDERS
         .iter()
-        .find(|p| p.runs_host(helo) || crate::util::providers::by_mail_domain(helo).is_some_and(|q| std::ptr::eq(*p, q)))
+        .find(|p| {
+            p.runs_host(helo)
+                || crate::util::providers::by_mail_domain(helo).is_some_and(|q| std::ptr::eq(*p, q))
+        })
         .map(|p| p.name)
 }
 
@@ -103,7 +106,16 @@ fn helo_claims_provider(helo: &str) -> Option<&'static str> {
 fn looks_dynamic(rdns: &str) -> bool {
     let n = rdns.to_ascii_lowercase();
     let words = [
-        "dsl", "dyn", "pool", "dhcp", "cable", "dial", "ppp", "broadband", "customer", "client",
+        "dsl",
+        "dyn",
+        "pool",
+        "dhcp",
+        "cable",
+        "dial",
+        "ppp",
+        "broadband",
+        "customer",
+        "client",
     ];
     if words.iter().any(|w| n.contains(w)) {
         return true;
@@ -121,7 +133,10 @@ fn looks_dynamic(rdns: &str) -> bool {
             if runs >= 3 {
                 return true;
             }
-            if i < b.len() && (b[i] == b'-' || b[i] == b'.') && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            if i < b.len()
+                && (b[i] == b'-' || b[i] == b'.')
+                && b.get(i + 1).is_some_and(u8::is_ascii_digit)
+            {
                 i += 1;
                 continue;
             }

@@ -318,7 +318,11 @@ pub(crate) fn relay_name(
 /// The names of a sender for the table's summary: the rDNS its receiver
 /// recorded and what DNS says of it today, the HELO (always a claim), so
 /// a reader sees which names DNS confirmed and which are claims.
-pub(crate) fn names_summary(rdns: Option<&str>, helo: Option<&str>, dns: Option<&HopDns>) -> String {
+pub(crate) fn names_summary(
+    rdns: Option<&str>,
+    helo: Option<&str>,
+    dns: Option<&HopDns>,
+) -> String {
     let confirmed = dns.and_then(|d| d.fcrdns_name.as_deref());
     let rdns_part = match (rdns, confirmed) {
         (Some(r), Some(c)) if domain::normalize(r) == domain::normalize(c) => {

@@ -345,10 +345,7 @@ mod tests {
         assert!(hotmail.runs_host("mail-dm6nam10on2070.outbound.protection.outlook.com"));
         assert!(!hotmail.runs_host("mail.everfaster.com"));
         let eop = mailbox_host("MW2NAM12FT110.mail.protection.outlook.com").unwrap();
-        assert_eq!(
-            eop.name_for(Some("example.org")),
-            "Microsoft 365"
-        );
+        assert_eq!(eop.name_for(Some("example.org")), "Microsoft 365");
         assert_eq!(eop.name_for(Some("hotmail.com")), "Outlook.com");
         assert_eq!(
             mailbox_host("mx.google.com").map(|m| m.name_for(Some("gmail.com"))),

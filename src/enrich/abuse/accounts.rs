@@ -37,7 +37,7 @@ pub static ACCOUNT_DESKS: &[AccountDesk] = &[
         provider: "icloud",
         display: "iCloud Mail",
         contact: Some("abuse@icloud.com"),
-        source: "Apple Support: \"Recognize and avoid phishing messages\" (spam in or from icloud.com, me.com, mac.com to abuse@icloud.com)",
+        source: "Apple Support: \"Phishing and other suspicious emails\" (spam received in or sent from icloud.com, me.com, mac.com to abuse@icloud.com)",
     },
     AccountDesk {
         provider: "yahoo",

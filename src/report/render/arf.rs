@@ -251,9 +251,9 @@ pub fn render(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> Vec<u8> 
         complaint::cc(&r.abuse_contacts)
     }
     .iter()
-        .map(|c| c.address.as_str())
-        .filter(|a| address::is_safe(a))
-        .collect();
+    .map(|c| c.address.as_str())
+    .filter(|a| address::is_safe(a))
+    .collect();
 
     let human = crlf(hard_wrap(&complaint::summary_for(r, msg, opts), 900).as_bytes());
     let fields = feedback_fields(r, msg, opts).into_bytes();

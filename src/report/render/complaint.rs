@@ -10,9 +10,9 @@
 use crate::input::RawMessage;
 use crate::model::Severity;
 use crate::model::{AbuseContact, Report};
-use crate::report::owner::{self, Runner};
 use crate::parse::headers;
 use crate::parse::message;
+use crate::report::owner::{self, Runner};
 use crate::util::sanitize::{for_header, for_terminal};
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
@@ -275,7 +275,10 @@ pub fn summary_with(r: &Report, force: bool) -> String {
         .ip
         .map_or("an unknown address".into(), |i| i.to_string());
     let runner = owner::runner(r, relay.received_by.as_deref());
-    let by = relay.received_by.as_deref().unwrap_or("the receiving server");
+    let by = relay
+        .received_by
+        .as_deref()
+        .unwrap_or("the receiving server");
     let list = owner::mailing_list(r);
     if let (Some(l), false) = (list, force) {
         let (we, server) = match &runner {
@@ -294,34 +297,35 @@ pub fn summary_with(r: &Report, force: bool) -> String {
              the poster's route is below it. This is not a complaint against the list.\n",
             t(&l.name)
         );
-    } else { match &runner {
-        Runner::Provider(p) => {
-            let _ = writeln!(
-                s,
-                "The unsolicited message below was delivered to a mailbox hosted by\n\
+    } else {
+        match &runner {
+            Runner::Provider(p) => {
+                let _ = writeln!(
+                    s,
+                    "The unsolicited message below was delivered to a mailbox hosted by\n\
                  {p}. {p}, which hosts the recipient's mailbox,\n\
                  recorded that its server {} accepted it over a TCP connection\n\
                  from {ip}, an address you are responsible for.\n",
-                t(by)
-            );
-        }
-        Runner::Own(None) => {
-            let _ = writeln!(
-                s,
-                "We received the unsolicited message below. Our mail server {} accepted it\n\
+                    t(by)
+                );
+            }
+            Runner::Own(None) => {
+                let _ = writeln!(
+                    s,
+                    "We received the unsolicited message below. Our mail server {} accepted it\n\
                  over a TCP connection from {ip}, an address you are responsible for.\n",
-                t(by)
-            );
-        }
-        Runner::Own(Some(w)) => {
-            let _ = writeln!(
+                    t(by)
+                );
+            }
+            Runner::Own(Some(w)) => {
+                let _ = writeln!(
                 s,
                 "{w} received the unsolicited message below. {w}'s mail server {} accepted it\n\
                  over a TCP connection from {ip}, an address you are responsible for.\n",
                 t(by)
             );
+            }
         }
-    }
     }
     if let (Some(l), true) = (list, force) {
         let _ = writeln!(
@@ -424,10 +428,16 @@ pub fn summary_with(r: &Report, force: bool) -> String {
         for a in &r.accounts {
             let what = match a.evidence.as_str() {
                 "authenticated_sender" => "the authenticated sender its submission server recorded",
-                "dkim_pass" => "From, with the provider's DKIM signature passing at a trusted server",
+                "dkim_pass" => {
+                    "From, with the provider's DKIM signature passing at a trusted server"
+                }
                 _ => "Reply-To: where the sender wants replies (a claim of the message)",
             };
-            let role = if a.role == "sender" { "sent from" } else { "replies to" };
+            let role = if a.role == "sender" {
+                "sent from"
+            } else {
+                "replies to"
+            };
             let _ = writeln!(
                 s,
                 "  {role} the {} account {} ({what})",
@@ -557,10 +567,14 @@ pub fn render(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> String {
             for_terminal(&to.join(", "))
         }
     );
-    let cc: Vec<&str> = if to.is_empty() { Vec::new() } else { cc(&r.abuse_contacts) }
-        .iter()
-        .map(|c| c.address.as_str())
-        .collect();
+    let cc: Vec<&str> = if to.is_empty() {
+        Vec::new()
+    } else {
+        cc(&r.abuse_contacts)
+    }
+    .iter()
+    .map(|c| c.address.as_str())
+    .collect();
     if !cc.is_empty() {
         let _ = writeln!(s, "Suggested Cc: {}", for_terminal(&cc.join(", ")));
     }

@@ -5,8 +5,8 @@
 
 use crate::model::LinkStatus;
 use crate::model::Report;
-use crate::report::owner;
 use crate::model::{Hop, HopKind, MessageDns, Severity};
+use crate::report::owner;
 use crate::util::clock::human_duration;
 use crate::util::sanitize::for_terminal;
 use comfy_table::{presets, Cell, Color, ColumnConstraint, ContentArrangement, Table, Width};
@@ -354,7 +354,8 @@ pub fn render(r: &Report, style: TableStyle) -> String {
                 ),
                 rel.received_by.as_deref().unwrap_or("?"),
                 match owner::runner(r, rel.received_by.as_deref()) {
-                    owner::Runner::Provider(p) => format!(" ({p}, the recipient's mailbox provider)"),
+                    owner::Runner::Provider(p) =>
+                        format!(" ({p}, the recipient's mailbox provider)"),
                     owner::Runner::Own(_) => String::new(),
                 },
                 rel.received_at.as_deref().unwrap_or("?"),
@@ -398,7 +399,10 @@ pub fn render(r: &Report, style: TableStyle) -> String {
     if let Some(o) = &r.owner {
         let what = match o.kind {
             crate::model::OwnerKind::Provider => {
-                format!("{}, which hosts the recipient's mailbox (inferred from its servers' names)", o.name)
+                format!(
+                    "{}, which hosts the recipient's mailbox (inferred from its servers' names)",
+                    o.name
+                )
             }
             crate::model::OwnerKind::Mixed => format!(
                 "{} and {}, which hosts the recipient's mailbox",
@@ -410,8 +414,17 @@ pub fn render(r: &Report, style: TableStyle) -> String {
         labelled(&mut out, "Trusted servers", &what, w);
     }
     for d in &r.distribution {
-        let label = if d.kind == "mailing_list" { "Mailing list" } else { "Forwarded by" };
-        labelled(&mut out, label, &format!("{} ({})", d.name, d.signs.join("; ")), w);
+        let label = if d.kind == "mailing_list" {
+            "Mailing list"
+        } else {
+            "Forwarded by"
+        };
+        labelled(
+            &mut out,
+            label,
+            &format!("{} ({})", d.name, d.signs.join("; ")),
+            w,
+        );
     }
     for a in &r.accounts {
         let contact = a
@@ -421,8 +434,17 @@ pub fn render(r: &Report, style: TableStyle) -> String {
             .unwrap_or_else(|| "; no account-abuse contact known".into());
         labelled(
             &mut out,
-            if a.role == "sender" { "Sender account" } else { "Reply-To account" },
-            &format!("{} at {} ({}){contact}", a.address, a.provider, a.evidence.replace('_', " ")),
+            if a.role == "sender" {
+                "Sender account"
+            } else {
+                "Reply-To account"
+            },
+            &format!(
+                "{} at {} ({}){contact}",
+                a.address,
+                a.provider,
+                a.evidence.replace('_', " ")
+            ),
             w,
         );
     }
