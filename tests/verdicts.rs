@@ -254,3 +254,48 @@ fn dns_confirmed_names_are_shown_and_claims_said() {
         "{t}"
     );
 }
+
+fn inline(text: &str, trust: TrustConfig) -> (RawMessage, Report) {
+    let header = text.split("\r\n\r\n").next().unwrap_or(text);
+    let msg = RawMessage {
+        header: header.as_bytes().to_vec(),
+        ..load("debian-list.eml")
+    };
+    let r = spamtrace::trace(
+        &msg,
+        &TraceOptions {
+            trust,
+            infer_trust: true,
+            now: NOW,
+        },
+    );
+    (msg, r)
+}
+
+#[test]
+fn own_server_forwarding_into_a_hosted_mailbox_is_mixed() {
+    let text = "Delivered-To: kim@gmail.com\r\n\
+Received: from mx.example.org (mx.example.org [93.184.216.34])\r\n        by mx.google.com with ESMTPS id x1si1; Tue, 14 May 2024 02:10:12 -0700 (PDT)\r\n\
+Return-Path: <SRS0=AbCd=MT=promo-blast-offers.com=news@example.org>\r\n\
+Received: from mail.promo-blast-offers.com (mail.promo-blast-offers.com [91.92.245.17])\r\n        by mx.example.org (Postfix) with ESMTP id 4F1E2D; Tue, 14 May 2024 09:10:10 +0000 (UTC)\r\n\
+From: news@promo-blast-offers.com\r\nTo: kim@example.org\r\nSubject: deals\r\nMessage-ID: <a1@promo-blast-offers.com>\r\nDate: Tue, 14 May 2024 09:10:05 +0000\r\n\r\nbody\r\n";
+    let mut trust = TrustConfig::default();
+    trust.add("example.org").unwrap();
+    trust.add("93.184.216.34").unwrap();
+    let (msg, r) = inline(text, trust);
+    let o = r.owner.as_ref().expect("an owner");
+    assert_eq!(o.kind, OwnerKind::Mixed, "{o:?}");
+    assert_eq!(o.provider.as_deref(), Some("Gmail"));
+    // The relay was seen by the user's own server: "we" is right there.
+    let text = complaint::render(&r, &msg, &opts());
+    assert!(
+        text.contains("Our mail server mx.example.org accepted it"),
+        "{text}"
+    );
+    // The user's own SRS rewrite is a forwarder's sign.
+    assert!(
+        r.distribution.iter().any(|d| d.kind == "forwarder"),
+        "{:?}",
+        r.distribution
+    );
+}

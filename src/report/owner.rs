@@ -9,12 +9,19 @@ use crate::parse::headers::{self, Field};
 use crate::util::{domain, providers};
 use std::net::IpAddr;
 
-/// The recipient's domain: the first `for` a trusted hop recorded, else To.
+/// The recipient's mailbox domain: the topmost Delivered-To (written at
+/// delivery into the mailbox), else the first `for` a trusted hop
+/// recorded, else To.
 fn recipient_domain(hops: &[Hop], fields: &[Field]) -> Option<String> {
-    hops.iter()
-        .filter(|h| h.trusted)
-        .find_map(|h| h.for_.as_deref())
-        .and_then(crate::parse::message::address_domain)
+    headers::first(fields, "delivered-to")
+        .and_then(|f| crate::parse::message::bare_address(&f.text()))
+        .and_then(|a| crate::parse::message::address_domain(&a))
+        .or_else(|| {
+            hops.iter()
+                .filter(|h| h.trusted)
+                .find_map(|h| h.for_.as_deref())
+                .and_then(crate::parse::message::address_domain)
+        })
         .or_else(|| {
             let to = headers::first(fields, "to")?;
             crate::parse::message::addresses(&to)
