@@ -299,3 +299,80 @@ From: news@promo-blast-offers.com\r\nTo: kim@example.org\r\nSubject: deals\r\nMe
         r.distribution
     );
 }
+
+/// Over the labelled corpus: no complaint whose receiving server is a
+/// mailbox provider's speaks of it as ours; how many owners of each kind,
+/// accounts and list posts were found (printed).
+#[test]
+fn corpus_no_complaint_claims_a_providers_server() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let Ok(manifest) = std::fs::read_to_string(root.join("MANIFEST.tsv")) else {
+        eprintln!("skipping: ../shared/corpus/MANIFEST.tsv not found");
+        return;
+    };
+    // Receiver names of mailbox providers, written out here so the test
+    // does not lean on the table it checks.
+    const PROVIDER_SUFFIXES: &[&str] = &[
+        ".outlook.com",
+        ".office365.com",
+        ".google.com",
+        ".yahoo.com",
+        ".icloud.com",
+        ".messagingengine.com",
+        ".protonmail.ch",
+    ];
+    let opts = TraceOptions {
+        infer_trust: true,
+        now: NOW,
+        ..Default::default()
+    };
+    let mut kinds = std::collections::BTreeMap::new();
+    let (mut provider_relays, mut accounts, mut reply_to, mut lists) = (0, 0, 0, 0);
+    for line in manifest.lines().skip(1) {
+        let Some(path) = line.split('\t').next() else {
+            continue;
+        };
+        let full = root.join(path);
+        for msg in input::open(&full.to_string_lossy(), &InputOptions::default()).flatten() {
+            let r = spamtrace::trace(&msg, &opts);
+            if let Some(o) = &r.owner {
+                *kinds.entry(o.kind.as_str()).or_insert(0usize) += 1;
+            }
+            accounts += r.accounts.iter().filter(|a| a.role == "sender").count();
+            reply_to += r.accounts.iter().filter(|a| a.role == "reply_to").count();
+            lists += usize::from(complaint::is_list_post(&r));
+            let Some(by) = r
+                .first_untrusted_relay
+                .as_ref()
+                .and_then(|x| x.received_by.clone())
+            else {
+                continue;
+            };
+            if !PROVIDER_SUFFIXES.iter().any(|s| by.ends_with(s)) {
+                continue;
+            }
+            provider_relays += 1;
+            let text = complaint::summary(&r);
+            assert_no_our_server(&text);
+        }
+    }
+    println!(
+        "owners by kind: {kinds:?}; complaints whose relay was seen by a provider's server: {provider_relays} (none says \"our\"); sender accounts: {accounts}; Reply-To accounts: {reply_to}; list posts: {lists}"
+    );
+    assert!(provider_relays > 0);
+}
+
+#[test]
+fn list_headers_alone_from_an_unrelated_relay_make_no_list() {
+    // Phishing dressed as a newsletter: a List-Id, but no list software and
+    // no list domain on the relay or the envelope. The complaint stays one.
+    let text = "Received: from vps-51-77.hostbox-cloud.net (vps-51-77.hostbox-cloud.net [45.95.51.77])\r\n\tby mx1.northfield-college.edu (Postfix) with ESMTP id 4VdQ; Tue, 14 May 2024 11:20:03 +0200 (CEST)\r\n\
+Return-Path: <bounce@hostbox-cloud.net>\r\n\
+List-Id: Security Notices <notices.paypal.com>\r\n\
+List-Unsubscribe: <mailto:unsub@hostbox-cloud.net>\r\n\
+From: \"PayPal\" <service@secure-account-review.net>\r\nTo: staff@northfield-college.edu\r\nSubject: Your account\r\nMessage-ID: <x1@secure-account-review.net>\r\nDate: Tue, 14 May 2024 09:20:01 +0000\r\n\r\n";
+    let (msg, r) = inline(text, TrustConfig::default());
+    assert!(r.distribution.is_empty(), "{:?}", r.distribution);
+    let text = complaint::render(&r, &msg, &opts());
+    assert!(text.contains("Subject: Spam from 45.95.51.77"), "{text}");
+}

@@ -39,6 +39,7 @@ pub fn build(t: Traced, opts: &TraceOptions) -> Report {
     let distribution = owner::distribution(
         &fields,
         &t.hops,
+        t.chain.first_untrusted_relay.as_ref(),
         t.summary.return_path.as_deref(),
         from_domain.as_deref(),
         owner.as_ref(),
