@@ -376,3 +376,39 @@ From: \"PayPal\" <service@secure-account-review.net>\r\nTo: staff@northfield-col
     let text = complaint::render(&r, &msg, &opts());
     assert!(text.contains("Subject: Spam from 45.95.51.77"), "{text}");
 }
+
+#[test]
+fn cli_complain_force_and_we() {
+    let bin = env!("CARGO_BIN_EXE_spamtrace");
+    let path = format!(
+        "{}/testdata/verdicts/debian-list.eml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let run = |extra: &[&str]| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new(bin)
+            .args(["complain", "--offline"])
+            .args(extra)
+            .arg(&path)
+            .env("XDG_CONFIG_HOME", dir.path())
+            .env("HOME", dir.path())
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "{out:?}");
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (out, err) = run(&[]);
+    assert!(out.starts_with("Subject: Mailing-list post"), "{out}");
+    assert!(err.contains("--force"), "{err}");
+    let (out, _) = run(&["--force", "--we", "Example Home"]);
+    // Forced: addressed as a complaint, still saying what the list did.
+    assert!(out.contains("an address you are responsible for"), "{out}");
+    assert!(out.contains("is the list's server"), "{out}");
+    assert!(
+        out.contains("Example Home's mail server mail.example-home.net accepted it"),
+        "{out}"
+    );
+}

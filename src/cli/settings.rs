@@ -237,4 +237,20 @@ mod tests {
             .unwrap();
         assert!(e.contains("config.toml: bad config"), "{e}");
     }
+
+    #[test]
+    fn we_comes_from_the_flag_else_the_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "we = \"Example Corp\"\n").unwrap();
+        let s = Settings::resolve(&analysis(&path, &[], &[]), None, None, 0).unwrap();
+        assert_eq!(s.trace.trust.we.as_deref(), Some("Example Corp"));
+        let mut a = analysis(&path, &[], &[]);
+        a.we = Some("Ops Team".into());
+        let s = Settings::resolve(&a, None, None, 0).unwrap();
+        assert_eq!(s.trace.trust.we.as_deref(), Some("Ops Team"));
+        std::fs::write(&path, "we = \"  \"\n").unwrap();
+        let s = Settings::resolve(&analysis(&path, &[], &[]), None, None, 0).unwrap();
+        assert_eq!(s.trace.trust.we, None);
+    }
 }
