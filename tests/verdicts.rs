@@ -412,3 +412,20 @@ fn cli_complain_force_and_we() {
         "{out}"
     );
 }
+
+#[test]
+fn a_configured_name_does_not_make_a_providers_server_ours() {
+    let trust = TrustConfig {
+        we: Some("Contoso Traders".into()),
+        ..Default::default()
+    };
+    let (msg, r) = trace_with("m365-recipient.eml", trust);
+    let o = r.owner.as_ref().unwrap();
+    assert_eq!(
+        (o.kind, o.name.as_str()),
+        (OwnerKind::Provider, "Microsoft 365")
+    );
+    let text = complaint::render(&r, &msg, &opts());
+    assert_no_our_server(&text);
+    assert!(!text.contains("Contoso Traders's mail server"), "{text}");
+}

@@ -24,13 +24,7 @@ pub fn build(t: Traced, opts: &TraceOptions) -> Report {
     let auth_results = checks::auth_results::trusted_verdicts(&ctx);
     let origin_candidates = checks::webmail::candidates(&ctx);
     let accounts = checks::accounts::accounts(&ctx, &auth_results);
-    let owner = owner::owner(
-        &t.hops,
-        t.chain.boundary,
-        &fields,
-        &opts.trust,
-        opts.trust.we.as_deref(),
-    );
+    let owner = owner::owner(&t.hops, t.chain.boundary, &fields, opts.trust.we.as_deref());
     let from_domain = t
         .summary
         .from_address

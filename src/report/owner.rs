@@ -3,7 +3,6 @@
 //! and forwarders, and the phrases every renderer uses for them, so the
 //! table, the verdict, the complaint and the ARF say the same thing.
 
-use crate::chain::trust::TrustConfig;
 use crate::model::{Distribution, Hop, HopDns, MessageDns, Owner, OwnerKind, Relay, Report};
 use crate::parse::headers::{self, Field};
 use crate::util::{domain, providers};
@@ -46,7 +45,6 @@ pub(crate) fn owner(
     hops: &[Hop],
     boundary: Option<usize>,
     fields: &[Field],
-    trust: &TrustConfig,
     we: Option<&str>,
 ) -> Option<Owner> {
     let b = boundary?;
@@ -70,15 +68,10 @@ pub(crate) fn owner(
         }
     }
     let we = we.map(str::trim).filter(|w| !w.is_empty());
-    let configured_own = !trust.is_empty() || we.is_some();
-    let kind = match (provider.is_some(), !own.is_empty() || configured_own) {
+    // A configured `we` names the user's servers; it does not make a
+    // provider's receivers the user's.
+    let kind = match (provider.is_some(), !own.is_empty()) {
         (true, false) => OwnerKind::Provider,
-        (true, true) if own.is_empty() && !trust.is_empty() => {
-            // Only provider names in the region, but the user configured
-            // trust: the configured servers are the provider's (a user
-            // trusting `outlook.com`), so the provider owns it.
-            OwnerKind::Provider
-        }
         (true, true) => OwnerKind::Mixed,
         (false, _) => OwnerKind::Own,
     };
@@ -97,7 +90,7 @@ pub(crate) fn owner(
         kind,
         name,
         provider: provider.map(str::to_string),
-        configured: we.is_some(),
+        configured: we.is_some() && kind != OwnerKind::Provider,
         evidence,
     })
 }
