@@ -201,7 +201,7 @@ pub(crate) fn distribution(
         if let Some(f) = headers::first(fields, h) {
             let v = clean(&f.text());
             if name.is_none() && !v.is_empty() {
-                name = Some(v.clone());
+                name = Some(v.replace("<mailto:", "<"));
             }
             // `Name <id.lists.example.org>`, `<mailto:list@example.org>`.
             let inner = v
