@@ -343,7 +343,7 @@ fn findings(out: &mut String, r: &Report, id: &str) {
         }
         let _ = write!(
             out,
-            "<h3 class=\"sev-h sev-{0}\">{1} <span class=\"count\">({2})</span></h3><ul class=\"findings\">",
+            "<h3 class=\"sevgroup sev-{0}\">{1} <span class=\"count\">({2})</span></h3><ul class=\"findings\">",
             sev.as_str(),
             match sev {
                 Severity::Forged => "Forged",

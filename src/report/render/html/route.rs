@@ -470,6 +470,15 @@ pub(super) fn draw(f: &Facts, items: &[Item], geo: Geo, id: &str, caption: &str)
             );
         }
     }
+    if let Some(by) = boundary_y {
+        let _ = write!(
+            svg,
+            r#"<line class="boundary" x1="2" y1="{by}" x2="{}" y2="{by}"/><text class="boundary-label" x="{}" y="{}">TRUST BOUNDARY</text>"#,
+            w - 2.0,
+            box_x + 46.0,
+            by + 16.0
+        );
+    }
     svg.push_str(&body);
     svg.push_str("</svg>");
     Drawing { svg }

@@ -115,8 +115,8 @@ details[open]>summary{margin-bottom:8px}
 .badge.sev-warn{color:var(--warn);background:var(--warn-bg)}
 .badge.sev-info{color:var(--info);background:var(--info-bg)}
 .badge.sev-none{color:var(--trusted);background:var(--trusted-bg)}
-.sev-h.sev-forged{color:var(--forged)}.sev-h.sev-warn{color:var(--warn)}.sev-h.sev-info{color:var(--info)}
-.sev-h .count{color:var(--muted);font-weight:400}
+.sevgroup.sev-forged{color:var(--forged)}.sevgroup.sev-warn{color:var(--warn)}.sevgroup.sev-info{color:var(--info)}
+.sevgroup .count{color:var(--muted);font-weight:400}
 ul.findings{list-style:none;margin:0;padding:0}
 .finding{border:1px solid var(--line);border-left:5px solid var(--muted);border-radius:8px;padding:10px 14px;margin:8px 0}
 .finding.sev-forged{border-left-color:var(--forged)}.finding.sev-warn{border-left-color:var(--warn)}.finding.sev-info{border-left-color:var(--info)}
