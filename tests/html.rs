@@ -22,7 +22,7 @@ use support::dns_server;
 
 /// 2025-12-01T00:00:00Z: the analysis time of every golden.
 const NOW: i64 = 1_764_547_200;
-const DNSBL: &str = "bl.fixture.test";
+const DNSBL: &str = "dnsbl.fixture-zone.net";
 
 /// The fixture zone for the three messages: PTR and forward records of
 /// their relays, MX and SPF of their domains, the Abusix-style contacts,
@@ -38,14 +38,17 @@ gate.hypermoon.com. A 217.6.1.7
 16.9.88.221.in-addr.arpa. PTR fritz.hotdogcity.com.
 fritz.hotdogcity.com. A 221.88.9.16
 hotmail.com. MX 10 mx.hotmail.com.
+56.60.229.169.in-addr.arpa. PTR cs2.cs.berkeley.edu.
+cs2.cs.berkeley.edu. A 169.229.60.56
 aol.com. MX 10 mx.aol.com.
 hotdogcity.com. MX 10 mx.hotdogcity.com.
 7.51.198.88.in-addr.arpa. PTR static.7.51.198.88.clients.your-server.de.
 static.7.51.198.88.clients.your-server.de. A 88.198.51.7
 your-server.de. MX 10 mx.your-server.de.
-7.51.198.88.abuse-contacts.abusix.zone. TXT \"abuse@hetzner.example\"
-7.51.198.88.bl.fixture.test. A 127.0.0.2
-7.51.198.88.bl.fixture.test. TXT \"listed: spam source, see the fixture\"
+7.51.198.88.abuse-contacts.abusix.zone. TXT \"abuse@hostpoint-noc.net\"
+hostpoint-noc.net. MX 10 mx.hostpoint-noc.net.
+7.51.198.88.dnsbl.fixture-zone.net. A 127.0.0.2
+7.51.198.88.dnsbl.fixture-zone.net. TXT \"listed: spam source, see the fixture\"
 mail.docusign.net. A 64.207.219.73
 docusign.net. MX 10 mxa.docusign.net.
 docusign.net. TXT \"v=spf1 ip4:64.207.219.0/24 -all\"
@@ -53,10 +56,25 @@ docusign.net. TXT \"v=spf1 ip4:64.207.219.0/24 -all\"
 mail.sandpiper-books.co.uk. A 46.235.224.71
 sandpiper-books.co.uk. MX 10 mail.sandpiper-books.co.uk.
 sandpiper-books.co.uk. TXT \"v=spf1 ip4:46.235.224.71 -all\"
-71.224.235.46.abuse-contacts.abusix.zone. TXT \"abuse@mythic-beasts.example\"
+71.224.235.46.abuse-contacts.abusix.zone. TXT \"abuse@mb-noc.net\"
+mb-noc.net. MX 10 mx.mb-noc.net.
 77.12.140.86.in-addr.arpa. PTR host86-140-12-77.range86-140.btcentralplus.com.
 host86-140-12-77.range86-140.btcentralplus.com. A 86.140.12.77
 ";
+
+/// The zone, with the M365 servers' IPv6 names: each forward-confirms.
+fn zone() -> String {
+    let mut z = ZONE.to_string();
+    for (ip, name) in [
+        ("2603:10b6:408:130:cafe::4c", "bn2pepf000044a8.namprd04.prod.outlook.com"),
+        ("2603:10b6:408:130::7", "bn9pr03ca0512.namprd03.prod.outlook.com"),
+        ("2603:10b6:5:1a2::19", "dm6pr11mb4140.namprd11.prod.outlook.com"),
+    ] {
+        let rev = spamtrace::util::reverse::reverse_name(ip.parse().unwrap());
+        z.push_str(&format!("{rev}. PTR {name}.\n{name}. AAAA {ip}\n"));
+    }
+    z
+}
 
 fn options() -> TraceOptions {
     TraceOptions {
@@ -159,7 +177,7 @@ fn check_golden(name: &str, got: &str) {
 
 #[test]
 fn golden_pages_with_dns() {
-    let (addr, server) = dns_server::start(ZONE);
+    let (addr, server) = dns_server::start(&zone());
     for (input, golden) in GOLDEN {
         let reports = traced(input, addr);
         assert_eq!(reports.len(), 1, "{input}");
@@ -194,7 +212,7 @@ fn golden_pages_with_dns() {
 
 #[test]
 fn the_route_draws_the_1999_facts() {
-    let (addr, _server) = dns_server::start(ZONE);
+    let (addr, _server) = dns_server::start(&zone());
     let r = traced("1999-berkeley.mbox", addr).remove(0);
     let svg = html::route_svg(&r, true);
     let p = parse(&format!("<!DOCTYPE html><title>x</title>{svg}"));

@@ -273,7 +273,10 @@ pub(super) fn draw(f: &Facts, items: &[Item], geo: Geo, id: &str, caption: &str)
     let owner = f.owner.as_deref().unwrap_or("your servers");
     let region_label = format!("TRUSTED REGION · {owner}");
     let label_room = ((w - box_x - 46.0 - 20.0) / PILL_CHAR) as usize;
-    let stacked = (region_label.chars().count() + 16) as f64 * PILL_CHAR > w - box_x - 46.0 - 24.0;
+    // The boundary's label ends near box_x + 46 + 14 chars (0.66 em with
+    // its letter spacing); the region's is right-aligned at w - 16.
+    let stacked = region_label.chars().count() as f64 * (PILL_CHAR + 0.4)
+        > w - 16.0 - (box_x + 46.0 + 14.0 * (PILL_CHAR + 0.6)) - 14.0;
     let mut region_top: Option<f64> = None;
     // Everything trusted (no relay outside): the region from the top.
     if f.boundary.is_none() && f.r.hops.iter().all(|h| h.trusted) {
@@ -765,8 +768,9 @@ fn hop_content(f: &Facts, i: usize) -> (Vec<Row>, Vec<Tag>, String, String, Stri
             .from
             .rdns
             .clone()
-            .or_else(|| h.from.helo.clone())
+            .or_else(|| h.from.helo.clone().filter(|x| !x.starts_with('[')))
             .or_else(|| h.from.ip.map(|ip| ip.to_string()))
+            .or_else(|| h.from.helo.clone())
             .or_else(|| below_by.clone())
             .unwrap_or_else(|| "(unnamed sender)".into()),
     };
