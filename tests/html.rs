@@ -66,9 +66,18 @@ host86-140-12-77.range86-140.btcentralplus.com. A 86.140.12.77
 fn zone() -> String {
     let mut z = ZONE.to_string();
     for (ip, name) in [
-        ("2603:10b6:408:130:cafe::4c", "bn2pepf000044a8.namprd04.prod.outlook.com"),
-        ("2603:10b6:408:130::7", "bn9pr03ca0512.namprd03.prod.outlook.com"),
-        ("2603:10b6:5:1a2::19", "dm6pr11mb4140.namprd11.prod.outlook.com"),
+        (
+            "2603:10b6:408:130:cafe::4c",
+            "bn2pepf000044a8.namprd04.prod.outlook.com",
+        ),
+        (
+            "2603:10b6:408:130::7",
+            "bn9pr03ca0512.namprd03.prod.outlook.com",
+        ),
+        (
+            "2603:10b6:5:1a2::19",
+            "dm6pr11mb4140.namprd11.prod.outlook.com",
+        ),
     ] {
         let rev = spamtrace::util::reverse::reverse_name(ip.parse().unwrap());
         z.push_str(&format!("{rev}. PTR {name}.\n{name}. AAAA {ip}\n"));
