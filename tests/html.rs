@@ -476,6 +476,52 @@ fn long_chains_fold_into_a_box_that_details_open() {
     assert!(!html::render(&r).contains("class=\"hop fold"));
 }
 
+#[test]
+fn hundreds_of_hosts_stay_a_bounded_drawing() {
+    // 400 claimed hops, each naming a new host: folded whoever runs them.
+    let mut s = String::from(
+        "Received: from relay.example.net (relay.example.net [192.0.2.7]) by mx.inbox.example with ESMTP; Mon, 1 Dec 2025 10:00:00 +0000\r\n",
+    );
+    for i in 0..400 {
+        s.push_str(&format!(
+            "Received: from h{}.n{}.example.org (h{}.n{}.example.org [198.51.100.{}]) by h{i}.n{i}.example.org with SMTP; Mon, 1 Dec 2025 09:{:02}:00 +0000\r\n",
+            i + 1,
+            i + 1,
+            i + 1,
+            i + 1,
+            i % 250 + 1,
+            59 - (i / 7) % 60
+        ));
+    }
+    s.push_str("Subject: many\r\n\r\nx\r\n");
+    let mut opts = options();
+    opts.trust.add("inbox.example").unwrap();
+    let msg = spamtrace::input::reader::MessageReader::new(
+        s.as_bytes(),
+        "many.eml",
+        InputOptions::default(),
+    )
+    .next()
+    .unwrap()
+    .unwrap();
+    let r = spamtrace::trace(&msg, &opts);
+    assert!(r.hops.len() > 300);
+    let page = html::render(&r);
+    let p = check_page(&page, "many hosts");
+    let wide = all(&p)
+        .into_iter()
+        .find(|e| classes(e).iter().any(|c| c == "route-wide"))
+        .unwrap();
+    let mut v = Vec::new();
+    html_support::elements(&wide, &mut v);
+    let boxes = v
+        .iter()
+        .filter(|e| name(e) == "g" && classes(e).iter().any(|c| c == "hop"))
+        .count();
+    assert!(boxes <= 40, "{boxes} boxes");
+    assert!(page.len() < 4 << 20, "{} bytes", page.len());
+}
+
 fn spamtrace_bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_spamtrace"))
 }

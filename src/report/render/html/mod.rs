@@ -81,6 +81,11 @@ fn worst_class(r: &Report) -> &'static str {
     r.worst().map(|s| s.as_str()).unwrap_or("none")
 }
 
+/// A finding code that may break after its underscores.
+fn wbr(code: &str) -> String {
+    esc(code).replace('_', "_<wbr>")
+}
+
 fn sev_word(s: Option<Severity>) -> &'static str {
     match s {
         Some(Severity::Forged) => "FORGED",
@@ -270,12 +275,11 @@ fn key_facts(out: &mut String, r: &Report, facts: &route::Facts, id: &str) {
         count(Severity::Info),
         sev_word(r.worst()).to_lowercase()
     );
+    let trusted = r.hops.iter().filter(|h| h.trusted).count();
     let trust = if r.has(crate::model::Code::TrustInferred) {
-        "inferred from the receiver's own domain"
-    } else if facts.boundary.is_some() {
-        "from your --trusted settings"
+        format!("{trusted} trusted hop(s), inferred from the receiver's own domain")
     } else {
-        "no boundary"
+        format!("{trusted} trusted hop(s)")
     };
     let _ = write!(
         out,
@@ -298,17 +302,19 @@ fn trust_steps(out: &mut String, r: &Report, facts: &route::Facts) {
     if !r.trust_steps.is_empty() {
         let _ = write!(
             out,
-            "<p class=\"note-h\">Why the trusted region{} was believed</p><ul>",
+            "<details class=\"steps\"{}><summary class=\"note-h\">Why the trusted region{} was believed ({} step(s))</summary><ul>",
+            if r.trust_steps.len() <= 5 { " open" } else { "" },
             facts
                 .owner
                 .as_deref()
                 .map(|o| format!(" ({})", esc(o)))
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            r.trust_steps.len()
         );
         for s in &r.trust_steps {
             let _ = write!(out, "<li>hop {}: {}</li>", s.hop, esc(&s.reason));
         }
-        out.push_str("</ul>");
+        out.push_str("</ul></details>");
     }
     if !r.origin_candidates.is_empty() {
         out.push_str("<p class=\"note-h\">Client addresses named by headers</p><ul>");
@@ -358,7 +364,7 @@ fn findings(out: &mut String, r: &Report, id: &str) {
                 "<li class=\"finding sev-{}\"><p class=\"f-head\"><span class=\"badge sev-{0}\">{}</span> <code class=\"code\">{}</code>{}</p><p class=\"f-msg\">{}</p>",
                 sev.as_str(),
                 sev_word(Some(sev)),
-                f.code.as_str(),
+                wbr(f.code.as_str()),
                 f.hop
                     .map(|h| format!(" <a class=\"hopref\" href=\"#{id}-hop{h}\">hop {h}</a>"))
                     .unwrap_or_default(),
@@ -918,7 +924,11 @@ fn index(out: &mut String, rows: &[IndexRow], errors: &[String]) {
             esc_or(Some(&row.origin), "-"),
             row.worst.map(|s| s.as_str()).unwrap_or("none"),
             sev_word(row.worst),
-            esc(&row.worst_code)
+            if row.worst_code.is_empty() {
+                String::new()
+            } else {
+                format!("<code>{}</code>", wbr(&row.worst_code))
+            }
         );
     }
     out.push_str("</tbody></table></div></div>");

@@ -118,20 +118,22 @@ impl<'a> Facts<'a> {
     }
 
     /// A hop that must stay in view: the ends, the relay, the origin, the
-    /// boundary's neighbour, either side of a broken link, a forged finding.
-    fn keep(&self, i: usize) -> bool {
+    /// boundary's neighbour; at `level` 0 and 1 also either side of a
+    /// broken link; at level 0 a hop with a forged finding.
+    fn keep(&self, i: usize, level: u8) -> bool {
         let n = self.r.hops.len();
         i == 0
             || i + 1 == n
             || self.is_relay(i)
             || self.is_origin(i)
             || self.boundary.is_some_and(|b| i + 1 == b || i == b)
-            || self
-                .r
-                .custody
-                .iter()
-                .any(|l| l.status == LinkStatus::Broken && (l.upper == i || l.lower == i))
-            || self.findings(i).any(|f| f.severity == Severity::Forged)
+            || (level < 2
+                && self
+                    .r
+                    .custody
+                    .iter()
+                    .any(|l| l.status == LinkStatus::Broken && (l.upper == i || l.lower == i)))
+            || (level == 0 && self.findings(i).any(|f| f.severity == Severity::Forged))
     }
 }
 
@@ -171,25 +173,40 @@ impl Item {
     }
 }
 
+/// At most this many boxes: past it, folding goes further (a hostile
+/// message may name a new host, or forge a finding, in each of hundreds
+/// of headers): level 0 folds runs of one operator; level 1 runs in one
+/// zone whoever runs them, forged findings too (their count stays on the
+/// fold); level 2 also across broken links.
+const MAX_ITEMS: usize = 40;
+
 /// The route's elements, oldest first; `fold`: fold long runs.
 pub(super) fn items(f: &Facts, fold: bool) -> Vec<Item> {
+    let mut out = items_at(f, fold, 0);
+    for level in 1..=2 {
+        if out.len() <= MAX_ITEMS {
+            break;
+        }
+        out = items_at(f, fold, level);
+    }
+    out
+}
+
+fn items_at(f: &Facts, fold: bool, level: u8) -> Vec<Item> {
     let n = f.r.hops.len();
     let mut out = Vec::new();
     let folding = fold && n > FOLD_OVER;
     let mut i = n;
     while i > 0 {
         i -= 1;
-        if folding && !f.keep(i) {
+        if folding && !f.keep(i, level) {
             // The run of foldable hops from `i` towards hop 0, in one zone
             // and run by one operator.
             let zone = f.zone(i);
             let owner = operator(&f.r.hops[i]);
+            let same = |k: usize| level > 0 || operator(&f.r.hops[k]) == owner;
             let mut j = i;
-            while j > 0
-                && !f.keep(j - 1)
-                && f.zone(j - 1) == zone
-                && operator(&f.r.hops[j - 1]) == owner
-            {
+            while j > 0 && !f.keep(j - 1, level) && f.zone(j - 1) == zone && same(j - 1) {
                 j -= 1;
             }
             if i - j + 1 >= FOLD_MIN {
@@ -669,11 +686,18 @@ fn content(f: &Facts, item: Item) -> (Vec<Row>, Vec<Tag>, String, String, String
         Item::Fold { newest, oldest } => {
             let zone = f.zone(oldest);
             let n = oldest - newest + 1;
-            let op = operator(&r.hops[newest]).unwrap_or_else(|| "one operator".into());
+            let ops: std::collections::BTreeSet<Option<String>> =
+                (newest..=oldest).map(|i| operator(&r.hops[i])).collect();
+            let op = match ops.iter().next() {
+                Some(Some(o)) if ops.len() == 1 => o.clone(),
+                _ if ops.len() > 1 => format!("{} operators", ops.len()),
+                _ => "one operator".into(),
+            };
             let mut rows = vec![row(
                 "HOPS",
                 format!(
-                    "{n} hops ({oldest} to {newest}) inside {op}, folded: listed under the route"
+                    "{n} hops ({oldest} to {newest}) {} {op}, folded: listed under the route",
+                    if ops.len() > 1 { "of" } else { "inside" }
                 ),
                 "",
             )];
@@ -706,7 +730,11 @@ fn content(f: &Facts, item: Item) -> (Vec<Row>, Vec<Tag>, String, String, String
                 rows,
                 tags,
                 format!("HOPS {oldest}–{newest}"),
-                format!("{n} internal hops of {op}"),
+                if ops.len() > 1 {
+                    format!("{n} hops of {op}")
+                } else {
+                    format!("{n} internal hops of {op}")
+                },
                 format!("fold {}", zone.class()),
             )
         }

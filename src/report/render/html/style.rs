@@ -109,6 +109,7 @@ details[open]>summary{margin-bottom:8px}
 .notes{margin-top:14px;font-size:.88rem;color:var(--ink2)}
 .notes ul{margin:.2em 0 .6em;padding-left:1.2em}
 .note-h{margin:.6em 0 .1em;font-weight:700;font-size:.86rem}
+details.steps{border:0;padding:0;margin:.4em 0}
 .empty,.muted{color:var(--muted)}
 .badge{display:inline-block;font:700 11px/1.5 var(--mono);padding:0 8px;border-radius:9px;border:1px solid currentColor;letter-spacing:.03em;white-space:nowrap}
 .badge.sev-forged{color:var(--forged);background:var(--forged-bg)}
