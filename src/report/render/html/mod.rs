@@ -149,9 +149,9 @@ fn section(out: &mut String, r: &Report, n: usize, back: Option<&str>) {
 
     // The verdict first.
     let worst = r.worst();
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<div class=\"verdict sev-{}\" role=\"note\"><p class=\"kicker\"><span class=\"sevword\">{}</span> Verdict</p><p class=\"verdict-text\">{}</p></div>\n",
+        "<div class=\"verdict sev-{}\" role=\"note\"><p class=\"kicker\"><span class=\"sevword\">{}</span> Verdict</p><p class=\"verdict-text\">{}</p></div>",
         worst_class(r),
         sev_word(worst),
         esc(&r.verdict)
@@ -159,14 +159,14 @@ fn section(out: &mut String, r: &Report, n: usize, back: Option<&str>) {
     key_facts(out, r, &facts, &id);
 
     // The route.
-    let _ = write!(out, "<h2 id=\"{id}-route\">Route</h2>\n");
+    let _ = writeln!(out, "<h2 id=\"{id}-route\">Route</h2>");
     let items = route::items(&facts, true);
     let caption = route_caption(r);
     let wide = route::draw(&facts, &items, route::WIDE, &format!("{id}-rw"), &caption);
     let narrow = route::draw(&facts, &items, route::NARROW, &format!("{id}-rn"), &caption);
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<figure class=\"route-fig\"><div class=\"route-wide\">{}</div><div class=\"route-narrow\">{}</div>\n<figcaption>{}</figcaption></figure>\n",
+        "<figure class=\"route-fig\"><div class=\"route-wide\">{}</div><div class=\"route-narrow\">{}</div>\n<figcaption>{}</figcaption></figure>",
         wide.svg,
         narrow.svg,
         legend()
@@ -177,9 +177,9 @@ fn section(out: &mut String, r: &Report, n: usize, back: Option<&str>) {
         let fid = format!("{id}-f{newest}");
         let w = route::draw(&facts, &inner, route::WIDE, &format!("{fid}w"), &cap);
         let nw = route::draw(&facts, &inner, route::NARROW, &format!("{fid}n"), &cap);
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<details class=\"fold\"><summary>Hops {oldest} to {newest} ({} hops, folded above)</summary><div class=\"route-wide\">{}</div><div class=\"route-narrow\">{}</div></details>\n",
+            "<details class=\"fold\"><summary>Hops {oldest} to {newest} ({} hops, folded above)</summary><div class=\"route-wide\">{}</div><div class=\"route-narrow\">{}</div></details>",
             oldest - newest + 1,
             w.svg,
             nw.svg
@@ -337,7 +337,7 @@ fn trust_steps(out: &mut String, r: &Report, facts: &route::Facts) {
 }
 
 fn findings(out: &mut String, r: &Report, id: &str) {
-    let _ = write!(out, "<h2 id=\"{id}-findings\">Findings</h2>\n");
+    let _ = writeln!(out, "<h2 id=\"{id}-findings\">Findings</h2>");
     if r.findings.is_empty() {
         out.push_str("<p class=\"empty\">No findings.</p>\n");
         return;
@@ -405,7 +405,7 @@ fn evidence(out: &mut String, v: &serde_json::Value) {
 }
 
 fn authentication(out: &mut String, r: &Report, id: &str) {
-    let _ = write!(out, "<h2 id=\"{id}-auth\">Authentication</h2>\n");
+    let _ = writeln!(out, "<h2 id=\"{id}-auth\">Authentication</h2>");
     if r.auth_results.is_empty() {
         out.push_str("<p class=\"empty\">No Authentication-Results or Received-SPF written inside the trusted region.</p>\n");
     } else {
@@ -486,7 +486,7 @@ fn auth_row(out: &mut String, v: &AuthVerdict) {
 }
 
 fn contacts(out: &mut String, contacts: &[AbuseContact], id: &str) {
-    let _ = write!(out, "<h2 id=\"{id}-contacts\">Abuse contacts</h2>\n");
+    let _ = writeln!(out, "<h2 id=\"{id}-contacts\">Abuse contacts</h2>");
     if contacts.is_empty() {
         out.push_str("<p class=\"empty\">None found. Abuse contacts need DNS (run without --offline, or with --dns-replay; --rdap asks the registries).</p>\n");
         return;
@@ -519,7 +519,7 @@ fn contacts(out: &mut String, contacts: &[AbuseContact], id: &str) {
 }
 
 fn timeline(out: &mut String, r: &Report, id: &str) {
-    let _ = write!(out, "<h2 id=\"{id}-timeline\">Delay timeline</h2>\n");
+    let _ = writeln!(out, "<h2 id=\"{id}-timeline\">Delay timeline</h2>");
     if r.hops.is_empty() {
         out.push_str("<p class=\"empty\">No Received headers.</p>\n");
         return;
@@ -587,7 +587,7 @@ fn res_word(r: Resolution) -> &'static str {
 }
 
 fn dns(out: &mut String, d: Option<&MessageDns>, id: &str) {
-    let _ = write!(out, "<h2 id=\"{id}-dns\">DNS evidence</h2>\n");
+    let _ = writeln!(out, "<h2 id=\"{id}-dns\">DNS evidence</h2>");
     let Some(d) = d else {
         out.push_str("<p class=\"empty\">No DNS evidence: the report was made offline.</p>\n");
         return;
@@ -743,9 +743,9 @@ fn dns(out: &mut String, d: Option<&MessageDns>, id: &str) {
         out.push_str("</dl>\n");
     }
     if d.skipped_questions > 0 {
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<p class=\"muted\">{} question(s) not asked: the per-message cap was reached.</p>\n",
+            "<p class=\"muted\">{} question(s) not asked: the per-message cap was reached.</p>",
             d.skipped_questions
         );
     }
