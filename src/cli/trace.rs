@@ -108,9 +108,13 @@ pub(crate) fn run(args: TraceArgs) -> ExitCode {
         let _ = sink.json.finish(&mut sink.out);
     }
     if let Some(html) = sink.html.take() {
-        if let Err(e) = html.finish(&mut sink.out) {
-            eprintln!("spamtrace: cannot write the HTML report: {e}");
-            return ExitCode::from(1);
+        match html.finish(&mut sink.out) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("spamtrace: cannot write the HTML report: {e}");
+                return ExitCode::from(1);
+            }
         }
     }
     let _ = sink.out.flush();
