@@ -185,8 +185,10 @@ ol.timeline li{grid-template-columns:3.6em minmax(0,1fr) 6.5em;gap:2px 8px}
 --info:#0550ae;--info-bg:#eaf4ff;--origin:#6639ba;--origin-bg:#f5efff;--relay:#953800;--relay-bg:#fff1e5;--link:#000}
 body{background:#fff;font-size:11pt}
 .top,.sortbar input,.sortbar label,.sortlabel,.back{display:none}
-main{max-width:none;padding:0}
+main{max-width:none;padding:0 3px}
 .message,.index{border:0;padding:0;margin:0 0 12pt}
+h2,h3{break-after:avoid}
+.cards{grid-template-columns:repeat(2,minmax(0,1fr))}
 .message+.message{break-before:page}
 .route-wide{display:block !important}.route-narrow{display:none !important}
 .card,.finding,.verdict,svg.route,li{break-inside:avoid}
