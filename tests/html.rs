@@ -205,6 +205,10 @@ fn golden_pages_with_dns() {
         for f in &r.findings {
             assert!(text.contains(f.code.as_str()), "{golden}: {}", f.code);
         }
+        assert!(
+            !r.abuse_contacts.is_empty(),
+            "{golden}: contacts from the zone"
+        );
         for c in &r.abuse_contacts {
             assert!(text.contains(&c.address), "{golden}: contact {}", c.address);
         }
@@ -217,6 +221,34 @@ fn golden_pages_with_dns() {
         }
     }
     assert!(server.queries() > 0);
+}
+
+#[test]
+fn the_checks_can_fail() {
+    // The parser reports errors, and the page checks catch what they are for.
+    assert!(!parse("<!DOCTYPE html><title>x</title><p a=1 a=2></q>")
+        .errors
+        .is_empty());
+    let good = html::render(&offline("07-gmail-recipient.eml").remove(0));
+    check_page(&good, "good");
+    for (from, to) in [
+        ("<main>", "<main><img src=x>"),
+        ("<main>", "<main><a href=\"http://example.org/\">x</a>"),
+        ("<title id=", "<title onload=\"x\" id="),
+        ("<title id=", "<x-no-title></x-no-title><title id="),
+        ("default-src 'none'", "default-src *"),
+        (
+            "<span class=\"badge sev-info\">INFO</span>",
+            "<span class=\"badge sev-info\"></span>",
+        ),
+    ] {
+        assert!(good.contains(from), "{from}");
+        let bad = good.replacen(from, to, 1);
+        let caught = std::panic::catch_unwind(|| {
+            check_page(&bad, "bad");
+        });
+        assert!(caught.is_err(), "not caught: {to}");
+    }
 }
 
 #[test]
