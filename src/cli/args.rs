@@ -39,6 +39,8 @@ pub(crate) enum Format {
     Table,
     Json,
     Ndjson,
+    /// A self-contained HTML page (docs/html.md); several messages get an index.
+    Html,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -132,6 +134,12 @@ pub(crate) struct TraceArgs {
     /// Short for --format json.
     #[arg(long, conflicts_with = "format")]
     pub(crate) json: bool,
+    /// Also write the HTML report (one file, an index for several messages) to FILE.
+    #[arg(long, value_name = "FILE", conflicts_with = "html_dir")]
+    pub(crate) html: Option<PathBuf>,
+    /// Also write one HTML file per message and an index.html into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) html_dir: Option<PathBuf>,
     /// Colour in the table.
     #[arg(long, value_enum, default_value = "auto")]
     pub(crate) color: ColorChoice,

@@ -7,12 +7,15 @@ use super::settings::Settings;
 use spamtrace::enrich::dns::auth::DKIM_MAX_BODY;
 use spamtrace::input::{self, InputError, InputOptions};
 use spamtrace::model::Report;
+use spamtrace::report::render::html::{HtmlDir, HtmlWriter};
 use spamtrace::report::render::json::{write_ndjson, JsonWriter};
 use spamtrace::report::render::table::{self, TableStyle};
 use spamtrace::run;
 use spamtrace::util::clock::unix_now;
 use spamtrace::util::sanitize::for_terminal;
+use std::fs::File;
 use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 fn use_color(choice: ColorChoice) -> bool {
@@ -55,6 +58,13 @@ pub(crate) fn run(args: TraceArgs) -> ExitCode {
     } else {
         Bar::for_stderr(input::total_size(&paths))
     };
+    let html = match Html::open(format, args.html.as_deref(), args.html_dir.as_deref()) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("spamtrace: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let stdout = std::io::stdout();
     let mut sink = OutputSink {
         stderr: bar.as_ref().map(|b| b.printer()).unwrap_or_default(),
@@ -62,6 +72,7 @@ pub(crate) fn run(args: TraceArgs) -> ExitCode {
         format,
         style,
         json: JsonWriter::new(),
+        html,
     };
     let mut no_progress = run::NoProgress;
     let progress: &mut dyn run::Progress = match bar.as_mut() {
@@ -96,6 +107,16 @@ pub(crate) fn run(args: TraceArgs) -> ExitCode {
     if format == Format::Json {
         let _ = sink.json.finish(&mut sink.out);
     }
+    if let Some(html) = sink.html.take() {
+        match html.finish(&mut sink.out) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("spamtrace: cannot write the HTML report: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    }
     let _ = sink.out.flush();
     if stats.errors > 0 {
         ExitCode::from(1)
@@ -111,20 +132,105 @@ struct OutputSink<W: Write> {
     format: Format,
     style: TableStyle,
     json: JsonWriter,
+    html: Option<Html>,
+}
+
+/// Where the HTML report goes: stdout or a file (one document, an index
+/// for several messages; the sections wait in an unlinked temporary file),
+/// or a folder of pages.
+enum Html {
+    Stdout(HtmlWriter<File>),
+    File(PathBuf, HtmlWriter<File>),
+    Dir(HtmlDir),
+}
+
+impl Html {
+    fn open(
+        format: Format,
+        file: Option<&Path>,
+        dir: Option<&Path>,
+    ) -> Result<Option<Html>, String> {
+        if let Some(d) = dir {
+            return HtmlDir::create(d)
+                .map(|d| Some(Html::Dir(d)))
+                .map_err(|e| format!("cannot create {}: {e}", d.display()));
+        }
+        if file.is_none() && format != Format::Html {
+            return Ok(None);
+        }
+        let spool = spool().map_err(|e| format!("cannot make a temporary file: {e}"))?;
+        Ok(Some(match file {
+            Some(f) => {
+                // Fail now, not after the whole run, when FILE cannot be written.
+                File::create(f).map_err(|e| format!("cannot write {}: {e}", f.display()))?;
+                Html::File(f.to_path_buf(), HtmlWriter::new(spool))
+            }
+            None => Html::Stdout(HtmlWriter::new(spool)),
+        }))
+    }
+
+    fn push(&mut self, r: &Report) -> std::io::Result<()> {
+        match self {
+            Html::Stdout(w) | Html::File(_, w) => w.push(r),
+            Html::Dir(d) => d.push(r),
+        }
+    }
+
+    fn error(&mut self, text: &str) {
+        match self {
+            Html::Stdout(w) | Html::File(_, w) => w.error(text),
+            Html::Dir(d) => d.error(text),
+        }
+    }
+
+    fn finish(self, stdout: &mut impl Write) -> std::io::Result<()> {
+        match self {
+            Html::Stdout(w) => w.finish(stdout),
+            Html::File(path, w) => {
+                let mut f = std::io::BufWriter::new(File::create(&path)?);
+                w.finish(&mut f)?;
+                f.flush()
+            }
+            Html::Dir(d) => d.finish().map(|_| ()),
+        }
+    }
+}
+
+/// A temporary file, unlinked at once: it goes away with the process.
+fn spool() -> std::io::Result<File> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let path =
+        std::env::temp_dir().join(format!("spamtrace-html-{}-{nanos}.tmp", std::process::id()));
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
+    let _ = std::fs::remove_file(&path);
+    Ok(f)
 }
 
 impl<W: Write> run::Sink for OutputSink<W> {
     fn report(&mut self, report: Report) -> std::io::Result<()> {
+        if let Some(h) = &mut self.html {
+            h.push(&report)?;
+        }
         match self.format {
             Format::Table => writeln!(self.out, "{}", table::render(&report, self.style)),
             Format::Ndjson => write_ndjson(&mut self.out, &report),
             Format::Json => self.json.push(&mut self.out, report),
+            // Written at the end (the index comes first).
+            Format::Html => Ok(()),
         }
     }
 
-    /// NDJSON is rendered in the worker threads.
+    /// NDJSON is rendered in the worker threads (unless HTML needs the reports).
     fn render(&self) -> Option<run::Render> {
-        (self.format == Format::Ndjson).then_some(|r, buf| write_ndjson(buf, r))
+        (self.format == Format::Ndjson && self.html.is_none())
+            .then_some(|r, buf| write_ndjson(buf, r))
     }
 
     fn rendered(&mut self, bytes: &[u8]) -> std::io::Result<()> {
@@ -132,8 +238,12 @@ impl<W: Write> run::Sink for OutputSink<W> {
     }
 
     fn error(&mut self, error: InputError) {
+        let text = error.to_string();
+        if let Some(h) = &mut self.html {
+            h.error(&text);
+        }
         self.stderr
-            .eprintln(&format!("spamtrace: {}", for_terminal(&error.to_string())));
+            .eprintln(&format!("spamtrace: {}", for_terminal(&text)));
     }
 
     fn warning(&mut self, text: &str) {
