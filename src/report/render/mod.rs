@@ -6,4 +6,5 @@
 pub mod arf;
 pub mod complaint;
 pub mod json;
+mod layout;
 pub mod table;
