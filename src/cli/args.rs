@@ -118,9 +118,12 @@ pub(crate) struct RdapArgs {
 
 #[derive(Args)]
 pub(crate) struct TraceArgs {
-    /// Messages to read: a file (one message or an mbox), a Maildir folder,
-    /// or `-` for stdin (the default).
+    /// Messages to read: a file (one message or an mbox), a Maildir, a
+    /// folder of message files, or `-` for stdin (the default).
     pub(crate) paths: Vec<String>,
+    /// Read the subfolders of a folder too.
+    #[arg(long, short)]
+    pub(crate) recursive: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub(crate) format: Format,

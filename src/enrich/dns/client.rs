@@ -50,6 +50,29 @@ pub struct DnsStats {
     pub sent: usize,
 }
 
+/// The questions of the run as they go, for a progress display: read
+/// from another thread while the batch resolves.
+#[derive(Debug, Default)]
+pub struct DnsProgress {
+    /// Asked and not answered yet.
+    pub in_flight: AtomicUsize,
+    /// Answered (an answer, or the name does not exist).
+    pub answered: AtomicUsize,
+    /// Failed (timeout, SERVFAIL, refused...).
+    pub failed: AtomicUsize,
+}
+
+impl DnsProgress {
+    /// `(in flight, answered, failed)`.
+    pub fn get(&self) -> (usize, usize, usize) {
+        (
+            self.in_flight.load(Ordering::Relaxed),
+            self.answered.load(Ordering::Relaxed),
+            self.failed.load(Ordering::Relaxed),
+        )
+    }
+}
+
 enum Backend {
     /// One hickory resolver per server, so each answer names its server.
     Live(Vec<(String, TokioResolver)>),
@@ -64,6 +87,7 @@ pub struct DnsClient {
     lookups: AtomicUsize,
     unique: AtomicUsize,
     sent: AtomicUsize,
+    progress: Arc<DnsProgress>,
 }
 
 impl DnsClient {
@@ -98,6 +122,7 @@ impl DnsClient {
             lookups: AtomicUsize::new(0),
             unique: AtomicUsize::new(0),
             sent: AtomicUsize::new(0),
+            progress: Arc::default(),
         }
     }
 
@@ -119,7 +144,7 @@ impl DnsClient {
                 })
                 .clone()
         };
-        cell.get_or_init(|| async { Arc::new(self.resolve(question).await) })
+        cell.get_or_init(|| async { Arc::new(self.resolve_counted(question).await) })
             .await
             .clone()
     }
@@ -130,6 +155,26 @@ impl DnsClient {
             unique: self.unique.load(Ordering::Relaxed),
             sent: self.sent.load(Ordering::Relaxed),
         }
+    }
+
+    /// The run's questions as they go (for a progress display).
+    pub fn progress(&self) -> Arc<DnsProgress> {
+        self.progress.clone()
+    }
+
+    /// [`DnsClient::resolve`], counted in [`DnsProgress`].
+    async fn resolve_counted(&self, question: Question) -> Answer {
+        let p = &self.progress;
+        p.in_flight.fetch_add(1, Ordering::Relaxed);
+        let answer = self.resolve(question).await;
+        p.in_flight.fetch_sub(1, Ordering::Relaxed);
+        let done = if matches!(answer.rcode, Rcode::NoError | Rcode::NxDomain) {
+            &p.answered
+        } else {
+            &p.failed
+        };
+        done.fetch_add(1, Ordering::Relaxed);
+        answer
     }
 
     async fn resolve(&self, question: Question) -> Answer {
