@@ -162,3 +162,47 @@ fn color_never_has_no_escapes() {
     assert_eq!(o.status.code(), Some(0));
     assert!(!String::from_utf8_lossy(&o.stdout).contains('\x1b'));
 }
+
+/// `--json` is an array whenever more than one message could come out
+/// (several paths, a folder, an mbox), whatever succeeded; an object only
+/// for one single-message input.
+#[test]
+fn json_shape_follows_the_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.eml");
+    std::fs::write(&empty, "").unwrap();
+    let good = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/07-gmail-recipient.eml");
+    let json = |o: &Output| -> serde_json::Value {
+        serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)))
+    };
+    // Two paths, one unreadable: still an array (of one).
+    let o = run(&["trace", "--offline", "--json", empty.to_str().unwrap(), good]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(json(&o).as_array().map(Vec::len), Some(1));
+    // One message file: an object.
+    let o = run(&["trace", "--offline", "--json", good]);
+    assert!(json(&o).is_object());
+    // An mbox, even of one message: an array.
+    let one = dir.path().join("one.mbox");
+    let mut mbox = b"From a@example.org Mon Jan  1 00:00:00 2024\n".to_vec();
+    mbox.extend(std::fs::read(good).unwrap());
+    std::fs::write(&one, &mbox).unwrap();
+    let o = run(&["trace", "--offline", "--json", one.to_str().unwrap()]);
+    assert_eq!(json(&o).as_array().map(Vec::len), Some(1));
+    // A folder of one file: an array.
+    let folder = dir.path().join("folder");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::copy(good, folder.join("m.eml")).unwrap();
+    let o = run(&["trace", "--offline", "--json", folder.to_str().unwrap()]);
+    assert_eq!(json(&o).as_array().map(Vec::len), Some(1));
+    // Stdin: an object for a message, an array for an mbox.
+    let o = run_stdin(&["trace", "--offline", "--json"], &std::fs::read(good).unwrap());
+    assert!(json(&o).is_object());
+    let o = run_stdin(&["trace", "--offline", "--json"], &mbox);
+    assert!(json(&o).is_array());
+    // One unreadable single message: no JSON at all, the error on stderr.
+    let o = run(&["trace", "--offline", "--json", empty.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+}
