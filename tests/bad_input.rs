@@ -274,7 +274,8 @@ fn utf8_in_a_received_clause_is_parsed_not_a_panic() {
     for (i, bytes) in cases.iter().enumerate() {
         let path = dir.path().join(format!("p{i}.eml"));
         std::fs::write(&path, bytes).unwrap();
-        for sub in [&["trace", "--offline"][..], &["complain", "--offline"][..]] {
+        let complain = ["complain", "--offline", "--to", "abuse@example.net"];
+        for sub in [&["trace", "--offline"][..], &complain[..]] {
             let mut args = sub.to_vec();
             args.push(path_str(&path));
             let o = spamtrace(&args);

@@ -159,6 +159,14 @@ pub(crate) struct ComplainArgs {
     /// Your address, plain or 'Name <addr>': the From of the report.
     #[arg(long, value_name = "ADDR", env = "SPAMTRACE_REPORTER")]
     pub(crate) reporter: Option<String>,
+    /// Address the report to ADDR (repeatable): the report then goes to
+    /// exactly --to and --cc, and the contacts found are listed in its text.
+    /// Without it, To and Cc are the confirmed contacts found.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) to: Vec<String>,
+    /// Send a copy to ADDR (repeatable), beside the contacts found or --to.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) cc: Vec<String>,
     /// Include the message body (default: headers only).
     #[arg(long)]
     pub(crate) include_body: bool,

@@ -7,6 +7,7 @@ use super::settings::Settings;
 use spamtrace::enrich::abuse::address::Mailbox;
 use spamtrace::enrich::dns::auth::DKIM_MAX_BODY;
 use spamtrace::input::{self, InputOptions};
+use spamtrace::report::render::message::{self, Addressing};
 use spamtrace::report::render::{arf, complaint};
 use spamtrace::run;
 use spamtrace::util::clock::unix_now;
@@ -26,6 +27,15 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
             return super::usage_error(&format!(
                 "--reporter {r:?}: {e}; expected me@example.org or 'Jane Doe <me@example.org>'"
             ));
+        }
+    }
+    for (flag, list) in [("--to", &args.to), ("--cc", &args.cc)] {
+        for a in list {
+            if let Err(e) = Mailbox::parse(a) {
+                return super::usage_error(&format!(
+                    "{flag} {a:?}: {e}; expected abuse@example.net or 'NOC <abuse@example.net>'"
+                ));
+            }
         }
     }
     let mut enricher = match settings.enricher() {
@@ -71,21 +81,27 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
         message_id: None,
         boundary: None,
     };
-    if complaint::recipients(&report.abuse_contacts).is_empty() {
-        eprintln!("spamtrace: no confirmed abuse contact found; fill in the recipients yourself");
-        if settings.offline() {
-            eprintln!(
-                "spamtrace: --offline: no DNS-based contacts (PTR, MX, Abusix TXT) were looked up"
-            );
-        }
+    let rcpt = Addressing::new(&report, &args.to, &args.cc);
+    if rcpt.is_empty() {
+        // `sendmail -t` would fail ("No recipient addresses found"), or
+        // the report would go nowhere: say so, write nothing.
+        eprintln!(
+            "spamtrace: no recipient: no confirmed abuse contact was found{}; give one with --to ADDR (the report names the network and the contacts it could find)",
+            if settings.offline() {
+                " (--offline: no DNS-based contacts, PTR, MX or Abusix TXT, were looked up)"
+            } else {
+                ""
+            }
+        );
+        return ExitCode::from(2);
     }
     let out = if args.arf {
         if args.reporter.is_none() {
             eprintln!("spamtrace: no --reporter given: the report is From spamtrace@localhost");
         }
-        arf::render(&report, &msg, &copts)
+        arf::render_to(&report, &msg, &copts, &rcpt)
     } else {
-        complaint::render(&report, &msg, &copts).into_bytes()
+        message::text(&report, &msg, &copts, &rcpt).into_bytes()
     };
     // The report carries the message's own bytes (headers as evidence):
     // fine for `sendmail -t`, not for a terminal, where they could be

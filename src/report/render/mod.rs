@@ -7,4 +7,5 @@ pub mod arf;
 pub mod complaint;
 pub mod json;
 mod layout;
+pub mod message;
 pub mod table;
