@@ -10,7 +10,13 @@ use std::path::PathBuf;
 #[command(
     name = "spamtrace",
     version = concat!(env!("CARGO_PKG_VERSION"), " (git ", env!("SPAMTRACE_GIT_REV"), ")"),
-    about = "Spam tracing and email header forensics"
+    about = "Spam tracing and email header forensics",
+    long_about = "Spam tracing and email header forensics: spamtrace reads raw messages \
+(stdin, .eml files, mbox, Maildir, folders of messages), walks the Received chain hop by \
+hop, decides which hops can be believed (the trust boundary), cross-checks the names each \
+hop claims against DNS, flags forged hops, and names the party to complain to: the abuse \
+contacts of the first untrusted relay. It prints a table for people, JSON or NDJSON for \
+programs, and a complaint or an RFC 5965 (ARF) report ready for sendmail -t -i."
 )]
 pub(crate) struct Cli {
     #[command(subcommand)]
@@ -30,8 +36,14 @@ pub(crate) enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff) on stdout.
-    Man,
+    /// Print a man page (roff) on stdout, or write them all with --dir.
+    Man {
+        /// The page: a subcommand (trace, complain, capture...); default spamtrace(1).
+        page: Option<String>,
+        /// Write every page (spamtrace.1, spamtrace-trace.1...) into DIR.
+        #[arg(long, value_name = "DIR", conflicts_with = "page")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -150,7 +162,7 @@ pub(crate) struct TraceArgs {
 #[derive(Args)]
 pub(crate) struct ComplainArgs {
     /// The message: a file or `-` for stdin. Of an mbox or Maildir only the
-    /// FIRST message is used (a warning says so).
+    /// FIRST message is used (stderr says so).
     #[arg(default_value = "-")]
     pub(crate) path: String,
     /// Write an RFC 5965 (ARF) report message instead of complaint text.

@@ -424,8 +424,9 @@ pub fn render(r: &Report, style: TableStyle) -> String {
                 match o.links {
                     0 => "the first untrusted relay itself".to_string(),
                     n => format!(
-                        "reached through {} below the relay, each a claim",
-                        words::count(n, "consistent link")
+                        "reached through {} below the relay ({})",
+                        words::count(n, "consistent link"),
+                        if n == 1 { "a claim" } else { "claims" }
                     ),
                 }
             ),
