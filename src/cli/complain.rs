@@ -65,7 +65,10 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
         }
     };
     if messages.next().is_some() {
-        eprintln!("spamtrace: complaining about the first message only");
+        eprintln!(
+            "spamtrace: {} holds more than one message: the complaint is about the first",
+            for_terminal(&args.path)
+        );
     }
     let report = run::trace_one(msg.clone(), &settings.trace, enricher.as_mut());
     for w in enricher.take_warnings() {

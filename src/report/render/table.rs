@@ -352,6 +352,14 @@ fn route(r: &Report, style: TableStyle, width: usize) -> String {
     }
 }
 
+/// `rDNS a.example, HELO b.example`, or `rDNS not recorded` (the receiver
+/// wrote none) for a missing one.
+fn names(rdns: Option<&str>, helo: Option<&str>) -> String {
+    let rdns = rdns.map_or("rDNS not recorded".to_string(), |n| format!("rDNS {n}"));
+    let helo = helo.map_or("HELO not recorded".to_string(), |n| format!("HELO {n}"));
+    format!("{rdns}, {helo}")
+}
+
 /// The first line: where the message came from. `<stdin>` for standard
 /// input; the position only for a message of a mailbox (an mbox message has
 /// an envelope; a later one a position), not for a file that is one message.
@@ -399,10 +407,9 @@ pub fn render(r: &Report, style: TableStyle) -> String {
             &mut out,
             "Untrusted relay",
             &format!(
-                "{} rDNS {} HELO {}, seen by {} at {} (hop {})",
+                "{} ({}), seen by {} at {} (hop {})",
                 ip(rel.ip),
-                rel.rdns.as_deref().unwrap_or("-"),
-                rel.helo.as_deref().unwrap_or("-"),
+                names(rel.rdns.as_deref(), rel.helo.as_deref()),
                 rel.received_by.as_deref().unwrap_or("?"),
                 rel.received_at.as_deref().unwrap_or("?"),
                 rel.hop
@@ -415,18 +422,17 @@ pub fn render(r: &Report, style: TableStyle) -> String {
             &mut out,
             "Probable origin",
             &format!(
-                "{} rDNS {} HELO {} (hop {}, {} confidence: {})",
+                "{} ({}) at hop {}: {} confidence, {}",
                 ip(o.ip),
-                o.rdns.as_deref().unwrap_or("-"),
-                o.helo.as_deref().unwrap_or("-"),
+                names(o.rdns.as_deref(), o.helo.as_deref()),
                 o.hop,
                 o.confidence.as_str(),
                 match o.links {
-                    0 => "the first untrusted relay itself".to_string(),
+                    0 => "it is the first untrusted relay".to_string(),
                     n => format!(
-                        "reached through {} below the relay ({})",
+                        "reached through {} below the relay, {}",
                         words::count(n, "consistent link"),
-                        if n == 1 { "a claim" } else { "claims" }
+                        if n == 1 { "a claim" } else { "each a claim" }
                     ),
                 }
             ),
@@ -488,9 +494,11 @@ pub fn render(r: &Report, style: TableStyle) -> String {
             &mut out,
             "Authentication",
             &format!(
-                "{} (trusted, by {})",
+                "{} (by {})",
                 verdicts.join(", "),
-                id.unwrap_or("a trusted server")
+                id.map_or("a trusted server, unnamed".to_string(), |id| format!(
+                    "{id}, trusted"
+                ))
             ),
             w,
         );
