@@ -132,7 +132,13 @@ fn man_page() {
     assert_eq!(o.status.code(), Some(0));
     let s = String::from_utf8(o.stdout).unwrap();
     assert!(s.contains(".TH SPAMTRACE 1"), "{}", &s[..s.len().min(300)]);
-    for section in ["EXAMPLES", "\"EXIT STATUS\"", "ENVIRONMENT", "FILES", "\"SEE ALSO\""] {
+    for section in [
+        "EXAMPLES",
+        "\"EXIT STATUS\"",
+        "ENVIRONMENT",
+        "FILES",
+        "\"SEE ALSO\"",
+    ] {
         assert!(s.contains(&format!(".SH {section}")), "{section}");
     }
     assert!(s.contains("NO_COLOR") && s.contains("XDG_CONFIG_HOME"));
@@ -140,8 +146,15 @@ fn man_page() {
     let o = run(&["man", "complain"]);
     assert_eq!(o.status.code(), Some(0));
     let s = String::from_utf8(o.stdout).unwrap();
-    assert!(s.contains(".TH SPAMTRACE-COMPLAIN 1"), "{}", &s[..s.len().min(300)]);
-    assert!(s.contains("sendmail \\-t \\-i"), "the README's sendmail example");
+    assert!(
+        s.contains(".TH SPAMTRACE-COMPLAIN 1"),
+        "{}",
+        &s[..s.len().min(300)]
+    );
+    assert!(
+        s.contains("sendmail \\-t \\-i"),
+        "the README's sendmail example"
+    );
     assert_eq!(run(&["man", "nope"]).status.code(), Some(2));
 }
 
@@ -151,7 +164,12 @@ fn man_page() {
 fn man_pages_render_without_warnings() {
     let dir = tempfile::tempdir().unwrap();
     let o = run(&["man", "--dir", dir.path().to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let mut pages: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -190,7 +208,10 @@ fn man_pages_render_without_warnings() {
         );
         assert!(o.status.success(), "{page}: {all}");
         assert_eq!(all.matches("warning").count(), 0, "{page}:\n{all}");
-        assert!(all.contains("EXIT STATUS") && all.contains("SEE ALSO"), "{page}");
+        assert!(
+            all.contains("EXIT STATUS") && all.contains("SEE ALSO"),
+            "{page}"
+        );
         // SEE ALSO names only pages that exist.
         for (i, _) in all.match_indices("(1)") {
             let name = all[..i]
@@ -240,13 +261,22 @@ fn json_shape_follows_the_input() {
     let dir = tempfile::tempdir().unwrap();
     let empty = dir.path().join("empty.eml");
     std::fs::write(&empty, "").unwrap();
-    let good = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/07-gmail-recipient.eml");
+    let good = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/07-gmail-recipient.eml"
+    );
     let json = |o: &Output| -> serde_json::Value {
         serde_json::from_slice(&o.stdout)
             .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)))
     };
     // Two paths, one unreadable: still an array (of one).
-    let o = run(&["trace", "--offline", "--json", empty.to_str().unwrap(), good]);
+    let o = run(&[
+        "trace",
+        "--offline",
+        "--json",
+        empty.to_str().unwrap(),
+        good,
+    ]);
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(json(&o).as_array().map(Vec::len), Some(1));
     // One message file: an object.
@@ -266,7 +296,10 @@ fn json_shape_follows_the_input() {
     let o = run(&["trace", "--offline", "--json", folder.to_str().unwrap()]);
     assert_eq!(json(&o).as_array().map(Vec::len), Some(1));
     // Stdin: an object for a message, an array for an mbox.
-    let o = run_stdin(&["trace", "--offline", "--json"], &std::fs::read(good).unwrap());
+    let o = run_stdin(
+        &["trace", "--offline", "--json"],
+        &std::fs::read(good).unwrap(),
+    );
     assert!(json(&o).is_object());
     let o = run_stdin(&["trace", "--offline", "--json"], &mbox);
     assert!(json(&o).is_array());

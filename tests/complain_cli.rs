@@ -80,7 +80,10 @@ fn no_recipient_and_no_to_is_refused() {
         let (code, out, err) = complain(&args);
         assert_eq!(code, 2, "arf {arf}: {err}");
         assert!(out.is_empty(), "arf {arf}");
-        assert!(err.contains("no recipient") && err.contains("--to ADDR"), "{err}");
+        assert!(
+            err.contains("no recipient") && err.contains("--to ADDR"),
+            "{err}"
+        );
         assert!(err.contains("--offline"), "{err}");
     }
     // --cc alone is a recipient too.
@@ -106,7 +109,9 @@ fn to_and_cc_address_both_forms() {
         &sample_path(),
     ]);
     assert_eq!(code, 0, "{err}");
-    let m = mail_parser::MessageParser::new().parse(&out).expect("parses");
+    let m = mail_parser::MessageParser::new()
+        .parse(&out)
+        .expect("parses");
     let to: Vec<&str> = m.to().unwrap().iter().filter_map(|a| a.address()).collect();
     assert_eq!(to, [TO, "noc@everfaster.example"]);
     let cc: Vec<&str> = m.cc().unwrap().iter().filter_map(|a| a.address()).collect();
@@ -140,16 +145,30 @@ fn text_complaint_parses_as_a_message() {
     ]);
     assert_eq!(code, 0, "{err}");
     let text = String::from_utf8(out.clone()).unwrap();
-    let m = mail_parser::MessageParser::new().parse(&out).expect("parses");
+    let m = mail_parser::MessageParser::new()
+        .parse(&out)
+        .expect("parses");
     assert_eq!(m.to().unwrap().first().unwrap().address(), Some(TO));
-    assert_eq!(m.from().unwrap().first().unwrap().name(), Some("J\u{fc}rgen M\u{fc}ller"));
-    assert!(m.subject().unwrap().starts_with("Abuse report: Spam from 197.46.220.4"));
+    assert_eq!(
+        m.from().unwrap().first().unwrap().name(),
+        Some("J\u{fc}rgen M\u{fc}ller")
+    );
+    assert!(m
+        .subject()
+        .unwrap()
+        .starts_with("Abuse report: Spam from 197.46.220.4"));
     assert!(m.date().is_some());
     let id = m.message_id().expect("Message-ID");
-    assert!(id.starts_with("spamtrace.") && id.ends_with("@example.de"), "{id}");
+    assert!(
+        id.starts_with("spamtrace.") && id.ends_with("@example.de"),
+        "{id}"
+    );
     assert_eq!(m.content_type().unwrap().ctype(), "text");
     assert_eq!(m.content_type().unwrap().subtype(), Some("plain"));
-    assert_eq!(m.content_type().unwrap().attribute("charset"), Some("utf-8"));
+    assert_eq!(
+        m.content_type().unwrap().attribute("charset"),
+        Some("utf-8")
+    );
     assert_eq!(m.parts.len(), 1, "one part");
     let body = m.body_text(0).unwrap();
     assert!(body.contains("IP address:       197.46.220.4"), "{body}");
@@ -159,7 +178,10 @@ fn text_complaint_parses_as_a_message() {
     // body starts a second header block.
     let head = text.split("\n\n").next().unwrap();
     assert!(head.is_ascii(), "{head}");
-    assert_eq!(head.lines().filter(|l| l.starts_with("Subject:")).count(), 1);
+    assert_eq!(
+        head.lines().filter(|l| l.starts_with("Subject:")).count(),
+        1
+    );
 }
 
 #[test]
@@ -244,7 +266,8 @@ fn reporter_accepts_a_plain_address_and_a_name_addr() {
             "From: =?UTF-8?B?SsO8cmdlbiBNw7xsbGVy?= <j@example.de>",
         ),
     ] {
-        let (code, out, err) = complain(&["--arf", "--to", TO, "--reporter", given, &sample_path()]);
+        let (code, out, err) =
+            complain(&["--arf", "--to", TO, "--reporter", given, &sample_path()]);
         assert_eq!(code, 0, "{given:?}: {err}");
         let headers = arf_headers(&out);
         assert_eq!(headers[0], from, "{given:?}");
@@ -277,8 +300,13 @@ fn reporter_accepts_a_plain_address_and_a_name_addr() {
         &sample_path(),
     ]);
     assert_eq!(code, 0, "{err}");
-    let m = mail_parser::MessageParser::new().parse(&out).expect("parses");
-    assert_eq!(m.from().unwrap().first().unwrap().name(), Some("Jürgen Müller"));
+    let m = mail_parser::MessageParser::new()
+        .parse(&out)
+        .expect("parses");
+    assert_eq!(
+        m.from().unwrap().first().unwrap().name(),
+        Some("Jürgen Müller")
+    );
 }
 
 #[test]

@@ -263,7 +263,11 @@ fn offline_names_no_dns_contact_and_says_why() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--offline: no DNS-based contacts"), "{err}");
     let out = spamtrace(
-        &[&["complain", "--now", NOW, "--to", "abuse@example.net"][..], &args].concat(),
+        &[
+            &["complain", "--now", NOW, "--to", "abuse@example.net"][..],
+            &args,
+        ]
+        .concat(),
         home.path(),
     );
     let text = ok(&out);

@@ -179,7 +179,11 @@ fn goldens_at_four_widths() {
             }
         }
     }
-    assert!(failed.is_empty(), "differs from the golden:\n{}", failed.join("\n"));
+    assert!(
+        failed.is_empty(),
+        "differs from the golden:\n{}",
+        failed.join("\n")
+    );
 }
 
 /// Every line fits, and the label column of the summary is one column.
@@ -194,7 +198,10 @@ fn every_line_fits_and_labels_align() {
                     l.chars().count() <= usize::from(width),
                     "{path} at {width}: too wide: {l}\n{out}"
                 );
-                assert!(!l.ends_with(' '), "{path} at {width}: trailing space: {l:?}");
+                assert!(
+                    !l.ends_with(' '),
+                    "{path} at {width}: trailing space: {l:?}"
+                );
             }
             // A summary line (not the table, not a finding) has its value at
             // column 17: a label, spaces, the value; or only indentation.

@@ -225,7 +225,11 @@ fn see_also(r: &mut Roff, this: &str, names: &[String]) {
     let mut line: Vec<Inline> = Vec::new();
     for (i, n) in others.iter().enumerate() {
         line.push(bold(n.as_str()));
-        line.push(roman(if i + 1 == others.len() { "(1)" } else { "(1), " }));
+        line.push(roman(if i + 1 == others.len() {
+            "(1)"
+        } else {
+            "(1), "
+        }));
     }
     r.text(line);
     r.control("hy", []);
@@ -337,7 +341,10 @@ mod tests {
         let ex = readme_examples();
         assert!(ex.len() >= 8, "{ex:?}");
         assert!(ex.iter().all(|(c, _)| c.contains("spamtrace")), "{ex:?}");
-        assert!(ex.iter().any(|(c, _)| c.contains("sendmail -t -i")), "{ex:?}");
+        assert!(
+            ex.iter().any(|(c, _)| c.contains("sendmail -t -i")),
+            "{ex:?}"
+        );
     }
 
     #[test]
@@ -358,17 +365,26 @@ mod tests {
         for (name, text) in &pages {
             let text = String::from_utf8_lossy(text);
             for s in ["EXIT STATUS", "SEE ALSO", "SYNOPSIS"] {
-                assert!(text.contains(&format!(".SH \"{s}\"")) || text.contains(&format!(".SH {s}")), "{name}: {s}");
+                assert!(
+                    text.contains(&format!(".SH \"{s}\"")) || text.contains(&format!(".SH {s}")),
+                    "{name}: {s}"
+                );
             }
             // Every page named NAME(1) is one of ours.
-            let plain = text.replace("\\-", "-").replace("\\fB", " ").replace("\\fR", " ");
+            let plain = text
+                .replace("\\-", "-")
+                .replace("\\fB", " ")
+                .replace("\\fR", " ");
             for (i, _) in plain.match_indices("(1)") {
                 let before = &plain[..i];
                 let word = before
                     .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
                     .next()
                     .unwrap();
-                assert!(names.contains(&format!("{word}.1").as_str()), "{name}: {word}(1)");
+                assert!(
+                    names.contains(&format!("{word}.1").as_str()),
+                    "{name}: {word}(1)"
+                );
             }
         }
     }

@@ -29,9 +29,8 @@ impl Listing {
     /// folders)`), or None when nothing was skipped.
     pub fn skipped(&self) -> Option<String> {
         let mut parts = Vec::new();
-        let n = |k: usize, one: &str, many: &str| {
-            format!("{k} {}", if k == 1 { one } else { many })
-        };
+        let n =
+            |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
         if self.hidden > 0 {
             parts.push(n(self.hidden, "hidden entry", "hidden entries"));
         }
@@ -157,7 +156,10 @@ fn sort_key(p: &Path, root: &Path) -> (PathBuf, PathBuf) {
     } else {
         parent.to_path_buf()
     };
-    (folder, rel.file_name().map(PathBuf::from).unwrap_or_default())
+    (
+        folder,
+        rel.file_name().map(PathBuf::from).unwrap_or_default(),
+    )
 }
 
 #[cfg(test)]

@@ -11,8 +11,8 @@
 //! [`clean_value`] (controls neutralised, ASCII only, bounded), and the
 //! boundary is chosen so that no part contains it.
 
-use super::message::Addressing;
 use super::complaint::{self, ComplaintOptions};
+use super::message::Addressing;
 use crate::enrich::abuse::address;
 use crate::input::RawMessage;
 use crate::model::Report;

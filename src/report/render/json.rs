@@ -99,7 +99,10 @@ mod tests {
     fn the_shape_follows_the_input_not_the_count() {
         assert!(shape(Some(true), &[false]).is_array());
         assert_eq!(shape(Some(true), &[]), serde_json::json!([]));
-        assert_eq!(shape(Some(true), &[false, false]).as_array().unwrap().len(), 2);
+        assert_eq!(
+            shape(Some(true), &[false, false]).as_array().unwrap().len(),
+            2
+        );
         assert!(shape(Some(false), &[false]).is_object());
         assert!(shape(Some(false), &[]).is_null());
         // Stdin: an mbox gives an array, one message an object.

@@ -157,8 +157,14 @@ mod tests {
     fn host_names_break_only_after_a_dot() {
         let host = "mwh0epf000a6735.mail.protection.outlook.com";
         let lines = wrap(host, 22);
-        assert_eq!(lines, vec!["mwh0epf000a6735.mail.", "protection.outlook.com"]);
-        assert_eq!(wrap(host, 21), vec!["mwh0epf000a6735.mail.", "protection.outlook.", "com"]);
+        assert_eq!(
+            lines,
+            vec!["mwh0epf000a6735.mail.", "protection.outlook.com"]
+        );
+        assert_eq!(
+            wrap(host, 21),
+            vec!["mwh0epf000a6735.mail.", "protection.outlook.", "com"]
+        );
         assert!(lines.iter().take(lines.len() - 1).all(|l| l.ends_with('.')));
         assert_eq!(lines.concat(), host);
         let helo = "helo=mw2nam04ft023.eop-nam04.prod.protection.outlook.com";
@@ -195,7 +201,10 @@ mod tests {
         );
         assert_eq!(min_width(text), 16);
         assert_eq!(min_width("mail-pl1-f176.google.com"), 14);
-        assert_eq!(wrap("from 169.229.60.56 to", 14), vec!["from", "169.229.60.56", "to"]);
+        assert_eq!(
+            wrap("from 169.229.60.56 to", 14),
+            vec!["from", "169.229.60.56", "to"]
+        );
         assert_eq!(min_width("[169.229.60.56]"), 15);
     }
 
@@ -213,8 +222,9 @@ mod tests {
         let s = labelled("Verdict", &"word ".repeat(30), 16, 60);
         let lines: Vec<&str> = s.lines().collect();
         assert!(lines[0].starts_with("Verdict          word"));
-        assert!(lines[1..].iter().all(|l| l.starts_with(&" ".repeat(17))
-            && !l[17..].starts_with(' ')));
+        assert!(lines[1..]
+            .iter()
+            .all(|l| l.starts_with(&" ".repeat(17)) && !l[17..].starts_with(' ')));
         assert!(lines.iter().all(|l| width(l) <= 60 && !l.ends_with(' ')));
     }
 }

@@ -146,8 +146,8 @@ fn encode_body(text: &str) -> (&'static str, String) {
         let bytes = line.as_bytes();
         for (i, &b) in bytes.iter().enumerate() {
             let last = i + 1 == bytes.len();
-            let plain = (b == b' ' || b == b'\t') && !last
-                || (b'!'..=b'~').contains(&b) && b != b'=';
+            let plain =
+                (b == b' ' || b == b'\t') && !last || (b'!'..=b'~').contains(&b) && b != b'=';
             let piece = if plain {
                 (b as char).to_string()
             } else {
@@ -213,7 +213,10 @@ pub fn text(r: &Report, msg: &RawMessage, opts: &ComplaintOptions, to: &Addressi
         clean(&complaint::subject(r))
     )));
     let date = mail_parser::DateTime::from_timestamp(opts.now).to_rfc822();
-    let _ = write!(head, "Date: {date}\nMessage-ID: <{id}>\nMIME-Version: 1.0\n");
+    let _ = write!(
+        head,
+        "Date: {date}\nMessage-ID: <{id}>\nMIME-Version: 1.0\n"
+    );
     let (cte, body) = encode_body(&body(r, msg, opts));
     let _ = write!(
         head,
@@ -233,7 +236,10 @@ mod tests {
         let a = message_id(1, "example.org", b"same");
         let b = message_id(1, "example.org", b"same");
         assert_ne!(a, b);
-        assert!(a.starts_with("spamtrace.1.") && a.ends_with("@example.org"), "{a}");
+        assert!(
+            a.starts_with("spamtrace.1.") && a.ends_with("@example.org"),
+            "{a}"
+        );
     }
 
     #[test]

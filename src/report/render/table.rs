@@ -3,13 +3,13 @@
 //! and the verdict. Every value from the message goes through
 //! [`crate::util::sanitize::for_terminal`]; the whole fits the terminal's width.
 
+use super::layout;
 use crate::model::LinkStatus;
 use crate::model::Report;
 use crate::model::{Hop, HopKind, MessageDns, Severity};
 use crate::util::clock::human_duration;
 use crate::util::sanitize::for_terminal;
 use crate::util::words;
-use super::layout;
 use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
 use std::fmt::Write as _;
 
@@ -232,7 +232,9 @@ fn column_widths(rows: &[HopRow], header: &[&str], width: usize) -> Option<(usiz
             .clone()
             .map(|l| layout::min_width(l))
             .fold(MIN_COLUMN, usize::max);
-        let want = lines.map(|l| layout::width(l)).fold(layout::width(h), usize::max);
+        let want = lines
+            .map(|l| layout::width(l))
+            .fold(layout::width(h), usize::max);
         (min, want)
     };
     let (s_min, s_want) = need(|r| &r.sender, header[2]);
@@ -306,7 +308,11 @@ fn hop_table(rows: &[HopRow], with_dns: bool, style: TableStyle, width: usize) -
 /// per hop, labels in the summary's label column.
 fn hop_list(rows: &[HopRow], style: TableStyle, width: usize) -> String {
     let mut out = String::from("Route, oldest first:\n");
-    let digits = rows.iter().map(|r| r.index.to_string().len()).max().unwrap_or(1);
+    let digits = rows
+        .iter()
+        .map(|r| r.index.to_string().len())
+        .max()
+        .unwrap_or(1);
     for h in rows {
         let trust = match trust_color(h.trust) {
             Some(c) if style.color => paint_trust(h.trust, c),
