@@ -350,3 +350,35 @@ fn convert(question: &Question, result: Result<Lookup, NetError>, server: &str) 
         error: None,
     }
 }
+
+#[cfg(test)]
+mod progress_tests {
+    use super::*;
+
+    #[test]
+    fn questions_are_counted_once_answered_or_failed() {
+        let found = Answer {
+            question: Question::new("mx.example.org", RType::A),
+            rcode: Rcode::NoError,
+            answers: vec!["192.0.2.1".into()],
+            ttl: Some(60),
+            when: "2024-01-01T00:00:00Z".into(),
+            server: "127.0.0.1:53".into(),
+            error: None,
+        };
+        let report = serde_json::json!({ "dns": { "answers": [found] } });
+        let client = DnsClient::replay(Recording::parse(&report.to_string()).unwrap());
+        let progress = client.progress();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            client.lookup("mx.example.org", RType::A).await;
+            // Asked again: the cache answers, nothing new is counted.
+            client.lookup("MX.example.org.", RType::A).await;
+            // Not in the recording: failed.
+            client.lookup("other.example.org", RType::A).await;
+        });
+        assert_eq!(progress.get(), (0, 1, 1));
+    }
+}
