@@ -244,10 +244,10 @@ fn a_folder_that_is_not_a_maildir() {
         ..InputOptions::default()
     };
     assert_eq!(names(&deep), ["/1.eml", "/2.eml", "/deeper/3.eml"]);
-    let c = input::census(&[p.clone()], &InputOptions::default());
+    let c = input::census(std::slice::from_ref(&p), &InputOptions::default());
     assert_eq!((c.files, c.several), (2, Some(true)));
     assert_eq!(c.skipped.len(), 1, "{:?}", c.skipped);
-    let c = input::census(&[p.clone()], &deep);
+    let c = input::census(std::slice::from_ref(&p), &deep);
     assert_eq!(c.files, 3);
     assert!(c.skipped.is_empty());
 }

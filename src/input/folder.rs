@@ -137,7 +137,7 @@ pub fn folder(dir: &Path, recursive: bool) -> std::io::Result<Listing> {
     }
     // A Maildir keeps its delivery order (its files sort under its own path).
     let mut files = std::mem::take(&mut listing.files);
-    files.sort_by(|a, b| sort_key(a, dir).cmp(&sort_key(b, dir)));
+    files.sort_by_key(|a| sort_key(a, dir));
     listing.files = files;
     Ok(listing)
 }

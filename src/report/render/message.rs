@@ -258,7 +258,7 @@ mod tests {
 
     #[test]
     fn folds_at_spaces() {
-        let f = fold(&format!("To: {}", vec!["abuse@example.org"; 8].join(", ")));
+        let f = fold(&format!("To: {}", ["abuse@example.org"; 8].join(", ")));
         assert!(f.lines().all(|l| l.len() <= 78));
         assert!(f.lines().skip(1).all(|l| l.starts_with(' ')));
     }

@@ -143,7 +143,7 @@ fn hop_rows(r: &Report) -> Vec<HopRow> {
         let mut time = Vec::new();
         if let Some(t) = ts {
             let (date, clock) = t.utc.split_once('T').unwrap_or((t.utc.as_str(), ""));
-            if !prev.is_some_and(|(_, d)| d == date) {
+            if prev.is_none_or(|(_, d)| d != date) {
                 time.push(date.to_string());
             }
             time.push(clock.trim_end_matches('Z').to_string());
@@ -284,7 +284,7 @@ fn hop_table(rows: &[HopRow], with_dns: bool, style: TableStyle, width: usize) -
     } else {
         t.force_no_tty();
     }
-    let mut head: Vec<Cell> = header.iter().map(|h| Cell::new(h)).collect();
+    let mut head: Vec<Cell> = header.iter().map(Cell::new).collect();
     head[2] = Cell::new(layout::wrap(header[2], s_width).join("\n"));
     head[3] = Cell::new(layout::wrap(header[3], r_width).join("\n"));
     t.set_header(head);
