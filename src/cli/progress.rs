@@ -38,18 +38,19 @@ struct Counts {
 }
 
 impl Counts {
-    /// `1204 messages (of 50000 files); DNS: 12 in flight, 3390 answered, 4 failed`.
+    /// `1204 messages; DNS: 12 in flight, 3390 answered, 4 failed; 50000 files`
+    /// (what matters first: the end is cut on a narrow terminal).
     fn line(&self) -> String {
         let n = self.messages.load(Ordering::Relaxed);
         let mut s = format!("{n} message{}", if n == 1 { "" } else { "s" });
-        if self.files > 1 {
-            s.push_str(&format!(" (of {} files)", self.files));
-        }
         if let Some(d) = &self.dns {
             let (flight, answered, failed) = d.get();
             s.push_str(&format!(
                 "; DNS: {flight} in flight, {answered} answered, {failed} failed"
             ));
+        }
+        if self.files > 1 {
+            s.push_str(&format!("; {} files", self.files));
         }
         s
     }
@@ -71,12 +72,14 @@ impl Bar {
         if !std::io::stderr().is_terminal() || !wanted(census, dns.is_some()) {
             return None;
         }
+        // `wide_msg` takes the rest of the line and is cut to it: the bar
+        // never wraps onto a second line.
         let style = match census.bytes {
-            Some(_) => ProgressStyle::with_template(
-                "{bar:30} {bytes}/{total_bytes} {msg} {bytes_per_sec} ETA {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            None => ProgressStyle::with_template("{spinner} {bytes} {msg} {bytes_per_sec}")
+            Some(_) => {
+                ProgressStyle::with_template("{bar:20} {bytes}/{total_bytes} ETA {eta} {wide_msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+            }
+            None => ProgressStyle::with_template("{spinner} {bytes} {bytes_per_sec} {wide_msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         };
         // Hidden at first: drawn only if the run lasts (the ticker shows it).
@@ -180,7 +183,7 @@ mod tests {
         dns.failed.store(4, Ordering::Relaxed);
         assert_eq!(
             c.line(),
-            "1 message (of 50000 files); DNS: 12 in flight, 3390 answered, 4 failed"
+            "1 message; DNS: 12 in flight, 3390 answered, 4 failed; 50000 files"
         );
         c.messages.store(2, Ordering::Relaxed);
         assert!(c.line().starts_with("2 messages"));
