@@ -75,6 +75,11 @@ impl Bar {
         // `wide_msg` takes the rest of the line and is cut to it: the bar
         // never wraps onto a second line.
         let style = match census.bytes {
+            // DNS-bound: the questions matter more than the bytes.
+            Some(_) if dns.is_some() => {
+                ProgressStyle::with_template("{bar:12} {percent:>3}% {eta:>4} {wide_msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+            }
             Some(_) => {
                 ProgressStyle::with_template("{bar:20} {bytes}/{total_bytes} ETA {eta} {wide_msg}")
                     .unwrap_or_else(|_| ProgressStyle::default_bar())
