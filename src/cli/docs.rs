@@ -373,8 +373,8 @@ mod tests {
             // Every page named NAME(1) is one of ours.
             let plain = text
                 .replace("\\-", "-")
-                .replace("\\fB", " ")
-                .replace("\\fR", " ");
+                .replace("\\fB", "")
+                .replace("\\fR", "");
             for (i, _) in plain.match_indices("(1)") {
                 let before = &plain[..i];
                 let word = before
