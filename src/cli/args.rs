@@ -148,7 +148,8 @@ pub(crate) struct TraceArgs {
     /// No progress bar on stderr (errors are still shown).
     #[arg(long, short)]
     pub(crate) quiet: bool,
-    /// No progress bar (shown by default when stderr is a terminal and the input is large).
+    /// No progress bar (shown on a terminal for a long run: many bytes or
+    /// files, or DNS questions; with the DNS questions in flight, answered, failed).
     #[arg(long)]
     pub(crate) no_progress: bool,
     #[command(flatten)]
