@@ -54,7 +54,7 @@ pub struct DnsStats {
 /// from another thread while the batch resolves.
 #[derive(Debug, Default)]
 pub struct DnsProgress {
-    /// Asked and not answered yet.
+    /// Asked and not answered yet (waiting for a query slot included).
     pub in_flight: AtomicUsize,
     /// Answered (an answer, or the name does not exist).
     pub answered: AtomicUsize,
