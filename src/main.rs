@@ -17,6 +17,6 @@ fn main() -> ExitCode {
         Command::Complain(args) => cli::complain::run(args),
         Command::Capture(args) => cli::capture::run(args),
         Command::Completions { shell } => cli::docs::completions(shell),
-        Command::Man => cli::docs::man(),
+        Command::Man { page, dir } => cli::docs::man(page, dir.as_deref()),
     }
 }

@@ -142,14 +142,74 @@ fn ten_thousand_received_headers() {
     assert!(codes.contains(&"TOO_MANY_RECEIVED"), "{codes:?}");
 }
 
+/// A minimal message whose Subject names it.
+fn message(subject: &str) -> String {
+    format!(
+        "Received: from a.example.org (a.example.org [192.0.2.1]) by mx.example.net with ESMTP; Mon, 1 Jan 2024 00:00:00 +0000\r\nFrom: x@example.org\r\nSubject: {subject}\r\nMessage-ID: <{subject}@example.org>\r\n\r\nbody\r\n"
+    )
+}
+
+fn subjects(o: &Output) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    v.as_array()
+        .expect("an array for a folder")
+        .iter()
+        .map(|r| r["message"]["subject"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+/// A folder that is not a Maildir is a folder of messages: each regular
+/// file one message (or an mbox), by name; hidden entries, a socket and
+/// (without -r) a subfolder skipped, and counted on stderr.
 #[test]
 fn a_folder_that_is_not_a_maildir() {
     let d = tempfile::tempdir().unwrap();
-    std::fs::write(d.path().join("note.txt"), "hello").unwrap();
+    std::fs::write(d.path().join("b.eml"), message("second")).unwrap();
+    std::fs::write(d.path().join("a.eml"), message("first")).unwrap();
+    std::fs::write(d.path().join(".hidden.eml"), message("hidden")).unwrap();
+    std::fs::create_dir(d.path().join("sub")).unwrap();
+    std::fs::write(d.path().join("sub/c.eml"), message("nested")).unwrap();
+    let mbox = format!(
+        "From x@example.org Mon Jan  1 00:00:00 2024\n{}\nFrom y@example.org Mon Jan  1 00:00:01 2024\n{}",
+        message("mbox-one").replace("\r\n", "\n"),
+        message("mbox-two").replace("\r\n", "\n")
+    );
+    std::fs::write(d.path().join("c.mbox"), mbox).unwrap();
+    let _socket = std::os::unix::net::UnixListener::bind(d.path().join("d.sock")).unwrap();
+    let o = spamtrace(&["trace", "--offline", "--json", path_str(d.path())]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(subjects(&o), ["first", "second", "mbox-one", "mbox-two"]);
+    assert_eq!(
+        err.trim(),
+        format!(
+            "spamtrace: {}: skipped 1 hidden entry, 1 entry that is not a regular file, 1 folder (-r reads folders)",
+            d.path().display()
+        )
+    );
+    // -r reads the subfolder too, after the folder's own files.
+    let o = spamtrace(&["trace", "--offline", "--json", "-r", path_str(d.path())]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        subjects(&o),
+        ["first", "second", "mbox-one", "mbox-two", "nested"]
+    );
+    assert!(!stderr(&o).contains("folder"), "{}", stderr(&o));
+}
+
+#[test]
+fn an_empty_folder_is_an_error() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join(".only-hidden"), "x").unwrap();
     let o = spamtrace(&["trace", "--offline", path_str(d.path())]);
-    assert_one_error(
-        &o,
-        &format!("{}: a folder but not a Maildir", d.path().display()),
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}: no message file in this folder (skipped 1 hidden entry)",
+            d.path().display()
+        )),
+        "{err}"
     );
 }
 
@@ -214,7 +274,8 @@ fn utf8_in_a_received_clause_is_parsed_not_a_panic() {
     for (i, bytes) in cases.iter().enumerate() {
         let path = dir.path().join(format!("p{i}.eml"));
         std::fs::write(&path, bytes).unwrap();
-        for sub in [&["trace", "--offline"][..], &["complain", "--offline"][..]] {
+        let complain = ["complain", "--offline", "--to", "abuse@example.net"];
+        for sub in [&["trace", "--offline"][..], &complain[..]] {
             let mut args = sub.to_vec();
             args.push(path_str(&path));
             let o = spamtrace(&args);

@@ -131,12 +131,102 @@ fn man_page() {
     let o = run(&["man"]);
     assert_eq!(o.status.code(), Some(0));
     let s = String::from_utf8(o.stdout).unwrap();
+    assert!(s.contains(".TH SPAMTRACE 1"), "{}", &s[..s.len().min(300)]);
+    for section in [
+        "EXAMPLES",
+        "\"EXIT STATUS\"",
+        "ENVIRONMENT",
+        "FILES",
+        "\"SEE ALSO\"",
+    ] {
+        assert!(s.contains(&format!(".SH {section}")), "{section}");
+    }
+    assert!(s.contains("NO_COLOR") && s.contains("XDG_CONFIG_HOME"));
+    // One subcommand's page.
+    let o = run(&["man", "complain"]);
+    assert_eq!(o.status.code(), Some(0));
+    let s = String::from_utf8(o.stdout).unwrap();
     assert!(
-        s.starts_with(".ie") || s.contains(".TH"),
+        s.contains(".TH SPAMTRACE-COMPLAIN 1"),
         "{}",
-        &s[..s.len().min(200)]
+        &s[..s.len().min(300)]
     );
-    assert!(s.contains("spamtrace"));
+    assert!(
+        s.contains("sendmail \\-t \\-i"),
+        "the README's sendmail example"
+    );
+    assert_eq!(run(&["man", "nope"]).status.code(), Some(2));
+}
+
+/// `man --dir` writes every page, and each renders with `man -l` at 80
+/// columns without a warning (skipped, with a message, without man).
+#[test]
+fn man_pages_render_without_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(&["man", "--dir", dir.path().to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut pages: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    pages.sort();
+    assert_eq!(
+        pages,
+        [
+            "spamtrace-capture.1",
+            "spamtrace-complain.1",
+            "spamtrace-completions.1",
+            "spamtrace-man.1",
+            "spamtrace-trace.1",
+            "spamtrace.1"
+        ]
+    );
+    if Command::new("man").arg("--version").output().is_err() {
+        eprintln!("skipped: no `man` on this machine (apt-get install man-db)");
+        return;
+    }
+    for page in &pages {
+        let path = dir.path().join(page);
+        let o = Command::new("man")
+            .args(["--warnings", "-l"])
+            .arg(&path)
+            .env("MANWIDTH", "80")
+            .env_remove("MAN_KEEP_FORMATTING")
+            .env_remove("MANPAGER")
+            .env("PAGER", "cat")
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(o.status.success(), "{page}: {all}");
+        assert_eq!(all.matches("warning").count(), 0, "{page}:\n{all}");
+        assert!(
+            all.contains("EXIT STATUS") && all.contains("SEE ALSO"),
+            "{page}"
+        );
+        // SEE ALSO names only pages that exist.
+        for (i, _) in all.match_indices("(1)") {
+            let name = all[..i]
+                .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .next()
+                .unwrap();
+            if name.is_empty() || name == page.trim_end_matches(".1").to_uppercase() {
+                continue;
+            }
+            assert!(
+                pages.contains(&format!("{}.1", name.to_lowercase())),
+                "{page} names {name}(1)"
+            );
+        }
+    }
 }
 
 #[test]
@@ -161,4 +251,60 @@ fn color_never_has_no_escapes() {
     let o = run(&["trace", "--offline", "--color", "never", MBOX]);
     assert_eq!(o.status.code(), Some(0));
     assert!(!String::from_utf8_lossy(&o.stdout).contains('\x1b'));
+}
+
+/// `--json` is an array whenever more than one message could come out
+/// (several paths, a folder, an mbox), whatever succeeded; an object only
+/// for one single-message input.
+#[test]
+fn json_shape_follows_the_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.eml");
+    std::fs::write(&empty, "").unwrap();
+    let good = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/07-gmail-recipient.eml"
+    );
+    let json = |o: &Output| -> serde_json::Value {
+        serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)))
+    };
+    // Two paths, one unreadable: still an array (of one).
+    let o = run(&[
+        "trace",
+        "--offline",
+        "--json",
+        empty.to_str().unwrap(),
+        good,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(json(&o).as_array().map(Vec::len), Some(1));
+    // One message file: an object.
+    let o = run(&["trace", "--offline", "--json", good]);
+    assert!(json(&o).is_object());
+    // An mbox, even of one message: an array.
+    let one = dir.path().join("one.mbox");
+    let mut mbox = b"From a@example.org Mon Jan  1 00:00:00 2024\n".to_vec();
+    mbox.extend(std::fs::read(good).unwrap());
+    std::fs::write(&one, &mbox).unwrap();
+    let o = run(&["trace", "--offline", "--json", one.to_str().unwrap()]);
+    assert_eq!(json(&o).as_array().map(Vec::len), Some(1));
+    // A folder of one file: an array.
+    let folder = dir.path().join("folder");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::copy(good, folder.join("m.eml")).unwrap();
+    let o = run(&["trace", "--offline", "--json", folder.to_str().unwrap()]);
+    assert_eq!(json(&o).as_array().map(Vec::len), Some(1));
+    // Stdin: an object for a message, an array for an mbox.
+    let o = run_stdin(
+        &["trace", "--offline", "--json"],
+        &std::fs::read(good).unwrap(),
+    );
+    assert!(json(&o).is_object());
+    let o = run_stdin(&["trace", "--offline", "--json"], &mbox);
+    assert!(json(&o).is_array());
+    // One unreadable single message: no JSON at all, the error on stderr.
+    let o = run(&["trace", "--offline", "--json", empty.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
 }

@@ -7,6 +7,7 @@ mod abuse_support;
 use abuse_support::http::{bootstrap_routes, serve};
 use abuse_support::{sample_path, NOW};
 use mail_auth::report::Feedback;
+use mail_parser::MimeHeaders;
 use std::process::Command;
 
 fn complain(args: &[&str]) -> (i32, Vec<u8>, String) {
@@ -33,18 +34,154 @@ fn complain(args: &[&str]) -> (i32, Vec<u8>, String) {
     )
 }
 
+/// The address the tests send to when no contact is found (offline).
+const TO: &str = "abuse@everfaster.example";
+
+/// A header field's value in a message (`sendmail -t` reads these).
+fn field<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    text.split("\n\n")
+        .next()
+        .unwrap_or("")
+        .lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(": ")))
+}
+
 #[test]
-fn text_complaint_offline_names_the_ip_and_warns_of_no_recipient() {
-    let (code, out, err) = complain(&[&sample_path()]);
+fn text_complaint_offline_names_the_ip_and_is_a_message() {
+    let (code, out, err) = complain(&["--to", TO, &sample_path()]);
     assert_eq!(code, 0, "{err}");
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("IP address:       197.46.220.4"));
-    assert!(text.contains("Suggested To: (none found)"));
+    // The suggestions are in the body, the header is a header.
+    assert!(text.contains("\n\nSuggested To: (none found)\n"), "{text}");
     assert!(!text.contains("paid me to surf"));
-    assert!(err.contains("no confirmed abuse contact"), "{err}");
-    // Same input and time: the same output.
-    let (_, again, _) = complain(&[&sample_path()]);
-    assert_eq!(text.as_bytes(), again.as_slice());
+    assert_eq!(field(&text, "To"), Some(TO));
+    assert_eq!(field(&text, "MIME-Version"), Some("1.0"));
+    // Same input and time: the same output, but for the Message-ID's
+    // random part.
+    let (_, again, _) = complain(&["--to", TO, &sample_path()]);
+    let again = String::from_utf8(again).unwrap();
+    let id = |t: &str| field(t, "Message-ID").unwrap().to_string();
+    assert_ne!(id(&text), id(&again));
+    assert_eq!(text.replace(&id(&text), ""), again.replace(&id(&again), ""));
+}
+
+/// No contact found and no --to: `sendmail -t` would have nothing to
+/// send to. Exit 2, a clear message, nothing on stdout (text and ARF).
+#[test]
+fn no_recipient_and_no_to_is_refused() {
+    for arf in [false, true] {
+        let mut args = vec!["--reporter", "me@example.org"];
+        if arf {
+            args.push("--arf");
+        }
+        let sample = sample_path();
+        args.push(&sample);
+        let (code, out, err) = complain(&args);
+        assert_eq!(code, 2, "arf {arf}: {err}");
+        assert!(out.is_empty(), "arf {arf}");
+        assert!(
+            err.contains("no recipient") && err.contains("--to ADDR"),
+            "{err}"
+        );
+        assert!(err.contains("--offline"), "{err}");
+    }
+    // --cc alone is a recipient too.
+    let (code, out, err) = complain(&["--cc", TO, &sample_path()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(field(&String::from_utf8(out).unwrap(), "Cc"), Some(TO));
+}
+
+/// --to and --cc address the text and the ARF; repeatable; an address
+/// that would inject a header is refused.
+#[test]
+fn to_and_cc_address_both_forms() {
+    let (code, out, err) = complain(&[
+        "--to",
+        TO,
+        "--to",
+        "NOC <noc@everfaster.example>",
+        "--cc",
+        "me@example.org",
+        "--arf",
+        "--reporter",
+        "me@example.org",
+        &sample_path(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let m = mail_parser::MessageParser::new()
+        .parse(&out)
+        .expect("parses");
+    let to: Vec<&str> = m.to().unwrap().iter().filter_map(|a| a.address()).collect();
+    assert_eq!(to, [TO, "noc@everfaster.example"]);
+    let cc: Vec<&str> = m.cc().unwrap().iter().filter_map(|a| a.address()).collect();
+    assert_eq!(cc, ["me@example.org"]);
+    assert!(Feedback::parse_rfc5322(&out).is_ok());
+    for bad in ["a@x.org\nBcc: evil@x.org", "a@x.org, b@x.org", "nobody"] {
+        let (code, out, err) = complain(&["--to", bad, &sample_path()]);
+        assert_eq!(code, 2, "{bad:?}: {err}");
+        assert!(out.is_empty());
+        assert!(err.contains("--to"), "{err}");
+    }
+}
+
+/// The text complaint as a mail client reads it: one message, its header
+/// fields parsed, the body text/plain in UTF-8 with the complaint in it;
+/// a lone "." line of the original stays in the body (sendmail -i).
+#[test]
+fn text_complaint_parses_as_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dot.eml");
+    let mut raw = std::fs::read(sample_path()).unwrap();
+    raw.extend_from_slice(b"\n.\nafter the dot\n");
+    std::fs::write(&path, &raw).unwrap();
+    let (code, out, err) = complain(&[
+        "--to",
+        TO,
+        "--reporter",
+        "J\u{fc}rgen M\u{fc}ller <j@example.de>",
+        "--include-body",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let text = String::from_utf8(out.clone()).unwrap();
+    let m = mail_parser::MessageParser::new()
+        .parse(&out)
+        .expect("parses");
+    assert_eq!(m.to().unwrap().first().unwrap().address(), Some(TO));
+    assert_eq!(
+        m.from().unwrap().first().unwrap().name(),
+        Some("J\u{fc}rgen M\u{fc}ller")
+    );
+    assert!(m
+        .subject()
+        .unwrap()
+        .starts_with("Abuse report: Spam from 197.46.220.4"));
+    assert!(m.date().is_some());
+    let id = m.message_id().expect("Message-ID");
+    assert!(
+        id.starts_with("spamtrace.") && id.ends_with("@example.de"),
+        "{id}"
+    );
+    assert_eq!(m.content_type().unwrap().ctype(), "text");
+    assert_eq!(m.content_type().unwrap().subtype(), Some("plain"));
+    assert_eq!(
+        m.content_type().unwrap().attribute("charset"),
+        Some("utf-8")
+    );
+    assert_eq!(m.parts.len(), 1, "one part");
+    let body = m.body_text(0).unwrap();
+    assert!(body.contains("IP address:       197.46.220.4"), "{body}");
+    assert!(body.contains("Suggested recipients"), "{body}");
+    assert!(body.contains("\n.\nafter the dot"), "{body}");
+    // The header block is ASCII (the name is encoded), and no line of the
+    // body starts a second header block.
+    let head = text.split("\n\n").next().unwrap();
+    assert!(head.is_ascii(), "{head}");
+    assert_eq!(
+        head.lines().filter(|l| l.starts_with("Subject:")).count(),
+        1
+    );
 }
 
 #[test]
@@ -129,7 +266,8 @@ fn reporter_accepts_a_plain_address_and_a_name_addr() {
             "From: =?UTF-8?B?SsO8cmdlbiBNw7xsbGVy?= <j@example.de>",
         ),
     ] {
-        let (code, out, err) = complain(&["--arf", "--reporter", given, &sample_path()]);
+        let (code, out, err) =
+            complain(&["--arf", "--to", TO, "--reporter", given, &sample_path()]);
         assert_eq!(code, 0, "{given:?}: {err}");
         let headers = arf_headers(&out);
         assert_eq!(headers[0], from, "{given:?}");
@@ -153,14 +291,21 @@ fn reporter_accepts_a_plain_address_and_a_name_addr() {
         assert!(Feedback::parse_rfc5322(&out).is_ok(), "{given:?}");
         assert!(out.is_ascii(), "{given:?}: the header block must be ASCII");
     }
-    // The text complaint names the reporter readably, not encoded.
-    let (code, out, err) =
-        complain(&["--reporter", "Jürgen Müller <j@example.de>", &sample_path()]);
+    // The text complaint's From: a reader shows the name decoded.
+    let (code, out, err) = complain(&[
+        "--to",
+        TO,
+        "--reporter",
+        "Jürgen Müller <j@example.de>",
+        &sample_path(),
+    ]);
     assert_eq!(code, 0, "{err}");
-    let text = String::from_utf8(out).unwrap();
+    let m = mail_parser::MessageParser::new()
+        .parse(&out)
+        .expect("parses");
     assert_eq!(
-        text.lines().nth(1),
-        Some("From: \"Jürgen Müller\" <j@example.de>")
+        m.from().unwrap().first().unwrap().name(),
+        Some("Jürgen Müller")
     );
 }
 
@@ -220,7 +365,7 @@ fn complain_authserv_id_decides_which_authentication_results_are_quoted() {
     .unwrap();
     let path = path.display().to_string();
     let quoted = |extra: &[&str]| {
-        let mut args = vec!["--arf", "--reporter", "me@ours.org"];
+        let mut args = vec!["--arf", "--to", TO, "--reporter", "me@ours.org"];
         args.extend_from_slice(extra);
         args.push(&path);
         let (code, out, err) = complain(&args);

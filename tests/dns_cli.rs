@@ -35,7 +35,12 @@ fn json(out: &Output) -> serde_json::Value {
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("JSON report")
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    // An mbox, even of one message, gives an array (docs/report-format.md).
+    match v {
+        serde_json::Value::Array(mut a) if a.len() == 1 => a.remove(0),
+        v => v,
+    }
 }
 
 fn finding<'a>(r: &'a serde_json::Value, code: &str, hop: u64) -> &'a serde_json::Value {

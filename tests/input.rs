@@ -221,17 +221,35 @@ fn maildir_in_delivery_order_files_never_split() {
 #[test]
 fn a_folder_that_is_not_a_maildir() {
     let dir = tempfile::tempdir().unwrap();
-    let got: Vec<Item> =
-        input::open(&dir.path().display().to_string(), &InputOptions::default()).collect();
+    let p = dir.path().display().to_string();
+    // Empty: an error naming the folder.
+    let got: Vec<Item> = input::open(&p, &InputOptions::default()).collect();
     assert_eq!(got.len(), 1);
     let e = got[0].as_ref().unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        format!(
-            "{}: a folder but not a Maildir (no cur/ or new/ inside)",
-            dir.path().display()
-        )
-    );
+    assert_eq!(e.to_string(), format!("{p}: an empty folder: no message"));
+    // Files by name, each one message; a subfolder only when recursive.
+    std::fs::write(dir.path().join("2.eml"), "Subject: two\n\nx\n").unwrap();
+    std::fs::write(dir.path().join("1.eml"), "Subject: one\n\nx\n").unwrap();
+    std::fs::create_dir(dir.path().join("deeper")).unwrap();
+    std::fs::write(dir.path().join("deeper/3.eml"), "Subject: three\n\nx\n").unwrap();
+    let names = |opts: &InputOptions| -> Vec<String> {
+        input::open(&p, opts)
+            .map(|m| m.unwrap().source.path)
+            .map(|s| s.strip_prefix(&p).unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(&InputOptions::default()), ["/1.eml", "/2.eml"]);
+    let deep = InputOptions {
+        recursive: true,
+        ..InputOptions::default()
+    };
+    assert_eq!(names(&deep), ["/1.eml", "/2.eml", "/deeper/3.eml"]);
+    let c = input::census(std::slice::from_ref(&p), &InputOptions::default());
+    assert_eq!((c.files, c.several), (2, Some(true)));
+    assert_eq!(c.skipped.len(), 1, "{:?}", c.skipped);
+    let c = input::census(std::slice::from_ref(&p), &deep);
+    assert_eq!(c.files, 3);
+    assert!(c.skipped.is_empty());
 }
 
 #[test]

@@ -250,7 +250,7 @@ fn dns_confirmed_names_are_shown_and_claims_said() {
         },
     );
     assert!(
-        t.contains("rDNS mta7.billing-notice-center.com (from DNS, confirmed) HELO mail.billing-notice-center.com (a claim)"),
+        t.contains("rDNS mta7.billing-notice-center.com (from DNS, confirmed), HELO mail.billing-notice-center.com (a claim)"),
         "{t}"
     );
 }

@@ -238,7 +238,8 @@ fn provider_not_in_path(ctx: &Context, from_domain: &str, out: &mut Vec<Finding>
         if list { Severity::Info } else { Severity::Warn },
         None,
         format!(
-            "From claims a {} address ({from_domain}), but no hop of the route passes through {}'s servers{}",
+            "From claims {} {} address ({from_domain}), but no hop of the route passes through {}'s servers{}",
+            crate::util::words::article(p.name),
             p.name,
             p.name,
             if list {

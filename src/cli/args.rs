@@ -10,7 +10,13 @@ use std::path::PathBuf;
 #[command(
     name = "spamtrace",
     version = concat!(env!("CARGO_PKG_VERSION"), " (git ", env!("SPAMTRACE_GIT_REV"), ")"),
-    about = "Spam tracing and email header forensics"
+    about = "Spam tracing and email header forensics",
+    long_about = "Spam tracing and email header forensics: spamtrace reads raw messages \
+(stdin, .eml files, mbox, Maildir, folders of messages), walks the Received chain hop by \
+hop, decides which hops can be believed (the trust boundary), cross-checks the names each \
+hop claims against DNS, flags forged hops, and names the party to complain to: the abuse \
+contacts of the first untrusted relay. It prints a table for people, JSON or NDJSON for \
+programs, and a complaint or an RFC 5965 (ARF) report ready for sendmail -t -i."
 )]
 pub(crate) struct Cli {
     #[command(subcommand)]
@@ -30,8 +36,14 @@ pub(crate) enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff) on stdout.
-    Man,
+    /// Print a man page (roff) on stdout, or write them all with --dir.
+    Man {
+        /// The page: a subcommand (trace, complain, capture...); default spamtrace(1).
+        page: Option<String>,
+        /// Write every page (spamtrace.1, spamtrace-trace.1...) into DIR.
+        #[arg(long, value_name = "DIR", conflicts_with = "page")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -125,9 +137,12 @@ pub(crate) struct RdapArgs {
 
 #[derive(Args)]
 pub(crate) struct TraceArgs {
-    /// Messages to read: a file (one message or an mbox), a Maildir folder,
-    /// or `-` for stdin (the default).
+    /// Messages to read: a file (one message or an mbox), a Maildir, a
+    /// folder of message files, or `-` for stdin (the default).
     pub(crate) paths: Vec<String>,
+    /// Read the subfolders of a folder too.
+    #[arg(long, short)]
+    pub(crate) recursive: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub(crate) format: Format,
@@ -146,7 +161,8 @@ pub(crate) struct TraceArgs {
     /// No progress bar on stderr (errors are still shown).
     #[arg(long, short)]
     pub(crate) quiet: bool,
-    /// No progress bar (shown by default when stderr is a terminal and the input is large).
+    /// No progress bar (shown on a terminal for a long run: many bytes or
+    /// files, or DNS questions; with the DNS questions in flight, answered, failed).
     #[arg(long)]
     pub(crate) no_progress: bool,
     #[command(flatten)]
@@ -160,7 +176,7 @@ pub(crate) struct TraceArgs {
 #[derive(Args)]
 pub(crate) struct ComplainArgs {
     /// The message: a file or `-` for stdin. Of an mbox or Maildir only the
-    /// FIRST message is used (a warning says so).
+    /// FIRST message is used (stderr says so).
     #[arg(default_value = "-")]
     pub(crate) path: String,
     /// Write an RFC 5965 (ARF) report message instead of complaint text.
@@ -169,6 +185,14 @@ pub(crate) struct ComplainArgs {
     /// Your address, plain or 'Name <addr>': the From of the report.
     #[arg(long, value_name = "ADDR", env = "SPAMTRACE_REPORTER")]
     pub(crate) reporter: Option<String>,
+    /// Address the report to ADDR (repeatable): the report then goes to
+    /// exactly --to and --cc, and the contacts found are listed in its text.
+    /// Without it, To and Cc are the confirmed contacts found.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) to: Vec<String>,
+    /// Send a copy to ADDR (repeatable), beside the contacts found or --to.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) cc: Vec<String>,
     /// Include the message body (default: headers only).
     #[arg(long)]
     pub(crate) include_body: bool,

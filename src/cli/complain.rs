@@ -7,6 +7,7 @@ use super::settings::Settings;
 use spamtrace::enrich::abuse::address::Mailbox;
 use spamtrace::enrich::dns::auth::DKIM_MAX_BODY;
 use spamtrace::input::{self, InputOptions};
+use spamtrace::report::render::message::{self, Addressing};
 use spamtrace::report::render::{arf, complaint};
 use spamtrace::run;
 use spamtrace::util::clock::unix_now;
@@ -26,6 +27,15 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
             return super::usage_error(&format!(
                 "--reporter {r:?}: {e}; expected me@example.org or 'Jane Doe <me@example.org>'"
             ));
+        }
+    }
+    for (flag, list) in [("--to", &args.to), ("--cc", &args.cc)] {
+        for a in list {
+            if let Err(e) = Mailbox::parse(a) {
+                return super::usage_error(&format!(
+                    "{flag} {a:?}: {e}; expected abuse@example.net or 'NOC <abuse@example.net>'"
+                ));
+            }
         }
     }
     let mut enricher = match settings.enricher() {
@@ -55,7 +65,10 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
         }
     };
     if messages.next().is_some() {
-        eprintln!("spamtrace: complaining about the first message only");
+        eprintln!(
+            "spamtrace: {} holds more than one message: the complaint is about the first",
+            for_terminal(&args.path)
+        );
     }
     let report = run::trace_one(msg.clone(), &settings.trace, enricher.as_mut());
     for w in enricher.take_warnings() {
@@ -72,23 +85,34 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
         boundary: None,
         force: args.force,
     };
-    if spamtrace::report::render::complaint::is_list_post(&report) && !args.force {
-        eprintln!("spamtrace: a mailing list's server relayed this post: no complaint to its operator is addressed (--force to write one)");
-    } else if complaint::recipients(&report.abuse_contacts).is_empty() {
-        eprintln!("spamtrace: no confirmed abuse contact found; fill in the recipients yourself");
-        if settings.offline() {
+    let list_post = spamtrace::report::render::complaint::is_list_post(&report) && !args.force;
+    let rcpt = Addressing::new(&report, &copts, &args.to, &args.cc);
+    if rcpt.is_empty() {
+        // `sendmail -t` would fail ("No recipient addresses found"), or
+        // the report would go nowhere: say so, write nothing.
+        if list_post {
             eprintln!(
-                "spamtrace: --offline: no DNS-based contacts (PTR, MX, Abusix TXT) were looked up"
+                "spamtrace: a mailing list's server relayed this post: no complaint is addressed to its operator; give a recipient with --to ADDR, or --force to address the list server's contacts"
+            );
+        } else {
+            eprintln!(
+                "spamtrace: no recipient: no confirmed abuse contact was found{}; give one with --to ADDR (the report names the network and the contacts it could find)",
+                if settings.offline() {
+                    " (--offline: no DNS-based contacts, PTR, MX or Abusix TXT, were looked up)"
+                } else {
+                    ""
+                }
             );
         }
+        return ExitCode::from(2);
     }
     let out = if args.arf {
         if args.reporter.is_none() {
             eprintln!("spamtrace: no --reporter given: the report is From spamtrace@localhost");
         }
-        arf::render(&report, &msg, &copts)
+        arf::render_to(&report, &msg, &copts, &rcpt)
     } else {
-        complaint::render(&report, &msg, &copts).into_bytes()
+        message::text(&report, &msg, &copts, &rcpt).into_bytes()
     };
     // The report carries the message's own bytes (headers as evidence):
     // fine for `sendmail -t`, not for a terminal, where they could be

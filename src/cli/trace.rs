@@ -53,10 +53,18 @@ pub(crate) fn run(args: TraceArgs) -> ExitCode {
     } else {
         args.paths.clone()
     };
+    // DKIM hashes the body: kept only when asked, and bounded.
+    let input_opts = InputOptions {
+        keep_body: settings.dkim,
+        max_body_bytes: DKIM_MAX_BODY,
+        recursive: args.recursive,
+        ..InputOptions::default()
+    };
+    let census = input::census(&paths, &input_opts);
     let mut bar = if args.quiet || args.no_progress {
         None
     } else {
-        Bar::for_stderr(input::total_size(&paths))
+        Bar::for_stderr(&census, enricher.dns_progress())
     };
     let html = match Html::open(format, args.html.as_deref(), args.html_dir.as_deref()) {
         Ok(h) => h,
@@ -71,7 +79,7 @@ pub(crate) fn run(args: TraceArgs) -> ExitCode {
         out: std::io::BufWriter::new(stdout.lock()),
         format,
         style,
-        json: JsonWriter::new(),
+        json: JsonWriter::new(census.several),
         html,
     };
     let mut no_progress = run::NoProgress;
@@ -79,12 +87,12 @@ pub(crate) fn run(args: TraceArgs) -> ExitCode {
         Some(b) => b,
         None => &mut no_progress,
     };
-    // DKIM hashes the body: kept only when asked, and bounded.
-    let input_opts = InputOptions {
-        keep_body: settings.dkim,
-        max_body_bytes: DKIM_MAX_BODY,
-        ..InputOptions::default()
-    };
+    if !args.quiet {
+        for (folder, notice) in &census.skipped {
+            sink.stderr
+                .eprintln(&format!("spamtrace: {}: {notice}", for_terminal(folder)));
+        }
+    }
     let result = run::run_with_progress(
         &paths,
         &input_opts,

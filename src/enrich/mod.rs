@@ -25,6 +25,11 @@ pub trait Enricher {
     fn take_warnings(&mut self) -> Vec<String> {
         Vec::new()
     }
+    /// The DNS questions as they go, when this enricher asks DNS (for a
+    /// progress display on another thread).
+    fn dns_progress(&self) -> Option<std::sync::Arc<dns::client::DnsProgress>> {
+        None
+    }
 }
 
 /// No enrichment: `--offline`.

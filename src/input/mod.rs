@@ -1,5 +1,6 @@
 //! Where raw messages come from: stdin, single-message files, mbox files
-//! (mboxo and mboxrd, recognised by content) and Maildir folders.
+//! (mboxo and mboxrd, recognised by content), Maildir folders and plain
+//! folders of message files ([`folder`]).
 //!
 //! Every reader streams: one message at a time, so memory does not grow with
 //! the size of an mbox. A message that cannot be read becomes an
@@ -82,6 +83,8 @@ pub struct InputOptions {
     pub max_header_bytes: usize,
     /// A body larger than this is truncated when kept (the size is still counted).
     pub max_body_bytes: usize,
+    /// Read the subfolders of a plain folder too (`-r`).
+    pub recursive: bool,
 }
 
 impl Default for InputOptions {
@@ -90,15 +93,17 @@ impl Default for InputOptions {
             keep_body: false,
             max_header_bytes: 1 << 20,
             max_body_bytes: 32 << 20,
+            recursive: false,
         }
     }
 }
 
+pub mod folder;
 pub mod reader;
 
 use reader::{MessageReader, Mode};
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// A stream of messages (or errors) from one path.
 pub type Messages = Box<dyn Iterator<Item = Result<RawMessage, InputError>> + Send>;
@@ -107,8 +112,8 @@ fn path_error(path: &str, message: impl Into<String>) -> Messages {
     Box::new(std::iter::once(Err(InputError::path(path, message))))
 }
 
-/// Open `path`: `-` is stdin, a directory is a Maildir, a file is one
-/// message or an mbox.
+/// Open `path`: `-` is stdin, a directory is a Maildir or a folder of
+/// message files, a file is one message or an mbox.
 pub fn open(path: &str, opts: &InputOptions) -> Messages {
     if path == "-" {
         return Box::new(MessageReader::new(std::io::stdin(), "-", opts.clone()));
@@ -120,7 +125,7 @@ fn open_file(path: &str, opts: &InputOptions, mode: Mode) -> Messages {
     let p = Path::new(path);
     match std::fs::metadata(p) {
         Err(e) => path_error(path, format!("cannot open: {}", io_reason(&e))),
-        Ok(m) if m.is_dir() => maildir(p, opts),
+        Ok(m) if m.is_dir() => directory(p, opts),
         Ok(_) => match File::open(p) {
             Err(e) => path_error(path, format!("cannot open: {}", io_reason(&e))),
             Ok(f) => Box::new(MessageReader::with_mode(f, path, opts.clone(), mode)),
@@ -137,46 +142,108 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// The total size in bytes of the regular files among `paths` (for progress);
-/// None when one is stdin or a folder (sizes unknown up front).
-pub fn total_size(paths: &[String]) -> Option<u64> {
-    let mut total = 0;
+/// What the inputs hold, known before reading them: for the progress
+/// display, the JSON shape and the notice of skipped files.
+#[derive(Debug, Default, Clone)]
+pub struct Census {
+    /// The bytes to read; None when one input is stdin (unknown up front).
+    pub bytes: Option<u64>,
+    /// The files to read (a folder's count as many).
+    pub files: u64,
+    /// Whether more than one message can come out: several inputs, a
+    /// folder, an mbox; None for stdin alone (known once it is read).
+    pub several: Option<bool>,
+    /// `(folder, notice)` for each folder that had entries skipped.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// The [`Census`] of `paths` (each folder listed once, each file's first
+/// line read to tell an mbox).
+pub fn census(paths: &[String], opts: &InputOptions) -> Census {
+    let mut c = Census {
+        bytes: Some(0),
+        several: Some(paths.len() > 1),
+        ..Census::default()
+    };
+    let add = |c: &mut Census, b: u64| {
+        c.bytes = c.bytes.map(|t| t + b);
+    };
     for p in paths {
+        if p == "-" {
+            c.bytes = None;
+            if paths.len() == 1 {
+                c.several = None;
+            }
+            continue;
+        }
         match std::fs::metadata(p) {
-            _ if p == "-" => return None,
-            Ok(m) if m.is_dir() => return None,
-            Ok(m) => total += m.len(),
+            Ok(m) if m.is_dir() => {
+                let l = listing(Path::new(p), opts);
+                add(&mut c, l.bytes);
+                c.files += l.files.len() as u64;
+                c.several = Some(true);
+                if let Some(n) = l.skipped() {
+                    c.skipped.push((p.clone(), n));
+                }
+            }
+            Ok(m) => {
+                add(&mut c, m.len());
+                c.files += 1;
+                if starts_as_mbox(Path::new(p)) {
+                    c.several = Some(true);
+                }
+            }
             // Reported as an error when opened; adds nothing.
             Err(_) => {}
         }
     }
-    Some(total)
+    c
 }
 
-/// The messages of a Maildir: every file in `cur/` and `new/`, in delivery
-/// order (Maildir names start with the delivery time, so by file name, then
-/// by folder). Each file is one message, never split at `From ` lines.
-fn maildir(dir: &Path, opts: &InputOptions) -> Messages {
+/// Whether the file's first line is an mbox `From ` line.
+fn starts_as_mbox(p: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 64];
+    let Ok(mut f) = File::open(p) else {
+        return false;
+    };
+    let n = f.read(&mut head).unwrap_or(0);
+    reader::is_envelope_start(&head[..n])
+}
+
+fn listing(dir: &Path, opts: &InputOptions) -> folder::Listing {
+    if folder::is_maildir(dir) {
+        folder::maildir(dir)
+    } else {
+        folder::folder(dir, opts.recursive).unwrap_or_default()
+    }
+}
+
+/// The messages of a directory: a Maildir's files, each one message (never
+/// split at `From ` lines), or a plain folder's files, each a message or
+/// an mbox.
+fn directory(dir: &Path, opts: &InputOptions) -> Messages {
     let path = dir.display().to_string();
-    let subdirs = [dir.join("cur"), dir.join("new")];
-    if !subdirs.iter().any(|d| d.is_dir()) {
-        return path_error(&path, "a folder but not a Maildir (no cur/ or new/ inside)");
-    }
-    let mut files: Vec<PathBuf> = Vec::new();
-    for d in &subdirs {
-        if let Ok(rd) = std::fs::read_dir(d) {
-            files.extend(rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| {
-                p.is_file()
-                    && !p
-                        .file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-            }));
+    let (listing, mode) = if folder::is_maildir(dir) {
+        (folder::maildir(dir), Mode::Single)
+    } else {
+        match folder::folder(dir, opts.recursive) {
+            Ok(l) => (l, Mode::Auto),
+            Err(e) => return path_error(&path, format!("cannot read: {}", io_reason(&e))),
         }
+    };
+    // An empty Maildir is an empty mailbox; an empty folder is a mistake.
+    if listing.files.is_empty() && mode == Mode::Auto {
+        let why = match listing.skipped() {
+            Some(s) => format!("no message file in this folder ({s})"),
+            None => "an empty folder: no message".to_string(),
+        };
+        return path_error(&path, why);
     }
-    files.sort_by(|a, b| a.file_name().cmp(&b.file_name()).then_with(|| a.cmp(b)));
     let opts = opts.clone();
-    Box::new(files.into_iter().flat_map(move |f| {
+    Box::new(listing.files.into_iter().flat_map(move |f| {
         let name = f.display().to_string();
-        open_file(&name, &opts, Mode::Single)
+        // A Maildir file is one message; a folder's file may be an mbox.
+        open_file(&name, &opts, mode)
     }))
 }

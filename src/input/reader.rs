@@ -79,6 +79,12 @@ fn is_envelope_line(line: &[u8]) -> bool {
     })
 }
 
+/// Whether `head` (a file's first bytes) starts with an mbox `From ` line.
+pub(crate) fn is_envelope_start(head: &[u8]) -> bool {
+    let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    is_envelope_line(line)
+}
+
 /// How far into a `From ` line [`is_separator_line`] looks for the time.
 const SEPARATOR_PROBE: usize = 256;
 

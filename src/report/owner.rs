@@ -373,14 +373,14 @@ pub(crate) fn names_summary(
         (None, Some(c)) => format!("rDNS {c} (from DNS, confirmed)"),
         (Some(r), None) if dns.is_some() => format!("rDNS {r} (as recorded; not confirmed by DNS)"),
         (Some(r), None) => format!("rDNS {r}"),
-        (None, None) => "rDNS -".to_string(),
+        (None, None) => "rDNS not recorded".to_string(),
     };
     let helo_part = match helo {
         Some(h) if dns.is_some() => format!("HELO {h} (a claim)"),
         Some(h) => format!("HELO {h}"),
-        None => "HELO -".into(),
+        None => "HELO not recorded".into(),
     };
-    format!("{rdns_part} {helo_part}")
+    format!("{rdns_part}, {helo_part}")
 }
 
 #[cfg(test)]
@@ -407,7 +407,7 @@ mod tests {
         );
         assert_eq!(
             names_summary(Some("b.example.net"), Some("x"), Some(&d)),
-            "rDNS b.example.net (as recorded; DNS confirms a.example.net) HELO x (a claim)"
+            "rDNS b.example.net (as recorded; DNS confirms a.example.net), HELO x (a claim)"
         );
     }
 }

@@ -1,5 +1,6 @@
 //! Helpers every stage may use: domain names, the terminal/header
-//! sanitiser, the provider table, the clock and durations. Nothing here
+//! sanitiser, the provider table, the clock and durations, small grammar
+//! (`words`). Nothing here
 //! knows about a stage.
 
 pub mod clock;
@@ -7,3 +8,4 @@ pub mod domain;
 pub(crate) mod providers;
 pub mod reverse;
 pub mod sanitize;
+pub mod words;

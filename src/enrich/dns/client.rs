@@ -50,6 +50,29 @@ pub struct DnsStats {
     pub sent: usize,
 }
 
+/// The questions of the run as they go, for a progress display: read
+/// from another thread while the batch resolves.
+#[derive(Debug, Default)]
+pub struct DnsProgress {
+    /// Asked and not answered yet (waiting for a query slot included).
+    pub in_flight: AtomicUsize,
+    /// Answered (an answer, or the name does not exist).
+    pub answered: AtomicUsize,
+    /// Failed (timeout, SERVFAIL, refused...).
+    pub failed: AtomicUsize,
+}
+
+impl DnsProgress {
+    /// `(in flight, answered, failed)`.
+    pub fn get(&self) -> (usize, usize, usize) {
+        (
+            self.in_flight.load(Ordering::Relaxed),
+            self.answered.load(Ordering::Relaxed),
+            self.failed.load(Ordering::Relaxed),
+        )
+    }
+}
+
 enum Backend {
     /// One hickory resolver per server, so each answer names its server.
     Live(Vec<(String, TokioResolver)>),
@@ -64,6 +87,7 @@ pub struct DnsClient {
     lookups: AtomicUsize,
     unique: AtomicUsize,
     sent: AtomicUsize,
+    progress: Arc<DnsProgress>,
 }
 
 impl DnsClient {
@@ -98,6 +122,7 @@ impl DnsClient {
             lookups: AtomicUsize::new(0),
             unique: AtomicUsize::new(0),
             sent: AtomicUsize::new(0),
+            progress: Arc::default(),
         }
     }
 
@@ -119,7 +144,7 @@ impl DnsClient {
                 })
                 .clone()
         };
-        cell.get_or_init(|| async { Arc::new(self.resolve(question).await) })
+        cell.get_or_init(|| async { Arc::new(self.resolve_counted(question).await) })
             .await
             .clone()
     }
@@ -130,6 +155,26 @@ impl DnsClient {
             unique: self.unique.load(Ordering::Relaxed),
             sent: self.sent.load(Ordering::Relaxed),
         }
+    }
+
+    /// The run's questions as they go (for a progress display).
+    pub fn progress(&self) -> Arc<DnsProgress> {
+        self.progress.clone()
+    }
+
+    /// [`DnsClient::resolve`], counted in [`DnsProgress`].
+    async fn resolve_counted(&self, question: Question) -> Answer {
+        let p = &self.progress;
+        p.in_flight.fetch_add(1, Ordering::Relaxed);
+        let answer = self.resolve(question).await;
+        p.in_flight.fetch_sub(1, Ordering::Relaxed);
+        let done = if matches!(answer.rcode, Rcode::NoError | Rcode::NxDomain) {
+            &p.answered
+        } else {
+            &p.failed
+        };
+        done.fetch_add(1, Ordering::Relaxed);
+        answer
     }
 
     async fn resolve(&self, question: Question) -> Answer {
@@ -303,5 +348,37 @@ fn convert(question: &Question, result: Result<Lookup, NetError>, server: &str) 
         when: now(),
         server: server.to_string(),
         error: None,
+    }
+}
+
+#[cfg(test)]
+mod progress_tests {
+    use super::*;
+
+    #[test]
+    fn questions_are_counted_once_answered_or_failed() {
+        let found = Answer {
+            question: Question::new("mx.example.org", RType::A),
+            rcode: Rcode::NoError,
+            answers: vec!["192.0.2.1".into()],
+            ttl: Some(60),
+            when: "2024-01-01T00:00:00Z".into(),
+            server: "127.0.0.1:53".into(),
+            error: None,
+        };
+        let report = serde_json::json!({ "dns": { "answers": [found] } });
+        let client = DnsClient::replay(Recording::parse(&report.to_string()).unwrap());
+        let progress = client.progress();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            client.lookup("mx.example.org", RType::A).await;
+            // Asked again: the cache answers, nothing new is counted.
+            client.lookup("MX.example.org.", RType::A).await;
+            // Not in the recording: failed.
+            client.lookup("other.example.org", RType::A).await;
+        });
+        assert_eq!(progress.get(), (0, 1, 1));
     }
 }

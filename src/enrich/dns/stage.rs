@@ -108,6 +108,10 @@ impl Enricher for DnsEnricher {
     fn take_warnings(&mut self) -> Vec<String> {
         std::mem::take(&mut self.warnings)
     }
+
+    fn dns_progress(&self) -> Option<std::sync::Arc<super::client::DnsProgress>> {
+        Some(self.client.progress())
+    }
 }
 
 async fn ask(client: &DnsClient, plan: &plan::Plan, answers: &mut AnswerMap) {

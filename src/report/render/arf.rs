@@ -12,6 +12,7 @@
 //! boundary is chosen so that no part contains it.
 
 use super::complaint::{self, ComplaintOptions};
+use super::message::Addressing;
 use crate::enrich::abuse::address;
 use crate::input::RawMessage;
 use crate::model::Report;
@@ -225,8 +226,19 @@ fn feedback_fields(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> Str
         .collect()
 }
 
-/// The whole report message, as bytes (the original may be 8-bit).
+/// The whole report message, as bytes (the original may be 8-bit),
+/// addressed to the contacts found.
 pub fn render(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> Vec<u8> {
+    render_to(r, msg, opts, &Addressing::new(r, opts, &[], &[]))
+}
+
+/// [`render`], addressed as `rcpt` says (`complain --to/--cc`).
+pub fn render_to(
+    r: &Report,
+    msg: &RawMessage,
+    opts: &ComplaintOptions,
+    rcpt: &Addressing,
+) -> Vec<u8> {
     // The CLI refuses a reporter that does not parse; here it falls back.
     let from = opts
         .reporter
@@ -240,20 +252,7 @@ pub fn render(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> Vec<u8> 
         .address
         .rsplit_once('@')
         .map_or("localhost", |(_, d)| d);
-    let to: Vec<&str> = complaint::addressed(r, opts)
-        .iter()
-        .map(|c| c.address.as_str())
-        .filter(|a| address::is_safe(a))
-        .collect();
-    let cc: Vec<&str> = if to.is_empty() {
-        Vec::new()
-    } else {
-        complaint::cc(&r.abuse_contacts)
-    }
-    .iter()
-    .map(|c| c.address.as_str())
-    .filter(|a| address::is_safe(a))
-    .collect();
+    let (to, cc) = (&rcpt.to, &rcpt.cc);
 
     let human = crlf(hard_wrap(&complaint::summary_for(r, msg, opts), 900).as_bytes());
     let fields = feedback_fields(r, msg, opts).into_bytes();
@@ -284,11 +283,7 @@ pub fn render(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> Vec<u8> 
         .as_deref()
         .map(clean_value)
         .filter(|m| !m.is_empty() && !m.contains(['<', '>', ' ']))
-        .unwrap_or_else(|| {
-            let d = Sha256::digest(&seed);
-            let hex: String = d[..8].iter().map(|x| format!("{x:02x}")).collect();
-            format!("spamtrace.{}.{hex}@{from_domain}", opts.now)
-        });
+        .unwrap_or_else(|| super::message::message_id(opts.now, from_domain, &seed));
 
     let mut head = String::new();
     head.push_str(&fold(&format!("From: {}", from.to_header())));

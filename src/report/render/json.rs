@@ -11,55 +11,102 @@ pub fn write_ndjson(out: &mut impl Write, report: &Report) -> io::Result<()> {
     out.write_all(b"\n")
 }
 
-/// Streams `--json` output: a lone object for one message, an array for
-/// several, decided without holding the reports in memory.
+/// Streams `--json` output. The shape follows the input, never what
+/// succeeded: an array whenever more than one message could come out
+/// (several inputs, a folder, an mbox), even with one report or none; a
+/// lone object only for one single-message input (and nothing when that
+/// message could not be read: the error is on stderr).
 pub struct JsonWriter {
-    pending: Option<Report>,
+    /// `Some(true)`: an array; `Some(false)`: an object; `None`: decided
+    /// by the first report (stdin: an array when it was an mbox).
+    several: Option<bool>,
     count: usize,
 }
 
-impl Default for JsonWriter {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl JsonWriter {
-    pub fn new() -> Self {
-        JsonWriter {
-            pending: None,
-            count: 0,
-        }
+    /// `several`: whether the input can hold more than one message (None
+    /// when not known before reading, as for stdin).
+    pub fn new(several: Option<bool>) -> Self {
+        JsonWriter { several, count: 0 }
     }
 
     pub fn push(&mut self, out: &mut impl Write, report: Report) -> io::Result<()> {
+        let several = *self
+            .several
+            .get_or_insert(report.message.envelope_from.is_some());
         self.count += 1;
-        match self.count {
-            1 => self.pending = Some(report),
-            2 => {
-                out.write_all(b"[\n")?;
-                let first = self.pending.take().expect("first report held");
-                serde_json::to_writer_pretty(&mut *out, &first)?;
-                out.write_all(b",\n")?;
-                serde_json::to_writer_pretty(&mut *out, &report)?;
+        if several {
+            out.write_all(if self.count == 1 { b"[\n" } else { b",\n" })?;
+            serde_json::to_writer_pretty(&mut *out, &report)
+        } else {
+            // One single-message input gives one report.
+            if self.count > 1 {
+                out.write_all(b"\n")?;
             }
-            _ => {
-                out.write_all(b",\n")?;
-                serde_json::to_writer_pretty(&mut *out, &report)?;
-            }
+            serde_json::to_writer_pretty(&mut *out, &report)
         }
-        Ok(())
+        .map_err(io::Error::from)
     }
 
-    pub fn finish(mut self, out: &mut impl Write) -> io::Result<()> {
-        match self.count {
-            0 => out.write_all(b"[]\n"),
-            1 => {
-                let r = self.pending.take().expect("report held");
-                serde_json::to_writer_pretty(&mut *out, &r)?;
-                out.write_all(b"\n")
-            }
-            _ => out.write_all(b"\n]\n"),
+    pub fn finish(self, out: &mut impl Write) -> io::Result<()> {
+        match (self.several, self.count) {
+            (Some(true), 0) => out.write_all(b"[]\n"),
+            (Some(true), _) => out.write_all(b"\n]\n"),
+            (_, 0) => Ok(()),
+            _ => out.write_all(b"\n"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(mbox: bool) -> Report {
+        let raw = b"Subject: x\r\n\r\n".to_vec();
+        let msg = crate::input::RawMessage {
+            source: crate::model::Source {
+                path: "t".into(),
+                index: 0,
+                offset: 0,
+            },
+            envelope: mbox.then(|| crate::input::Envelope {
+                sender: "a@example.org".into(),
+                date: "Mon Jan  1 00:00:00 2000".into(),
+            }),
+            size: raw.len() as u64,
+            header: raw,
+            body: None,
+        };
+        let opts = crate::chain::TraceOptions::default();
+        crate::report::build(crate::chain::walk(msg, &opts), &opts)
+    }
+
+    fn shape(several: Option<bool>, reports: &[bool]) -> serde_json::Value {
+        let mut out = Vec::new();
+        let mut w = JsonWriter::new(several);
+        for &mbox in reports {
+            w.push(&mut out, report(mbox)).unwrap();
+        }
+        w.finish(&mut out).unwrap();
+        if out.is_empty() {
+            return serde_json::Value::Null;
+        }
+        serde_json::from_slice(&out).unwrap()
+    }
+
+    #[test]
+    fn the_shape_follows_the_input_not_the_count() {
+        assert!(shape(Some(true), &[false]).is_array());
+        assert_eq!(shape(Some(true), &[]), serde_json::json!([]));
+        assert_eq!(
+            shape(Some(true), &[false, false]).as_array().unwrap().len(),
+            2
+        );
+        assert!(shape(Some(false), &[false]).is_object());
+        assert!(shape(Some(false), &[]).is_null());
+        // Stdin: an mbox gives an array, one message an object.
+        assert!(shape(None, &[true]).is_array());
+        assert!(shape(None, &[false]).is_object());
     }
 }

@@ -8,4 +8,6 @@ pub mod arf;
 pub mod complaint;
 pub mod html;
 pub mod json;
+mod layout;
+pub mod message;
 pub mod table;

@@ -3,13 +3,15 @@
 //! and the verdict. Every value from the message goes through
 //! [`crate::util::sanitize::for_terminal`]; the whole fits the terminal's width.
 
+use super::layout;
 use crate::model::LinkStatus;
 use crate::model::Report;
 use crate::model::{Hop, HopKind, MessageDns, Severity};
 use crate::report::owner;
 use crate::util::clock::human_duration;
 use crate::util::sanitize::for_terminal;
-use comfy_table::{presets, Cell, Color, ColumnConstraint, ContentArrangement, Table, Width};
+use crate::util::words;
+use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
 use std::fmt::Write as _;
 
 /// Rendering choices.
@@ -25,7 +27,7 @@ pub const DEFAULT_WIDTH: u16 = 100;
 /// Narrower than this and the table becomes unreadable; we stop shrinking.
 const MIN_WIDTH: u16 = 60;
 /// Labels of the summary lines are padded to this width.
-const LABEL: usize = 15;
+const LABEL: usize = 16;
 
 /// The width to render for: the caller's, `$COLUMNS`, the terminal's, or
 /// [`DEFAULT_WIDTH`].
@@ -49,40 +51,22 @@ fn terminal_columns() -> Option<u16> {
     (ok && ws.ws_col > 0).then_some(ws.ws_col)
 }
 
-fn cell(s: &str, color: Option<Color>, style: TableStyle) -> Cell {
-    lines_cell(&[s.to_string()], color, style)
-}
-
-/// A cell of several lines, each sanitised on its own (so the line breaks
-/// are ours, never the message's).
-fn lines_cell(lines: &[String], color: Option<Color>, style: TableStyle) -> Cell {
-    let text: Vec<String> = lines.iter().map(|l| for_terminal(l)).collect();
-    let c = Cell::new(text.join("\n"));
-    match color {
-        Some(col) if style.color => c.fg(col),
-        _ => c,
-    }
-}
-
 fn opt(s: &Option<String>) -> &str {
     s.as_deref().unwrap_or("")
 }
 
 /// The sender of a hop, one fact per line: the address the receiver saw,
 /// then the name it gave (HELO) and the name its address has (rDNS).
-/// Separate lines keep the column narrow and names unbroken. An address
-/// longer than `ip_room` (a long IPv6 address in a narrow table) is split
-/// after a colon, never inside a group.
-fn sender(h: &Hop, ip_room: usize) -> Vec<String> {
+fn sender(h: &Hop) -> Vec<String> {
     match h.kind {
         HopKind::Unparsed => return vec![format!("(unparsed: {})", opt(&h.unparsed_reason))],
         HopKind::Local if h.from.helo.is_none() => return vec!["(local)".to_string()],
         _ => {}
     }
-    let mut lines = match h.from.ip {
-        Some(ip) => split_address(&ip.to_string(), ip_room),
-        None => vec!["(no IP)".to_string()],
-    };
+    let mut lines = vec![match h.from.ip {
+        Some(ip) => ip.to_string(),
+        None => "(no IP)".to_string(),
+    }];
     if let Some(helo) = &h.from.helo {
         lines.push(format!("helo={helo}"));
     }
@@ -99,47 +83,6 @@ fn sender(h: &Hop, ip_room: usize) -> Vec<String> {
     lines
 }
 
-/// An address on lines of at most `room` characters, broken only after a
-/// `:` (IPv6); an address that fits, or has no colon, stays whole.
-fn split_address(addr: &str, room: usize) -> Vec<String> {
-    if addr.len() <= room || !addr.contains(':') {
-        return vec![addr.to_string()];
-    }
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for part in addr.split_inclusive(':') {
-        if !line.is_empty() && line.len() + part.len() > room {
-            lines.push(std::mem::take(&mut line));
-        }
-        line.push_str(part);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
-
-/// The narrowest the receiver column is squeezed to for a whole address.
-const MIN_RECEIVER: usize = 12;
-
-/// How wide the sender column may be kept for addresses, at `width`: what
-/// the fixed columns (hop, trust, time, delay, dns), the borders and a
-/// narrow receiver column leave; at least an IPv4 address, at most the
-/// longest IPv6 address.
-fn address_room(width: usize, fixed: &[usize]) -> usize {
-    sender_room(width, fixed)
-        .saturating_sub(MIN_RECEIVER)
-        .clamp(15, 39)
-}
-
-/// What the sender and receiver columns share at `width`, padding
-/// included: the width less the fixed columns and the borders.
-fn sender_room(width: usize, fixed: &[usize]) -> usize {
-    // Per column: a border and one space of padding on each side.
-    let overhead = 3 * (fixed.len() + 2) + 1;
-    width.saturating_sub(overhead + fixed.iter().sum::<usize>())
-}
-
 /// `by` and, below it, the protocol.
 fn receiver(h: &Hop) -> Vec<String> {
     let mut lines = vec![h.by.clone().unwrap_or_else(|| "?".into())];
@@ -149,61 +92,28 @@ fn receiver(h: &Hop) -> Vec<String> {
     lines
 }
 
-/// Word-wrap `text` to `width` columns, continuation lines indented by `indent`.
-fn wrap(text: &str, width: usize, indent: usize) -> String {
-    let room = width.saturating_sub(indent).max(20);
-    let mut out = String::new();
-    let mut line = 0;
-    for word in text.split(' ').filter(|w| !w.is_empty()) {
-        let len = word.chars().count();
-        if line > 0 && line + 1 + len > room {
-            out.push('\n');
-            out.push_str(&" ".repeat(indent));
-            line = 0;
-        } else if line > 0 {
-            out.push(' ');
-            line += 1;
-        }
-        out.push_str(word);
-        line += len;
-    }
-    out
-}
-
-/// One `Label          value` line, wrapped.
+/// One `Label           value` line (or block), wrapped, label column aligned.
 fn labelled(out: &mut String, label: &str, value: &str, width: usize) {
     let _ = writeln!(
         out,
-        "{label:<LABEL$} {}",
-        wrap(&for_terminal(value), width, LABEL + 1)
+        "{}",
+        layout::labelled(label, &for_terminal(value), LABEL, width)
     );
 }
 
-/// The hop table: oldest first, the route as the message travelled.
-fn hop_table(r: &Report, style: TableStyle, width: u16) -> Table {
-    let mut t = Table::new();
-    t.load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(width);
-    if style.color {
-        t.enforce_styling();
-    } else {
-        t.force_no_tty();
-    }
-    let mut header = vec![
-        "hop",
-        "trust",
-        "sender",
-        "received by",
-        "time (UTC)",
-        "delay",
-    ];
-    // The DNS verdict column only when DNS was consulted.
-    let with_dns = r.dns.is_some();
-    if with_dns {
-        header.push("dns");
-    }
-    t.set_header(header);
+/// One hop as the table shows it, every text sanitised.
+struct HopRow {
+    index: usize,
+    trust: &'static str,
+    sender: Vec<String>,
+    receiver: Vec<String>,
+    /// The date (when it changed), the time, the delay since the hop before.
+    time: Vec<String>,
+    dns: &'static str,
+}
+
+/// The hops, oldest first, with trust, time and delay worked out.
+fn hop_rows(r: &Report) -> Vec<HopRow> {
     // The boundary is only a boundary when someone is on the other side.
     let boundary = r
         .first_untrusted_relay
@@ -216,16 +126,7 @@ fn hop_table(r: &Report, style: TableStyle, width: u16) -> Table {
         .iter()
         .find(|l| l.status == LinkStatus::Broken)
         .map(|l| l.lower);
-    // Addresses are kept whole when they fit (a wrapped IPv6 address reads
-    // as two addresses); the fixed columns are about this wide.
-    let hop_digits = r.hops.len().to_string().len().max(3);
-    let mut fixed = vec![hop_digits, 8, 10, 7];
-    if with_dns {
-        fixed.push(12);
-    }
-    let ip_room = address_room(usize::from(width), &fixed);
-    let mut ip_width = 0;
-    let (mut sender_longest, mut receiver_longest, mut delay_longest) = (0, 0, 0);
+    let mut rows = Vec::new();
     let mut prev: Option<(i64, &str)> = None;
     for h in r.hops.iter().rev() {
         let trust = if boundary == Some(h.index) {
@@ -237,80 +138,244 @@ fn hop_table(r: &Report, style: TableStyle, width: u16) -> Table {
         } else {
             "claimed"
         };
-        let trust_color = match trust {
-            "BOUNDARY" => Some(Color::Yellow),
-            "trusted" => Some(Color::Green),
-            "suspect" => Some(Color::Red),
-            _ => None,
-        };
         let ts = h.timestamp.as_ref();
-        let delay = match (prev, ts) {
-            (Some((p, _)), Some(t)) if t.epoch < p => format!("-{}", human_duration(p - t.epoch)),
-            (Some((p, _)), Some(t)) => human_duration(t.epoch - p),
-            _ => String::new(),
-        };
-        // The date only when it changes: `2023-03-14 16:12:42`, then `16:12:44`.
-        let time: Vec<String> = match ts {
-            Some(t) => {
-                let (date, clock) = t.utc.split_once('T').unwrap_or((t.utc.as_str(), ""));
-                let clock = clock.trim_end_matches('Z');
-                if prev.is_some_and(|(_, d)| d == date) {
-                    vec![clock.to_string()]
-                } else {
-                    vec![date.to_string(), clock.to_string()]
-                }
-            }
-            None => Vec::new(),
-        };
+        // The date only when it changes: `2023-03-14`, `16:12:42`, then
+        // `16:12:44`, `+2s`.
+        let mut time = Vec::new();
         if let Some(t) = ts {
-            prev = Some((t.epoch, t.utc.split_once('T').map_or("", |(d, _)| d)));
+            let (date, clock) = t.utc.split_once('T').unwrap_or((t.utc.as_str(), ""));
+            if prev.is_none_or(|(_, d)| d != date) {
+                time.push(date.to_string());
+            }
+            time.push(clock.trim_end_matches('Z').to_string());
+            if let Some((p, _)) = prev {
+                let sign = if t.epoch < p { "-" } else { "+" };
+                time.push(format!("{sign}{}", human_duration(t.epoch - p)));
+            }
+            prev = Some((t.epoch, date));
         }
-        delay_longest = delay_longest.max(delay.len());
-        let from = sender(h, ip_room);
-        sender_longest = from
-            .iter()
-            .map(|l| l.len())
-            .fold(sender_longest, usize::max);
-        let by = receiver(h);
-        receiver_longest = by
-            .iter()
-            .map(|l| l.len())
-            .fold(receiver_longest, usize::max);
-        if h.from.ip.is_some() {
-            let n = from.iter().take_while(|l| !l.contains('=')).count();
-            ip_width = from[..n].iter().map(|l| l.len()).fold(ip_width, usize::max);
+        let clean = |v: Vec<String>| v.iter().map(|l| for_terminal(l)).collect();
+        rows.push(HopRow {
+            index: h.index,
+            trust,
+            sender: clean(sender(h)),
+            receiver: clean(receiver(h)),
+            time: clean(time),
+            dns: dns_verdict(r, h.index),
+        });
+    }
+    rows
+}
+
+fn trust_color(trust: &str) -> Option<Color> {
+    match trust {
+        "BOUNDARY" => Some(Color::Yellow),
+        "trusted" => Some(Color::Green),
+        "suspect" => Some(Color::Red),
+        _ => None,
+    }
+}
+
+fn lines_cell(lines: &[String], color: Option<Color>, style: TableStyle) -> Cell {
+    let c = Cell::new(lines.join("\n"));
+    match color {
+        Some(col) if style.color => c.fg(col),
+        _ => c,
+    }
+}
+
+/// The widest line of `lines`.
+fn widest(lines: &[String]) -> usize {
+    lines.iter().map(|l| layout::width(l)).max().unwrap_or(0)
+}
+
+/// Narrower than this, a host name column is mostly breaks: the route is
+/// a list instead.
+const MIN_COLUMN: usize = 16;
+
+/// The widths of the sender and receiver columns at `width` (None when the
+/// table cannot hold their unbreakable pieces: the route is then a list).
+fn column_widths(rows: &[HopRow], header: &[&str], width: usize) -> Option<(usize, usize)> {
+    let fixed: usize = [
+        rows.iter()
+            .map(|r| r.index.to_string().len())
+            .max()
+            .unwrap_or(0)
+            .max(header[0].len()),
+        rows.iter()
+            .map(|r| r.trust.len())
+            .max()
+            .unwrap_or(0)
+            .max(header[1].len()),
+        rows.iter()
+            .map(|r| widest(&r.time))
+            .max()
+            .unwrap_or(0)
+            .max(header[4].len()),
+    ]
+    .iter()
+    .sum::<usize>()
+        + if header.len() > 5 {
+            rows.iter()
+                .map(|r| r.dns.len())
+                .max()
+                .unwrap_or(0)
+                .max(header[5].len())
+        } else {
+            0
+        };
+    // Per column: a border and one space of padding on each side.
+    let overhead = 3 * header.len() + 1;
+    let room = width.checked_sub(overhead + fixed)?;
+    let need = |f: fn(&HopRow) -> &Vec<String>, h: &str| {
+        let lines = rows.iter().flat_map(|r| f(r).iter());
+        let min = lines
+            .clone()
+            .map(|l| layout::min_width(l))
+            .fold(MIN_COLUMN, usize::max);
+        let want = lines
+            .map(|l| layout::width(l))
+            .fold(layout::width(h), usize::max);
+        (min, want)
+    };
+    let (s_min, s_want) = need(|r| &r.sender, header[2]);
+    let (r_min, r_want) = need(|r| &r.receiver, header[3]);
+    if s_min + r_min > room {
+        return None;
+    }
+    if s_want + r_want <= room {
+        return Some((s_want, r_want));
+    }
+    // The split that makes the table shortest, then breaks the fewest
+    // addresses, then the fewest lines; on a tie the wider sender (whole addresses).
+    let mut best = (usize::MAX, usize::MAX, usize::MAX, 0);
+    for s in s_min..=room - r_min {
+        let r = room - s;
+        let (mut height, mut lines, mut broken_ips) = (0, 0, 0);
+        for row in rows {
+            let a = layout::wrap_lines(&row.sender, s);
+            let b = layout::wrap_lines(&row.receiver, r);
+            height += a.len().max(b.len()).max(row.time.len());
+            lines += a.len() + b.len();
+            broken_ips += a.iter().chain(&b).filter(|l| l.ends_with(':')).count();
         }
+        if (height, broken_ips, lines) <= (best.0, best.1, best.2) {
+            best = (height, broken_ips, lines, s);
+        }
+    }
+    let s = best.3.min(s_want);
+    Some((s, room - s))
+}
+
+/// The hop table: oldest first, the route as the message travelled. Every
+/// cell is wrapped here (comfy-table only draws), so a cell breaks only
+/// where [`layout::wrap`] allows.
+fn hop_table(rows: &[HopRow], with_dns: bool, style: TableStyle, width: usize) -> Option<Table> {
+    let mut header = vec!["hop", "trust", "sender", "received by", "time (UTC)"];
+    // The DNS verdict column only when DNS was consulted.
+    if with_dns {
+        header.push("dns");
+    }
+    let (s_width, r_width) = column_widths(rows, &header, width)?;
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    if style.color {
+        t.enforce_styling();
+    } else {
+        t.force_no_tty();
+    }
+    let mut head: Vec<Cell> = header.iter().map(Cell::new).collect();
+    head[2] = Cell::new(layout::wrap(header[2], s_width).join("\n"));
+    head[3] = Cell::new(layout::wrap(header[3], r_width).join("\n"));
+    t.set_header(head);
+    for h in rows {
         let mut row = vec![
             Cell::new(h.index),
-            cell(trust, trust_color, style),
-            lines_cell(&from, None, style),
-            lines_cell(&by, None, style),
-            lines_cell(&time, None, style),
-            cell(&delay, None, style),
+            lines_cell(&[h.trust.to_string()], trust_color(h.trust), style),
+            lines_cell(&layout::wrap_lines(&h.sender, s_width), None, style),
+            lines_cell(&layout::wrap_lines(&h.receiver, r_width), None, style),
+            lines_cell(&h.time, None, style),
         ];
         if with_dns {
-            row.push(cell(dns_verdict(r, h.index), None, style));
+            row.push(Cell::new(h.dns));
         }
         t.add_row(row);
     }
-    // When sender and receiver do not both fit, keep the addresses whole.
-    // Only then: comfy-table holds a constrained column at its bound, so a
-    // bound set always would squeeze names that had room.
-    if let Some(d) = fixed.get_mut(3) {
-        *d = delay_longest.max("delay".len());
-    }
-    let room = sender_room(usize::from(width), &fixed);
-    if sender_longest + receiver_longest > room {
-        let content = ip_width.max(room.saturating_sub(receiver_longest).min(sender_longest));
-        // The boundary counts the padding (one space each side).
-        let w = content + 2;
-        if let (Some(col), Ok(w)) = (t.column_mut(2), u16::try_from(w)) {
-            if ip_width > 0 {
-                col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(w)));
+    Some(t)
+}
+
+/// The route as a list, for a terminal too narrow for the table: one block
+/// per hop, labels in the summary's label column.
+fn hop_list(rows: &[HopRow], style: TableStyle, width: usize) -> String {
+    let mut out = String::from("Route, oldest first:\n");
+    let digits = rows
+        .iter()
+        .map(|r| r.index.to_string().len())
+        .max()
+        .unwrap_or(1);
+    for h in rows {
+        let trust = match trust_color(h.trust) {
+            Some(c) if style.color => paint_trust(h.trust, c),
+            _ => h.trust.to_string(),
+        };
+        let pad = " ".repeat(8usize.saturating_sub(h.trust.len()));
+        let mut head = format!("hop {:<digits$}  {trust}{pad}", h.index);
+        if !h.time.is_empty() {
+            head.push_str("  ");
+            head.push_str(&h.time.join(" "));
+        }
+        if !h.dns.is_empty() {
+            head.push_str("  dns ");
+            head.push_str(h.dns);
+        }
+        let _ = writeln!(out, "{}", head.trim_end());
+        for (label, lines) in [("  sender", &h.sender), ("  received by", &h.receiver)] {
+            for (i, line) in lines.iter().enumerate() {
+                let label = if i == 0 { label } else { "" };
+                let _ = writeln!(out, "{}", layout::labelled(label, line, LABEL, width));
             }
         }
     }
-    t
+    out
+}
+
+fn paint_trust(s: &str, c: Color) -> String {
+    let code = match c {
+        Color::Yellow => "33",
+        Color::Green => "32",
+        Color::Red => "31",
+        _ => "0",
+    };
+    format!("\x1b[{code}m{s}\x1b[0m")
+}
+
+/// The route: a table when it fits `width`, otherwise a list.
+fn route(r: &Report, style: TableStyle, width: usize) -> String {
+    let rows = hop_rows(r);
+    match hop_table(&rows, r.dns.is_some(), style, width) {
+        Some(t) => format!("{t}\n"),
+        None => hop_list(&rows, style, width),
+    }
+}
+
+/// The first line: where the message came from. `<stdin>` for standard
+/// input; the position only for a message of a mailbox (an mbox message has
+/// an envelope; a later one a position), not for a file that is one message.
+fn source_line(r: &Report) -> String {
+    let path = if r.source.path == "-" {
+        "<stdin>".to_string()
+    } else {
+        for_terminal(&r.source.path)
+    };
+    if r.source.index > 0 || r.source.offset > 0 || r.message.envelope_from.is_some() {
+        format!(
+            "{path} (message {} at byte {})",
+            r.source.index, r.source.offset
+        )
+    } else {
+        path
+    }
 }
 
 /// Render one report.
@@ -318,13 +383,9 @@ pub fn render(r: &Report, style: TableStyle) -> String {
     let width = detect_width(style.width);
     let w = usize::from(width);
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} (message {} at byte {})",
-        for_terminal(&r.source.path),
-        r.source.index,
-        r.source.offset
-    );
+    for line in layout::wrap(&source_line(r), w) {
+        let _ = writeln!(out, "{line}");
+    }
     let m = &r.message;
     for (label, v) in [
         ("From", &m.from),
@@ -337,7 +398,7 @@ pub fn render(r: &Report, style: TableStyle) -> String {
         }
     }
     if !r.hops.is_empty() {
-        let _ = writeln!(out, "{}", hop_table(r, style, width));
+        out.push_str(&route(r, style, w));
     }
     let ip = |i: Option<std::net::IpAddr>| i.map(|i| i.to_string()).unwrap_or_else(|| "?".into());
     if let Some(rel) = &r.first_untrusted_relay {
@@ -345,7 +406,7 @@ pub fn render(r: &Report, style: TableStyle) -> String {
             &mut out,
             "Untrusted relay",
             &format!(
-                "{} {}, seen by {}{} at {} (hop {})",
+                "{} ({}), seen by {}{} at {} (hop {})",
                 ip(rel.ip),
                 owner::names_summary(
                     rel.rdns.as_deref(),
@@ -369,7 +430,7 @@ pub fn render(r: &Report, style: TableStyle) -> String {
             &mut out,
             "Probable origin",
             &format!(
-                "{} {} (hop {}, {} confidence, {} consistent link(s) below the relay)",
+                "{} ({}) at hop {}: {} confidence, {}",
                 ip(o.ip),
                 owner::names_summary(
                     o.rdns.as_deref(),
@@ -378,22 +439,33 @@ pub fn render(r: &Report, style: TableStyle) -> String {
                 ),
                 o.hop,
                 o.confidence.as_str(),
-                o.links
+                match o.links {
+                    0 => "it is the first untrusted relay".to_string(),
+                    n => format!(
+                        "reached through {} below the relay, {}",
+                        words::count(n, "consistent link"),
+                        if n == 1 { "a claim" } else { "each a claim" }
+                    ),
+                }
             ),
             w,
         );
     }
     for c in &r.origin_candidates {
-        let _ = writeln!(
-            out,
-            "Origin candidate:      {} ({}) from {}, written by {} ({})",
-            c.ip,
-            c.ip_class,
-            for_terminal(&c.header),
-            c.written_by_hop
-                .map(|h| format!("hop {h}"))
-                .unwrap_or_else(|| "the origin".into()),
-            c.credibility.as_str()
+        labelled(
+            &mut out,
+            "Origin candidate",
+            &format!(
+                "{} ({}) from {}, written by {} ({})",
+                c.ip,
+                c.ip_class,
+                c.header,
+                c.written_by_hop
+                    .map(|h| format!("hop {h}"))
+                    .unwrap_or_else(|| "the origin".into()),
+                c.credibility.as_str()
+            ),
+            w,
         );
     }
     if let Some(o) = &r.owner {
@@ -455,11 +527,20 @@ pub fn render(r: &Report, style: TableStyle) -> String {
             ids.push(v.authserv_id.as_deref());
         }
     }
+    // A result said twice (Authentication-Results and Received-SPF of the
+    // same server) is shown once, where it is said first.
+    let mut shown: Vec<(&str, &str)> = Vec::new();
     for id in ids {
         let verdicts: Vec<String> = r
             .auth_results
             .iter()
             .filter(|v| v.authserv_id.as_deref() == id)
+            .filter(|v| {
+                let key = (v.method.as_str(), v.result.as_str());
+                let new = !shown.contains(&key);
+                shown.push(key);
+                new
+            })
             .map(|v| {
                 let domain = v
                     .properties
@@ -470,16 +551,25 @@ pub fn render(r: &Report, style: TableStyle) -> String {
                 format!("{}={}{domain}", v.method, v.result)
             })
             .collect();
-        let _ = writeln!(
-            out,
-            "Authentication:        {} (trusted, by {})",
-            for_terminal(&verdicts.join(", ")),
-            for_terminal(id.unwrap_or("a trusted server"))
+        if verdicts.is_empty() {
+            continue;
+        }
+        labelled(
+            &mut out,
+            "Authentication",
+            &format!(
+                "{} (by {})",
+                verdicts.join(", "),
+                id.map_or("a trusted server, unnamed".to_string(), |id| format!(
+                    "{id}, trusted"
+                ))
+            ),
+            w,
         );
     }
     // SPF and DKIM checked by us today (dns::auth), beside the headers' claims.
     if let Some(line) = r.dns.as_ref().and_then(auth_line) {
-        let _ = writeln!(out, "Checked today:         {}", for_terminal(&line));
+        labelled(&mut out, "Checked today", &line, w);
     }
     if !r.findings.is_empty() {
         let _ = writeln!(out, "Findings:");
@@ -495,7 +585,11 @@ pub fn render(r: &Report, style: TableStyle) -> String {
             };
             let hop = f.hop.map(|h| format!(" hop {h}")).unwrap_or_default();
             let _ = writeln!(out, "  {sev} {}{hop}", f.code);
-            let _ = writeln!(out, "         {}", wrap(&for_terminal(&f.message), w, 9));
+            let _ = writeln!(
+                out,
+                "{}",
+                layout::labelled("", &for_terminal(&f.message), 8, w)
+            );
         }
     }
     for c in &r.abuse_contacts {
@@ -574,41 +668,6 @@ fn auth_line(m: &MessageDns) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn wraps_with_indent() {
-        let s = wrap("aaaa bbbb cccc dddd", 30, 20);
-        assert_eq!(s, "aaaa bbbb cccc dddd");
-        let s = wrap(&"word ".repeat(20), 40, 10);
-        assert!(s.lines().all(|l| l.chars().count() <= 40), "{s}");
-        assert!(s.lines().skip(1).all(|l| l.starts_with("          w")));
-    }
-
-    #[test]
-    fn addresses_split_only_after_a_colon() {
-        assert_eq!(split_address("192.0.2.1", 10), vec!["192.0.2.1"]);
-        assert_eq!(
-            split_address("2603:10b6:a03:254:cafe::5a", 40),
-            vec!["2603:10b6:a03:254:cafe::5a"]
-        );
-        let parts = split_address("2603:10b6:a03:254:cafe::5a", 17);
-        assert_eq!(parts, vec!["2603:10b6:a03:", "254:cafe::5a"]);
-        assert_eq!(parts.concat(), "2603:10b6:a03:254:cafe::5a");
-        let full = "2001:0db8:85a3:0000:0000:8a2e:0370:7334";
-        for room in [0, 5, 15, 20, 38] {
-            let parts = split_address(full, room);
-            assert_eq!(parts.concat(), full);
-            assert!(parts.iter().all(|p| p.len() <= room.max(5)), "{parts:?}");
-        }
-    }
-
-    #[test]
-    fn address_room_keeps_ipv4_and_grows_with_width() {
-        let fixed = [3, 8, 10, 7];
-        assert!(address_room(60, &fixed) >= 15);
-        assert!(address_room(80, &fixed) >= 18);
-        assert_eq!(address_room(200, &fixed), 39);
-    }
 
     #[test]
     fn width_has_a_floor() {
