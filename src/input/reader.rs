@@ -102,6 +102,26 @@ fn has_field(header: &[u8]) -> bool {
     })
 }
 
+/// A header block pasted with leading indentation (copied from a mail
+/// client or a web page: every line starts with the same spaces): the block
+/// without that indentation, continuation lines keeping what is beyond it.
+/// `None` when the first line is not indented.
+fn dedent_pasted(header: &[u8]) -> Option<Vec<u8>> {
+    let indent = header
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t'))
+        .count();
+    if indent == 0 {
+        return None;
+    }
+    let prefix = &header[..indent];
+    let mut out = Vec::with_capacity(header.len());
+    for line in header.split_inclusive(|b| *b == b'\n') {
+        out.extend_from_slice(line.strip_prefix(prefix).unwrap_or(line));
+    }
+    Some(out)
+}
+
 fn is_blank(line: &[u8]) -> bool {
     line == b"\n" || line == b"\r\n"
 }
@@ -494,6 +514,10 @@ impl<R: Read> MessageReader<R> {
                 "binary data (NUL bytes) in the header block: not an email message",
             )));
         }
+        let header = match dedent_pasted(&header) {
+            Some(d) if !has_field(&header) && has_field(&d) => d,
+            _ => header,
+        };
         if !has_field(&header) {
             return Some(Err(self.error(
                 index,

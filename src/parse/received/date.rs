@@ -1,0 +1,191 @@
+//! Date forms mail-parser does not read, seen in Received headers and in
+//! Microsoft Message Header Analyzer's date tests (../shared/vectors,
+//! mha-received-dates.jsonl):
+//!
+//! - Go's `time.Time.String()` (SendGrid's filters):
+//!   `2018-12-10 11:43:59.610180118 +0000 UTC m=+0.123`;
+//! - month before day: `Apr 21 2018 03:01:04 +0000`, `Apr 21 2018 3:01:05 +0000`;
+//! - numeric US dates: `4/20/2018 23:01:06 -0400 (EDT)`, `4-20-2018 11:01:07 PM`,
+//!   and year first: `2018-4-20 11:01:08 PM`;
+//! - a 12-hour clock (`AM`/`PM`), a fraction of a second (dropped: the
+//!   timestamp is kept to the second).
+//!
+//! A date without a zone is read as UTC (as MHA does); a date without a time
+//! of day gives nothing (a midnight guess would put the hop up to a day off).
+
+/// Seconds since the epoch of a date in one of the forms above.
+pub(super) fn parse_loose(text: &str) -> Option<i64> {
+    let mut words = text
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .peekable();
+    // A leading weekday, in any spelling.
+    if words
+        .peek()
+        .is_some_and(|w| w.len() >= 3 && w.bytes().all(|b| b.is_ascii_alphabetic()) && month(w).is_none())
+    {
+        words.next();
+    }
+    let first = words.next()?;
+    let (year, mon, day) = if let Some(m) = month(first) {
+        // `Apr 21 2018`
+        let day = number(words.next()?, 1, 31)?;
+        let year = number(words.next()?, 1970, 9999)?;
+        (year, m, day)
+    } else {
+        let parts: Vec<&str> = first.split(['/', '-']).collect();
+        let [a, b, c] = parts[..] else { return None };
+        if a.len() == 4 {
+            (number(a, 1970, 9999)?, number(b, 1, 12)?, number(c, 1, 31)?)
+        } else {
+            (number(c, 1970, 9999)?, number(a, 1, 12)?, number(b, 1, 31)?)
+        }
+    };
+    // The time: `H:MM[:SS[.frac]]`.
+    let time = words.next()?;
+    let mut hms = time.split(':');
+    let mut hour = number(hms.next()?, 0, 23)?;
+    let min = number(hms.next()?, 0, 59)?;
+    let sec = match hms.next() {
+        Some(s) => number(s.split('.').next()?, 0, 60)?,
+        None => 0,
+    };
+    if hms.next().is_some() {
+        return None;
+    }
+    let mut offset = 0i64;
+    if let Some(w) = words.next() {
+        let w = w.to_ascii_uppercase();
+        let zone = match w.as_str() {
+            "AM" | "PM" => {
+                if !(1..=12).contains(&hour) {
+                    return None;
+                }
+                hour = hour % 12 + if w == "PM" { 12 } else { 0 };
+                words.next().map(|z| z.to_ascii_uppercase())
+            }
+            _ => Some(w),
+        };
+        if let Some(z) = zone {
+            offset = zone_offset(&z).unwrap_or(0);
+        }
+    }
+    let days = days_from_civil(year, mon, day)?;
+    Some(days * 86_400 + hour * 3600 + min * 60 + sec - offset)
+}
+
+/// `+hhmm` / `-hhmm` in seconds; `UTC`, `GMT`, `Z` are zero. Anything else
+/// (a comment, Go's `m=+…`) is no zone.
+fn zone_offset(z: &str) -> Option<i64> {
+    if matches!(z, "UTC" | "GMT" | "UT" | "Z") {
+        return Some(0);
+    }
+    let (sign, digits) = match z.as_bytes().first()? {
+        b'+' => (1, &z[1..]),
+        b'-' => (-1, &z[1..]),
+        _ => return None,
+    };
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let h: i64 = digits[..2].parse().ok()?;
+    let m: i64 = digits[2..].parse().ok()?;
+    (h <= 14 && m < 60).then_some(sign * (h * 3600 + m * 60))
+}
+
+fn number(s: &str, lo: i64, hi: i64) -> Option<i64> {
+    if s.is_empty() || s.len() > 4 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: i64 = s.parse().ok()?;
+    (lo..=hi).contains(&n).then_some(n)
+}
+
+fn month(w: &str) -> Option<i64> {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let head = w.get(..3)?.to_ascii_lowercase();
+    MONTHS
+        .iter()
+        .position(|m| *m == head)
+        .map(|i| i as i64 + 1)
+}
+
+/// Days since 1970-01-01 (Howard Hinnant's civil-from-days algorithm,
+/// inverted), or `None` for a day the month does not have.
+fn days_from_civil(y: i64, m: i64, d: i64) -> Option<i64> {
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let len = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if d > len[(m - 1) as usize] {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// `epoch` as RFC 3339 UTC (`2018-04-21T03:01:04Z`).
+pub(super) fn rfc3339(epoch: i64) -> String {
+    let days = epoch.div_euclid(86_400);
+    let secs = epoch.rem_euclid(86_400);
+    // civil_from_days
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> Option<String> {
+        parse_loose(s).map(rfc3339)
+    }
+
+    #[test]
+    fn forms() {
+        let go = utc("2018-12-10 11:43:59.610180118 +0000 UTC m=+0.123");
+        assert_eq!(go.as_deref(), Some("2018-12-10T11:43:59Z"));
+        assert_eq!(
+            utc("Apr 21 2018 3:01:05 +0000").as_deref(),
+            Some("2018-04-21T03:01:05Z")
+        );
+        assert_eq!(
+            utc("4/20/2018 11:01:16 PM -0400 (EDT)").as_deref(),
+            Some("2018-04-21T03:01:16Z")
+        );
+        assert_eq!(
+            utc("2018-4-20 11:01:08 PM").as_deref(),
+            Some("2018-04-20T23:01:08Z")
+        );
+        assert_eq!(
+            utc("12/31/2016 12:00:00 AM").as_deref(),
+            Some("2016-12-31T00:00:00Z")
+        );
+        assert_eq!(utc("1 Mar 2024 12:00:00 +0000"), None); // mail-parser's job
+        assert_eq!(utc("22 Apr 2018"), None);
+        assert_eq!(utc("2/30/2018 10:00"), None);
+        assert_eq!(utc("13/1/2018 10:00"), None);
+        assert_eq!(utc("garbage"), None);
+        assert_eq!(utc(""), None);
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+    }
+}
