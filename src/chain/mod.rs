@@ -529,6 +529,7 @@ mod tests {
             rdns: some(rdns),
             ip,
             ident: None,
+            forwarded_for: None,
         };
         h.by = some(by);
         h

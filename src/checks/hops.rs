@@ -304,6 +304,7 @@ mod tests {
             rdns: some(rdns),
             ip: ip.parse().ok(),
             ident: None,
+            forwarded_for: None,
         };
         h.by = some(by);
         h
