@@ -7,6 +7,10 @@
 //! - month before day: `Apr 21 2018 03:01:04 +0000`, `Apr 21 2018 3:01:05 +0000`;
 //! - numeric US dates: `4/20/2018 23:01:06 -0400 (EDT)`, `4-20-2018 11:01:07 PM`,
 //!   and year first: `2018-4-20 11:01:08 PM`;
+//! - asctime: `Wed Aug 21 11:37:32 2002 -0500` (mail-parser reads it as
+//!   November 21, 05:00: the day as the month, the hour as the day);
+//! - a numeric date with one field above 12 (`20/4/2018` is day first);
+//!   `02/10/2002` is either and gives nothing;
 //! - a 12-hour clock (`AM`/`PM`), a fraction of a second (dropped: the
 //!   timestamp is kept to the second).
 //!
@@ -27,18 +31,34 @@ pub(super) fn parse_loose(text: &str) -> Option<i64> {
         words.next();
     }
     let first = words.next()?;
+    // asctime's year after the time: `Aug 21 11:37:32 2002 -0500`.
+    let mut late_year = false;
     let (year, mon, day) = if let Some(m) = month(first) {
         // `Apr 21 2018`
         let day = number(words.next()?, 1, 31)?;
-        let year = number(words.next()?, 1970, 9999)?;
-        (year, m, day)
+        let next = *words.peek()?;
+        if next.contains(':') {
+            late_year = true;
+            (0, m, day)
+        } else {
+            words.next();
+            (number(next, 1970, 9999)?, m, day)
+        }
     } else {
         let parts: Vec<&str> = first.split(['/', '-']).collect();
         let [a, b, c] = parts[..] else { return None };
         if a.len() == 4 {
             (number(a, 1970, 9999)?, number(b, 1, 12)?, number(c, 1, 31)?)
         } else {
-            (number(c, 1970, 9999)?, number(a, 1, 12)?, number(b, 1, 31)?)
+            let (a, b) = (number(a, 1, 31)?, number(b, 1, 31)?);
+            let year = number(c, 1970, 9999)?;
+            // Month first (US) or day first (Europe): only one reading may
+            // be possible, or the date is not known.
+            match (a <= 12, b <= 12) {
+                (true, false) => (year, a, b),
+                (false, true) => (year, b, a),
+                _ => return None,
+            }
         }
     };
     // The time: `H:MM[:SS[.frac]]`.
@@ -53,6 +73,11 @@ pub(super) fn parse_loose(text: &str) -> Option<i64> {
     if hms.next().is_some() {
         return None;
     }
+    let year = if late_year {
+        number(words.next()?, 1970, 9999)?
+    } else {
+        year
+    };
     let mut offset = 0i64;
     if let Some(w) = words.next() {
         let w = w.to_ascii_uppercase();
@@ -179,10 +204,21 @@ mod tests {
             utc("12/31/2016 12:00:00 AM").as_deref(),
             Some("2016-12-31T00:00:00Z")
         );
+        // asctime, which mail-parser reads as November 21 05:00.
+        assert_eq!(
+            utc("Wed Aug 21 11:37:32 2002 -0500").as_deref(),
+            Some("2002-08-21T16:37:32Z")
+        );
+        // Day first, when only that reading is possible; ambiguous: nothing.
+        assert_eq!(
+            utc("20/4/2018 10:00:00 +0000").as_deref(),
+            Some("2018-04-20T10:00:00Z")
+        );
+        assert_eq!(utc("02/10/2002 08:56:31"), None);
         assert_eq!(utc("1 Mar 2024 12:00:00 +0000"), None); // mail-parser's job
         assert_eq!(utc("22 Apr 2018"), None);
         assert_eq!(utc("2/30/2018 10:00"), None);
-        assert_eq!(utc("13/1/2018 10:00"), None);
+        assert_eq!(utc("13/13/2018 10:00"), None);
         assert_eq!(utc("garbage"), None);
         assert_eq!(utc(""), None);
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");

@@ -177,22 +177,24 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-/// The date through mail-parser, else through [`date::parse_loose`] (Go's
-/// time format, month-first and numeric dates); `original` keeps the text
-/// as written.
+/// The date through [`date::parse_loose`] (Go's time format, month-first,
+/// asctime and numeric dates), else through mail-parser; `original` keeps
+/// the text as written.
 fn parse_timestamp(original: &str) -> Option<Timestamp> {
-    let parsed = match MessageStream::new(original.as_bytes()).parse_date() {
-        HeaderValue::DateTime(dt) if dt.is_valid() => Some(dt),
-        _ => None,
-    };
-    let Some(dt) = parsed else {
-        let epoch = date::parse_loose(original)?;
+    // The loose forms first: mail-parser misreads some of them (asctime).
+    if let Some(epoch) = date::parse_loose(original) {
         return Some(Timestamp {
             utc: date::rfc3339(epoch),
             epoch,
             original: original.to_string(),
         });
+    }
+    let HeaderValue::DateTime(dt) = MessageStream::new(original.as_bytes()).parse_date() else {
+        return None;
     };
+    if !dt.is_valid() {
+        return None;
+    }
     Some(Timestamp {
         utc: crate::parse::message::utc_rfc3339(&dt),
         epoch: dt.to_timestamp(),
