@@ -410,6 +410,23 @@ fn is_note(hop: &Hop) -> bool {
         && hop.from.rdns.is_none()
 }
 
+/// A handover inside one host: the receiver names itself `localhost` and
+/// the sender is loopback or no network peer (a content filter, qmail-scanner,
+/// a local sendmail). Custody reads through it to the host above.
+fn localhost_handover(hop: &Hop) -> bool {
+    let by_localhost = hop.by.as_deref().is_some_and(|b| {
+        matches!(
+            b.trim_end_matches('.').to_ascii_lowercase().as_str(),
+            "localhost" | "localhost.localdomain"
+        )
+    });
+    let no_peer = match hop.from.ip {
+        Some(ip) => classify(ip) == IpClass::Loopback,
+        None => true,
+    };
+    by_localhost && no_peer && hop.kind != HopKind::Unparsed
+}
+
 /// A webmail or HTTP submission (`with HTTP`, `with HTTPS`, `via HTTP`):
 /// the sender is a browser, and nothing below it wrote a Received header.
 /// Microsoft 365's mailbox hops (`from X.prod.outlook.com (ip) by Y with
@@ -757,7 +774,17 @@ pub fn analyze(hops: &[Hop], trust: &TrustConfig, infer: bool) -> Chain {
     let mut effective_upper = b;
     for upper in b..hops.len().saturating_sub(1) {
         let lower = &hops[upper + 1];
-        let mut link = if is_note(lower) {
+        let transparent = is_note(lower) || localhost_handover(lower);
+        let mut link = if localhost_handover(lower) && !is_note(lower) {
+            CustodyLink {
+                upper,
+                lower: upper + 1,
+                status: LinkStatus::Consistent,
+                reason: "a handover on the host above: its receiver calls itself localhost and no network peer is recorded; read through".into(),
+                upper_names: sender_names(&hops[effective_upper]),
+                lower_by: lower.by.clone(),
+            }
+        } else if is_note(lower) {
             CustodyLink {
                 upper,
                 lower: upper + 1,
@@ -771,7 +798,7 @@ pub fn analyze(hops: &[Hop], trust: &TrustConfig, infer: bool) -> Chain {
             judge_link(&hops[effective_upper], lower)
         };
         link.upper = upper;
-        if !is_note(lower) {
+        if !transparent {
             effective_upper = upper + 1;
         }
         if walking {
