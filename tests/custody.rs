@@ -179,3 +179,23 @@ fn trusted_takes_single_labels_and_wildcards() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn a_header_block_pasted_with_indentation_is_read() {
+    use std::io::Write;
+    let pasted = b"    Received: from mail.example.net (mail.example.net [81.169.145.92])\n    \tby mx.example.org (Postfix) with ESMTP id 1; Mon, 1 Jan 2024 10:00:00 +0000\n    Subject: pasted\n    From: a@example.net\n\nbody\n";
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spamtrace"))
+        .args(["trace", "--offline", "--json", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(pasted).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = if r.is_array() { r[0].clone() } else { r };
+    assert_eq!(r["hops"][0]["from"]["ip"], "81.169.145.92");
+    assert_eq!(r["hops"][0]["by"], "mx.example.org");
+}

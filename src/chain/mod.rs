@@ -321,6 +321,28 @@ fn address_like(helo: &str) -> bool {
             && h.bytes().any(|b| b.is_ascii_digit()))
 }
 
+/// An address only a private network uses: RFC 1918 and kin, and 6to4
+/// addresses that embed one (`2002:a05:...` is 6to4 for 10.5.0.0/16: how
+/// Google names its internal hosts in `by`).
+fn internal_address(ip: IpAddr) -> bool {
+    if classify(ip) == IpClass::Private {
+        return true;
+    }
+    match ip {
+        IpAddr::V6(v6) if v6.segments()[0] == 0x2002 => {
+            let s = v6.segments();
+            let v4 = std::net::Ipv4Addr::new(
+                (s[1] >> 8) as u8,
+                s[1] as u8,
+                (s[2] >> 8) as u8,
+                s[2] as u8,
+            );
+            classify(IpAddr::V4(v4)) == IpClass::Private
+        }
+        _ => false,
+    }
+}
+
 /// A source no host connects from: unspecified, multicast, broadcast,
 /// 0.0.0.0/8, 240.0.0.0/4 (documentation prefixes are not here: they are
 /// what examples and fixtures use).
@@ -538,6 +560,22 @@ pub fn judge_link(upper: &Hop, lower: &Hop) -> CustodyLink {
             set(
                 LinkStatus::Consistent,
                 "the receiving host's address is the sender's address".into(),
+            );
+        } else if internal_address(by_ip)
+            && names.iter().any(|n| {
+                upper
+                    .by
+                    .as_deref()
+                    .is_some_and(|ub| same_operator(n, ub))
+            })
+        {
+            // Gmail: `from mail-sor-f41.google.com ... by mx.google.com`
+            // above `by 2002:a05:6a10:...` (6to4 of Google's 10/8 hosts).
+            set(
+                LinkStatus::Consistent,
+                format!(
+                    "an internal hop of one operator: the sender above handed over inside its operator, and {by_ip} is an internal address"
+                ),
             );
         } else if upper_claim == Some(by_ip) {
             set(
@@ -904,6 +942,106 @@ mod tests {
         let short = hop(1, "lugh", "", "85.1.2.3", "mx.victim.net", "");
         let low = hop(2, "x.y.z", "", "85.9.9.9", "lugh.tuatha.org", "");
         assert_eq!(judge_link(&short, &low).status, LinkStatus::Consistent);
+    }
+
+    fn dated(mut h: Hop, epoch: i64) -> Hop {
+        h.timestamp = Some(crate::model::Timestamp {
+            utc: String::new(),
+            epoch,
+            original: String::new(),
+        });
+        h
+    }
+
+    #[test]
+    fn address_only_upper_hops_are_judged() {
+        // The upper hop recorded an address and an address greeting.
+        let up = hop(1, "198.51.100.7", "", "89.248.165.47", "mx.victim.example", "");
+        let judge = |low: Hop| judge_link(&up, &low);
+        // A named mail server below a sender that greeted with an address.
+        let l = judge(hop(2, "a.example.com", "", "81.169.145.92", "smtp.bank-alerts.com", ""));
+        assert_eq!(l.status, LinkStatus::Broken, "{}", l.reason);
+        // An address literal the upper hop never saw (same family).
+        let l = judge(hop(2, "a.example.com", "", "81.169.145.92", "[37.120.1.9]", ""));
+        assert_eq!(l.status, LinkStatus::Broken, "{}", l.reason);
+        // ... but the address it greeted with is NAT, not a break.
+        let l = judge(hop(2, "a.example.com", "", "81.169.145.92", "198.51.100.7", ""));
+        assert_eq!(l.status, LinkStatus::Consistent, "{}", l.reason);
+        // Another family cannot be compared offline.
+        let l = judge(hop(2, "a.example.com", "", "81.169.145.92", "2a01:4f8::1", ""));
+        assert_eq!(l.status, LinkStatus::Unknown, "{}", l.reason);
+        // A handover naming no receiver, an impossible source.
+        let l = judge(hop(2, "a.example.com", "", "81.169.145.92", "", ""));
+        assert!(l.status == LinkStatus::Broken && l.reason.contains("no receiving host"));
+        let l = judge(hop(2, "a.example.com", "", "224.0.0.251", "198.51.100.7", ""));
+        assert!(l.status == LinkStatus::Broken && l.reason.contains("multicast"));
+        let l = judge(hop(2, "a.example.com", "", "0.1.2.3", "198.51.100.7", ""));
+        assert_eq!(l.status, LinkStatus::Broken);
+        // Dated after the upper hop beyond the tolerance; within it, fine.
+        let up_t = dated(up.clone(), 1_000_000);
+        let low = hop(2, "a.example.com", "", "81.169.145.92", "198.51.100.7", "");
+        let late = dated(low.clone(), 1_000_000 + CUSTODY_CLOCK_TOLERANCE + 1);
+        assert_eq!(judge_link(&up_t, &late).status, LinkStatus::Broken);
+        let ok = dated(low, 1_000_000 + 3600);
+        assert_eq!(judge_link(&up_t, &ok).status, LinkStatus::Consistent);
+        // A hex-word greeting is no name either.
+        let hex = hop(1, "4F2A11C0", "", "89.248.165.47", "mx.victim.example", "");
+        let low = hop(2, "a.example.com", "", "81.169.145.92", "mail.bank.example.com", "");
+        assert_eq!(judge_link(&hex, &low).status, LinkStatus::Broken);
+        // A hostname-less sender without such a greeting: still unknown.
+        let bare = hop(1, "", "", "89.248.165.47", "mx.victim.example", "");
+        assert_eq!(judge_link(&bare, &low).status, LinkStatus::Unknown);
+    }
+
+    #[test]
+    fn narrowed_name_breaks() {
+        let judge = |names: &str, by: &str| {
+            let up = hop(1, names, "", "85.1.2.3", "mx.victim.net", "");
+            judge_link(&up, &hop(2, "a.b.c", "", "85.9.9.9", by, "")).status
+        };
+        // Operators' own pairs (data).
+        assert_eq!(judge("mout.rzone.de", "smtp.webmailer.de"), LinkStatus::Consistent);
+        assert_eq!(judge("priv-edmwes.telusplanet.net", "out.telus.net"), LinkStatus::Consistent);
+        // One host under a renamed (longer) domain; not two generic `mail` hosts.
+        assert_eq!(judge("mx1.spamassassin.taint.org", "mx1.redhat.com"), LinkStatus::Consistent);
+        assert_eq!(judge("mail.chasebank-alerts.com", "mail.corporatebanking-online.com"), LinkStatus::Broken);
+        // Private-network names: of the same organisation, or not comparable.
+        assert_eq!(judge("evv.kamakiriad.local", "kamakiriad.com"), LinkStatus::Consistent);
+        assert_eq!(judge("wout2-smtp.messagingengine.com", "mailout.west.internal"), LinkStatus::Unknown);
+        assert_eq!(judge("gw.corp.example.com", "mailout.west.internal"), LinkStatus::Unknown);
+        // Google's internal hops: a 6to4 literal of its 10/8 hosts.
+        let up = hop(1, "mail-sor-f41.google.com", "mail-sor-f41.google.com", "209.85.220.41", "mx.google.com", "");
+        let low = hop(2, "", "", "", "2002:a05:6a10:2d8e:b0:4f2:a0e1:23ce", "");
+        assert_eq!(judge_link(&up, &low).status, LinkStatus::Consistent);
+        let other = hop(1, "relay.example.org", "", "85.1.2.3", "mx.victim.net", "");
+        assert_eq!(judge_link(&other, &low).status, LinkStatus::Unknown);
+    }
+
+    #[test]
+    fn notes_are_read_through_and_webmail_ends_the_walk() {
+        let note = |i| {
+            let mut h = Hop::new(i, HopKind::Local, "(qmail 1 invoked from network)".into());
+            h.by = None;
+            h
+        };
+        let mut web = hop(4, "", "", "92.72.118.41", "webmail.example.org", "");
+        web.with = Some("HTTPS".into());
+        let hops = vec![
+            hop(0, "mx.corp.example", "mx.corp.example", "131.175.1.2", "store.corp.example", ""),
+            hop(1, "relay.example.org", "relay.example.org", "84.23.191.7", "mx.corp.example", ""),
+            note(2),
+            hop(3, "webmail.example.org", "", "85.9.9.9", "relay.example.org", ""),
+            web,
+            hop(5, "x.forged.example", "", "81.1.1.1", "webmail.example.org", ""),
+        ];
+        let c = analyze(&hops, &trusted(&["131.175.0.0/16"]), false);
+        assert_eq!(c.boundary, Some(1));
+        assert!(c.custody[0].reason.contains("note"), "{:?}", c.custody[0]);
+        // Judged from hop 1 over the note: relay.example.org received it.
+        assert_eq!(c.custody[1].reason, "same name", "{:?}", c.custody[1]);
+        assert_eq!(c.custody[2].status, LinkStatus::Consistent, "{:?}", c.custody[2]);
+        let o = c.probable_origin.unwrap();
+        assert_eq!((o.hop, o.ip.unwrap().to_string()), (4, "92.72.118.41".into()));
     }
 
     #[test]

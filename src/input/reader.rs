@@ -555,6 +555,18 @@ mod tests {
     /// separators across reads.
     struct Trickle<'a>(&'a [u8], usize);
 
+    #[test]
+    fn pasted_indented_header_blocks_are_dedented() {
+        let block = b"  Received: from a (a [192.0.2.1])\n  \tby b; Mon, 1 Jan 2024\n  Subject: hi\n";
+        let d = dedent_pasted(block).unwrap();
+        assert_eq!(
+            d,
+            b"Received: from a (a [192.0.2.1])\n\tby b; Mon, 1 Jan 2024\nSubject: hi\n"
+        );
+        assert!(!has_field(block) && has_field(&d));
+        assert_eq!(dedent_pasted(b"Subject: x\n"), None);
+    }
+
     impl Read for Trickle<'_> {
         fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
             let n = self.1.min(out.len()).min(self.0.len());
