@@ -76,7 +76,11 @@ fn chain_break_rates() {
     }
     let rate = |l: &str, f: fn(&Count) -> usize| {
         let c = by_label.get(l).copied().unwrap_or_default();
-        (f(&c), c.messages, 100.0 * f(&c) as f64 / c.messages.max(1) as f64)
+        (
+            f(&c),
+            c.messages,
+            100.0 * f(&c) as f64 / c.messages.max(1) as f64,
+        )
     };
     println!("CHAIN_BREAK per label (messages with the code):");
     for l in ["ham", "spam", "phishing", "mixed"] {
@@ -94,7 +98,7 @@ fn chain_break_rates() {
         "  spam+phishing {bad_rate:.2}% vs ham {ham_rate:.2}%: ratio {ratio:.1}x (rule: >= 5x, or ham < 1%)"
     );
     let mut pairs: Vec<_> = ham_pairs.into_iter().collect();
-    pairs.sort_by(|a, b| b.1.cmp(&a.1));
+    pairs.sort_by_key(|p| std::cmp::Reverse(p.1));
     println!("ham breaks by pair (receiver below <- sender names above):");
     for (k, n) in pairs.iter().take(30) {
         println!("  {n:>4}  {k}");

@@ -82,11 +82,22 @@ fn horde_webmail_ends_the_chain_as_the_origin() {
 fn qmail_notes_and_loopback_reinjection_link() {
     let r = one("custody/qmail-chain.eml");
     assert_eq!(origin(&r), (5, "62.75.180.33".into()));
-    assert_eq!(r.hops[5].from.helo.as_deref(), Some("shop.millbrook-crafts.com"));
+    assert_eq!(
+        r.hops[5].from.helo.as_deref(),
+        Some("shop.millbrook-crafts.com")
+    );
     let statuses: Vec<LinkStatus> = r.custody.iter().map(|c| c.status).collect();
-    assert!(statuses.iter().all(|s| *s == LinkStatus::Consistent), "{:?}", r.custody);
+    assert!(
+        statuses.iter().all(|s| *s == LinkStatus::Consistent),
+        "{:?}",
+        r.custody
+    );
     assert!(r.custody[0].reason.contains("note"), "{:?}", r.custody[0]);
-    assert!(r.custody[1].reason.contains("loopback"), "{:?}", r.custody[1]);
+    assert!(
+        r.custody[1].reason.contains("loopback"),
+        "{:?}",
+        r.custody[1]
+    );
     assert!(breaks(&r).is_empty());
 }
 
@@ -139,7 +150,9 @@ fn authenticated_submission_to_a_trusted_server_is_the_users_own() {
     assert!(r.first_untrusted_relay.is_none());
     assert!(r.probable_origin.is_none());
     assert!(
-        r.trust_steps[0].reason.contains("authenticated to a trusted server"),
+        r.trust_steps[0]
+            .reason
+            .contains("authenticated to a trusted server"),
         "{:?}",
         r.trust_steps
     );
@@ -193,7 +206,12 @@ fn a_header_block_pasted_with_indentation_is_read() {
         .unwrap();
     child.stdin.take().unwrap().write_all(pasted).unwrap();
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let r = if r.is_array() { r[0].clone() } else { r };
     assert_eq!(r["hops"][0]["from"]["ip"], "81.169.145.92");

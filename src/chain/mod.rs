@@ -455,7 +455,12 @@ fn localhost_handover(hop: &Hop) -> bool {
 /// HTTPS`) are relays of its own and are not this.
 pub fn is_webmail_hop(hop: &Hop) -> bool {
     let proto = |s: Option<&str>| {
-        let p = s.unwrap_or("").split(' ').next().unwrap_or("").to_ascii_lowercase();
+        let p = s
+            .unwrap_or("")
+            .split(' ')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         matches!(p.as_str(), "http" | "https" | "webmail")
     };
     let microsoft_internal = hop
@@ -562,12 +567,9 @@ pub fn judge_link(upper: &Hop, lower: &Hop) -> CustodyLink {
                 "the receiving host's address is the sender's address".into(),
             );
         } else if internal_address(by_ip)
-            && names.iter().any(|n| {
-                upper
-                    .by
-                    .as_deref()
-                    .is_some_and(|ub| same_operator(n, ub))
-            })
+            && names
+                .iter()
+                .any(|n| upper.by.as_deref().is_some_and(|ub| same_operator(n, ub)))
         {
             // Gmail: `from mail-sor-f41.google.com ... by mx.google.com`
             // above `by 2002:a05:6a10:...` (6to4 of Google's 10/8 hosts).
@@ -721,8 +723,7 @@ fn hard_break(upper: &Hop, lower: &Hop) -> Option<String> {
     let handover = matches!(lower.kind, HopKind::Relay | HopKind::NoIp);
     if handover && lower.by.as_deref().is_none_or(|b| b.trim().is_empty()) {
         return Some(
-            "the lower header records a handover from a sender but names no receiving host"
-                .into(),
+            "the lower header records a handover from a sender but names no receiving host".into(),
         );
     }
     if let Some(ip) = lower.from.ip {
@@ -748,9 +749,7 @@ fn hard_break(upper: &Hop, lower: &Hop) -> Option<String> {
 
 /// A name under a known public suffix: one that can exist in public DNS.
 fn public_name(n: &str) -> bool {
-    n.contains('.')
-        && !internal_name(n)
-        && psl::suffix(n.as_bytes()).is_some_and(|s| s.is_known())
+    n.contains('.') && !internal_name(n) && psl::suffix(n.as_bytes()).is_some_and(|s| s.is_known())
 }
 
 /// An address literal: `1.2.3.4`, `[1.2.3.4]`, `[IPv6:2001:db8::1]`, `2002:a05::1`.
@@ -827,8 +826,9 @@ pub fn analyze(hops: &[Hop], trust: &TrustConfig, infer: bool) -> Chain {
                 upper,
                 lower: upper + 1,
                 status: LinkStatus::Consistent,
-                reason: "a note without a sender or receiver, written by the host above; read through"
-                    .into(),
+                reason:
+                    "a note without a sender or receiver, written by the host above; read through"
+                        .into(),
                 upper_names: sender_names(&hops[upper]),
                 lower_by: None,
             }
@@ -956,24 +956,66 @@ mod tests {
     #[test]
     fn address_only_upper_hops_are_judged() {
         // The upper hop recorded an address and an address greeting.
-        let up = hop(1, "198.51.100.7", "", "89.248.165.47", "mx.victim.example", "");
+        let up = hop(
+            1,
+            "198.51.100.7",
+            "",
+            "89.248.165.47",
+            "mx.victim.example",
+            "",
+        );
         let judge = |low: Hop| judge_link(&up, &low);
         // A named mail server below a sender that greeted with an address.
-        let l = judge(hop(2, "a.example.com", "", "81.169.145.92", "smtp.bank-alerts.com", ""));
+        let l = judge(hop(
+            2,
+            "a.example.com",
+            "",
+            "81.169.145.92",
+            "smtp.bank-alerts.com",
+            "",
+        ));
         assert_eq!(l.status, LinkStatus::Broken, "{}", l.reason);
         // An address literal the upper hop never saw (same family).
-        let l = judge(hop(2, "a.example.com", "", "81.169.145.92", "[37.120.1.9]", ""));
+        let l = judge(hop(
+            2,
+            "a.example.com",
+            "",
+            "81.169.145.92",
+            "[37.120.1.9]",
+            "",
+        ));
         assert_eq!(l.status, LinkStatus::Broken, "{}", l.reason);
         // ... but the address it greeted with is NAT, not a break.
-        let l = judge(hop(2, "a.example.com", "", "81.169.145.92", "198.51.100.7", ""));
+        let l = judge(hop(
+            2,
+            "a.example.com",
+            "",
+            "81.169.145.92",
+            "198.51.100.7",
+            "",
+        ));
         assert_eq!(l.status, LinkStatus::Consistent, "{}", l.reason);
         // Another family cannot be compared offline.
-        let l = judge(hop(2, "a.example.com", "", "81.169.145.92", "2a01:4f8::1", ""));
+        let l = judge(hop(
+            2,
+            "a.example.com",
+            "",
+            "81.169.145.92",
+            "2a01:4f8::1",
+            "",
+        ));
         assert_eq!(l.status, LinkStatus::Unknown, "{}", l.reason);
         // A handover naming no receiver, an impossible source.
         let l = judge(hop(2, "a.example.com", "", "81.169.145.92", "", ""));
         assert!(l.status == LinkStatus::Broken && l.reason.contains("no receiving host"));
-        let l = judge(hop(2, "a.example.com", "", "224.0.0.251", "198.51.100.7", ""));
+        let l = judge(hop(
+            2,
+            "a.example.com",
+            "",
+            "224.0.0.251",
+            "198.51.100.7",
+            "",
+        ));
         assert!(l.status == LinkStatus::Broken && l.reason.contains("multicast"));
         let l = judge(hop(2, "a.example.com", "", "0.1.2.3", "198.51.100.7", ""));
         assert_eq!(l.status, LinkStatus::Broken);
@@ -986,7 +1028,14 @@ mod tests {
         assert_eq!(judge_link(&up_t, &ok).status, LinkStatus::Consistent);
         // A hex-word greeting is no name either.
         let hex = hop(1, "4F2A11C0", "", "89.248.165.47", "mx.victim.example", "");
-        let low = hop(2, "a.example.com", "", "81.169.145.92", "mail.bank.example.com", "");
+        let low = hop(
+            2,
+            "a.example.com",
+            "",
+            "81.169.145.92",
+            "mail.bank.example.com",
+            "",
+        );
         assert_eq!(judge_link(&hex, &low).status, LinkStatus::Broken);
         // A hostname-less sender without such a greeting: still unknown.
         let bare = hop(1, "", "", "89.248.165.47", "mx.victim.example", "");
@@ -1000,17 +1049,48 @@ mod tests {
             judge_link(&up, &hop(2, "a.b.c", "", "85.9.9.9", by, "")).status
         };
         // Operators' own pairs (data).
-        assert_eq!(judge("mout.rzone.de", "smtp.webmailer.de"), LinkStatus::Consistent);
-        assert_eq!(judge("priv-edmwes.telusplanet.net", "out.telus.net"), LinkStatus::Consistent);
+        assert_eq!(
+            judge("mout.rzone.de", "smtp.webmailer.de"),
+            LinkStatus::Consistent
+        );
+        assert_eq!(
+            judge("priv-edmwes.telusplanet.net", "out.telus.net"),
+            LinkStatus::Consistent
+        );
         // One host under a renamed (longer) domain; not two generic `mail` hosts.
-        assert_eq!(judge("mx1.spamassassin.taint.org", "mx1.redhat.com"), LinkStatus::Consistent);
-        assert_eq!(judge("mail.chasebank-alerts.com", "mail.corporatebanking-online.com"), LinkStatus::Broken);
+        assert_eq!(
+            judge("mx1.spamassassin.taint.org", "mx1.redhat.com"),
+            LinkStatus::Consistent
+        );
+        assert_eq!(
+            judge(
+                "mail.chasebank-alerts.com",
+                "mail.corporatebanking-online.com"
+            ),
+            LinkStatus::Broken
+        );
         // Private-network names: of the same organisation, or not comparable.
-        assert_eq!(judge("evv.kamakiriad.local", "kamakiriad.com"), LinkStatus::Consistent);
-        assert_eq!(judge("wout2-smtp.messagingengine.com", "mailout.west.internal"), LinkStatus::Unknown);
-        assert_eq!(judge("gw.corp.example.com", "mailout.west.internal"), LinkStatus::Unknown);
+        assert_eq!(
+            judge("evv.kamakiriad.local", "kamakiriad.com"),
+            LinkStatus::Consistent
+        );
+        assert_eq!(
+            judge("wout2-smtp.messagingengine.com", "mailout.west.internal"),
+            LinkStatus::Unknown
+        );
+        assert_eq!(
+            judge("gw.corp.example.com", "mailout.west.internal"),
+            LinkStatus::Unknown
+        );
         // Google's internal hops: a 6to4 literal of its 10/8 hosts.
-        let up = hop(1, "mail-sor-f41.google.com", "mail-sor-f41.google.com", "209.85.220.41", "mx.google.com", "");
+        let up = hop(
+            1,
+            "mail-sor-f41.google.com",
+            "mail-sor-f41.google.com",
+            "209.85.220.41",
+            "mx.google.com",
+            "",
+        );
         let low = hop(2, "", "", "", "2002:a05:6a10:2d8e:b0:4f2:a0e1:23ce", "");
         assert_eq!(judge_link(&up, &low).status, LinkStatus::Consistent);
         let other = hop(1, "relay.example.org", "", "85.1.2.3", "mx.victim.net", "");
@@ -1027,21 +1107,57 @@ mod tests {
         let mut web = hop(4, "", "", "92.72.118.41", "webmail.example.org", "");
         web.with = Some("HTTPS".into());
         let hops = vec![
-            hop(0, "mx.corp.example", "mx.corp.example", "131.175.1.2", "store.corp.example", ""),
-            hop(1, "relay.example.org", "relay.example.org", "84.23.191.7", "mx.corp.example", ""),
+            hop(
+                0,
+                "mx.corp.example",
+                "mx.corp.example",
+                "131.175.1.2",
+                "store.corp.example",
+                "",
+            ),
+            hop(
+                1,
+                "relay.example.org",
+                "relay.example.org",
+                "84.23.191.7",
+                "mx.corp.example",
+                "",
+            ),
             note(2),
-            hop(3, "webmail.example.org", "", "85.9.9.9", "relay.example.org", ""),
+            hop(
+                3,
+                "webmail.example.org",
+                "",
+                "85.9.9.9",
+                "relay.example.org",
+                "",
+            ),
             web,
-            hop(5, "x.forged.example", "", "81.1.1.1", "webmail.example.org", ""),
+            hop(
+                5,
+                "x.forged.example",
+                "",
+                "81.1.1.1",
+                "webmail.example.org",
+                "",
+            ),
         ];
         let c = analyze(&hops, &trusted(&["131.175.0.0/16"]), false);
         assert_eq!(c.boundary, Some(1));
         assert!(c.custody[0].reason.contains("note"), "{:?}", c.custody[0]);
         // Judged from hop 1 over the note: relay.example.org received it.
         assert_eq!(c.custody[1].reason, "same name", "{:?}", c.custody[1]);
-        assert_eq!(c.custody[2].status, LinkStatus::Consistent, "{:?}", c.custody[2]);
+        assert_eq!(
+            c.custody[2].status,
+            LinkStatus::Consistent,
+            "{:?}",
+            c.custody[2]
+        );
         let o = c.probable_origin.unwrap();
-        assert_eq!((o.hop, o.ip.unwrap().to_string()), (4, "92.72.118.41".into()));
+        assert_eq!(
+            (o.hop, o.ip.unwrap().to_string()),
+            (4, "92.72.118.41".into())
+        );
     }
 
     #[test]

@@ -91,8 +91,7 @@ fn host_spec(spec: &str) -> Option<String> {
     let label_ok = |l: &&str| {
         !l.is_empty()
             && l.len() <= 63
-            && l
-                .bytes()
+            && l.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     };
     let numeric_tld = labels
@@ -220,7 +219,18 @@ mod tests {
             t.hosts,
             ["localhost", "jalapeno", "corp.example", "other.example"]
         );
-        for bad in ["", "*", "*.", "a..b", "a b", "1234", "999.1.1.1", "*.*.x", "a/b", "x@y"] {
+        for bad in [
+            "",
+            "*",
+            "*.",
+            "a..b",
+            "a b",
+            "1234",
+            "999.1.1.1",
+            "*.*.x",
+            "a/b",
+            "x@y",
+        ] {
             assert!(t.add(bad).is_err(), "{bad:?} accepted");
         }
     }

@@ -557,7 +557,8 @@ mod tests {
 
     #[test]
     fn pasted_indented_header_blocks_are_dedented() {
-        let block = b"  Received: from a (a [192.0.2.1])\n  \tby b; Mon, 1 Jan 2024\n  Subject: hi\n";
+        let block =
+            b"  Received: from a (a [192.0.2.1])\n  \tby b; Mon, 1 Jan 2024\n  Subject: hi\n";
         let d = dedent_pasted(block).unwrap();
         assert_eq!(
             d,

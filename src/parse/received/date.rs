@@ -24,10 +24,9 @@ pub(super) fn parse_loose(text: &str) -> Option<i64> {
         .filter(|w| !w.is_empty())
         .peekable();
     // A leading weekday, in any spelling.
-    if words
-        .peek()
-        .is_some_and(|w| w.len() >= 3 && w.bytes().all(|b| b.is_ascii_alphabetic()) && month(w).is_none())
-    {
+    if words.peek().is_some_and(|w| {
+        w.len() >= 3 && w.bytes().all(|b| b.is_ascii_alphabetic()) && month(w).is_none()
+    }) {
         words.next();
     }
     let first = words.next()?;
@@ -131,17 +130,27 @@ fn month(w: &str) -> Option<i64> {
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
     ];
     let head = w.get(..3)?.to_ascii_lowercase();
-    MONTHS
-        .iter()
-        .position(|m| *m == head)
-        .map(|i| i as i64 + 1)
+    MONTHS.iter().position(|m| *m == head).map(|i| i as i64 + 1)
 }
 
 /// Days since 1970-01-01 (Howard Hinnant's civil-from-days algorithm,
 /// inverted), or `None` for a day the month does not have.
 fn days_from_civil(y: i64, m: i64, d: i64) -> Option<i64> {
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let len = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let len = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
     if d > len[(m - 1) as usize] {
         return None;
     }
