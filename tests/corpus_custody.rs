@@ -19,6 +19,26 @@ struct Count {
     forged: usize,
 }
 
+/// The hop shapes the origin walk should reach through.
+fn shape(h: &spamtrace::model::Hop) -> Option<&'static str> {
+    let with = h.with.as_deref().unwrap_or("").to_ascii_lowercase();
+    let proto = with.split(' ').next().unwrap_or("");
+    let by = h.by.as_deref().unwrap_or("");
+    let provider = ["gmail.com", "google.com", "outlook.com", "hotmail.com", "yahoo.com"]
+        .iter()
+        .any(|p| by.ends_with(p));
+    let raw = h.raw.to_ascii_lowercase();
+    if h.authenticated && provider {
+        Some("authenticated submission at Google/Microsoft/Yahoo")
+    } else if matches!(proto, "http" | "https") || raw.contains("via http") {
+        Some("webmail (with/via HTTP(S))")
+    } else if raw.contains("(helo ") && h.from.ip.is_some() {
+        Some("qmail `from x (HELO y) (ip)`")
+    } else {
+        None
+    }
+}
+
 #[test]
 fn chain_break_rates() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
@@ -35,6 +55,8 @@ fn chain_break_rates() {
     // Ham breaks: (receiver named below, sender names above) -> messages.
     let mut ham_pairs: BTreeMap<String, usize> = BTreeMap::new();
     let mut ham_examples: Vec<String> = Vec::new();
+    // Hops below the boundary of each shape: (reached by the origin walk, all).
+    let mut shapes: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for line in text.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
         let (Some(path), Some(label)) = (cols.first(), cols.get(2)) else {
@@ -45,6 +67,16 @@ fn chain_break_rates() {
             let r = spamtrace::trace(&msg, &opts);
             let c = by_label.entry(label.to_string()).or_default();
             c.messages += 1;
+            let boundary = r.trust_boundary.unwrap_or(0);
+            let origin = r.probable_origin.as_ref().map(|o| o.hop);
+            for h in r.hops.iter().filter(|h| h.index > boundary) {
+                let Some(shape) = shape(h) else { continue };
+                let e = shapes.entry(shape).or_default();
+                e.1 += 1;
+                if origin.is_some_and(|o| o >= h.index) {
+                    e.0 += 1;
+                }
+            }
             let breaks: Vec<_> = r
                 .findings
                 .iter()
@@ -105,6 +137,10 @@ fn chain_break_rates() {
     }
     for e in &ham_examples {
         println!("  {e}");
+    }
+    println!("hops below the boundary reached by the origin walk (all labels):");
+    for (shape, (reached, all)) in &shapes {
+        println!("  {shape:<44} {reached}/{all}");
     }
     if ham_n == 0 {
         eprintln!("skipping the rule: no ham in the manifest");
