@@ -24,9 +24,15 @@ fn shape(h: &spamtrace::model::Hop) -> Option<&'static str> {
     let with = h.with.as_deref().unwrap_or("").to_ascii_lowercase();
     let proto = with.split(' ').next().unwrap_or("");
     let by = h.by.as_deref().unwrap_or("");
-    let provider = ["gmail.com", "google.com", "outlook.com", "hotmail.com", "yahoo.com"]
-        .iter()
-        .any(|p| by.ends_with(p));
+    let provider = [
+        "gmail.com",
+        "google.com",
+        "outlook.com",
+        "hotmail.com",
+        "yahoo.com",
+    ]
+    .iter()
+    .any(|p| by.ends_with(p));
     let raw = h.raw.to_ascii_lowercase();
     if h.authenticated && provider {
         Some("authenticated submission at Google/Microsoft/Yahoo")

@@ -23,6 +23,21 @@ const DELIBERATE: &[(&str, &str, &str)] = &[
         "`; 22 Apr 2018` has no time of day: MHA reads midnight UTC, we give no timestamp (a guess up to a day off would feed the hop-order checks)",
     ),
     (
+        "mha-date-h6_3",
+        "date_utc",
+        "`4/20/2018 11:01:36 PM` has no zone: MHA reads UTC; the offset is the writing host's local one, unknown, and a guess up to 14 hours off would feed the hop-order checks, so no timestamp",
+    ),
+    (
+        "mha-date-h7",
+        "date_utc",
+        "`4-20-2018 11:01:07 PM`: no zone, as for h6_3",
+    ),
+    (
+        "mha-date-h8",
+        "date_utc",
+        "`2018-4-20 11:01:08 PM`: no zone, as for h6_3",
+    ),
+    (
         "spamscope-012",
         "helo",
         "`a]b-123.smtp-out...`: a `]` cannot stand in a host name; the name is cut at the stray bracket (the IP is still right)",

@@ -7,18 +7,50 @@
 //! - month before day: `Apr 21 2018 03:01:04 +0000`, `Apr 21 2018 3:01:05 +0000`;
 //! - numeric US dates: `4/20/2018 23:01:06 -0400 (EDT)`, `4-20-2018 11:01:07 PM`,
 //!   and year first: `2018-4-20 11:01:08 PM`;
-//! - asctime: `Wed Aug 21 11:37:32 2002 -0500` (mail-parser reads it as
+//! - asctime with a zone: `Wed Aug 21 11:37:32 2002 -0500` (mail-parser reads it as
 //!   November 21, 05:00: the day as the month, the hour as the day);
 //! - a numeric date with one field above 12 (`20/4/2018` is day first);
 //!   `02/10/2002` is either and gives nothing;
 //! - a 12-hour clock (`AM`/`PM`), a fraction of a second (dropped: the
 //!   timestamp is kept to the second).
 //!
-//! A date without a zone is read as UTC (as MHA does); a date without a time
-//! of day gives nothing (a midnight guess would put the hop up to a day off).
+//! A date without a zone or without a time of day gives nothing: MHA reads
+//! UTC and midnight, but the host's local offset is unknown, and a guess up
+//! to 14 hours (or a day) off would feed the hop-order checks.
 
-/// Seconds since the epoch of a date in one of the forms above.
-pub(super) fn parse_loose(text: &str) -> Option<i64> {
+/// A date in one of the forms above: `None` when the text has none of
+/// them (mail-parser's turn), `Some(None)` when it has one but no usable
+/// date (no zone, a numeric date that reads both ways, an impossible day),
+/// else the seconds since the epoch.
+pub(super) fn parse_loose(text: &str) -> Option<Option<i64>> {
+    let (year, mon, day, hour, min, sec, zone) = shape(text)?;
+    Some(datetime(year, mon, day, hour, min, sec, zone))
+}
+
+/// (year, month, day, hour, minute, second, zone word) of a loose form, or
+/// `None` when the text is not one. Year 0 with an ambiguous numeric date.
+type Shape = (i64, i64, i64, i64, i64, i64, Option<String>);
+
+fn datetime(
+    year: i64,
+    mon: i64,
+    day: i64,
+    hour: i64,
+    min: i64,
+    sec: i64,
+    zone: Option<String>,
+) -> Option<i64> {
+    // No zone: the host's local time, whose offset nobody recorded. MHA
+    // reads UTC; a guess up to 14 hours off would feed the hop-order checks.
+    let offset = zone.as_deref().and_then(zone_offset)?;
+    if year == 0 {
+        return None;
+    }
+    let days = days_from_civil(year, mon, day)?;
+    Some(days * 86_400 + hour * 3600 + min * 60 + sec - offset)
+}
+
+fn shape(text: &str) -> Option<Shape> {
     let mut words = text
         .split(|c: char| c.is_whitespace() || c == ',')
         .filter(|w| !w.is_empty())
@@ -56,7 +88,8 @@ pub(super) fn parse_loose(text: &str) -> Option<i64> {
             match (a <= 12, b <= 12) {
                 (true, false) => (year, a, b),
                 (false, true) => (year, b, a),
-                _ => return None,
+                // Either reading, or none: a numeric date, but no day.
+                _ => (0, 1, 1),
             }
         }
     };
@@ -77,7 +110,7 @@ pub(super) fn parse_loose(text: &str) -> Option<i64> {
     } else {
         year
     };
-    let mut offset = 0i64;
+    let mut zone_word = None;
     if let Some(w) = words.next() {
         let w = w.to_ascii_uppercase();
         let zone = match w.as_str() {
@@ -90,12 +123,9 @@ pub(super) fn parse_loose(text: &str) -> Option<i64> {
             }
             _ => Some(w),
         };
-        if let Some(z) = zone {
-            offset = zone_offset(&z).unwrap_or(0);
-        }
+        zone_word = zone;
     }
-    let days = days_from_civil(year, mon, day)?;
-    Some(days * 86_400 + hour * 3600 + min * 60 + sec - offset)
+    Some((year, mon, day, hour, min, sec, zone_word))
 }
 
 /// `+hhmm` / `-hhmm` in seconds; `UTC`, `GMT`, `Z` are zero. Anything else
@@ -190,7 +220,7 @@ mod tests {
     use super::*;
 
     fn utc(s: &str) -> Option<String> {
-        parse_loose(s).map(rfc3339)
+        parse_loose(s).flatten().map(rfc3339)
     }
 
     #[test]
@@ -206,13 +236,16 @@ mod tests {
             Some("2018-04-21T03:01:16Z")
         );
         assert_eq!(
-            utc("2018-4-20 11:01:08 PM").as_deref(),
+            utc("2018-4-20 11:01:08 PM +0000").as_deref(),
             Some("2018-04-20T23:01:08Z")
         );
         assert_eq!(
-            utc("12/31/2016 12:00:00 AM").as_deref(),
+            utc("12/31/2016 12:00:00 AM UTC").as_deref(),
             Some("2016-12-31T00:00:00Z")
         );
+        // No zone: the local offset is unknown.
+        assert_eq!(utc("2018-4-20 11:01:08 PM"), None);
+        assert_eq!(utc("22/08/2002 09:59:40"), None);
         // asctime, which mail-parser reads as November 21 05:00.
         assert_eq!(
             utc("Wed Aug 21 11:37:32 2002 -0500").as_deref(),
@@ -223,11 +256,17 @@ mod tests {
             utc("20/4/2018 10:00:00 +0000").as_deref(),
             Some("2018-04-20T10:00:00Z")
         );
-        assert_eq!(utc("02/10/2002 08:56:31"), None);
-        assert_eq!(utc("1 Mar 2024 12:00:00 +0000"), None); // mail-parser's job
+        assert_eq!(utc("02/10/2002 08:56:31 +0000"), None);
+        // Not a loose form at all: mail-parser's job.
+        assert_eq!(parse_loose("1 Mar 2024 12:00:00 +0000"), None);
+        assert_eq!(parse_loose("Wed, 9 Oct 2002 12:57:14 -0400"), None);
+        // A loose form without a usable date: no timestamp, and no fallback
+        // to mail-parser's misreading.
+        assert_eq!(parse_loose("Wed Aug 21 11:37:32 2002"), Some(None));
+        assert_eq!(parse_loose("02/10/2002 08:56:31"), Some(None));
         assert_eq!(utc("22 Apr 2018"), None);
-        assert_eq!(utc("2/30/2018 10:00"), None);
-        assert_eq!(utc("13/13/2018 10:00"), None);
+        assert_eq!(utc("2/30/2018 10:00 +0000"), None);
+        assert_eq!(utc("13/13/2018 10:00 +0000"), None);
         assert_eq!(utc("garbage"), None);
         assert_eq!(utc(""), None);
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");

@@ -182,8 +182,8 @@ const MONTHS: [&str; 12] = [
 /// the text as written.
 fn parse_timestamp(original: &str) -> Option<Timestamp> {
     // The loose forms first: mail-parser misreads some of them (asctime).
-    if let Some(epoch) = date::parse_loose(original) {
-        return Some(Timestamp {
+    if let Some(loose) = date::parse_loose(original) {
+        return loose.map(|epoch| Timestamp {
             utc: date::rfc3339(epoch),
             epoch,
             original: original.to_string(),
