@@ -747,6 +747,30 @@ fn hard_break(upper: &Hop, lower: &Hop) -> Option<String> {
     None
 }
 
+/// What no mail server writes, whatever came before: a handover from a
+/// network sender that names no receiving host (`from 216.231.36.64 by ;`),
+/// or a sender address no host connects from (multicast, broadcast...).
+/// A template's mark: CHAIN_BREAK is `forged` when its first break has it.
+/// Notes (`via MS...` of the Andrew system) and loopback handovers without
+/// `by` are not handovers from a network sender.
+pub fn impossible_handover(lower: &Hop) -> Option<String> {
+    let network_sender = matches!(lower.kind, HopKind::Relay | HopKind::NoIp)
+        && lower.via.is_none()
+        && !lower
+            .from
+            .ip
+            .is_some_and(|ip| classify(ip) == IpClass::Loopback);
+    if network_sender && lower.by.as_deref().is_none_or(|b| b.trim().is_empty()) {
+        return Some(
+            "the lower header records a handover from a sender but names no receiving host".into(),
+        );
+    }
+    let ip = lower.from.ip?;
+    impossible_source(ip).map(|what| {
+        format!("the lower header's sender {ip} is {what}: no host connects from there")
+    })
+}
+
 /// A name under a known public suffix: one that can exist in public DNS.
 fn public_name(n: &str) -> bool {
     n.contains('.') && !internal_name(n) && psl::suffix(n.as_bytes()).is_some_and(|s| s.is_known())
