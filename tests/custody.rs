@@ -118,7 +118,10 @@ fn ratware_templates_below_an_address_only_hop_break_custody() {
     // (why, severity): what no mail server writes is `forged`; the rest a
     // claim that does not connect (`warn`).
     let want = [
-        ("greeted as 198.51.100.7, not as a host name", Severity::Warn),
+        (
+            "greeted as 198.51.100.7, not as a host name",
+            Severity::Warn,
+        ),
         (
             "named only by the address 37.120.1.9, which the upper hop never saw",
             Severity::Warn,
