@@ -68,6 +68,7 @@ fn corpus_received_headers() {
         return;
     };
     let (mut files, mut total, mut with_literal, mut hits, mut unparsed) = (0, 0, 0, 0, 0);
+    let mut undated = 0usize;
     let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
     let mut misses = Vec::new();
     let mut unparsed_examples = Vec::new();
@@ -98,6 +99,9 @@ fn corpus_received_headers() {
             }
             total += 1;
             *kinds.entry(format!("{:?}", hop.kind)).or_default() += 1;
+            if hop.timestamp.is_none() {
+                undated += 1;
+            }
             if hop.kind == HopKind::Unparsed {
                 unparsed += 1;
                 if unparsed_examples.len() < 10 {
@@ -123,6 +127,7 @@ fn corpus_received_headers() {
         hits as f64 / with_literal as f64
     };
     println!("corpus: {files} files, {total} Received headers, kinds {kinds:?}");
+    println!("headers without a timestamp (no date, or one no reader accepts): {undated}");
     println!(
         "with an address literal: {with_literal}; connecting IP extracted: {hits}; rate {:.3}%; unparsed: {unparsed}",
         rate * 100.0

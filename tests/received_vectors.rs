@@ -232,6 +232,22 @@ const FORMATS: &[Case] = &[
     // Sendmail submission: `(from user@localhost)`.
     ("(from cpunks@localhost) by hq.example.net (8.12.5/8.12.5/Submit) id g6OD6ulP057079 for a@b; Wed, 24 Jul 2002 08:06:56 -0500 (CDT)",
      HopKind::Local, "", "", "", "hq.example.net", ""),
+    // SquirrelMail behind a proxy: the peer is the leading address; the
+    // proxied-for client is kept apart (FromPart::forwarded_for), never the rDNS.
+    ("from 64.110.46.132 (proxying for 192.168.44.43, unknown) (SquirrelMail authenticated user al) by mpsc.ph with HTTP; Sat, 1 Jun 2002 10:00:00 +0800",
+     HopKind::Relay, "64.110.46.132", "", "", "mpsc.ph", "HTTP"),
+    // Sun's mshttpd webmail: `Forwarded-For:` names the browser, the literal the front end.
+    ("from [10.240.3.209] (Forwarded-For: 69.118.217.22, [10.240.3.209]) by mstr2.srv.hcvlny.cv.net (mshttpd); Thu, 03 Nov 2005 15:11:01 -0500",
+     HopKind::Relay, "10.240.3.209", "", "", "mstr2.srv.hcvlny.cv.net", ""),
+    // `HELLO` spelled out is a HELO claim like `HELO`.
+    ("from [192.83.172.101] (HELLO 148.251.238.35) by mx.example.org with SMTP; Mon, 1 Jan 2024 10:00:00 +0000",
+     HopKind::Relay, "192.83.172.101", "148.251.238.35", "", "mx.example.org", "SMTP"),
+    // IIS SMTPSVC: `from NAME - IP by HOST`.
+    ("from r-smtp.korea.com - 203.122.2.197 by dd_it7  with Microsoft SMTPSVC(5.5.1775.675.6); Sat, 24 Aug 2002 09:42:10 +0900",
+     HopKind::Relay, "203.122.2.197", "r-smtp.korea.com", "", "dd_it7", "Microsoft SMTPSVC"),
+    // qmail: `from rdns (HELO helo) (ip)`.
+    ("from mail.sender.example (HELO smtp.sender.example) (203.0.113.78) by mx.example.org with SMTP; 1 Jan 2024 10:00:00 -0000",
+     HopKind::Relay, "203.0.113.78", "smtp.sender.example", "mail.sender.example", "mx.example.org", "SMTP"),
     // Garbage: unparsed, never a crash.
     ("Mon, 01 Jan 2024 10:00:00 +0000", HopKind::Unparsed, "", "", "", "", ""),
     ("", HopKind::Unparsed, "", "", "", "", ""),
@@ -283,6 +299,15 @@ fn flags_and_fields() {
     assert_eq!(s(&h.via), "Frontend Transport");
     assert_eq!(s(&h.id), "14.3.123.4");
     assert_eq!(ip(&h), "192.0.2.1");
+    // The client a proxy acted for.
+    let h = p("from 64.110.46.132 (proxying for 192.168.44.43, unknown) (SquirrelMail authenticated user al) by mpsc.ph with HTTP; Sat, 1 Jun 2002 10:00:00 +0800");
+    assert_eq!(h.from.forwarded_for, "192.168.44.43".parse().ok());
+    let h = p("from [10.240.3.209] (Forwarded-For: 69.118.217.22, [10.240.3.209]) by mstr2.srv.hcvlny.cv.net (mshttpd); Thu, 03 Nov 2005 15:11:01 -0500");
+    assert_eq!(h.from.forwarded_for, "69.118.217.22".parse().ok());
+    // SendGrid's Go-formatted date, with no `;` before it.
+    let h = p("by filter0383p1iad2.sendgrid.net with SMTP id filter0383p1iad2-15318-5AB8F728-C 2018-12-10 11:43:59.610180118 +0000 UTC m=+0.123");
+    assert_eq!(h.timestamp.expect("timestamp").utc, "2018-12-10T11:43:59Z");
+    assert_eq!(s(&h.id), "filter0383p1iad2-15318-5AB8F728-C");
     // An ident recorded by qmail and by Sendmail.
     let h = p("from unknown (HELO x) (joe@192.0.2.3) by y with SMTP; 1 Jan 2024 10:00:00 -0000");
     assert_eq!(s(&h.from.ident), "joe");

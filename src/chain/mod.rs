@@ -45,16 +45,48 @@ const OPERATOR_FAMILIES: &[&[&str]] = &[
     &["google.com", "gmail.com", "googlemail.com"],
     &["yahoo.com", "yahoodns.net", "yahoo.net", "yahoogroups.com"],
     &["amazonses.com", "amazonaws.com", "amazon.com"],
+    // Pairs seen relaying ham between their own hosts in ../shared/corpus
+    // (CHAIN_BREAK narrowed in docs/checks.md): one operator each.
+    &["rzone.de", "webmailer.de", "strato.de"],
+    &["telus.net", "telusplanet.net"],
+    &["t-online.de", "t-online.com"],
+    &["comcast.net", "icomcast.net"],
+    &["sourceforge.net", "sourceforge.com"],
+    &["messagingengine.com", "fastmail.fm", "fastmail.com"],
 ];
 
 /// Address blocks an operator uses between its own relays, for the hops
 /// whose receiver records no address of its own (M365's mailbox hops
 /// `by NAME with HTTPS`). Microsoft's internal relays talk over
 /// 2603:1000::/24 (ARIN) and 2a01:111::/32 (RIPE), both allocated to Microsoft.
+/// Google's and Yahoo's blocks are from their allocation records: Google
+/// publishes its mail ranges in `_netblocks.google.com` (SPF), Yahoo's are
+/// ARIN allocations to Yahoo! Inc. (66.218.64.0/19 carried its 2002 groups
+/// service, 98.136.0.0/14 and 67.195.0.0/16 its mail today).
 const OPERATOR_INTERNAL_NETS: &[(&str, &str)] = &[
     ("outlook.com", "2603:1000::/24"),
     ("outlook.com", "2a01:111::/32"),
+    ("google.com", "209.85.128.0/17"),
+    ("google.com", "74.125.0.0/16"),
+    ("google.com", "64.233.160.0/19"),
+    ("google.com", "66.102.0.0/20"),
+    ("google.com", "72.14.192.0/18"),
+    ("google.com", "2607:f8b0::/32"),
+    ("google.com", "2a00:1450::/32"),
+    ("yahoo.com", "66.218.64.0/19"),
+    ("yahoo.com", "98.136.0.0/14"),
+    ("yahoo.com", "67.195.0.0/16"),
 ];
+
+/// A lower header stamped later than the one above it by more than this
+/// breaks custody: it claims to record a handover that happened before the
+/// upper one. Beyond any zone mistake: offsets span UTC-12 to UTC+14, so a
+/// wrong or mislabelled zone puts an honest stamp up to 26 hours off, plus
+/// TIME_REVERSED's 15 minutes for clocks. On the corpus, ham has a lower
+/// header dated after its upper one in 7.3% of messages at 15 minutes and
+/// 0.15% beyond a day; spam 11% and 1.2%, phishing 5.7% and 1.0%.
+/// Smaller reversals stay TIME_REVERSED's business.
+pub const CUSTODY_CLOCK_TOLERANCE: i64 = 26 * 3600 + 15 * 60;
 
 /// The same party: the same registrable domain, or domains of one operator.
 pub fn same_operator(a: &str, b: &str) -> bool {
@@ -167,6 +199,22 @@ fn trusts_sender(hops: &[Hop], i: usize, trust: &TrustConfig, infer: bool) -> Op
             ));
         }
     }
+    // SpamAssassin's MSA rule: a client that authenticated to a server we
+    // configured as ours submitted as one of our users. Only with trust
+    // configured: inferred trust would make any account at the recipient's
+    // provider "ours".
+    if hop.authenticated && !trust.is_empty() {
+        let who = hop
+            .from
+            .ip
+            .map(|ip| ip.to_string())
+            .or_else(|| hop.from.helo.clone())
+            .unwrap_or_else(|| "the client".into());
+        return Some(format!(
+            "{who} authenticated to a trusted server ({}): the user's own submission",
+            hop.with.as_deref().unwrap_or("authenticated")
+        ));
+    }
     if infer && trust.is_empty() {
         return inferred(hops, i);
     }
@@ -251,9 +299,176 @@ fn host_name(n: &str) -> Option<String> {
         .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
     let pseudo = matches!(
         n.as_str(),
-        "userid" | "network" | "localhost" | "localhost.localdomain" | "unknown" | "mail"
+        "userid"
+            | "network"
+            | "localhost"
+            | "localhost.localdomain"
+            | "unknown"
+            | "mail"
+            | "no.name.available"
     );
-    (ok && !pseudo).then_some(n)
+    (ok && !pseudo && !address_like(&n)).then_some(n)
+}
+
+/// A greeting that names no host: an address (`[1.2.3.4]`, `1.2.3.4`) or
+/// a hex word of eight digits or more (`4F2A11C0`, ratware's random HELO).
+fn address_like(helo: &str) -> bool {
+    let h = helo.trim().trim_start_matches('[').trim_end_matches(']');
+    let h = h.strip_prefix("IPv6:").unwrap_or(h);
+    h.parse::<IpAddr>().is_ok()
+        || (h.len() >= 8
+            && h.bytes().all(|b| b.is_ascii_hexdigit())
+            && h.bytes().any(|b| b.is_ascii_digit()))
+}
+
+/// An address only a private network uses: RFC 1918 and kin, and 6to4
+/// addresses that embed one (`2002:a05:...` is 6to4 for 10.5.0.0/16: how
+/// Google names its internal hosts in `by`).
+fn internal_address(ip: IpAddr) -> bool {
+    if classify(ip) == IpClass::Private {
+        return true;
+    }
+    match ip {
+        IpAddr::V6(v6) if v6.segments()[0] == 0x2002 => {
+            let s = v6.segments();
+            let v4 = std::net::Ipv4Addr::new(
+                (s[1] >> 8) as u8,
+                s[1] as u8,
+                (s[2] >> 8) as u8,
+                s[2] as u8,
+            );
+            classify(IpAddr::V4(v4)) == IpClass::Private
+        }
+        _ => false,
+    }
+}
+
+/// A source no host connects from: unspecified, multicast, broadcast,
+/// 0.0.0.0/8, 240.0.0.0/4 (documentation prefixes are not here: they are
+/// what examples and fixtures use).
+fn impossible_source(ip: IpAddr) -> Option<&'static str> {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            if v4.is_broadcast() {
+                Some("the broadcast address")
+            } else if v4.is_multicast() {
+                Some("a multicast address")
+            } else if o[0] == 0 {
+                Some("in 0.0.0.0/8, \"this network\"")
+            } else if o[0] >= 240 {
+                Some("in 240.0.0.0/4, reserved")
+            } else {
+                None
+            }
+        }
+        IpAddr::V6(v6) => {
+            if v6.is_multicast() {
+                Some("a multicast address")
+            } else if v6.is_unspecified() {
+                Some("the unspecified address")
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// A name only a private network resolves (`.local`, `.internal`, `.lan`,
+/// `.localdomain`, `.corp`, `.home`): it cannot be compared with public names.
+fn internal_name(n: &str) -> bool {
+    let tld = n.rsplit('.').next().unwrap_or(n);
+    n.contains('.')
+        && matches!(
+            tld,
+            "local" | "internal" | "lan" | "localdomain" | "corp" | "home" | "intranet" | "private"
+        )
+}
+
+/// `private` is a private-network name of the organisation whose public
+/// domain `public` is in: `evv.kamakiriad.local` and `kamakiriad.com`.
+fn private_name_of(private: &str, public: &str) -> bool {
+    if !internal_name(private) {
+        return false;
+    }
+    let mut labels = private.rsplit('.');
+    labels.next(); // the private TLD
+    let (Some(org), Some(reg)) = (labels.next(), domain::registrable_part(public)) else {
+        return false;
+    };
+    reg.split('.').next() == Some(org)
+}
+
+/// `a` and `b` are one host under two domains: the labels left of their
+/// registrable domains are equal (`listman.redhat.com` and
+/// `listman.spamassassin.taint.org`: a renamed or aliased relay, and how the
+/// SpamAssassin public corpus rewrote half of its names).
+fn same_host_label(a: &str, b: &str) -> bool {
+    let host = |n: &str| -> Option<Vec<String>> {
+        let reg = domain::registrable_part(n)?;
+        let head = n.strip_suffix(reg)?.trim_end_matches('.');
+        (!head.is_empty()).then(|| head.split('.').map(str::to_string).collect())
+    };
+    // One host part is the other's leading labels (`int-mx1.corp` and
+    // `int-mx1.corp.spamassassin` under taint.org: a domain renamed into a
+    // longer one), or both are equal and more than one generic label
+    // (`mail.x.com` and `mail.y.net` are two hosts).
+    match (host(a), host(b)) {
+        (Some(x), Some(y)) => {
+            let n = x.len().min(y.len());
+            x[..n] == y[..n] && (x.len() != y.len() || n >= 2) && !domain::same_party(a, b)
+        }
+        _ => false,
+    }
+}
+
+/// A note without a peer or a receiver: `(qmail 123 invoked from network)`,
+/// Yahoo's `(EGP: ...)`. The host above wrote it; custody reads through it.
+fn is_note(hop: &Hop) -> bool {
+    hop.kind == HopKind::Local
+        && hop.by.is_none()
+        && hop.from.ip.is_none()
+        && hop.from.helo.is_none()
+        && hop.from.rdns.is_none()
+}
+
+/// A handover inside one host: the receiver names itself `localhost` and
+/// the sender is loopback or no network peer (a content filter, qmail-scanner,
+/// a local sendmail). Custody reads through it to the host above.
+fn localhost_handover(hop: &Hop) -> bool {
+    let by_localhost = hop.by.as_deref().is_some_and(|b| {
+        matches!(
+            b.trim_end_matches('.').to_ascii_lowercase().as_str(),
+            "localhost" | "localhost.localdomain"
+        )
+    });
+    let no_peer = match hop.from.ip {
+        Some(ip) => classify(ip) == IpClass::Loopback,
+        None => true,
+    };
+    by_localhost && no_peer && hop.kind != HopKind::Unparsed
+}
+
+/// A webmail or HTTP submission (`with HTTP`, `with HTTPS`, `via HTTP`):
+/// the sender is a browser, and nothing below it wrote a Received header.
+/// Microsoft 365's mailbox hops (`from X.prod.outlook.com (ip) by Y with
+/// HTTPS`) are relays of its own and are not this.
+pub fn is_webmail_hop(hop: &Hop) -> bool {
+    let proto = |s: Option<&str>| {
+        let p = s
+            .unwrap_or("")
+            .split(' ')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        matches!(p.as_str(), "http" | "https" | "webmail")
+    };
+    let microsoft_internal = hop
+        .from
+        .helo
+        .as_deref()
+        .is_some_and(|h| same_operator(h, "outlook.com"));
+    (proto(hop.with.as_deref()) || proto(hop.via.as_deref())) && !microsoft_internal
 }
 
 /// The names a hop's sender went by: rDNS, HELO (normalised, deduplicated).
@@ -320,6 +535,11 @@ pub fn judge_link(upper: &Hop, lower: &Hop) -> CustodyLink {
         );
         return link;
     }
+    // What breaks custody whatever names the upper hop recorded.
+    if let Some(why) = hard_break(upper, lower) {
+        set(LinkStatus::Broken, why);
+        return link;
+    }
     // The lower receiver recorded its own address: compare it with the
     // address the upper receiver saw.
     if let (Some(own), Some(ip)) = (receiver_address(lower), upper.from.ip) {
@@ -338,12 +558,41 @@ pub fn judge_link(upper: &Hop, lower: &Hop) -> CustodyLink {
         );
         return link;
     };
+    let upper_claim = upper.from.helo.as_deref().and_then(literal);
     // `by` written as an address literal (Gmail's `by 2002:a05:...`).
     if let Some(by_ip) = literal(by) {
         if upper.from.ip == Some(by_ip) {
             set(
                 LinkStatus::Consistent,
                 "the receiving host's address is the sender's address".into(),
+            );
+        } else if internal_address(by_ip)
+            && names
+                .iter()
+                .any(|n| upper.by.as_deref().is_some_and(|ub| same_operator(n, ub)))
+        {
+            // Gmail: `from mail-sor-f41.google.com ... by mx.google.com`
+            // above `by 2002:a05:6a10:...` (6to4 of Google's 10/8 hosts).
+            set(
+                LinkStatus::Consistent,
+                format!(
+                    "an internal hop of one operator: the sender above handed over inside its operator, and {by_ip} is an internal address"
+                ),
+            );
+        } else if upper_claim == Some(by_ip) {
+            set(
+                LinkStatus::Consistent,
+                "the receiving host's address is the one the sender greeted with (behind NAT)"
+                    .into(),
+            );
+        } else if let Some(ip) = upper.from.ip.filter(|ip| ip.is_ipv4() == by_ip.is_ipv4()) {
+            // One address family: a host has both, so only the same family
+            // can be compared; then the upper hop saw another address.
+            set(
+                LinkStatus::Broken,
+                format!(
+                    "the receiving host is named only by the address {by_ip}, which the upper hop never saw (it saw {ip})"
+                ),
             );
         } else {
             set(
@@ -355,6 +604,24 @@ pub fn judge_link(upper: &Hop, lower: &Hop) -> CustodyLink {
         }
         return link;
     }
+    // A handover on the host above: the lower sender is loopback and greets
+    // with the name the upper hop recorded (qmail's `from localhost (HELO
+    // name) (127.0.0.1) by 0`, a content filter's reinjection).
+    let lower_loopback = lower
+        .from
+        .ip
+        .is_some_and(|ip| classify(ip) == IpClass::Loopback);
+    if lower_loopback
+        && sender_names(lower)
+            .iter()
+            .any(|n| names.contains(n) || names.iter().any(|u| domain::same_party(u, n)))
+    {
+        set(
+            LinkStatus::Consistent,
+            "a loopback handover on the host above, greeting with its name".into(),
+        );
+        return link;
+    }
     let Some(by_n) = host_name(by) else {
         set(
             LinkStatus::Unknown,
@@ -363,10 +630,36 @@ pub fn judge_link(upper: &Hop, lower: &Hop) -> CustodyLink {
         return link;
     };
     if names.is_empty() {
-        set(
-            LinkStatus::Unknown,
-            "the sender is known only by its address; needs DNS to compare".into(),
-        );
+        let greeting = upper.from.helo.as_deref().filter(|h| address_like(h));
+        let handover = matches!(lower.kind, HopKind::Relay | HopKind::NoIp);
+        let operator_internal = upper.by.as_deref().is_some_and(|ub| {
+            same_operator(ub, &by_n)
+                && upper.from.ip.is_some_and(|ip| {
+                    classify(ip) != IpClass::Public || in_operator_network(ub, ip)
+                })
+        });
+        if operator_internal {
+            set(
+                LinkStatus::Consistent,
+                format!(
+                    "an internal hop of one operator: {by_n} and the receiver above are its hosts, and the sender's address is in its network"
+                ),
+            );
+        } else if let (Some(g), true, true) = (greeting, handover, public_name(&by_n)) {
+            // A mail server greets with its own name; an address or a hex
+            // word is a client's or a template's greeting.
+            set(
+                LinkStatus::Broken,
+                format!(
+                    "{by_n} claims to have received it, but the sender above greeted as {g}, not as a host name"
+                ),
+            );
+        } else {
+            set(
+                LinkStatus::Unknown,
+                "the sender is known only by its address; needs DNS to compare".into(),
+            );
+        }
     } else if names.contains(&by_n) {
         set(LinkStatus::Consistent, "same name".into());
     } else if names
@@ -381,6 +674,21 @@ pub fn judge_link(upper: &Hop, lower: &Hop) -> CustodyLink {
         set(LinkStatus::Consistent, "same registrable domain".into());
     } else if names.iter().any(|n| same_operator(n, &by_n)) {
         set(LinkStatus::Consistent, "domains of one operator".into());
+    } else if names.iter().any(|n| same_host_label(n, &by_n)) {
+        set(
+            LinkStatus::Consistent,
+            "the same host name under another domain (a renamed or aliased relay)".into(),
+        );
+    } else if names.iter().any(|n| private_name_of(n, &by_n)) {
+        set(
+            LinkStatus::Consistent,
+            "the sender's private-network name is in the receiver's organisation".into(),
+        );
+    } else if internal_name(&by_n) || names.iter().all(|n| internal_name(n)) {
+        set(
+            LinkStatus::Unknown,
+            format!("{by_n} or the sender's name is a private-network name; cannot compare"),
+        );
     } else if !by_n.contains('.') || names.iter().all(|n| !n.contains('.')) {
         // An unqualified name (`by mailhost`) cannot be compared.
         set(
@@ -407,6 +715,65 @@ pub fn judge_link(upper: &Hop, lower: &Hop) -> CustodyLink {
         );
     }
     link
+}
+
+/// Breaks that need no name: a handover naming no receiver, a source no
+/// host connects from, a lower header dated after the upper one.
+fn hard_break(upper: &Hop, lower: &Hop) -> Option<String> {
+    let handover = matches!(lower.kind, HopKind::Relay | HopKind::NoIp);
+    if handover && lower.by.as_deref().is_none_or(|b| b.trim().is_empty()) {
+        return Some(
+            "the lower header records a handover from a sender but names no receiving host".into(),
+        );
+    }
+    if let Some(ip) = lower.from.ip {
+        if let Some(what) = impossible_source(ip) {
+            return Some(format!(
+                "the lower header's sender {ip} is {what}: no host connects from there"
+            ));
+        }
+    }
+    if let (Some(u), Some(l)) = (&upper.timestamp, &lower.timestamp) {
+        let later = l.epoch - u.epoch;
+        if later > CUSTODY_CLOCK_TOLERANCE {
+            return Some(format!(
+                "the lower header is dated {} after the one above ({} vs {}): it cannot record an earlier handover",
+                crate::util::clock::human_duration(later),
+                l.utc,
+                u.utc
+            ));
+        }
+    }
+    None
+}
+
+/// What no mail server writes, whatever came before: a handover from a
+/// network sender that names no receiving host (`from 216.231.36.64 by ;`),
+/// or a sender address no host connects from (multicast, broadcast...).
+/// A template's mark: CHAIN_BREAK is `forged` when its first break has it.
+/// Notes (`via MS...` of the Andrew system) and loopback handovers without
+/// `by` are not handovers from a network sender.
+pub fn impossible_handover(lower: &Hop) -> Option<String> {
+    let network_sender = matches!(lower.kind, HopKind::Relay | HopKind::NoIp)
+        && lower.via.is_none()
+        && !lower
+            .from
+            .ip
+            .is_some_and(|ip| classify(ip) == IpClass::Loopback);
+    if network_sender && lower.by.as_deref().is_none_or(|b| b.trim().is_empty()) {
+        return Some(
+            "the lower header records a handover from a sender but names no receiving host".into(),
+        );
+    }
+    let ip = lower.from.ip?;
+    impossible_source(ip).map(|what| {
+        format!("the lower header's sender {ip} is {what}: no host connects from there")
+    })
+}
+
+/// A name under a known public suffix: one that can exist in public DNS.
+fn public_name(n: &str) -> bool {
+    n.contains('.') && !internal_name(n) && psl::suffix(n.as_bytes()).is_some_and(|s| s.is_known())
 }
 
 /// An address literal: `1.2.3.4`, `[1.2.3.4]`, `[IPv6:2001:db8::1]`, `2002:a05::1`.
@@ -458,16 +825,47 @@ pub fn analyze(hops: &[Hop], trust: &TrustConfig, infer: bool) -> Chain {
                 .filter(|o| !o.is_empty()),
         });
     }
-    // 2. Below the boundary, follow consistent custody links.
+    // 2. Below the boundary, follow consistent custody links. Notes without
+    // a peer or a receiver (qmail's `invoked from network`) are read
+    // through: the link is judged from the last hop above that has a sender.
+    // A webmail hop ends the walk: a browser wrote nothing below it.
     let mut origin_hop = chain.first_untrusted_relay.as_ref().map(|r| r.hop);
     let mut links = 0;
-    let mut walking = true;
+    let mut walking = !is_webmail_hop(hop);
+    let mut effective_upper = b;
     for upper in b..hops.len().saturating_sub(1) {
-        let link = judge_link(&hops[upper], &hops[upper + 1]);
+        let lower = &hops[upper + 1];
+        let transparent = is_note(lower) || localhost_handover(lower);
+        let mut link = if localhost_handover(lower) && !is_note(lower) {
+            CustodyLink {
+                upper,
+                lower: upper + 1,
+                status: LinkStatus::Consistent,
+                reason: "a handover on the host above: its receiver calls itself localhost and no network peer is recorded; read through".into(),
+                upper_names: sender_names(&hops[effective_upper]),
+                lower_by: lower.by.clone(),
+            }
+        } else if is_note(lower) {
+            CustodyLink {
+                upper,
+                lower: upper + 1,
+                status: LinkStatus::Consistent,
+                reason:
+                    "a note without a sender or receiver, written by the host above; read through"
+                        .into(),
+                upper_names: sender_names(&hops[upper]),
+                lower_by: None,
+            }
+        } else {
+            judge_link(&hops[effective_upper], lower)
+        };
+        link.upper = upper;
+        if !transparent {
+            effective_upper = upper + 1;
+        }
         if walking {
             match link.status {
                 LinkStatus::Consistent => {
-                    let lower = &hops[upper + 1];
                     // The origin is a sender we can name: skip local
                     // handovers and private hops (not reportable).
                     if lower
@@ -477,6 +875,9 @@ pub fn analyze(hops: &[Hop], trust: &TrustConfig, infer: bool) -> Chain {
                     {
                         origin_hop = Some(upper + 1);
                         links += 1;
+                    }
+                    if is_webmail_hop(lower) {
+                        walking = false;
                     }
                 }
                 LinkStatus::Broken => {
@@ -529,6 +930,7 @@ mod tests {
             rdns: some(rdns),
             ip,
             ident: None,
+            forwarded_for: None,
         };
         h.by = some(by);
         h
@@ -564,6 +966,222 @@ mod tests {
         let short = hop(1, "lugh", "", "85.1.2.3", "mx.victim.net", "");
         let low = hop(2, "x.y.z", "", "85.9.9.9", "lugh.tuatha.org", "");
         assert_eq!(judge_link(&short, &low).status, LinkStatus::Consistent);
+    }
+
+    fn dated(mut h: Hop, epoch: i64) -> Hop {
+        h.timestamp = Some(crate::model::Timestamp {
+            utc: String::new(),
+            epoch,
+            original: String::new(),
+        });
+        h
+    }
+
+    #[test]
+    fn address_only_upper_hops_are_judged() {
+        // The upper hop recorded an address and an address greeting.
+        let up = hop(
+            1,
+            "198.51.100.7",
+            "",
+            "89.248.165.47",
+            "mx.victim.example",
+            "",
+        );
+        let judge = |low: Hop| judge_link(&up, &low);
+        // A named mail server below a sender that greeted with an address.
+        let l = judge(hop(
+            2,
+            "a.example.com",
+            "",
+            "81.169.145.92",
+            "smtp.bank-alerts.com",
+            "",
+        ));
+        assert_eq!(l.status, LinkStatus::Broken, "{}", l.reason);
+        // An address literal the upper hop never saw (same family).
+        let l = judge(hop(
+            2,
+            "a.example.com",
+            "",
+            "81.169.145.92",
+            "[37.120.1.9]",
+            "",
+        ));
+        assert_eq!(l.status, LinkStatus::Broken, "{}", l.reason);
+        // ... but the address it greeted with is NAT, not a break.
+        let l = judge(hop(
+            2,
+            "a.example.com",
+            "",
+            "81.169.145.92",
+            "198.51.100.7",
+            "",
+        ));
+        assert_eq!(l.status, LinkStatus::Consistent, "{}", l.reason);
+        // Another family cannot be compared offline.
+        let l = judge(hop(
+            2,
+            "a.example.com",
+            "",
+            "81.169.145.92",
+            "2a01:4f8::1",
+            "",
+        ));
+        assert_eq!(l.status, LinkStatus::Unknown, "{}", l.reason);
+        // A handover naming no receiver, an impossible source.
+        let l = judge(hop(2, "a.example.com", "", "81.169.145.92", "", ""));
+        assert!(l.status == LinkStatus::Broken && l.reason.contains("no receiving host"));
+        let l = judge(hop(
+            2,
+            "a.example.com",
+            "",
+            "224.0.0.251",
+            "198.51.100.7",
+            "",
+        ));
+        assert!(l.status == LinkStatus::Broken && l.reason.contains("multicast"));
+        let l = judge(hop(2, "a.example.com", "", "0.1.2.3", "198.51.100.7", ""));
+        assert_eq!(l.status, LinkStatus::Broken);
+        // Dated after the upper hop beyond the tolerance; within it, fine.
+        let up_t = dated(up.clone(), 1_000_000);
+        let low = hop(2, "a.example.com", "", "81.169.145.92", "198.51.100.7", "");
+        let late = dated(low.clone(), 1_000_000 + CUSTODY_CLOCK_TOLERANCE + 1);
+        assert_eq!(judge_link(&up_t, &late).status, LinkStatus::Broken);
+        let ok = dated(low, 1_000_000 + 3600);
+        assert_eq!(judge_link(&up_t, &ok).status, LinkStatus::Consistent);
+        // A hex-word greeting is no name either.
+        let hex = hop(1, "4F2A11C0", "", "89.248.165.47", "mx.victim.example", "");
+        let low = hop(
+            2,
+            "a.example.com",
+            "",
+            "81.169.145.92",
+            "mail.bank.example.com",
+            "",
+        );
+        assert_eq!(judge_link(&hex, &low).status, LinkStatus::Broken);
+        // A hostname-less sender without such a greeting: still unknown.
+        let bare = hop(1, "", "", "89.248.165.47", "mx.victim.example", "");
+        assert_eq!(judge_link(&bare, &low).status, LinkStatus::Unknown);
+    }
+
+    #[test]
+    fn narrowed_name_breaks() {
+        let judge = |names: &str, by: &str| {
+            let up = hop(1, names, "", "85.1.2.3", "mx.victim.net", "");
+            judge_link(&up, &hop(2, "a.b.c", "", "85.9.9.9", by, "")).status
+        };
+        // Operators' own pairs (data).
+        assert_eq!(
+            judge("mout.rzone.de", "smtp.webmailer.de"),
+            LinkStatus::Consistent
+        );
+        assert_eq!(
+            judge("priv-edmwes.telusplanet.net", "out.telus.net"),
+            LinkStatus::Consistent
+        );
+        // One host under a renamed (longer) domain; not two generic `mail` hosts.
+        assert_eq!(
+            judge("mx1.spamassassin.taint.org", "mx1.redhat.com"),
+            LinkStatus::Consistent
+        );
+        assert_eq!(
+            judge(
+                "mail.chasebank-alerts.com",
+                "mail.corporatebanking-online.com"
+            ),
+            LinkStatus::Broken
+        );
+        // Private-network names: of the same organisation, or not comparable.
+        assert_eq!(
+            judge("evv.kamakiriad.local", "kamakiriad.com"),
+            LinkStatus::Consistent
+        );
+        assert_eq!(
+            judge("wout2-smtp.messagingengine.com", "mailout.west.internal"),
+            LinkStatus::Unknown
+        );
+        assert_eq!(
+            judge("gw.corp.example.com", "mailout.west.internal"),
+            LinkStatus::Unknown
+        );
+        // Google's internal hops: a 6to4 literal of its 10/8 hosts.
+        let up = hop(
+            1,
+            "mail-sor-f41.google.com",
+            "mail-sor-f41.google.com",
+            "209.85.220.41",
+            "mx.google.com",
+            "",
+        );
+        let low = hop(2, "", "", "", "2002:a05:6a10:2d8e:b0:4f2:a0e1:23ce", "");
+        assert_eq!(judge_link(&up, &low).status, LinkStatus::Consistent);
+        let other = hop(1, "relay.example.org", "", "85.1.2.3", "mx.victim.net", "");
+        assert_eq!(judge_link(&other, &low).status, LinkStatus::Unknown);
+    }
+
+    #[test]
+    fn notes_are_read_through_and_webmail_ends_the_walk() {
+        let note = |i| {
+            let mut h = Hop::new(i, HopKind::Local, "(qmail 1 invoked from network)".into());
+            h.by = None;
+            h
+        };
+        let mut web = hop(4, "", "", "92.72.118.41", "webmail.example.org", "");
+        web.with = Some("HTTPS".into());
+        let hops = vec![
+            hop(
+                0,
+                "mx.corp.example",
+                "mx.corp.example",
+                "131.175.1.2",
+                "store.corp.example",
+                "",
+            ),
+            hop(
+                1,
+                "relay.example.org",
+                "relay.example.org",
+                "84.23.191.7",
+                "mx.corp.example",
+                "",
+            ),
+            note(2),
+            hop(
+                3,
+                "webmail.example.org",
+                "",
+                "85.9.9.9",
+                "relay.example.org",
+                "",
+            ),
+            web,
+            hop(
+                5,
+                "x.forged.example",
+                "",
+                "81.1.1.1",
+                "webmail.example.org",
+                "",
+            ),
+        ];
+        let c = analyze(&hops, &trusted(&["131.175.0.0/16"]), false);
+        assert_eq!(c.boundary, Some(1));
+        assert!(c.custody[0].reason.contains("note"), "{:?}", c.custody[0]);
+        // Judged from hop 1 over the note: relay.example.org received it.
+        assert_eq!(c.custody[1].reason, "same name", "{:?}", c.custody[1]);
+        assert_eq!(
+            c.custody[2].status,
+            LinkStatus::Consistent,
+            "{:?}",
+            c.custody[2]
+        );
+        let o = c.probable_origin.unwrap();
+        assert_eq!(
+            (o.hop, o.ip.unwrap().to_string()),
+            (4, "92.72.118.41".into())
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 /// A `--trusted` value that is no network, address or host name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("--trusted {0:?}: expected a CIDR (169.229.0.0/16), an IP or a host name")]
+#[error("--trusted {0:?}: expected a CIDR (169.229.0.0/16), an IP, or a host name (mx.example.org, localhost, *.example.org)")]
 pub struct BadTrustSpec(pub String);
 
 /// The trusted region: networks and host names whose headers we believe.
@@ -25,26 +25,21 @@ pub struct TrustConfig {
 }
 
 impl TrustConfig {
-    /// Add one `--trusted` value: a CIDR, a bare IP, or a host name.
+    /// Add one `--trusted` value: a CIDR, a bare IP, or a host name as a
+    /// header can carry it: dotted (`mx.example.org`, a trailing dot
+    /// allowed), a single label (`localhost`, `jalapeno`), or with a
+    /// wildcard prefix `*.example.org` / `.example.org` (the name and its
+    /// subdomains, which is already what `example.org` means).
     pub fn add(&mut self, spec: &str) -> Result<(), BadTrustSpec> {
         let spec = spec.trim();
         if let Ok(net) = spec.parse::<IpNet>() {
             self.networks.push(net.trunc());
         } else if let Ok(ip) = spec.parse::<IpAddr>() {
             self.networks.push(IpNet::from(ip));
-        } else if spec.trim_start_matches('.').contains('.')
-            // `999.1.1.1` is a bad address, not a host name: no TLD is numeric.
-            && !spec
-                .trim_end_matches('.')
-                .rsplit('.')
-                .next()
-                .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
-            && spec
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
-        {
-            self.hosts
-                .push(spec.trim_end_matches('.').to_ascii_lowercase());
+        } else if let Some(name) = host_spec(spec) {
+            if !self.hosts.contains(&name) {
+                self.hosts.push(name);
+            }
         } else {
             return Err(BadTrustSpec(spec.to_string()));
         }
@@ -82,6 +77,31 @@ impl TrustConfig {
     pub fn is_empty(&self) -> bool {
         self.networks.is_empty() && self.hosts.is_empty()
     }
+}
+
+/// A `--trusted` host name, as stored: lowercase, without a wildcard
+/// prefix or a trailing dot. `None` for what no header names a host by:
+/// empty labels, characters outside letters, digits, `-` and `_`, or a
+/// numeric last label (`999.1.1.1` is a bad address, not a name; no TLD is
+/// numeric, and neither is a single label).
+fn host_spec(spec: &str) -> Option<String> {
+    let name = spec
+        .strip_prefix("*.")
+        .or_else(|| spec.strip_prefix('.'))
+        .unwrap_or(spec);
+    let name = name.strip_suffix('.').unwrap_or(name);
+    let labels: Vec<&str> = name.split('.').collect();
+    let label_ok = |l: &&str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    let numeric_tld = labels
+        .last()
+        .is_some_and(|t| t.bytes().all(|b| b.is_ascii_digit()));
+    (name.len() <= 253 && labels.iter().all(label_ok) && !numeric_tld)
+        .then(|| name.to_ascii_lowercase())
 }
 
 /// Address classes that matter for trust and for BOGUS_IP.
@@ -180,5 +200,41 @@ mod tests {
         assert!(!t.trusts_name("example.org"));
         assert!(t.trusts_name("a.mx.example.org"));
         assert!(!t.trusts_name("evilmx.example.org"));
+    }
+
+    #[test]
+    fn trusted_names_as_headers_carry_them() {
+        let mut t = TrustConfig::default();
+        // Single labels: `from localhost (jalapeno [127.0.0.1])`.
+        t.add("localhost").unwrap();
+        t.add("Jalapeno").unwrap();
+        assert!(t.trusts_name("jalapeno"));
+        assert!(t.trusts_name("localhost"));
+        assert!(!t.trusts_name("jalapeno2"));
+        // Wildcards: the name and its subdomains.
+        t.add("*.corp.example").unwrap();
+        t.add(".other.example").unwrap();
+        assert!(t.trusts_name("corp.example"));
+        assert!(t.trusts_name("a.b.corp.example"));
+        assert!(t.trusts_name("mx.other.example"));
+        assert!(!t.trusts_name("evilcorp.example"));
+        assert_eq!(
+            t.hosts,
+            ["localhost", "jalapeno", "corp.example", "other.example"]
+        );
+        for bad in [
+            "",
+            "*",
+            "*.",
+            "a..b",
+            "a b",
+            "1234",
+            "999.1.1.1",
+            "*.*.x",
+            "a/b",
+            "x@y",
+        ] {
+            assert!(t.add(bad).is_err(), "{bad:?} accepted");
+        }
     }
 }

@@ -64,8 +64,16 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
     }
     for link in &ctx.chain.custody {
         if link.status == LinkStatus::Broken {
-            let corroborated = ctx.chain.first_break == Some(link.lower)
-                && ctx.hops.get(link.upper).is_some_and(lies_about_name);
+            let first = ctx.chain.first_break == Some(link.lower);
+            let lied = first && ctx.hops.get(link.upper).is_some_and(lies_about_name);
+            // No mail server writes an empty `by` or a multicast sender.
+            let template = first
+                && ctx
+                    .hops
+                    .get(link.lower)
+                    .and_then(chain::impossible_handover)
+                    .is_some();
+            let corroborated = lied || template;
             out.push(Finding::new(
                 Code::ChainBreak,
                 // A break alone is often a renamed or outsourced relay; below
@@ -82,7 +90,8 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
                     link.upper, link.lower, link.reason, link.lower
                 ),
                 json!({"upper": link.upper, "lower": link.lower, "reason": link.reason,
-                       "corroborated_by_helo_rdns_mismatch": corroborated,
+                       "corroborated_by_helo_rdns_mismatch": lied,
+                       "impossible_handover": template,
                        "upper_names": link.upper_names, "lower_by": link.lower_by,
                        "first_break": ctx.chain.first_break == Some(link.lower)}),
             ));
@@ -380,6 +389,7 @@ mod tests {
             rdns: some(rdns),
             ip: ip.parse().ok(),
             ident: None,
+            forwarded_for: None,
         };
         h.by = some(by);
         h

@@ -67,7 +67,8 @@ pub(crate) enum ColorChoice {
 pub(crate) struct AnalysisArgs {
     /// A network (CIDR or IP) or host name whose Received headers are
     /// believed (a name covers its subdomains: `example.org` trusts
-    /// `mx1.example.org`); repeatable.
+    /// `mx1.example.org`; `*.example.org` and `.example.org` mean the same;
+    /// single labels such as `localhost` are names too); repeatable.
     #[arg(long, value_name = "CIDR|HOSTNAME")]
     pub(crate) trusted: Vec<String>,
     /// An authserv-id whose Authentication-Results are believed (your own

@@ -108,6 +108,26 @@ fn has_field(header: &[u8]) -> bool {
     })
 }
 
+/// A header block pasted with leading indentation (copied from a mail
+/// client or a web page: every line starts with the same spaces): the block
+/// without that indentation, continuation lines keeping what is beyond it.
+/// `None` when the first line is not indented.
+fn dedent_pasted(header: &[u8]) -> Option<Vec<u8>> {
+    let indent = header
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t'))
+        .count();
+    if indent == 0 {
+        return None;
+    }
+    let prefix = &header[..indent];
+    let mut out = Vec::with_capacity(header.len());
+    for line in header.split_inclusive(|b| *b == b'\n') {
+        out.extend_from_slice(line.strip_prefix(prefix).unwrap_or(line));
+    }
+    Some(out)
+}
+
 fn is_blank(line: &[u8]) -> bool {
     line == b"\n" || line == b"\r\n"
 }
@@ -500,6 +520,10 @@ impl<R: Read> MessageReader<R> {
                 "binary data (NUL bytes) in the header block: not an email message",
             )));
         }
+        let header = match dedent_pasted(&header) {
+            Some(d) if !has_field(&header) && has_field(&d) => d,
+            _ => header,
+        };
         if !has_field(&header) {
             return Some(Err(self.error(
                 index,
@@ -536,6 +560,19 @@ mod tests {
     /// A reader that hands out at most `n` bytes per read, to split
     /// separators across reads.
     struct Trickle<'a>(&'a [u8], usize);
+
+    #[test]
+    fn pasted_indented_header_blocks_are_dedented() {
+        let block =
+            b"  Received: from a (a [192.0.2.1])\n  \tby b; Mon, 1 Jan 2024\n  Subject: hi\n";
+        let d = dedent_pasted(block).unwrap();
+        assert_eq!(
+            d,
+            b"Received: from a (a [192.0.2.1])\n\tby b; Mon, 1 Jan 2024\nSubject: hi\n"
+        );
+        assert!(!has_field(block) && has_field(&d));
+        assert_eq!(dedent_pasted(b"Subject: x\n"), None);
+    }
 
     impl Read for Trickle<'_> {
         fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {

@@ -31,6 +31,11 @@ pub struct FromPart {
     /// RFC 1413 ident or a user name the receiver recorded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ident: Option<String>,
+    /// The client a proxying receiver says it acted for (SquirrelMail
+    /// `(proxying for 1.2.3.4)`, mshttpd `(Forwarded-For: 1.2.3.4, ...)`):
+    /// the browser behind a webmail front end, as that front end recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarded_for: Option<IpAddr>,
 }
 
 /// A point in time as a header gave it.

@@ -39,6 +39,10 @@ struct CommentInfo<'a> {
     verified: bool,
     /// Words only, no IP (Exim 3 `(helo)`).
     lone_name: Option<&'a str>,
+    /// `(proxying for ip, ...)`, `(Forwarded-For: ip, ...)`: a proxy's note,
+    /// whose address is the client behind the peer, never the peer.
+    proxy_note: bool,
+    forwarded_for: Option<IpAddr>,
 }
 
 /// Interpret the tokens after `from`.
@@ -51,6 +55,7 @@ pub(super) fn interpret(toks: &[Spanned<'_>], ctx: &Context) -> FromPart {
     let mut ident: Option<String> = None;
     let mut lone_name: Option<&str> = None;
     let mut outer_ip: Option<(IpAddr, bool)> = None; // (ip, came first)
+    let mut forwarded_for: Option<IpAddr> = None;
     let mut i = 0;
     while i < toks.len() {
         let t = toks[i];
@@ -68,6 +73,16 @@ pub(super) fn interpret(toks: &[Spanned<'_>], ctx: &Context) -> FromPart {
                 (Some(ip), Some((_, true))) if i == 1 => outer_ip = Some((ip, false)),
                 _ => {}
             },
+            // IIS SMTPSVC: `from NAME - 1.2.3.4 by ...`.
+            Tok::Word("-") if outer_ip.is_none() => {
+                if let Some(ip) = toks.get(i + 1).and_then(|t| match t.tok {
+                    Tok::Word(w) => parse_ip(w),
+                    _ => None,
+                }) {
+                    outer_ip = Some((ip, false));
+                    i += 1;
+                }
+            }
             Tok::Word(w) if w.eq_ignore_ascii_case("claiming") => {
                 // smtpd: `claiming to be "name"`
                 if let Some(q) = toks[i + 1..].iter().take(3).find_map(|t| match t.tok {
@@ -79,6 +94,11 @@ pub(super) fn interpret(toks: &[Spanned<'_>], ctx: &Context) -> FromPart {
             }
             Tok::Comment(c) => {
                 let info = comment(c);
+                if info.proxy_note {
+                    forwarded_for = forwarded_for.or(info.forwarded_for);
+                    i += 1;
+                    continue;
+                }
                 if let Some(h) = &info.helo {
                     helo.get_or_insert_with(|| h.clone());
                 }
@@ -186,6 +206,7 @@ pub(super) fn interpret(toks: &[Spanned<'_>], ctx: &Context) -> FromPart {
         .map(|h| normalise_name(&h))
         .filter(|h| !is_unknown(h) && parse_ip(h).is_none());
     part.ident = ident;
+    part.forwarded_for = forwarded_for;
     part
 }
 
@@ -193,6 +214,21 @@ pub(super) fn interpret(toks: &[Spanned<'_>], ctx: &Context) -> FromPart {
 fn comment(text: &str) -> CommentInfo<'_> {
     let toks = tokenize(text);
     let mut info = CommentInfo::default();
+    // A proxy's note of its client: `proxying for ip, unknown` (SquirrelMail),
+    // `Forwarded-For: ip, [ip]` (mshttpd). Its addresses are not the peer.
+    let lead = |k: usize| match toks.get(k).map(|t| t.tok) {
+        Some(Tok::Word(w)) => w.to_ascii_lowercase(),
+        _ => String::new(),
+    };
+    if (lead(0) == "proxying" && lead(1) == "for") || lead(0) == "forwarded-for:" {
+        info.forwarded_for = toks.iter().find_map(|t| match t.tok {
+            Tok::Word(w) => parse_ip(w),
+            Tok::Literal(l) => parse_ip(l),
+            _ => None,
+        });
+        info.proxy_note = true;
+        return info;
+    }
     let mut words = 0;
     let mut i = 0;
     while i < toks.len() {
@@ -230,7 +266,7 @@ fn comment(text: &str) -> CommentInfo<'_> {
                     });
                 } else if let Some(ident) = strip_prefix_ci(w, "ident=") {
                     info.ident = Some(ident);
-                } else if ["helo", "ehlo", "lhlo"]
+                } else if ["helo", "ehlo", "lhlo", "hello"]
                     .iter()
                     .any(|k| w.eq_ignore_ascii_case(k))
                 {

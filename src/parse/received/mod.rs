@@ -6,6 +6,7 @@
 //! left to mail-parser. Nothing here panics or allocates in proportion to
 //! anything but the header's (capped) length.
 
+mod date;
 mod from;
 mod lex;
 
@@ -153,11 +154,22 @@ fn split_date<'a>(text: &'a str, toks: &[Spanned<'a>]) -> (usize, Option<&'a str
         let next_is_month = || matches!(toks.get(i + 1).map(|t| t.tok), Some(Tok::Word(m)) if MONTHS.iter().any(|x| m.eq_ignore_ascii_case(x)));
         let is_day_name = DAYS.iter().any(|d| w.eq_ignore_ascii_case(d));
         let is_day_num = w.len() <= 2 && w.bytes().all(|b| b.is_ascii_digit()) && next_is_month();
-        if is_day_name || is_day_num {
+        // Go's `2018-12-10 11:43:59.61 +0000 UTC` (SendGrid), with no `;`.
+        let is_iso_day = is_iso_date(w)
+            && matches!(toks.get(i + 1).map(|t| t.tok), Some(Tok::Word(t)) if t.contains(':'));
+        if is_day_name || is_day_num || is_iso_day {
             return (i, Some(text[t.start..].trim()));
         }
     }
     (toks.len(), None)
+}
+
+/// `2018-12-10`: four digits, a dash, one or two, a dash, one or two.
+fn is_iso_date(w: &str) -> bool {
+    let parts: Vec<&str> = w.split('-').collect();
+    matches!(parts[..], [y, m, d] if y.len() == 4
+        && (1..=2).contains(&m.len()) && (1..=2).contains(&d.len())
+        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())))
 }
 
 const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
@@ -165,8 +177,18 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-/// The date through mail-parser; `original` keeps the text as written.
+/// The date through [`date::parse_loose`] (Go's time format, month-first,
+/// asctime and numeric dates), else through mail-parser; `original` keeps
+/// the text as written.
 fn parse_timestamp(original: &str) -> Option<Timestamp> {
+    // The loose forms first: mail-parser misreads some of them (asctime).
+    if let Some(loose) = date::parse_loose(original) {
+        return loose.map(|epoch| Timestamp {
+            utc: date::rfc3339(epoch),
+            epoch,
+            original: original.to_string(),
+        });
+    }
     let HeaderValue::DateTime(dt) = MessageStream::new(original.as_bytes()).parse_date() else {
         return None;
     };
