@@ -120,6 +120,7 @@ fn binary_json_and_config_file() {
     let out = Command::new(env!("CARGO_BIN_EXE_spamtrace"))
         .args([
             "trace",
+            "--offline",
             "--json",
             "--config",
             config.to_str().unwrap(),

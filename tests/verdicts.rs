@@ -394,16 +394,40 @@ fn cli_complain_force_and_we() {
             .env("HOME", dir.path())
             .output()
             .expect("runs");
-        assert!(out.status.success(), "{out:?}");
         (
+            out.status.code(),
             String::from_utf8_lossy(&out.stdout).into_owned(),
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     };
-    let (out, err) = run(&[]);
-    assert!(out.starts_with("Subject: Mailing-list post"), "{out}");
-    assert!(err.contains("--force"), "{err}");
-    let (out, _) = run(&["--force", "--we", "Example Home"]);
+    // A list post is addressed to nobody: with no --to, nothing is written
+    // and stderr says why and what to do.
+    let (code, out, err) = run(&[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("mailing list") && err.contains("--force"),
+        "{err}"
+    );
+    // With a recipient the user chose, it says what the list did.
+    let (code, out, err) = run(&["--to", "listmaster@example.org"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("Subject: Abuse report: Mailing-list post"),
+        "{out}"
+    );
+    assert!(
+        out.contains("This is not a complaint against the list."),
+        "{out}"
+    );
+    let (code, out, err) = run(&[
+        "--force",
+        "--we",
+        "Example Home",
+        "--to",
+        "abuse@example.net",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
     // Forced: addressed as a complaint, still saying what the list did.
     assert!(out.contains("an address you are responsible for"), "{out}");
     assert!(out.contains("is the list's server"), "{out}");
