@@ -121,7 +121,10 @@ pub(super) fn verdict(v: &Said) -> String {
         .filter(|f| f.severity == Severity::Forged)
         .count();
     if forged > 0 {
-        s.push_str(&format!("; {forged} finding(s) of forgery"));
+        s.push_str(&format!(
+            "; {} of forgery",
+            crate::util::words::count(forged, "finding")
+        ));
     }
     s
 }

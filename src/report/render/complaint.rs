@@ -402,11 +402,11 @@ pub fn summary_with(r: &Report, force: bool) -> String {
             let name = o.rdns.as_deref().or(o.helo.as_deref()).unwrap_or("");
             let _ = writeln!(
                 s,
-                "  Probable origin: {oip} {} (hop {}, {} confidence, {} consistent link(s)).",
+                "  Probable origin: {oip} {} (hop {}, {} confidence, {}).",
                 t(name),
                 o.hop,
                 o.confidence.as_str(),
-                o.links
+                crate::util::words::count(o.links, "consistent link")
             );
         }
     }

@@ -198,8 +198,8 @@ fn section(out: &mut String, r: &Report, n: usize, back: Option<&str>) {
 
 fn route_caption(r: &Report) -> String {
     let mut s = format!(
-        "The route of the message, {} hop(s), origin at the top and the recipient's mailbox at the bottom.",
-        r.hops.len()
+        "The route of the message, {}, origin at the top and the recipient's mailbox at the bottom.",
+        crate::util::words::count(r.hops.len(), "hop")
     );
     if let Some(x) = &r.first_untrusted_relay {
         s.push_str(&format!(
@@ -255,12 +255,12 @@ fn key_facts(out: &mut String, r: &Report, facts: &route::Facts, id: &str) {
         Some(o) => {
             let _ = write!(
                 out,
-                "<div class=\"card origin\"><p class=\"card-label\">Probable origin</p><p class=\"card-value\">{}</p><p class=\"card-note\">{} · hop {} · {} confidence, {} consistent link(s)</p></div>",
+                "<div class=\"card origin\"><p class=\"card-label\">Probable origin</p><p class=\"card-value\">{}</p><p class=\"card-note\">{} · hop {} · {} confidence, {}</p></div>",
                 esc(&o.ip.map(|i| i.to_string()).unwrap_or_else(|| "unknown".into())),
                 esc(&o.rdns.clone().or_else(|| o.helo.clone().map(|h| format!("HELO {h}"))).unwrap_or_else(|| "no name".into())),
                 o.hop,
                 o.confidence.as_str(),
-                o.links
+                crate::util::words::count(o.links, "consistent link")
             );
         }
         None => out.push_str("<div class=\"card origin\"><p class=\"card-label\">Probable origin</p><p class=\"card-value\">unknown</p><p class=\"card-note\">no origin could be reached</p></div>"),
@@ -277,9 +277,12 @@ fn key_facts(out: &mut String, r: &Report, facts: &route::Facts, id: &str) {
     );
     let trusted = r.hops.iter().filter(|h| h.trusted).count();
     let trust = if r.has(crate::model::Code::TrustInferred) {
-        format!("{trusted} trusted hop(s), inferred from the receiver's own domain")
+        format!(
+            "{}, inferred from the receiver's own domain",
+            crate::util::words::count(trusted, "trusted hop")
+        )
     } else {
-        format!("{trusted} trusted hop(s)")
+        crate::util::words::count(trusted, "trusted hop")
     };
     let _ = write!(
         out,
@@ -302,14 +305,14 @@ fn trust_steps(out: &mut String, r: &Report, facts: &route::Facts) {
     if !r.trust_steps.is_empty() {
         let _ = write!(
             out,
-            "<details class=\"steps\"{}><summary class=\"note-h\">Why the trusted region{} was believed ({} step(s))</summary><ul>",
+            "<details class=\"steps\"{}><summary class=\"note-h\">Why the trusted region{} was believed ({})</summary><ul>",
             if r.trust_steps.len() <= 5 { " open" } else { "" },
             facts
                 .owner
                 .as_deref()
                 .map(|o| format!(" ({})", esc(o)))
                 .unwrap_or_default(),
-            r.trust_steps.len()
+            crate::util::words::count(r.trust_steps.len(), "step")
         );
         for s in &r.trust_steps {
             let _ = write!(out, "<li>hop {}: {}</li>", s.hop, esc(&s.reason));
@@ -745,8 +748,8 @@ fn dns(out: &mut String, d: Option<&MessageDns>, id: &str) {
     if d.skipped_questions > 0 {
         let _ = writeln!(
             out,
-            "<p class=\"muted\">{} question(s) not asked: the per-message cap was reached.</p>",
-            d.skipped_questions
+            "<p class=\"muted\">{} not asked: the per-message cap was reached.</p>",
+            crate::util::words::count(d.skipped_questions, "question")
         );
     }
     let _ = write!(
