@@ -17,6 +17,7 @@ pub(crate) mod stamp;
 pub mod store;
 
 use crate::chain::TraceOptions;
+use crate::util::sanitize::for_terminal_lines;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -258,7 +259,7 @@ async fn serve(args: CaptureOptions) -> ExitCode {
     let shared = match build(&args, stop_rx) {
         Ok(s) => Arc::new(s),
         Err(e) => {
-            eprintln!("spamtrace capture: {e}");
+            eprintln!("spamtrace capture: {}", for_terminal_lines(&e.to_string()));
             return ExitCode::from(2);
         }
     };

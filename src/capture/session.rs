@@ -397,7 +397,10 @@ impl Session<'_> {
         match stored {
             Ok(Ok(())) => self.reply(&format!("250 2.0.0 Ok: queued as {id}")),
             Ok(Err(e)) => {
-                eprintln!("spamtrace capture: cannot store message {id}: {e}");
+                eprintln!(
+                    "spamtrace capture: cannot store message {id}: {}",
+                    crate::util::sanitize::for_terminal(&e.to_string())
+                );
                 self.reply("451 4.3.0 Error: cannot store message, try again later");
             }
             Err(_) => self.reply("451 4.3.0 Error: cannot store message, try again later"),

@@ -10,7 +10,7 @@ use spamtrace::input::{self, InputOptions};
 use spamtrace::report::render::{arf, complaint};
 use spamtrace::run;
 use spamtrace::util::clock::unix_now;
-use spamtrace::util::sanitize::{for_terminal, for_terminal_lines};
+use spamtrace::util::sanitize::{bytes_for_terminal, for_terminal};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -91,7 +91,8 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
     // fine for `sendmail -t`, not for a terminal, where they could be
     // escape sequences.
     let out = if std::io::stdout().is_terminal() {
-        for_terminal_lines(&String::from_utf8_lossy(&out)).into_bytes()
+        terminal_copy_note();
+        bytes_for_terminal(&out).into_bytes()
     } else {
         out
     };
@@ -100,10 +101,15 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("spamtrace: cannot write output: {e}");
+            eprintln!("spamtrace: cannot write output: {}", for_terminal(&e.to_string()));
             ExitCode::from(1)
         }
     }
+}
+
+/// Said when stdout is a terminal: what it shows is not the exact report.
+fn terminal_copy_note() {
+    eprintln!("spamtrace: stdout is a terminal: control characters of the message are shown escaped (\\u{{..}}); redirect to a file or a pipe for the exact bytes");
 }
 
 /// A secret for `--redact` when none is given: random per run, so the

@@ -1,14 +1,34 @@
 //! JSON renderers: one object (`--json`), an array for several messages,
-//! or one report per line (`--format ndjson`). serde_json escapes every
-//! control character, so message bytes cannot break the output.
+//! or one report per line (`--format ndjson`). serde_json escapes the C0
+//! controls; [`JsonEscaping`] escapes the rest of the sanitiser's table
+//! (DEL, C1, bidi, invisible characters) as `\uXXXX`, so message bytes can
+//! neither break the output nor reach a terminal raw.
 
 use crate::model::Report;
+use crate::util::sanitize::JsonEscaping;
+use serde::Serialize;
+use serde_json::ser::{CompactFormatter, PrettyFormatter};
 use std::io::{self, Write};
+
+fn compact(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(out, JsonEscaping(CompactFormatter));
+    value.serialize(&mut ser).map_err(io::Error::other)
+}
+
+fn pretty(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(out, JsonEscaping(PrettyFormatter::new()));
+    value.serialize(&mut ser).map_err(io::Error::other)
+}
 
 /// Write one report as a single NDJSON line.
 pub fn write_ndjson(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, report)?;
+    compact(&mut *out, report)?;
     out.write_all(b"\n")
+}
+
+/// One report as pretty JSON (what `--json` writes for one message).
+pub fn write_pretty(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    pretty(&mut *out, report)
 }
 
 /// Streams `--json` output: a lone object for one message, an array for
@@ -39,13 +59,13 @@ impl JsonWriter {
             2 => {
                 out.write_all(b"[\n")?;
                 let first = self.pending.take().expect("first report held");
-                serde_json::to_writer_pretty(&mut *out, &first)?;
+                pretty(&mut *out, &first)?;
                 out.write_all(b",\n")?;
-                serde_json::to_writer_pretty(&mut *out, &report)?;
+                pretty(&mut *out, &report)?;
             }
             _ => {
                 out.write_all(b",\n")?;
-                serde_json::to_writer_pretty(&mut *out, &report)?;
+                pretty(&mut *out, &report)?;
             }
         }
         Ok(())
@@ -56,7 +76,7 @@ impl JsonWriter {
             0 => out.write_all(b"[]\n"),
             1 => {
                 let r = self.pending.take().expect("report held");
-                serde_json::to_writer_pretty(&mut *out, &r)?;
+                pretty(&mut *out, &r)?;
                 out.write_all(b"\n")
             }
             _ => out.write_all(b"\n]\n"),
