@@ -61,6 +61,9 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
     for w in enricher.take_warnings() {
         eprintln!("spamtrace: {}", for_terminal(&w));
     }
+    if let Some(text) = enricher.degraded() {
+        super::dns_degraded_note(&text);
+    }
     let copts = complaint::ComplaintOptions {
         include_body: args.include_body,
         redact: args

@@ -97,8 +97,14 @@ pub(crate) fn run(args: TraceArgs) -> ExitCode {
         let _ = sink.json.finish(&mut sink.out);
     }
     let _ = sink.out.flush();
+    let degraded = enricher.degraded();
+    if let Some(text) = &degraded {
+        super::dns_degraded_note(text);
+    }
     if stats.errors > 0 {
         ExitCode::from(1)
+    } else if degraded.is_some() {
+        ExitCode::from(super::EXIT_DEGRADED)
     } else {
         ExitCode::SUCCESS
     }

@@ -25,6 +25,11 @@ pub trait Enricher {
     fn take_warnings(&mut self) -> Vec<String> {
         Vec::new()
     }
+    /// After the run: why it was degraded (a DNS server that did not
+    /// answer), for stderr and the exit status. `None`: it was not.
+    fn degraded(&self) -> Option<String> {
+        None
+    }
 }
 
 /// No enrichment: `--offline`.
