@@ -42,9 +42,26 @@ impl Budget {
         self.used.fetch_sub(n, Ordering::AcqRel);
     }
 
+    /// Hold `n` bytes until the guard drops; `None` when they do not fit.
+    pub fn hold(&self, n: u64) -> Option<Held<'_>> {
+        self.take(n).then_some(Held { budget: self, n })
+    }
+
     /// Bytes held now.
     pub fn used(&self) -> u64 {
         self.used.load(Ordering::Acquire)
+    }
+}
+
+/// Bytes of a [`Budget`] held for a while (see [`Budget::hold`]).
+pub struct Held<'a> {
+    budget: &'a Budget,
+    n: u64,
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.budget.give(self.n);
     }
 }
 
@@ -142,13 +159,52 @@ impl DataDecoder {
             if self.reserved > 0 {
                 self.drop_content();
             }
-        } else if self.budget.take(n) {
-            self.reserved += n;
+        } else if self.grow_for(bytes.len()) {
             self.content.extend_from_slice(bytes);
         } else {
             self.out_of_memory = true;
             self.drop_content();
         }
+    }
+
+    /// Make room for `n` more bytes, the budget counting what the buffer
+    /// really holds: its capacity, not its length, and while it moves to a
+    /// larger allocation both the old and the new one. False when the
+    /// budget cannot hold it.
+    fn grow_for(&mut self, n: usize) -> bool {
+        let len = self.content.len();
+        let old = self.content.capacity();
+        if len + n <= old {
+            return true;
+        }
+        // Grow by half (not double) from 64 KiB, never past the size limit.
+        let cap_limit = usize::try_from(self.max_size).unwrap_or(usize::MAX).max(len + n);
+        let wanted = (old + old / 2).max(64 << 10).max(len + n).min(cap_limit);
+        // The old buffer is still reserved: take the whole new one, give
+        // the old back once the move is done. Short of room for the
+        // preferred size, take exactly what is needed.
+        let new = if self.budget.take(wanted as u64) {
+            wanted
+        } else if self.budget.take((len + n) as u64) {
+            len + n
+        } else {
+            return false;
+        };
+        self.content.reserve_exact(new - len);
+        // The old allocation is gone; what is held is the new capacity
+        // (the allocator may round it up).
+        let got = self.content.capacity() as u64;
+        self.budget.give(self.reserved);
+        self.reserved = new as u64;
+        if got > self.reserved {
+            if !self.budget.take(got - self.reserved) {
+                return false;
+            }
+        } else {
+            self.budget.give(self.reserved - got);
+        }
+        self.reserved = got;
+        true
     }
 
     /// Feed the next chunk from the client.

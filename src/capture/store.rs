@@ -34,9 +34,11 @@ pub struct Message {
 impl Store {
     /// Store `msg` durably (blocking: run it off the async threads).
     /// Returns the path it was stored at.
-    pub fn store(&self, msg: Message) -> io::Result<PathBuf> {
+    /// No copy of the message is made: the mbox writer writes from the
+    /// same buffer (the memory budget counts it once).
+    pub fn store(&self, msg: &Arc<Message>) -> io::Result<PathBuf> {
         match self {
-            Store::Maildir(m) => m.store(&msg),
+            Store::Maildir(m) => m.store(msg),
             Store::Mbox(m) => m.store(msg),
         }
     }
@@ -156,7 +158,7 @@ impl Maildir {
 }
 
 struct MboxJob {
-    bytes: Vec<u8>,
+    msg: Arc<Message>,
     done: std::sync::mpsc::SyncSender<io::Result<()>>,
 }
 
@@ -190,23 +192,31 @@ impl MboxWriter {
         })
     }
 
-    fn store(&self, msg: Message) -> io::Result<PathBuf> {
-        let mut bytes = Vec::with_capacity(msg.stamp.len() + msg.content.len() + 128);
-        bytes.extend_from_slice(from_line(&msg.sender, msg.time).as_bytes());
-        mboxrd_quote(&msg.stamp, &mut bytes);
-        mboxrd_quote(&msg.content, &mut bytes);
-        if !bytes.ends_with(b"\n") {
-            bytes.push(b'\n');
-        }
-        bytes.push(b'\n');
+    fn store(&self, msg: &Arc<Message>) -> io::Result<PathBuf> {
         let (done, wait) = std::sync::mpsc::sync_channel(1);
         self.jobs
-            .send(MboxJob { bytes, done })
+            .send(MboxJob {
+                msg: Arc::clone(msg),
+                done,
+            })
             .map_err(|_| io::Error::other("mbox writer stopped"))?;
         wait.recv()
             .map_err(|_| io::Error::other("mbox writer stopped"))??;
         Ok(self.path.clone())
     }
+}
+
+/// Write one message as an mbox entry: the `From ` line, the text with
+/// mboxrd quoting, a blank line. Streams from the message's buffer.
+fn write_entry(out: &mut impl Write, msg: &Message) -> io::Result<()> {
+    out.write_all(from_line(&msg.sender, msg.time).as_bytes())?;
+    mboxrd_quote(&msg.stamp, out)?;
+    mboxrd_quote(&msg.content, out)?;
+    let last = msg.content.last().or(msg.stamp.last());
+    if last != Some(&b'\n') {
+        out.write_all(b"\n")?;
+    }
+    out.write_all(b"\n")
 }
 
 /// The writer thread: batch what is queued, one write, one fsync, then
@@ -221,11 +231,7 @@ fn mbox_writer(mut file: File, mut mark: CommitMark, rx: crossbeam_channel::Rece
                 Err(_) => break,
             }
         }
-        let mut buf = Vec::with_capacity(batch.iter().map(|j| j.bytes.len()).sum());
-        for j in &batch {
-            buf.extend_from_slice(&j.bytes);
-        }
-        let result = write_batch(&mut file, &mut mark, &buf);
+        let result = write_batch(&mut file, &mut mark, &batch);
         for j in batch {
             let r = match &result {
                 Ok(()) => Ok(()),
@@ -239,15 +245,23 @@ fn mbox_writer(mut file: File, mut mark: CommitMark, rx: crossbeam_channel::Rece
 /// Append `buf` durably. The commit mark holds the old length while the
 /// write is in flight and the new one only after the fsync, so a kill at
 /// any point leaves a mark that cuts off exactly the unacknowledged bytes.
-fn write_batch(file: &mut File, mark: &mut CommitMark, buf: &[u8]) -> io::Result<()> {
+fn write_batch(file: &mut File, mark: &mut CommitMark, batch: &[MboxJob]) -> io::Result<()> {
     let before = file.metadata()?.len();
     mark.set(before)?;
-    let result = file.write_all(buf).and_then(|_| file.sync_data());
+    // Streamed through a small buffer, not gathered into one copy.
+    let result = (|| {
+        let mut w = io::BufWriter::with_capacity(64 << 10, &mut *file);
+        for j in batch {
+            write_entry(&mut w, &j.msg)?;
+        }
+        w.flush()
+    })()
+    .and_then(|_| file.sync_data());
     if let Err(e) = result {
         let _ = file.set_len(before);
         return Err(e);
     }
-    mark.set(before + buf.len() as u64)
+    mark.set(file.metadata()?.len())
 }
 
 /// `MBOX.spamtrace-commit`: the mbox length up to which every byte was
@@ -349,17 +363,38 @@ fn asctime(time: i64) -> String {
 }
 
 /// mboxrd: every line that is `>*From ` gets one more `>`.
-fn mboxrd_quote(text: &[u8], out: &mut Vec<u8>) {
+fn mboxrd_quote(text: &[u8], out: &mut impl Write) -> io::Result<()> {
     for line in text.split_inclusive(|&b| b == b'\n') {
         let body = line.iter().position(|&b| b != b'>').unwrap_or(line.len());
         if line
             .get(body..)
             .is_some_and(|rest| rest.starts_with(b"From "))
         {
-            out.push(b'>');
+            out.write_all(b">")?;
         }
-        out.extend_from_slice(line);
+        out.write_all(line)?;
     }
+    Ok(())
+}
+
+/// CRLF line ends as LF, in place (what mutt, notmuch and dovecot read);
+/// a bare CR is kept, and so is every other byte.
+pub fn crlf_to_lf(text: &mut Vec<u8>) {
+    let Some(first) = memchr::memmem::find(text, b"\r\n") else {
+        return;
+    };
+    let mut w = first;
+    let mut r = first;
+    while r < text.len() {
+        if text[r] == b'\r' && text.get(r + 1) == Some(&b'\n') {
+            r += 1;
+            continue;
+        }
+        text[w] = text[r];
+        w += 1;
+        r += 1;
+    }
+    text.truncate(w);
 }
 
 #[cfg(test)]
@@ -369,8 +404,18 @@ mod tests {
     #[test]
     fn quotes_from_lines() {
         let mut out = Vec::new();
-        mboxrd_quote(b"From a\r\n>From b\nxFrom c\n>>From d", &mut out);
+        mboxrd_quote(b"From a\r\n>From b\nxFrom c\n>>From d", &mut out).unwrap();
         assert_eq!(out, b">From a\r\n>>From b\nxFrom c\n>>>From d");
+    }
+
+    #[test]
+    fn crlf_becomes_lf_and_bare_cr_stays() {
+        let mut t = b"A: 1\r\nB: x\ry\r\n\r\nbody\n\r\r\n".to_vec();
+        crlf_to_lf(&mut t);
+        assert_eq!(t, b"A: 1\nB: x\ry\n\nbody\n\r\n");
+        let mut plain = b"no line end".to_vec();
+        crlf_to_lf(&mut plain);
+        assert_eq!(plain, b"no line end");
     }
 
     #[test]
@@ -384,13 +429,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let md = Maildir::open(dir.path(), "h/o:st").unwrap();
         let p = md
-            .store(&Message {
+            .store(&Arc::new(Message {
                 id: "X1".into(),
                 sender: "a@b".into(),
                 time: 5,
                 stamp: b"Received: x\r\n".to_vec(),
                 content: b"\0body\r\n".to_vec(),
-            })
+            }))
             .unwrap();
         assert!(p.starts_with(dir.path().join("new")));
         assert_eq!(std::fs::read(&p).unwrap(), b"Received: x\r\n\0body\r\n");
@@ -415,13 +460,13 @@ mod tests {
             .collect();
         assert_eq!(torn.len(), 1);
         assert_eq!(std::fs::read(torn[0].path()).unwrap(), b"From b x\nto");
-        w.store(Message {
+        w.store(&Arc::new(Message {
             id: "I".into(),
             sender: "s".into(),
             time: 0,
             stamp: vec![],
             content: b"x\r\n".to_vec(),
-        })
+        }))
         .unwrap();
         let len = std::fs::metadata(&path).unwrap().len();
         let mark = std::fs::read_to_string(CommitMark::path(&path)).unwrap();
@@ -438,13 +483,13 @@ mod tests {
             "second writer must be refused"
         );
         for i in 0..3 {
-            w.store(Message {
+            w.store(&Arc::new(Message {
                 id: format!("I{i}"),
                 sender: String::new(),
                 time: 0,
                 stamp: b"Received: x\r\n".to_vec(),
                 content: b"\r\nFrom here\r\n".to_vec(),
-            })
+            }))
             .unwrap();
         }
         let text = std::fs::read_to_string(&path).unwrap();
