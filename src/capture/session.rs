@@ -225,6 +225,17 @@ impl Session<'_> {
 
     fn command(&mut self, line: &[u8]) -> Step {
         let cfg = &self.shared.cfg;
+        // A SIZE too large for smtp-proto's integer is a syntax error
+        // there (or wraps): it is simply too big.
+        if line.len() > 5
+            && line[..5].eq_ignore_ascii_case(b"MAIL ")
+            && self.helo.is_some()
+            && self.tx.sender.is_none()
+            && declared_size(line).is_some_and(|n| n > cfg.max_size)
+        {
+            self.reply("552 5.3.4 Message size exceeds fixed limit");
+            return Step::Continue;
+        }
         let mut it = line.iter();
         let req = match Request::parse(&mut it) {
             Ok(r) => r,
