@@ -145,6 +145,22 @@ fn message_names(batch: &[Traced], opts: &DnsOptions) -> usize {
                 names.insert(q.name);
             }
         }
+        // The later lookups (Message-ID, envelope and From domains: MX, A,
+        // SPF, abuse contacts) name these too.
+        let m = &t.summary;
+        let ids = m.message_id.as_deref().and_then(|id| {
+            let id = id.trim().trim_matches(['<', '>']);
+            id.rsplit_once('@').map(|(_, d)| d.to_string())
+        });
+        let addrs = [&m.from_address, &m.return_path, &m.envelope_from]
+            .into_iter()
+            .filter_map(|a| a.as_deref())
+            .filter_map(crate::parse::message::address_domain);
+        for d in ids.into_iter().chain(addrs) {
+            if let Some(n) = super::names::host_name(&d) {
+                names.insert(n);
+            }
+        }
     }
     names.len()
 }
