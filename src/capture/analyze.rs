@@ -2,7 +2,7 @@
 //! which the pipeline always trusts, so the first untrusted relay is the
 //! client that connected to us (or whatever its own headers make credible).
 
-use super::data::Budget;
+use super::data::{Budget, Content};
 use super::CaptureError;
 use crate::input::RawMessage;
 
@@ -49,15 +49,13 @@ impl Analyzer {
     /// Trace one stored message: our `stamp`, then the client's `content`.
     /// Only the header block is copied (at most [`MAX_HEADER`] bytes of
     /// it), and only when the memory budget holds it.
-    pub fn analyze(&self, id: &str, path: &Path, stamp: &[u8], content: &[u8], budget: &Budget) {
-        let end = blank_line(content).min(MAX_HEADER);
-        let Some(_held) = budget.hold((stamp.len() + end) as u64) else {
+    pub fn analyze(&self, id: &str, path: &Path, stamp: &[u8], content: &Content, budget: &Budget) {
+        let Some(_held) = budget.hold((stamp.len() + MAX_HEADER) as u64) else {
             eprintln!("spamtrace capture: {id}: stored, not analysed: the memory budget is full");
             return;
         };
-        let mut bytes = Vec::with_capacity(stamp.len() + end);
-        bytes.extend_from_slice(stamp);
-        bytes.extend_from_slice(&content[..end]);
+        let mut bytes = stamp.to_vec();
+        bytes.extend_from_slice(&content.header_block(MAX_HEADER));
         let mut msg = raw_message(path, &bytes);
         msg.size = (stamp.len() + content.len()) as u64;
         drop(bytes);

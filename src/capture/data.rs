@@ -38,6 +38,18 @@ impl Budget {
             .is_ok()
     }
 
+    /// Take up to `max` bytes, whatever is left; how many were taken.
+    fn take_up_to(&self, max: u64) -> u64 {
+        let mut got = 0;
+        let _ = self
+            .used
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |u| {
+                got = self.limit.saturating_sub(u).min(max);
+                (got > 0).then_some(u + got)
+            });
+        got
+    }
+
     fn give(&self, n: u64) {
         self.used.fetch_sub(n, Ordering::AcqRel);
     }
@@ -51,6 +63,66 @@ impl Budget {
     pub fn used(&self) -> u64 {
         self.used.load(Ordering::Acquire)
     }
+}
+
+/// The first chunk of a message's text; later ones are [`CHUNK`].
+const FIRST_CHUNK: usize = 64 << 10;
+/// A message's text grows by chunks this size: never reallocated, never
+/// copied, so what the budget counts is what is held.
+pub const CHUNK: usize = 1 << 20;
+
+/// A message's text, unstuffed, in chunks (see [`CHUNK`]).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Content {
+    chunks: Vec<Vec<u8>>,
+}
+
+impl Content {
+    /// One chunk holding `v` (tests, small messages).
+    pub fn from_vec(v: Vec<u8>) -> Content {
+        Content { chunks: vec![v] }
+    }
+
+    pub fn len(&self) -> usize {
+        self.chunks.iter().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.chunks.iter().all(Vec::is_empty)
+    }
+
+    /// The text, chunk by chunk.
+    pub fn chunks(&self) -> impl Iterator<Item = &[u8]> {
+        self.chunks.iter().map(Vec::as_slice)
+    }
+
+    /// One contiguous copy (tests and small texts only).
+    pub fn to_vec(&self) -> Vec<u8> {
+        self.chunks.concat()
+    }
+
+    /// The first bytes up to and including the blank line that ends the
+    /// header block (or all of them), at most `max`.
+    pub fn header_block(&self, max: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        for c in self.chunks() {
+            let room = max - out.len();
+            out.extend_from_slice(&c[..c.len().min(room)]);
+            if out.len() >= max || has_blank_line(&out) {
+                break;
+            }
+        }
+        out
+    }
+
+    /// The capacity held (what the budget counts).
+    fn capacity(&self) -> usize {
+        self.chunks.iter().map(Vec::capacity).sum()
+    }
+}
+
+fn has_blank_line(b: &[u8]) -> bool {
+    memchr::memmem::find(b, b"\n\n").is_some() || memchr::memmem::find(b, b"\n\r\n").is_some()
 }
 
 /// Bytes of a [`Budget`] held for a while (see [`Budget::hold`]).
@@ -83,7 +155,7 @@ enum State {
 #[derive(Debug)]
 pub struct DataDecoder {
     state: State,
-    content: Vec<u8>,
+    content: Content,
     /// Unstuffed bytes seen, stored or not.
     size: u64,
     max_size: u64,
@@ -114,7 +186,7 @@ impl DataDecoder {
     pub fn new(max_size: u64, budget: Arc<Budget>) -> Self {
         DataDecoder {
             state: State::LineStart,
-            content: Vec::new(),
+            content: Content::default(),
             size: 0,
             max_size,
             done: false,
@@ -130,7 +202,7 @@ impl DataDecoder {
     }
 
     fn drop_content(&mut self) {
-        self.content = Vec::new();
+        self.content = Content::default();
         self.budget.give(self.reserved);
         self.reserved = 0;
     }
@@ -147,8 +219,13 @@ impl DataDecoder {
 
     /// The message text, unstuffed (empty when too big). The budget stays
     /// held until the decoder is dropped, after the message is stored.
-    pub fn take_content(&mut self) -> Vec<u8> {
+    pub fn take_text(&mut self) -> Content {
         std::mem::take(&mut self.content)
+    }
+
+    /// [`DataDecoder::take_text`] as one contiguous copy (tests).
+    pub fn take_content(&mut self) -> Vec<u8> {
+        self.take_text().to_vec()
     }
 
     fn emit(&mut self, bytes: &[u8]) {
@@ -159,51 +236,52 @@ impl DataDecoder {
             if self.reserved > 0 {
                 self.drop_content();
             }
-        } else if self.grow_for(bytes.len()) {
-            self.content.extend_from_slice(bytes);
-        } else {
+        } else if !self.push(bytes) {
             self.out_of_memory = true;
             self.drop_content();
         }
     }
 
-    /// Make room for `n` more bytes, the budget counting what the buffer
-    /// really holds: its capacity, not its length, and while it moves to a
-    /// larger allocation both the old and the new one. False when the
-    /// budget cannot hold it.
-    fn grow_for(&mut self, n: usize) -> bool {
-        let len = self.content.len();
-        let old = self.content.capacity();
-        if len + n <= old {
-            return true;
-        }
-        // Grow by half (not double) from 64 KiB, never past the size limit.
-        let cap_limit = usize::try_from(self.max_size).unwrap_or(usize::MAX).max(len + n);
-        let wanted = (old + old / 2).max(64 << 10).max(len + n).min(cap_limit);
-        // The old buffer is still reserved: take the whole new one, give
-        // the old back once the move is done. Short of room for the
-        // preferred size, take exactly what is needed.
-        let new = if self.budget.take(wanted as u64) {
-            wanted
-        } else if self.budget.take((len + n) as u64) {
-            len + n
-        } else {
-            return false;
-        };
-        self.content.reserve_exact(new - len);
-        // The old allocation is gone; what is held is the new capacity
-        // (the allocator may round it up).
-        let got = self.content.capacity() as u64;
-        self.budget.give(self.reserved);
-        self.reserved = new as u64;
-        if got > self.reserved {
-            if !self.budget.take(got - self.reserved) {
-                return false;
+    /// Append `bytes` in chunks, each taken from the budget before it is
+    /// allocated; false when the budget cannot hold them.
+    fn push(&mut self, mut bytes: &[u8]) -> bool {
+        while !bytes.is_empty() {
+            let full = self
+                .content
+                .chunks
+                .last()
+                .is_none_or(|c| c.len() == c.capacity());
+            if full {
+                let want = if self.content.chunks.is_empty() {
+                    FIRST_CHUNK
+                } else {
+                    CHUNK
+                };
+                // Never more than the size limit lets the message reach.
+                let left = self.max_size.saturating_sub(self.size - bytes.len() as u64) as usize;
+                let want = want.min(left.max(bytes.len())) as u64;
+                // Short of room for a whole chunk, take what is left.
+                let got = self.budget.take_up_to(want);
+                if got == 0 {
+                    return false;
+                }
+                self.reserved += got;
+                let chunk = Vec::with_capacity(got as usize);
+                let extra = chunk.capacity() as u64 - got;
+                if extra > 0 && !self.budget.take(extra) {
+                    return false;
+                }
+                self.reserved += extra;
+                self.content.chunks.push(chunk);
             }
-        } else {
-            self.budget.give(self.reserved - got);
+            let Some(last) = self.content.chunks.last_mut() else {
+                return false;
+            };
+            let n = (last.capacity() - last.len()).min(bytes.len());
+            last.extend_from_slice(&bytes[..n]);
+            bytes = &bytes[n..];
         }
-        self.reserved = got;
+        debug_assert_eq!(self.content.capacity() as u64, self.reserved);
         true
     }
 
@@ -396,7 +474,8 @@ mod tests {
         a.feed(&[b'a'; 60]);
         b.feed(&[b'b'; 60]);
         assert!(!a.out_of_memory() && b.out_of_memory());
-        assert_eq!(budget.used(), 60);
+        // a's first chunk took what the budget had left; b holds nothing.
+        assert_eq!(budget.used(), 100);
         assert_eq!(b.feed(b"\r\n.\r\n"), Feed::Done(5));
         assert!(b.take_content().is_empty());
         drop(a);

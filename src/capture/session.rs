@@ -414,15 +414,10 @@ impl Session<'_> {
             recipients: &tx.recipients,
             time,
         });
-        let mut content = dec.take_content();
+        let content = dec.take_text();
         if cfg.seven_bit_only && !seven_bit(&content) {
             self.reply("554 5.6.0 8-bit data or a line over 998 octets: this server offers neither 8BITMIME nor SMTPUTF8");
             return true;
-        }
-        let mut stamp = stamp;
-        if !cfg.keep_crlf {
-            super::store::crlf_to_lf(&mut stamp);
-            super::store::crlf_to_lf(&mut content);
         }
         let msg = Message {
             id: id.clone(),
@@ -430,6 +425,7 @@ impl Session<'_> {
             time,
             stamp,
             content,
+            lf: !cfg.keep_crlf,
         };
         let shared = Arc::clone(self.shared);
         let stored = tokio::task::spawn_blocking(move || shared.store_and_analyze(msg)).await;
@@ -483,12 +479,25 @@ fn needs_8bit(line: &[u8]) -> bool {
 
 /// What a relay without 8BITMIME and SMTPUTF8 may carry: 7-bit bytes in
 /// lines of at most 998 octets.
-fn seven_bit(text: &[u8]) -> bool {
-    text.is_ascii()
-        && text.split(|b| *b == b'\n').all(|l| {
-            let l = l.strip_suffix(b"\r").unwrap_or(l);
-            l.len() <= 998
-        })
+fn seven_bit(text: &super::data::Content) -> bool {
+    // The length of the line so far (a line may span chunks), CR included.
+    let mut line = 0usize;
+    for c in text.chunks() {
+        if !c.is_ascii() {
+            return false;
+        }
+        let mut rest = c;
+        while let Some(i) = memchr::memchr(b'\n', rest) {
+            line += i;
+            if line > 999 || (line == 999 && rest.get(i.wrapping_sub(1)) != Some(&b'\r')) {
+                return false;
+            }
+            line = 0;
+            rest = &rest[i + 1..];
+        }
+        line += rest.len();
+    }
+    line <= 998
 }
 
 /// The address as the client wrote it, when its local part is quoted

@@ -15,6 +15,8 @@ use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use super::data::Content;
+
 /// Where messages go.
 #[derive(Clone)]
 pub enum Store {
@@ -28,7 +30,10 @@ pub struct Message {
     pub sender: String,
     pub time: i64,
     pub stamp: Vec<u8>,
-    pub content: Vec<u8>,
+    pub content: Content,
+    /// Store CRLF line ends as LF (the default; `--keep-crlf` turns it off).
+    /// Done while writing, so the text is never copied.
+    pub lf: bool,
 }
 
 impl Store {
@@ -136,10 +141,15 @@ impl Maildir {
         let tmp = self.dir.join("tmp").join(&name);
         let new = self.dir.join("new").join(&name);
         let written = (|| {
-            let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-            f.write_all(&msg.stamp)?;
-            f.write_all(&msg.content)?;
-            f.sync_all()?;
+            let f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+            let mut w = io::BufWriter::with_capacity(64 << 10, f);
+            let mut text = TextWriter::new(&mut w, msg.lf, false);
+            text.write(&msg.stamp)?;
+            for c in msg.content.chunks() {
+                text.write(c)?;
+            }
+            text.finish()?;
+            w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
             std::fs::rename(&tmp, &new)
         })();
         if let Err(e) = written {
@@ -210,13 +220,134 @@ impl MboxWriter {
 /// mboxrd quoting, a blank line. Streams from the message's buffer.
 fn write_entry(out: &mut impl Write, msg: &Message) -> io::Result<()> {
     out.write_all(from_line(&msg.sender, msg.time).as_bytes())?;
-    mboxrd_quote(&msg.stamp, out)?;
-    mboxrd_quote(&msg.content, out)?;
-    let last = msg.content.last().or(msg.stamp.last());
-    if last != Some(&b'\n') {
+    let mut text = TextWriter::new(&mut *out, msg.lf, true);
+    text.write(&msg.stamp)?;
+    for c in msg.content.chunks() {
+        text.write(c)?;
+    }
+    let last = text.finish()?;
+    if last != Some(b'\n') {
         out.write_all(b"\n")?;
     }
     out.write_all(b"\n")
+}
+
+/// Writes a message's text as stored, chunk by chunk (a line may span
+/// chunks): CRLF as LF when `lf` (a bare CR kept), and when `quote`, each
+/// `>*From ` line with one more `>` (mboxrd).
+struct TextWriter<'a, W: Write> {
+    out: &'a mut W,
+    lf: bool,
+    quote: bool,
+    /// A CR at the end of the last write: dropped if LF comes next.
+    cr: bool,
+    /// At a line start, the bytes that may still be a `>*From ` prefix.
+    head: Vec<u8>,
+    line_start: bool,
+    last: Option<u8>,
+}
+
+impl<'a, W: Write> TextWriter<'a, W> {
+    fn new(out: &'a mut W, lf: bool, quote: bool) -> Self {
+        TextWriter {
+            out,
+            lf,
+            quote,
+            cr: false,
+            head: Vec::new(),
+            line_start: true,
+            last: None,
+        }
+    }
+
+    fn put(&mut self, b: &[u8]) -> io::Result<()> {
+        if let Some(&l) = b.last() {
+            self.last = Some(l);
+            self.out.write_all(b)?;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, mut data: &[u8]) -> io::Result<()> {
+        while let Some(&b) = data.first() {
+            if self.cr {
+                self.cr = false;
+                if b != b'\n' {
+                    self.put(b"\r")?;
+                }
+                continue;
+            }
+            if self.line_start && self.quote {
+                let mut candidate = std::mem::take(&mut self.head);
+                candidate.push(b);
+                let arrows = candidate.iter().take_while(|c| **c == b'>').count();
+                let tail = &candidate[arrows..];
+                if tail == b"From " {
+                    self.put(b">")?;
+                    self.put(&candidate)?;
+                    self.line_start = false;
+                } else if b"From ".starts_with(tail) {
+                    self.head = candidate;
+                } else {
+                    // Not a From line: what was held goes out as it is, and
+                    // this byte is written below as any other.
+                    candidate.pop();
+                    self.put(&candidate)?;
+                    self.line_start = false;
+                    continue;
+                }
+                data = &data[1..];
+                continue;
+            }
+            let stop = if self.lf {
+                memchr::memchr2(b'\n', b'\r', data)
+            } else {
+                memchr::memchr(b'\n', data)
+            };
+            match stop {
+                None => {
+                    self.put(data)?;
+                    self.line_start = false;
+                    return Ok(());
+                }
+                Some(i) if data[i] == b'\n' => {
+                    self.put(&data[..=i])?;
+                    self.line_start = true;
+                    data = &data[i + 1..];
+                }
+                Some(i) => {
+                    self.put(&data[..i])?;
+                    self.line_start = false;
+                    match data.get(i + 1) {
+                        Some(b'\n') => {
+                            self.put(b"\n")?;
+                            self.line_start = true;
+                            data = &data[i + 2..];
+                        }
+                        Some(_) => {
+                            self.put(b"\r")?;
+                            data = &data[i + 1..];
+                        }
+                        None => {
+                            self.cr = true;
+                            data = &[];
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Write what is held; the last byte written.
+    fn finish(mut self) -> io::Result<Option<u8>> {
+        if self.cr {
+            self.put(b"\r")?;
+        }
+        let head = std::mem::take(&mut self.head);
+        self.put(&head)?;
+        Ok(self.last)
+    }
 }
 
 /// The writer thread: batch what is queued, one write, one fsync, then
@@ -362,60 +493,49 @@ fn asctime(time: i64) -> String {
     )
 }
 
-/// mboxrd: every line that is `>*From ` gets one more `>`.
-fn mboxrd_quote(text: &[u8], out: &mut impl Write) -> io::Result<()> {
-    for line in text.split_inclusive(|&b| b == b'\n') {
-        let body = line.iter().position(|&b| b != b'>').unwrap_or(line.len());
-        if line
-            .get(body..)
-            .is_some_and(|rest| rest.starts_with(b"From "))
-        {
-            out.write_all(b">")?;
-        }
-        out.write_all(line)?;
-    }
-    Ok(())
-}
-
-/// CRLF line ends as LF, in place (what mutt, notmuch and dovecot read);
-/// a bare CR is kept, and so is every other byte.
-pub fn crlf_to_lf(text: &mut Vec<u8>) {
-    let Some(first) = memchr::memmem::find(text, b"\r\n") else {
-        return;
-    };
-    let mut w = first;
-    let mut r = first;
-    while r < text.len() {
-        if text[r] == b'\r' && text.get(r + 1) == Some(&b'\n') {
-            r += 1;
-            continue;
-        }
-        text[w] = text[r];
-        w += 1;
-        r += 1;
-    }
-    text.truncate(w);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn quotes_from_lines() {
+    /// `text` through a TextWriter, in pieces of `step` bytes.
+    fn written(text: &[u8], lf: bool, quote: bool, step: usize) -> Vec<u8> {
         let mut out = Vec::new();
-        mboxrd_quote(b"From a\r\n>From b\nxFrom c\n>>From d", &mut out).unwrap();
-        assert_eq!(out, b">From a\r\n>>From b\nxFrom c\n>>>From d");
+        let mut w = TextWriter::new(&mut out, lf, quote);
+        for piece in text.chunks(step) {
+            w.write(piece).unwrap();
+        }
+        w.finish().unwrap();
+        out
     }
 
     #[test]
-    fn crlf_becomes_lf_and_bare_cr_stays() {
-        let mut t = b"A: 1\r\nB: x\ry\r\n\r\nbody\n\r\r\n".to_vec();
-        crlf_to_lf(&mut t);
-        assert_eq!(t, b"A: 1\nB: x\ry\n\nbody\n\r\n");
-        let mut plain = b"no line end".to_vec();
-        crlf_to_lf(&mut plain);
-        assert_eq!(plain, b"no line end");
+    fn quotes_from_lines() {
+        let text = b"From a\r\n>From b\nxFrom c\n>>From d\n>Fro\nFrom";
+        for step in 1..9 {
+            assert_eq!(
+                written(text, false, true, step),
+                b">From a\r\n>>From b\nxFrom c\n>>>From d\n>Fro\nFrom",
+                "step {step}"
+            );
+            assert_eq!(
+                written(text, true, true, step),
+                b">From a\n>>From b\nxFrom c\n>>>From d\n>Fro\nFrom",
+                "step {step}"
+            );
+        }
+    }
+
+    #[test]
+    fn lf_while_writing_bare_cr_kept_whatever_the_pieces() {
+        let text = b"A: 1\r\nB: x\ry\r\n\r\nbody\n\r\r\n\rFrom x\r";
+        for step in 1..9 {
+            assert_eq!(
+                written(text, true, false, step),
+                b"A: 1\nB: x\ry\n\nbody\n\r\n\rFrom x\r",
+                "step {step}"
+            );
+            assert_eq!(written(text, false, false, step), text, "step {step}");
+        }
     }
 
     #[test]
@@ -434,7 +554,8 @@ mod tests {
                 sender: "a@b".into(),
                 time: 5,
                 stamp: b"Received: x\r\n".to_vec(),
-                content: b"\0body\r\n".to_vec(),
+                content: Content::from_vec(b"\0body\r\n".to_vec()),
+                lf: false,
             }))
             .unwrap();
         assert!(p.starts_with(dir.path().join("new")));
@@ -465,7 +586,8 @@ mod tests {
             sender: "s".into(),
             time: 0,
             stamp: vec![],
-            content: b"x\r\n".to_vec(),
+            content: Content::from_vec(b"x\r\n".to_vec()),
+            lf: true,
         }))
         .unwrap();
         let len = std::fs::metadata(&path).unwrap().len();
@@ -488,7 +610,8 @@ mod tests {
                 sender: String::new(),
                 time: 0,
                 stamp: b"Received: x\r\n".to_vec(),
-                content: b"\r\nFrom here\r\n".to_vec(),
+                content: Content::from_vec(b"\r\nFrom here\r\n".to_vec()),
+                lf: false,
             }))
             .unwrap();
         }
