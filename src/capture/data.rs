@@ -71,34 +71,73 @@ const FIRST_CHUNK: usize = 64 << 10;
 /// copied, so what the budget counts is what is held.
 pub const CHUNK: usize = 1 << 20;
 
-/// A message's text, unstuffed, in chunks (see [`CHUNK`]).
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+/// A message's text, unstuffed, in chunks (see [`CHUNK`]). Each chunk is
+/// its own anonymous memory map: dropped, it goes back to the system at
+/// once, so the budget also bounds the resident memory (the allocator's
+/// heaps would keep freed blocks of other threads for a while).
+#[derive(Debug, Default)]
 pub struct Content {
-    chunks: Vec<Vec<u8>>,
+    chunks: Vec<Chunk>,
+}
+
+#[derive(Debug)]
+struct Chunk {
+    map: memmap2::MmapMut,
+    len: usize,
+}
+
+impl Chunk {
+    fn new(capacity: usize) -> std::io::Result<Chunk> {
+        Ok(Chunk {
+            map: memmap2::MmapMut::map_anon(capacity.max(1))?,
+            len: 0,
+        })
+    }
+
+    fn capacity(&self) -> usize {
+        self.map.len()
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.map[..self.len]
+    }
+
+    /// Append what fits; how many bytes of `b` were taken.
+    fn extend(&mut self, b: &[u8]) -> usize {
+        let n = (self.capacity() - self.len).min(b.len());
+        self.map[self.len..self.len + n].copy_from_slice(&b[..n]);
+        self.len += n;
+        n
+    }
 }
 
 impl Content {
     /// One chunk holding `v` (tests, small messages).
     pub fn from_vec(v: Vec<u8>) -> Content {
-        Content { chunks: vec![v] }
+        let mut c = Content::default();
+        if let Ok(mut chunk) = Chunk::new(v.len()) {
+            chunk.extend(&v);
+            c.chunks.push(chunk);
+        }
+        c
     }
 
     pub fn len(&self) -> usize {
-        self.chunks.iter().map(Vec::len).sum()
+        self.chunks.iter().map(|c| c.len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.chunks.iter().all(Vec::is_empty)
+        self.len() == 0
     }
 
     /// The text, chunk by chunk.
     pub fn chunks(&self) -> impl Iterator<Item = &[u8]> {
-        self.chunks.iter().map(Vec::as_slice)
+        self.chunks.iter().map(Chunk::bytes)
     }
 
     /// One contiguous copy (tests and small texts only).
     pub fn to_vec(&self) -> Vec<u8> {
-        self.chunks.concat()
+        self.chunks().collect::<Vec<_>>().concat()
     }
 
     /// The first bytes up to and including the blank line that ends the
@@ -117,7 +156,7 @@ impl Content {
 
     /// The capacity held (what the budget counts).
     fn capacity(&self) -> usize {
-        self.chunks.iter().map(Vec::capacity).sum()
+        self.chunks.iter().map(Chunk::capacity).sum()
     }
 }
 
@@ -250,7 +289,7 @@ impl DataDecoder {
                 .content
                 .chunks
                 .last()
-                .is_none_or(|c| c.len() == c.capacity());
+                .is_none_or(|c| c.len == c.capacity());
             if full {
                 let want = if self.content.chunks.is_empty() {
                     FIRST_CHUNK
@@ -266,19 +305,15 @@ impl DataDecoder {
                     return false;
                 }
                 self.reserved += got;
-                let chunk = Vec::with_capacity(got as usize);
-                let extra = chunk.capacity() as u64 - got;
-                if extra > 0 && !self.budget.take(extra) {
-                    return false;
+                match Chunk::new(got as usize) {
+                    Ok(chunk) => self.content.chunks.push(chunk),
+                    Err(_) => return false,
                 }
-                self.reserved += extra;
-                self.content.chunks.push(chunk);
             }
             let Some(last) = self.content.chunks.last_mut() else {
                 return false;
             };
-            let n = (last.capacity() - last.len()).min(bytes.len());
-            last.extend_from_slice(&bytes[..n]);
+            let n = last.extend(bytes);
             bytes = &bytes[n..];
         }
         debug_assert_eq!(self.content.capacity() as u64, self.reserved);
