@@ -280,7 +280,11 @@ fn c1_del_and_bidi_never_reach_the_terminal_raw() {
 fn a_bad_config_file_is_not_echoed_raw() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
-    std::fs::write(&config, "trusted = [\"\x1b]0;pwned\x07\x1b[2J\"\n\u{9b}x = 1\n").unwrap();
+    std::fs::write(
+        &config,
+        "trusted = [\"\x1b]0;pwned\x07\x1b[2J\"\n\u{9b}x = 1\n",
+    )
+    .unwrap();
     let o = spamtrace(&[
         "trace",
         "--offline",
@@ -319,7 +323,10 @@ fn nul_bytes_in_a_header_are_parsed_around_and_said() {
         .find(|f| f["code"] == "NUL_IN_HEADER")
         .expect("NUL_IN_HEADER");
     assert_eq!(nul["evidence"]["nul_bytes"], 2);
-    assert_eq!(nul["evidence"]["fields"], serde_json::json!(["received", "subject"]));
+    assert_eq!(
+        nul["evidence"]["fields"],
+        serde_json::json!(["received", "subject"])
+    );
 
     let msg = dir.path().join("mail.msg");
     let mut ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1".to_vec();
@@ -365,7 +372,10 @@ fn complain_arf_on_a_terminal_is_escaped_and_said() {
     std::fs::write(&path, msg).unwrap();
     let o = spamtrace(&["complain", "--offline", "--arf", path_str(&path)]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(o.stdout.windows(3).any(|w| w == b"\x1b]0"), "a pipe gets the exact bytes");
+    assert!(
+        o.stdout.windows(3).any(|w| w == b"\x1b]0"),
+        "a pipe gets the exact bytes"
+    );
     let cmd = format!(
         "{} complain --offline --arf {}",
         env!("CARGO_BIN_EXE_spamtrace"),

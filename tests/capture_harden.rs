@@ -29,7 +29,10 @@ fn lf_line_ends_by_default_bare_cr_kept() {
     let bytes = &stored[0].1;
     assert!(!bytes.windows(2).any(|w| w == b"\r\n"), "{bytes:?}");
     assert!(bytes.starts_with(b"Return-Path: <s@example.com>\nReceived: from"));
-    assert!(bytes.ends_with(b"Subject: a\nX: b\rc\n\nline\n"), "{bytes:?}");
+    assert!(
+        bytes.ends_with(b"Subject: a\nX: b\rc\n\nline\n"),
+        "{bytes:?}"
+    );
 }
 
 #[test]
@@ -45,7 +48,10 @@ fn lf_in_mbox_and_keep_crlf_keeps_the_wire() {
     assert!(mbox.ends_with(b"Subject: a\n\n>From here\n\n"));
 
     let srv = Server::start(Store::Maildir, &[]);
-    let t = raw_session(srv.addr, format!("{HELLO}Subject: a\r\n\r\nx\r\n.\r\nQUIT\r\n").as_bytes());
+    let t = raw_session(
+        srv.addr,
+        format!("{HELLO}Subject: a\r\n\r\nx\r\n.\r\nQUIT\r\n").as_bytes(),
+    );
     assert_eq!(codes(&t)[4], "250", "{t}");
     assert_eq!(content(&srv.stored()[0].1), b"Subject: a\r\n\r\nx\r\n");
 }
@@ -106,7 +112,10 @@ fn ipv6_clients_count_by_their_64() {
     assert_eq!(key("2001:db8:1:2::1", 64), key("2001:db8:1:2:ffff::9", 64));
     assert_ne!(key("2001:db8:1:2::1", 64), key("2001:db8:1:3::1", 64));
     assert_ne!(key("2001:db8:1:2::1", 128), key("2001:db8:1:2::2", 128));
-    assert_eq!(key("::ffff:192.0.2.7", 64), "192.0.2.7".parse::<IpAddr>().unwrap());
+    assert_eq!(
+        key("::ffff:192.0.2.7", 64),
+        "192.0.2.7".parse::<IpAddr>().unwrap()
+    );
     assert_eq!(key("192.0.2.7", 64), "192.0.2.7".parse::<IpAddr>().unwrap());
 }
 
@@ -130,13 +139,19 @@ fn seven_bit_hop_offers_neither_extension_and_refuses_8bit() {
     let srv = Server::start(Store::Maildir, &["--seven-bit-only"]);
     let t = raw_session(srv.addr, b"EHLO c\r\nQUIT\r\n");
     assert!(!t.contains("8BITMIME") && !t.contains("SMTPUTF8"), "{t}");
-    assert!(t.contains("250 ENHANCEDSTATUSCODES") || t.contains("250-ENHANCEDSTATUSCODES"), "{t}");
+    assert!(
+        t.contains("250 ENHANCEDSTATUSCODES") || t.contains("250-ENHANCEDSTATUSCODES"),
+        "{t}"
+    );
     let t = send(srv.addr, "Subject: café\r\n\r\nx\r\n".as_bytes());
     assert_eq!(codes(&t)[4], "554", "{t}");
     let long = format!("Subject: a\r\n\r\n{}\r\n", "x".repeat(999));
     let t = send(srv.addr, long.as_bytes());
     assert_eq!(codes(&t)[4], "554", "{t}");
-    let t = raw_session(srv.addr, b"EHLO c\r\nMAIL FROM:<s@example.com> BODY=8BITMIME\r\nQUIT\r\n");
+    let t = raw_session(
+        srv.addr,
+        b"EHLO c\r\nMAIL FROM:<s@example.com> BODY=8BITMIME\r\nQUIT\r\n",
+    );
     assert_eq!(codes(&t), ["250", "555", "221"], "{t}");
     assert!(srv.stored().is_empty());
 }
@@ -148,10 +163,14 @@ fn hostile_original() -> Vec<u8> {
     m.extend_from_slice(
         b"Received: from mail.example.net (mail.example.net [203.0.113.9])\r\n\tby mx.example.org with ESMTP id 1; Mon, 1 Jan 2024 00:00:00 +0000\r\n",
     );
-    m.extend_from_slice("From: Françoise <f@example.net>\r\nSubject: prix réduit 日本\r\n".as_bytes());
+    m.extend_from_slice(
+        "From: Françoise <f@example.net>\r\nSubject: prix réduit 日本\r\n".as_bytes(),
+    );
     m.extend_from_slice(b"X-Latin1: caf\xe9\r\n");
     m.extend_from_slice(format!("In-Reply-To: <{}@example.net>\r\n", "a".repeat(2000)).as_bytes());
-    m.extend_from_slice(b"Message-ID: <1@example.net>\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\n");
+    m.extend_from_slice(
+        b"Message-ID: <1@example.net>\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\n",
+    );
     m.extend_from_slice(b"first line\r\n.\r\n");
     m.extend_from_slice(format!("<p>{}</p>\r\n", "b".repeat(2000)).as_bytes());
     m.extend_from_slice(b"last\r\n");
@@ -161,7 +180,13 @@ fn hostile_original() -> Vec<u8> {
 /// The third part of the ARF, decoded: (its header, its bytes).
 fn original_part(report: &[u8]) -> (String, Vec<u8>) {
     let text = String::from_utf8(report.to_vec()).expect("the report is ASCII");
-    let b = text.split("boundary=\"").nth(1).unwrap().split('"').next().unwrap();
+    let b = text
+        .split("boundary=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
     let parts: Vec<&str> = text.split(&format!("\r\n--{b}")).collect();
     let third = parts[3].trim_start_matches("\r\n");
     let (head, body) = third.split_once("\r\n\r\n").unwrap();
@@ -197,7 +222,10 @@ fn arf_original_survives_a_hop_without_8bitmime_and_smtputf8() {
     let (head, decoded) = original_part(&arf);
     assert!(head.contains("Content-Type: message/global"), "{head}");
     assert!(head.contains("Content-Transfer-Encoding: base64"), "{head}");
-    assert!(head.contains("Content-Description: the original, base64"), "{head}");
+    assert!(
+        head.contains("Content-Description: the original, base64"),
+        "{head}"
+    );
     assert_eq!(decoded, original, "the copy in the report");
 
     let srv = Server::start(Store::Maildir, &["--seven-bit-only"]);

@@ -124,13 +124,24 @@ fn dnsbl_zones_under_special_use_names_are_asked() {
         .filter(|f| f.code == "DNSBL_LISTED")
         .map(|f| f.evidence["zone"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(listed, ["bl.test", "lab.internal"], "{:?}", server.questions());
+    assert_eq!(
+        listed,
+        ["bl.test", "lab.internal"],
+        "{:?}",
+        server.questions()
+    );
 }
 
 #[test]
 fn a_malformed_dnsbl_zone_is_refused_by_name() {
     let out = Command::new(env!("CARGO_BIN_EXE_spamtrace"))
-        .args(["trace", "--dnsbl", "bad zone.example", "--dns-server", "127.0.0.1:9"])
+        .args([
+            "trace",
+            "--dnsbl",
+            "bad zone.example",
+            "--dns-server",
+            "127.0.0.1:9",
+        ])
         .arg("testdata/01-sendmail-university.eml")
         .stdin(Stdio::null())
         .output()

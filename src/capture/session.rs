@@ -306,11 +306,11 @@ impl Session<'_> {
                     return Step::Continue;
                 }
                 if cfg.seven_bit_only && needs_8bit(line) {
-                    return self.bad_reply(
-                        "555 5.5.4 BODY=8BITMIME and SMTPUTF8 are not offered here",
-                    );
+                    return self
+                        .bad_reply("555 5.5.4 BODY=8BITMIME and SMTPUTF8 are not offered here");
                 }
-                self.tx.sender = Some(quoted_address(line).unwrap_or_else(|| from.address.into_owned()));
+                self.tx.sender =
+                    Some(quoted_address(line).unwrap_or_else(|| from.address.into_owned()));
                 self.reply("250 2.1.0 Ok");
             }
             Request::Rcpt { to } => {

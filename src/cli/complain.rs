@@ -104,7 +104,10 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("spamtrace: cannot write output: {}", for_terminal(&e.to_string()));
+            eprintln!(
+                "spamtrace: cannot write output: {}",
+                for_terminal(&e.to_string())
+            );
             ExitCode::from(1)
         }
     }

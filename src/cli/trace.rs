@@ -89,7 +89,10 @@ pub(crate) fn run(args: TraceArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("spamtrace: cannot write output: {}", for_terminal(&e.to_string()));
+            eprintln!(
+                "spamtrace: cannot write output: {}",
+                for_terminal(&e.to_string())
+            );
             return ExitCode::from(1);
         }
     };

@@ -106,13 +106,13 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for JsonEscaping<
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             if is_unsafe(c) {
-                w.write_all(fragment[start..i].as_bytes())?;
+                w.write_all(&fragment.as_bytes()[start..i])?;
                 // Every character of the table is in the BMP: one escape.
                 write!(w, "\\u{:04x}", c as u32)?;
                 start = i + c.len_utf8();
             }
         }
-        w.write_all(fragment[start..].as_bytes())
+        w.write_all(&fragment.as_bytes()[start..])
     }
 
     fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
@@ -147,10 +147,7 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for JsonEscaping<
     fn end_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
         self.0.end_object_key(w)
     }
-    fn begin_object_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-    ) -> std::io::Result<()> {
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
         self.0.begin_object_value(w)
     }
     fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
@@ -186,7 +183,10 @@ mod tests {
             assert!(is_terminal_safe(&for_header(&s)), "{:x}", c as u32);
         }
         // Letters, accents, emoji joiners and CJK pass as they are.
-        assert_eq!(for_terminal("françois 日本 👩\u{200d}💻"), "françois 日本 👩\u{200d}💻");
+        assert_eq!(
+            for_terminal("françois 日本 👩\u{200d}💻"),
+            "françois 日本 👩\u{200d}💻"
+        );
     }
 
     #[test]

@@ -183,15 +183,16 @@ impl DnsClient {
         let per_server: Vec<String> = resolvers
             .iter()
             .zip(&self.health)
-            .filter(|(_, h)| h.failed.load(Ordering::Relaxed) + h.not_asked.load(Ordering::Relaxed) > 0)
+            .filter(|(_, h)| {
+                h.failed.load(Ordering::Relaxed) + h.not_asked.load(Ordering::Relaxed) > 0
+            })
             .map(|((server, _), h)| {
                 let not_asked = h.not_asked.load(Ordering::Relaxed);
-                let mut s = format!(
-                    "{server}: {} failed",
-                    h.failed.load(Ordering::Relaxed)
-                );
+                let mut s = format!("{server}: {} failed", h.failed.load(Ordering::Relaxed));
                 if not_asked > 0 {
-                    s.push_str(&format!(", {not_asked} not asked after {BREAKER_AFTER} in a row"));
+                    s.push_str(&format!(
+                        ", {not_asked} not asked after {BREAKER_AFTER} in a row"
+                    ));
                 }
                 s
             })

@@ -45,7 +45,9 @@ pub enum DnsSetupError {
         path: std::path::PathBuf,
         reason: replay::NotAReport,
     },
-    #[error("--dnsbl {0:?}: not a DNS zone name (labels of letters, digits, hyphens, at least one dot)")]
+    #[error(
+        "--dnsbl {0:?}: not a DNS zone name (labels of letters, digits, hyphens, at least one dot)"
+    )]
     BadDnsblZone(String),
     /// The system's resolver configuration, or a resolver, could not be made.
     #[error("{0}")]

@@ -106,7 +106,10 @@ mod tests {
         }
         // A zone the user names may be special-use (a lab's DNSBL).
         assert_eq!(zone_name("bl.test.").as_deref(), Some("bl.test"));
-        assert_eq!(zone_name("dnsbl.internal").as_deref(), Some("dnsbl.internal"));
+        assert_eq!(
+            zone_name("dnsbl.internal").as_deref(),
+            Some("dnsbl.internal")
+        );
         assert_eq!(zone_name("bl.local").as_deref(), Some("bl.local"));
         assert_eq!(zone_name("bad zone.org"), None);
         assert_eq!(zone_name("nodot"), None);

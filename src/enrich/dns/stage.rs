@@ -140,7 +140,10 @@ fn message_names(batch: &[Traced], opts: &DnsOptions) -> usize {
             let n = q.name.as_str();
             let built = n.ends_with(".in-addr.arpa")
                 || n.ends_with(".ip6.arpa")
-                || opts.dnsbl.iter().any(|z| n.ends_with(z.trim_end_matches('.')));
+                || opts
+                    .dnsbl
+                    .iter()
+                    .any(|z| n.ends_with(z.trim_end_matches('.')));
             if !built {
                 names.insert(q.name);
             }

@@ -371,11 +371,7 @@ pub fn render(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> Vec<u8> 
     };
     part("text/plain; charset=utf-8", &human, None);
     part("message/feedback-report", &fields, None);
-    part(
-        original_type,
-        &original,
-        Some(ORIGINAL_ENCODED),
-    );
+    part(original_type, &original, Some(ORIGINAL_ENCODED));
     out.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     out
 }
