@@ -517,6 +517,30 @@ mod tests {
         assert_eq!(budget.used(), 0);
     }
 
+    /// Issue 15 item 2: what the budget holds is the memory the text
+    /// holds (chunk capacities), a whole chunk at most beyond its length,
+    /// and all of it given back.
+    #[test]
+    fn budget_counts_what_the_text_holds() {
+        let budget = Arc::new(Budget::new(64 << 20));
+        let mut d = DataDecoder::new(32 << 20, Arc::clone(&budget));
+        let line = [b'x'; 1000];
+        for _ in 0..3_000 {
+            d.feed(&line);
+            d.feed(b"\r\n");
+            let held = d.content.capacity() as u64;
+            assert_eq!(budget.used(), held);
+            assert!(held <= d.content.len() as u64 + CHUNK as u64);
+        }
+        assert_eq!(d.feed(b".\r\n"), Feed::Done(3));
+        let text = d.take_text();
+        assert_eq!(text.len(), 3_000 * 1002);
+        assert!(text.chunks().all(|c| c.len() <= CHUNK));
+        drop(text);
+        drop(d);
+        assert_eq!(budget.used(), 0);
+    }
+
     #[test]
     fn nul_and_8bit_kept() {
         let (c, _) = all_steps(b"a\0\xff\xfe\r\n.\r\n");
