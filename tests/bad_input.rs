@@ -297,3 +297,161 @@ fn utf8_in_a_received_clause_is_parsed_not_a_panic() {
         }
     }
 }
+
+/// Whether `s` is safe on a terminal: no C0 but `\n`, no DEL, no C1, no
+/// bidi or invisible control (the table of src/util/sanitize.rs).
+fn terminal_safe(s: &str) -> bool {
+    spamtrace::util::sanitize::is_terminal_safe(s)
+}
+
+/// Issue 15, items 3 and 8: C1 controls, DEL, bidi, separators and
+/// zero-width characters never reach stdout or stderr raw, in any format;
+/// the JSON still carries the same value (as `\uXXXX` escapes).
+#[test]
+fn c1_del_and_bidi_never_reach_the_terminal_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let subject = "a\u{9b}31m\u{9d}0;t\u{9c}\u{7f}\u{90}q\u{202e}\u{2066}\u{61c}\u{200e}\u{200b}\u{feff}\u{2028}\u{2029}z";
+    let msg = format!(
+        "Received: from evil\u{9b}2J.example (evil.example [198.51.100.7]) by mx.example.org; Mon, 1 Jan 2024 00:00:00 +0000\r\n\
+         From: \u{202e}moc.knab@ecivres <x@example.net>\r\nSubject: {subject}\r\nMessage-ID: <\u{9b}1@example.net>\r\n\r\nbody\r\n"
+    );
+    let path = dir.path().join("c1.eml");
+    std::fs::write(&path, msg).unwrap();
+    let p = path_str(&path);
+    for args in [
+        &["trace", "--offline", p][..],
+        &["trace", "--offline", "--json", p],
+        &["trace", "--offline", "--format", "ndjson", p],
+        &["complain", "--offline", p],
+    ] {
+        let o = spamtrace(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        let out = String::from_utf8(o.stdout.clone()).expect("UTF-8 out");
+        assert!(terminal_safe(&out), "{args:?}: {out:?}");
+        assert!(terminal_safe(&stderr(&o)), "{args:?}: {}", stderr(&o));
+        if args.contains(&"--json") || args.contains(&"ndjson") {
+            let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+            assert_eq!(v["message"]["subject"], subject, "the value survives");
+        }
+    }
+}
+
+/// Item 8: a config file's raw ESC and BEL are not echoed by its TOML error.
+#[test]
+fn a_bad_config_file_is_not_echoed_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "trusted = [\"\x1b]0;pwned\x07\x1b[2J\"\n\u{9b}x = 1\n",
+    )
+    .unwrap();
+    let o = spamtrace(&[
+        "trace",
+        "--offline",
+        "--config",
+        path_str(&config),
+        "testdata/01-sendmail-university.eml",
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("bad config"), "{err}");
+    assert!(terminal_safe(&err), "{err:?}");
+}
+
+/// Item 9: a NUL in a header field is dropped where values are read, the
+/// rest is parsed, and NUL_IN_HEADER says so; an Outlook .msg keeps its
+/// clear error.
+#[test]
+fn nul_bytes_in_a_header_are_parsed_around_and_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nul.eml");
+    std::fs::write(
+        &path,
+        b"Received: from mail.example.net (mail.exa\0mple.net [203.0.113.9]) by mx.example.org; Mon, 1 Jan 2024 00:00:00 +0000\r\nSubject: hi\0 there\r\nMessage-ID: <1@example.net>\r\n\r\nbody\r\n",
+    )
+    .unwrap();
+    let o = spamtrace(&["trace", "--offline", "--json", path_str(&path)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["hops"][0]["from"]["ip"], "203.0.113.9");
+    assert_eq!(r["hops"][0]["from"]["rdns"], "mail.example.net");
+    assert_eq!(r["message"]["subject"], "hi there");
+    let nul = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "NUL_IN_HEADER")
+        .expect("NUL_IN_HEADER");
+    assert_eq!(nul["evidence"]["nul_bytes"], 2);
+    assert_eq!(
+        nul["evidence"]["fields"],
+        serde_json::json!(["received", "subject"])
+    );
+
+    let msg = dir.path().join("mail.msg");
+    let mut ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1".to_vec();
+    ole.extend_from_slice(&[0u8; 504]);
+    ole.extend_from_slice(b"Subject: x\r\n\r\n");
+    std::fs::write(&msg, ole).unwrap();
+    assert_one_error(
+        &spamtrace(&["trace", "--offline", path_str(&msg)]),
+        "Outlook .msg",
+    );
+}
+
+/// Item 14: an endless stream without a header end is an error once the
+/// header limit is read, not a run that never ends.
+#[test]
+fn dev_zero_ends_with_an_error() {
+    use std::time::{Duration, Instant};
+    if !Path::new("/dev/zero").exists() {
+        eprintln!("skipped: no /dev/zero");
+        return;
+    }
+    let started = Instant::now();
+    assert_one_error(
+        &spamtrace(&["trace", "--offline", "/dev/zero"]),
+        "header block larger than",
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_spamtrace"))
+        .args(["trace", "--offline"])
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .output()
+        .unwrap();
+    assert_one_error(&o, "header block larger than");
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+/// Item 4: `complain --arf` on a terminal shows the original's ESC, OSC
+/// and BEL escaped and says so; to a file it writes the exact bytes.
+#[test]
+fn complain_arf_on_a_terminal_is_escaped_and_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("esc.eml");
+    let msg = b"Received: from a.example.net ([203.0.113.9]) by mx.example.org; Mon, 1 Jan 2024 00:00:00 +0000\r\nSubject: x\x1b]0;owned\x07\x1b[2J\r\nMessage-ID: <1@example.net>\r\n\r\nbody\r\n";
+    std::fs::write(&path, msg).unwrap();
+    let o = spamtrace(&["complain", "--offline", "--arf", path_str(&path)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        o.stdout.windows(3).any(|w| w == b"\x1b]0"),
+        "a pipe gets the exact bytes"
+    );
+    let cmd = format!(
+        "{} complain --offline --arf {}",
+        env!("CARGO_BIN_EXE_spamtrace"),
+        path.display()
+    );
+    let Ok(t) = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+    else {
+        eprintln!("skipped: no script(1) to make a terminal");
+        return;
+    };
+    let seen = String::from_utf8_lossy(&t.stdout);
+    assert!(seen.contains("shown escaped"), "{seen}");
+    assert!(seen.contains("\\u{1b}]0;owned\\u{7}"), "{seen}");
+    assert!(!t.stdout.contains(&0x07) && !t.stdout.windows(2).any(|w| w == b"\x1b]"));
+}

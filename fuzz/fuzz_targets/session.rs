@@ -51,6 +51,8 @@ static SHARED: LazyLock<Arc<Shared>> = LazyLock::new(|| {
             session_timeout: Duration::from_secs(10),
             tls: None,
             budget: Arc::new(Budget::new(1 << 20)),
+            keep_crlf: false,
+            seven_bit_only: false,
         },
         store: Store::Maildir(Arc::new(maildir)),
         analyzer: None,

@@ -2,6 +2,7 @@
 //! which the pipeline always trusts, so the first untrusted relay is the
 //! client that connected to us (or whatever its own headers make credible).
 
+use super::data::{Budget, Content};
 use super::CaptureError;
 use crate::input::RawMessage;
 
@@ -15,6 +16,10 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::sync::Mutex;
+
+/// The most of a message's header block the analysis copies (the size
+/// `trace` reads by default).
+pub(crate) const MAX_HEADER: usize = 1 << 20;
 
 /// Where the analysis goes: a summary line on stderr, or NDJSON to a file.
 pub struct Analyzer {
@@ -41,9 +46,19 @@ impl Analyzer {
         Ok(Analyzer { out, opts })
     }
 
-    /// Trace one stored message (`bytes` as stored, stamp included).
-    pub fn analyze(&self, id: &str, path: &Path, bytes: &[u8]) {
-        let msg = raw_message(path, bytes);
+    /// Trace one stored message: our `stamp`, then the client's `content`.
+    /// Only the header block is copied (at most [`MAX_HEADER`] bytes of
+    /// it), and only when the memory budget holds it.
+    pub fn analyze(&self, id: &str, path: &Path, stamp: &[u8], content: &Content, budget: &Budget) {
+        let Some(_held) = budget.hold((stamp.len() + MAX_HEADER) as u64) else {
+            eprintln!("spamtrace capture: {id}: stored, not analysed: the memory budget is full");
+            return;
+        };
+        let mut bytes = stamp.to_vec();
+        bytes.extend_from_slice(&content.header_block(MAX_HEADER));
+        let mut msg = raw_message(path, &bytes);
+        msg.size = (stamp.len() + content.len()) as u64;
+        drop(bytes);
         let opts = TraceOptions {
             now: unix_now(),
             ..self.opts.clone()
@@ -53,7 +68,10 @@ impl Analyzer {
             Some(out) => {
                 let Ok(mut w) = out.lock() else { return };
                 if let Err(e) = write_ndjson(&mut *w, &report).and_then(|_| w.flush()) {
-                    eprintln!("spamtrace capture: cannot write analysis: {e}");
+                    eprintln!(
+                        "spamtrace capture: cannot write analysis: {}",
+                        for_terminal(&e.to_string())
+                    );
                 }
             }
             None => eprintln!("spamtrace capture: {id}: {}", for_terminal(&report.verdict)),

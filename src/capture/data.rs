@@ -38,13 +38,141 @@ impl Budget {
             .is_ok()
     }
 
+    /// Take up to `max` bytes, whatever is left; how many were taken.
+    fn take_up_to(&self, max: u64) -> u64 {
+        let mut got = 0;
+        let _ = self
+            .used
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |u| {
+                got = self.limit.saturating_sub(u).min(max);
+                (got > 0).then_some(u + got)
+            });
+        got
+    }
+
     fn give(&self, n: u64) {
         self.used.fetch_sub(n, Ordering::AcqRel);
+    }
+
+    /// Hold `n` bytes until the guard drops; `None` when they do not fit.
+    pub fn hold(&self, n: u64) -> Option<Held<'_>> {
+        self.take(n).then_some(Held { budget: self, n })
     }
 
     /// Bytes held now.
     pub fn used(&self) -> u64 {
         self.used.load(Ordering::Acquire)
+    }
+}
+
+/// The first chunk of a message's text; later ones are [`CHUNK`].
+const FIRST_CHUNK: usize = 64 << 10;
+/// A message's text grows by chunks this size: never reallocated, never
+/// copied, so what the budget counts is what is held.
+pub const CHUNK: usize = 1 << 20;
+
+/// A message's text, unstuffed, in chunks (see [`CHUNK`]). Each chunk is
+/// its own anonymous memory map: dropped, it goes back to the system at
+/// once, so the budget also bounds the resident memory (the allocator's
+/// heaps would keep freed blocks of other threads for a while).
+#[derive(Debug, Default)]
+pub struct Content {
+    chunks: Vec<Chunk>,
+}
+
+#[derive(Debug)]
+struct Chunk {
+    map: memmap2::MmapMut,
+    len: usize,
+}
+
+impl Chunk {
+    fn new(capacity: usize) -> std::io::Result<Chunk> {
+        Ok(Chunk {
+            map: memmap2::MmapMut::map_anon(capacity.max(1))?,
+            len: 0,
+        })
+    }
+
+    fn capacity(&self) -> usize {
+        self.map.len()
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.map[..self.len]
+    }
+
+    /// Append what fits; how many bytes of `b` were taken.
+    fn extend(&mut self, b: &[u8]) -> usize {
+        let n = (self.capacity() - self.len).min(b.len());
+        self.map[self.len..self.len + n].copy_from_slice(&b[..n]);
+        self.len += n;
+        n
+    }
+}
+
+impl Content {
+    /// One chunk holding `v` (tests, small messages).
+    pub fn from_vec(v: Vec<u8>) -> Content {
+        let mut c = Content::default();
+        if let Ok(mut chunk) = Chunk::new(v.len()) {
+            chunk.extend(&v);
+            c.chunks.push(chunk);
+        }
+        c
+    }
+
+    pub fn len(&self) -> usize {
+        self.chunks.iter().map(|c| c.len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The text, chunk by chunk.
+    pub fn chunks(&self) -> impl Iterator<Item = &[u8]> {
+        self.chunks.iter().map(Chunk::bytes)
+    }
+
+    /// One contiguous copy (tests and small texts only).
+    pub fn to_vec(&self) -> Vec<u8> {
+        self.chunks().collect::<Vec<_>>().concat()
+    }
+
+    /// The first bytes up to and including the blank line that ends the
+    /// header block (or all of them), at most `max`.
+    pub fn header_block(&self, max: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        for c in self.chunks() {
+            let room = max - out.len();
+            out.extend_from_slice(&c[..c.len().min(room)]);
+            if out.len() >= max || has_blank_line(&out) {
+                break;
+            }
+        }
+        out
+    }
+
+    /// The capacity held (what the budget counts).
+    fn capacity(&self) -> usize {
+        self.chunks.iter().map(Chunk::capacity).sum()
+    }
+}
+
+fn has_blank_line(b: &[u8]) -> bool {
+    memchr::memmem::find(b, b"\n\n").is_some() || memchr::memmem::find(b, b"\n\r\n").is_some()
+}
+
+/// Bytes of a [`Budget`] held for a while (see [`Budget::hold`]).
+pub struct Held<'a> {
+    budget: &'a Budget,
+    n: u64,
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.budget.give(self.n);
     }
 }
 
@@ -66,7 +194,7 @@ enum State {
 #[derive(Debug)]
 pub struct DataDecoder {
     state: State,
-    content: Vec<u8>,
+    content: Content,
     /// Unstuffed bytes seen, stored or not.
     size: u64,
     max_size: u64,
@@ -97,7 +225,7 @@ impl DataDecoder {
     pub fn new(max_size: u64, budget: Arc<Budget>) -> Self {
         DataDecoder {
             state: State::LineStart,
-            content: Vec::new(),
+            content: Content::default(),
             size: 0,
             max_size,
             done: false,
@@ -113,7 +241,7 @@ impl DataDecoder {
     }
 
     fn drop_content(&mut self) {
-        self.content = Vec::new();
+        self.content = Content::default();
         self.budget.give(self.reserved);
         self.reserved = 0;
     }
@@ -130,8 +258,13 @@ impl DataDecoder {
 
     /// The message text, unstuffed (empty when too big). The budget stays
     /// held until the decoder is dropped, after the message is stored.
-    pub fn take_content(&mut self) -> Vec<u8> {
+    pub fn take_text(&mut self) -> Content {
         std::mem::take(&mut self.content)
+    }
+
+    /// [`DataDecoder::take_text`] as one contiguous copy (tests).
+    pub fn take_content(&mut self) -> Vec<u8> {
+        self.take_text().to_vec()
     }
 
     fn emit(&mut self, bytes: &[u8]) {
@@ -142,13 +275,49 @@ impl DataDecoder {
             if self.reserved > 0 {
                 self.drop_content();
             }
-        } else if self.budget.take(n) {
-            self.reserved += n;
-            self.content.extend_from_slice(bytes);
-        } else {
+        } else if !self.push(bytes) {
             self.out_of_memory = true;
             self.drop_content();
         }
+    }
+
+    /// Append `bytes` in chunks, each taken from the budget before it is
+    /// allocated; false when the budget cannot hold them.
+    fn push(&mut self, mut bytes: &[u8]) -> bool {
+        while !bytes.is_empty() {
+            let full = self
+                .content
+                .chunks
+                .last()
+                .is_none_or(|c| c.len == c.capacity());
+            if full {
+                let want = if self.content.chunks.is_empty() {
+                    FIRST_CHUNK
+                } else {
+                    CHUNK
+                };
+                // Never more than the size limit lets the message reach.
+                let left = self.max_size.saturating_sub(self.size - bytes.len() as u64) as usize;
+                let want = want.min(left.max(bytes.len())) as u64;
+                // Short of room for a whole chunk, take what is left.
+                let got = self.budget.take_up_to(want);
+                if got == 0 {
+                    return false;
+                }
+                self.reserved += got;
+                match Chunk::new(got as usize) {
+                    Ok(chunk) => self.content.chunks.push(chunk),
+                    Err(_) => return false,
+                }
+            }
+            let Some(last) = self.content.chunks.last_mut() else {
+                return false;
+            };
+            let n = last.extend(bytes);
+            bytes = &bytes[n..];
+        }
+        debug_assert_eq!(self.content.capacity() as u64, self.reserved);
+        true
     }
 
     /// Feed the next chunk from the client.
@@ -340,10 +509,35 @@ mod tests {
         a.feed(&[b'a'; 60]);
         b.feed(&[b'b'; 60]);
         assert!(!a.out_of_memory() && b.out_of_memory());
-        assert_eq!(budget.used(), 60);
+        // a's first chunk took what the budget had left; b holds nothing.
+        assert_eq!(budget.used(), 100);
         assert_eq!(b.feed(b"\r\n.\r\n"), Feed::Done(5));
         assert!(b.take_content().is_empty());
         drop(a);
+        assert_eq!(budget.used(), 0);
+    }
+
+    /// Issue 15 item 2: what the budget holds is the memory the text
+    /// holds (chunk capacities), a whole chunk at most beyond its length,
+    /// and all of it given back.
+    #[test]
+    fn budget_counts_what_the_text_holds() {
+        let budget = Arc::new(Budget::new(64 << 20));
+        let mut d = DataDecoder::new(32 << 20, Arc::clone(&budget));
+        let line = [b'x'; 1000];
+        for _ in 0..3_000 {
+            d.feed(&line);
+            d.feed(b"\r\n");
+            let held = d.content.capacity() as u64;
+            assert_eq!(budget.used(), held);
+            assert!(held <= d.content.len() as u64 + CHUNK as u64);
+        }
+        assert_eq!(d.feed(b".\r\n"), Feed::Done(3));
+        let text = d.take_text();
+        assert_eq!(text.len(), 3_000 * 1002);
+        assert!(text.chunks().all(|c| c.len() <= CHUNK));
+        drop(text);
+        drop(d);
         assert_eq!(budget.used(), 0);
     }
 

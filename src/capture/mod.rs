@@ -17,6 +17,7 @@ pub(crate) mod stamp;
 pub mod store;
 
 use crate::chain::TraceOptions;
+use crate::util::sanitize::for_terminal_lines;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -64,6 +65,13 @@ pub struct CaptureOptions {
     pub tls_cert: Option<PathBuf>,
     /// PEM private key for STARTTLS.
     pub tls_key: Option<PathBuf>,
+    /// IPv6 peers count against `max_per_ip` by this prefix length.
+    pub ipv6_prefix: u8,
+    /// Store CRLF line ends as sent (otherwise LF, bare CR kept).
+    pub keep_crlf: bool,
+    /// Offer neither 8BITMIME nor SMTPUTF8 and refuse what needs them (a
+    /// strict relay, for tests).
+    pub seven_bit_only: bool,
     /// Trace each stored message; a one-line summary goes to stderr.
     pub analyze: bool,
     /// With --analyze: write NDJSON reports to this file instead.
@@ -93,6 +101,10 @@ pub struct Config {
     pub session_timeout: Duration,
     pub tls: Option<TlsAcceptor>,
     pub budget: Arc<data::Budget>,
+    /// Store CRLF line ends as sent (otherwise LF).
+    pub keep_crlf: bool,
+    /// Offer neither 8BITMIME nor SMTPUTF8 (a strict relay, for tests).
+    pub seven_bit_only: bool,
 }
 
 /// What sessions share: settings, the store, the analyzer, the stop signal.
@@ -105,14 +117,14 @@ pub struct Shared {
 
 impl Shared {
     /// Store a message durably, then trace it when asked (blocking).
+    /// The message is not copied: the store writes from it, and the
+    /// analysis copies only its header block (at most
+    /// [`analyze::MAX_HEADER`], counted in the memory budget).
     fn store_and_analyze(&self, msg: store::Message) -> std::io::Result<()> {
-        let analysis = self
-            .analyzer
-            .as_ref()
-            .map(|_| (msg.id.clone(), [&msg.stamp[..], &msg.content[..]].concat()));
-        let path = self.store.store(msg)?;
-        if let (Some(a), Some((id, bytes))) = (&self.analyzer, analysis) {
-            a.analyze(&id, &path, &bytes);
+        let msg = Arc::new(msg);
+        let path = self.store.store(&msg)?;
+        if let Some(a) = &self.analyzer {
+            a.analyze(&msg.id, &path, &msg.stamp, &msg.content, &self.cfg.budget);
         }
         Ok(())
     }
@@ -125,7 +137,16 @@ pub fn next_id(time: i64) -> String {
     format!("M{time:X}P{}Q{n}", std::process::id())
 }
 
+/// The longest timeout accepted: a week. Longer ones (`1e19`) would
+/// overflow the deadline arithmetic of every session.
+pub const MAX_TIMEOUT_SECS: f64 = 7.0 * 86_400.0;
+
 fn secs(s: f64, name: &str) -> Result<Duration, String> {
+    if !(s.is_finite() && s > 0.0 && s <= MAX_TIMEOUT_SECS) {
+        return Err(format!(
+            "--{name}: {s}: expected seconds, more than 0 and at most {MAX_TIMEOUT_SECS}"
+        ));
+    }
     Duration::try_from_secs_f64(s).map_err(|_| format!("--{name}: not a duration: {s}"))
 }
 
@@ -191,6 +212,8 @@ fn build(
             session_timeout: secs(args.session_timeout, "session-timeout")?,
             tls,
             budget: Arc::new(data::Budget::new(args.max_buffered)),
+            keep_crlf: args.keep_crlf,
+            seven_bit_only: args.seven_bit_only,
         },
         store,
         analyzer,
@@ -258,7 +281,7 @@ async fn serve(args: CaptureOptions) -> ExitCode {
     let shared = match build(&args, stop_rx) {
         Ok(s) => Arc::new(s),
         Err(e) => {
-            eprintln!("spamtrace capture: {e}");
+            eprintln!("spamtrace capture: {}", for_terminal_lines(&e.to_string()));
             return ExitCode::from(2);
         }
     };
@@ -296,7 +319,7 @@ async fn serve(args: CaptureOptions) -> ExitCode {
                         continue;
                     }
                 };
-                let slot = take_slot(&slots, canonical(peer.ip()), &args);
+                let slot = take_slot(&slots, client_key(peer.ip(), args.ipv6_prefix), &args);
                 let shared = Arc::clone(&shared);
                 sessions.spawn(connection(shared, stream, peer.ip(), slot));
             }
@@ -309,7 +332,8 @@ async fn serve(args: CaptureOptions) -> ExitCode {
         sessions.len()
     );
     let _ = stop_tx.send(true);
-    let grace = Duration::try_from_secs_f64(args.shutdown_grace).unwrap_or(Duration::ZERO);
+    let grace = Duration::try_from_secs_f64(args.shutdown_grace.min(MAX_TIMEOUT_SECS))
+        .unwrap_or(Duration::ZERO);
     let all_done = async { while sessions.join_next().await.is_some() {} };
     if tokio::time::timeout(grace, all_done).await.is_err() {
         eprintln!("spamtrace capture: grace period over; unfinished transactions dropped");
@@ -369,6 +393,20 @@ async fn connection(shared: Arc<Shared>, stream: TcpStream, peer: IpAddr, slot: 
 }
 
 /// An IPv4 client on an IPv6 socket is recorded as IPv4.
+/// What `--max-per-ip` counts: an IPv4 address (also when IPv4-mapped), or
+/// an IPv6 address cut to its first `prefix` bits: one client with a /64
+/// has 2^64 addresses and must not take every slot.
+pub fn client_key(ip: IpAddr, prefix: u8) -> IpAddr {
+    match canonical(ip) {
+        IpAddr::V6(v6) => {
+            let bits = u32::from(prefix.clamp(1, 128));
+            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+            IpAddr::V6((u128::from(v6) & mask).into())
+        }
+        v4 => v4,
+    }
+}
+
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),

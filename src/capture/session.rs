@@ -225,6 +225,17 @@ impl Session<'_> {
 
     fn command(&mut self, line: &[u8]) -> Step {
         let cfg = &self.shared.cfg;
+        // A SIZE too large for smtp-proto's integer is a syntax error
+        // there (or wraps): it is simply too big.
+        if line.len() > 5
+            && line[..5].eq_ignore_ascii_case(b"MAIL ")
+            && self.helo.is_some()
+            && self.tx.sender.is_none()
+            && declared_size(line).is_some_and(|n| n > cfg.max_size)
+        {
+            self.reply("552 5.3.4 Message size exceeds fixed limit");
+            return Step::Continue;
+        }
         let mut it = line.iter();
         let req = match Request::parse(&mut it) {
             Ok(r) => r,
@@ -251,15 +262,25 @@ impl Session<'_> {
                 self.esmtp = true;
                 self.tx = Transaction::default();
                 let mut lines = vec![format!("250-{} Hello", cfg.hostname)];
-                lines.push("250-PIPELINING".into());
-                lines.push(format!("250-SIZE {}", cfg.max_size));
-                lines.push("250-8BITMIME".into());
-                lines.push("250-ENHANCEDSTATUSCODES".into());
-                if cfg.tls.is_some() && !self.conn.tls {
-                    lines.push("250-STARTTLS".into());
+                lines.push("PIPELINING".into());
+                lines.push(format!("SIZE {}", cfg.max_size));
+                if !cfg.seven_bit_only {
+                    lines.push("8BITMIME".into());
                 }
-                lines.push("250 SMTPUTF8".into());
-                for l in lines {
+                lines.push("ENHANCEDSTATUSCODES".into());
+                if cfg.tls.is_some() && !self.conn.tls {
+                    lines.push("STARTTLS".into());
+                }
+                if !cfg.seven_bit_only {
+                    lines.push("SMTPUTF8".into());
+                }
+                let last = lines.len() - 1;
+                for (i, l) in lines.into_iter().enumerate() {
+                    let l = match i {
+                        0 => l,
+                        i if i == last => format!("250 {l}"),
+                        _ => format!("250-{l}"),
+                    };
                     self.reply(&l);
                 }
             }
@@ -277,11 +298,19 @@ impl Session<'_> {
                 if self.tx.sender.is_some() {
                     return self.bad_reply("503 5.5.1 Error: nested MAIL command");
                 }
-                if from.size as u64 > cfg.max_size {
+                // smtp-proto wraps a SIZE too large for its integer: read
+                // the digits ourselves, an overflow is simply too big.
+                let declared = declared_size(line).unwrap_or(from.size as u64);
+                if declared > cfg.max_size {
                     self.reply("552 5.3.4 Message size exceeds fixed limit");
                     return Step::Continue;
                 }
-                self.tx.sender = Some(from.address.into_owned());
+                if cfg.seven_bit_only && needs_8bit(line) {
+                    return self
+                        .bad_reply("555 5.5.4 BODY=8BITMIME and SMTPUTF8 are not offered here");
+                }
+                self.tx.sender =
+                    Some(quoted_address(line).unwrap_or_else(|| from.address.into_owned()));
                 self.reply("250 2.1.0 Ok");
             }
             Request::Rcpt { to } => {
@@ -295,7 +324,7 @@ impl Session<'_> {
                         _ => return self.bad_reply("501 5.1.3 Bad recipient address syntax"),
                     }
                 } else {
-                    to.address.into_owned()
+                    quoted_address(line).unwrap_or_else(|| to.address.into_owned())
                 };
                 if self.tx.recipients.len() >= cfg.max_rcpt {
                     self.reply("452 4.5.3 Too many recipients");
@@ -385,19 +414,28 @@ impl Session<'_> {
             recipients: &tx.recipients,
             time,
         });
+        let content = dec.take_text();
+        if cfg.seven_bit_only && !seven_bit(&content) {
+            self.reply("554 5.6.0 8-bit data or a line over 998 octets: this server offers neither 8BITMIME nor SMTPUTF8");
+            return true;
+        }
         let msg = Message {
             id: id.clone(),
             sender,
             time,
             stamp,
-            content: dec.take_content(),
+            content,
+            lf: !cfg.keep_crlf,
         };
         let shared = Arc::clone(self.shared);
         let stored = tokio::task::spawn_blocking(move || shared.store_and_analyze(msg)).await;
         match stored {
             Ok(Ok(())) => self.reply(&format!("250 2.0.0 Ok: queued as {id}")),
             Ok(Err(e)) => {
-                eprintln!("spamtrace capture: cannot store message {id}: {e}");
+                eprintln!(
+                    "spamtrace capture: cannot store message {id}: {}",
+                    crate::util::sanitize::for_terminal(&e.to_string())
+                );
                 self.reply("451 4.3.0 Error: cannot store message, try again later");
             }
             Err(_) => self.reply("451 4.3.0 Error: cannot store message, try again later"),
@@ -406,6 +444,87 @@ impl Session<'_> {
         drop(dec);
         true
     }
+}
+
+/// The SIZE= a MAIL command declares, read from the line itself; an
+/// overflowing number is `u64::MAX` (too big, not wrapped).
+fn declared_size(line: &[u8]) -> Option<u64> {
+    let close = memchr::memchr(b'>', line)?;
+    let params = line.get(close + 1..)?;
+    params
+        .split(|b| b.is_ascii_whitespace())
+        .filter_map(|p| {
+            let (k, v) = p.split_at(p.iter().position(|b| *b == b'=')?);
+            k.eq_ignore_ascii_case(b"SIZE").then_some(&v[1..])
+        })
+        .map(|v| {
+            let digits = std::str::from_utf8(v).unwrap_or("");
+            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                digits.parse::<u64>().unwrap_or(u64::MAX)
+            } else {
+                0
+            }
+        })
+        .next()
+}
+
+/// A MAIL command that asks for 8BITMIME or SMTPUTF8.
+fn needs_8bit(line: &[u8]) -> bool {
+    let Some(close) = memchr::memchr(b'>', line) else {
+        return false;
+    };
+    let params = String::from_utf8_lossy(&line[close + 1..]).to_ascii_uppercase();
+    params.contains("BODY=8BITMIME") || params.contains("SMTPUTF8")
+}
+
+/// What a relay without 8BITMIME and SMTPUTF8 may carry: 7-bit bytes in
+/// lines of at most 998 octets.
+fn seven_bit(text: &super::data::Content) -> bool {
+    // The length of the line so far (a line may span chunks), CR included.
+    let mut line = 0usize;
+    for c in text.chunks() {
+        if !c.is_ascii() {
+            return false;
+        }
+        let mut rest = c;
+        while let Some(i) = memchr::memchr(b'\n', rest) {
+            line += i;
+            if line > 999 || (line == 999 && rest.get(i.wrapping_sub(1)) != Some(&b'\r')) {
+                return false;
+            }
+            line = 0;
+            rest = &rest[i + 1..];
+        }
+        line += rest.len();
+    }
+    line <= 998
+}
+
+/// The address as the client wrote it, when its local part is quoted
+/// (`<"john smith"@example.org>`): smtp-proto drops the quotes, which names
+/// another mailbox. `None` for the common unquoted case, or when the text
+/// has a control character.
+fn quoted_address(line: &[u8]) -> Option<String> {
+    let raw = bracketed(line)?;
+    if !raw.starts_with(b"\"") || raw.iter().any(|b| b.is_ascii_control()) {
+        return None;
+    }
+    let text = std::str::from_utf8(raw).ok()?;
+    // The closing quote, then `@domain` (a quoted-pair may escape a quote).
+    let mut escaped = false;
+    let mut close = None;
+    for (i, c) in text.char_indices().skip(1) {
+        match c {
+            '\\' if !escaped => escaped = true,
+            '"' if !escaped => {
+                close = Some(i);
+                break;
+            }
+            _ => escaped = false,
+        }
+    }
+    let close = close?;
+    text[close + 1..].starts_with('@').then(|| text.to_string())
 }
 
 /// The text between the first `<` and the following `>` of a line.

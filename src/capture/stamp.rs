@@ -41,10 +41,29 @@ pub(crate) fn sanitize_helo(helo: &str) -> String {
 }
 
 /// An address for `<...>` in a header: no controls, no angle brackets.
+/// A quoted local part (`"john smith"@example.org`) keeps its quotes and
+/// the spaces inside them: without them it names another mailbox.
 fn address(a: &str) -> String {
+    let mut quoted = false;
+    let mut escaped = false;
     for_header(a)
         .chars()
-        .filter(|c| !matches!(c, '<' | '>' | ' '))
+        .filter(|c| {
+            let keep = match c {
+                '<' | '>' => false,
+                ' ' => quoted,
+                _ => true,
+            };
+            match c {
+                '\\' if quoted && !escaped => escaped = true,
+                '"' if !escaped => {
+                    quoted = !quoted;
+                    escaped = false;
+                }
+                _ => escaped = false,
+            }
+            keep
+        })
         .take(256)
         .collect()
 }

@@ -15,6 +15,8 @@ use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use super::data::Content;
+
 /// Where messages go.
 #[derive(Clone)]
 pub enum Store {
@@ -28,15 +30,20 @@ pub struct Message {
     pub sender: String,
     pub time: i64,
     pub stamp: Vec<u8>,
-    pub content: Vec<u8>,
+    pub content: Content,
+    /// Store CRLF line ends as LF (the default; `--keep-crlf` turns it off).
+    /// Done while writing, so the text is never copied.
+    pub lf: bool,
 }
 
 impl Store {
     /// Store `msg` durably (blocking: run it off the async threads).
     /// Returns the path it was stored at.
-    pub fn store(&self, msg: Message) -> io::Result<PathBuf> {
+    /// No copy of the message is made: the mbox writer writes from the
+    /// same buffer (the memory budget counts it once).
+    pub fn store(&self, msg: &Arc<Message>) -> io::Result<PathBuf> {
         match self {
-            Store::Maildir(m) => m.store(&msg),
+            Store::Maildir(m) => m.store(msg),
             Store::Mbox(m) => m.store(msg),
         }
     }
@@ -134,10 +141,15 @@ impl Maildir {
         let tmp = self.dir.join("tmp").join(&name);
         let new = self.dir.join("new").join(&name);
         let written = (|| {
-            let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-            f.write_all(&msg.stamp)?;
-            f.write_all(&msg.content)?;
-            f.sync_all()?;
+            let f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+            let mut w = io::BufWriter::with_capacity(64 << 10, f);
+            let mut text = TextWriter::new(&mut w, msg.lf, false);
+            text.write(&msg.stamp)?;
+            for c in msg.content.chunks() {
+                text.write(c)?;
+            }
+            text.finish()?;
+            w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
             std::fs::rename(&tmp, &new)
         })();
         if let Err(e) = written {
@@ -156,7 +168,7 @@ impl Maildir {
 }
 
 struct MboxJob {
-    bytes: Vec<u8>,
+    msg: Arc<Message>,
     done: std::sync::mpsc::SyncSender<io::Result<()>>,
 }
 
@@ -190,22 +202,151 @@ impl MboxWriter {
         })
     }
 
-    fn store(&self, msg: Message) -> io::Result<PathBuf> {
-        let mut bytes = Vec::with_capacity(msg.stamp.len() + msg.content.len() + 128);
-        bytes.extend_from_slice(from_line(&msg.sender, msg.time).as_bytes());
-        mboxrd_quote(&msg.stamp, &mut bytes);
-        mboxrd_quote(&msg.content, &mut bytes);
-        if !bytes.ends_with(b"\n") {
-            bytes.push(b'\n');
-        }
-        bytes.push(b'\n');
+    fn store(&self, msg: &Arc<Message>) -> io::Result<PathBuf> {
         let (done, wait) = std::sync::mpsc::sync_channel(1);
         self.jobs
-            .send(MboxJob { bytes, done })
+            .send(MboxJob {
+                msg: Arc::clone(msg),
+                done,
+            })
             .map_err(|_| io::Error::other("mbox writer stopped"))?;
         wait.recv()
             .map_err(|_| io::Error::other("mbox writer stopped"))??;
         Ok(self.path.clone())
+    }
+}
+
+/// Write one message as an mbox entry: the `From ` line, the text with
+/// mboxrd quoting, a blank line. Streams from the message's buffer.
+fn write_entry(out: &mut impl Write, msg: &Message) -> io::Result<()> {
+    out.write_all(from_line(&msg.sender, msg.time).as_bytes())?;
+    let mut text = TextWriter::new(&mut *out, msg.lf, true);
+    text.write(&msg.stamp)?;
+    for c in msg.content.chunks() {
+        text.write(c)?;
+    }
+    let last = text.finish()?;
+    if last != Some(b'\n') {
+        out.write_all(b"\n")?;
+    }
+    out.write_all(b"\n")
+}
+
+/// Writes a message's text as stored, chunk by chunk (a line may span
+/// chunks): CRLF as LF when `lf` (a bare CR kept), and when `quote`, each
+/// `>*From ` line with one more `>` (mboxrd).
+struct TextWriter<'a, W: Write> {
+    out: &'a mut W,
+    lf: bool,
+    quote: bool,
+    /// A CR at the end of the last write: dropped if LF comes next.
+    cr: bool,
+    /// At a line start, the bytes that may still be a `>*From ` prefix.
+    head: Vec<u8>,
+    line_start: bool,
+    last: Option<u8>,
+}
+
+impl<'a, W: Write> TextWriter<'a, W> {
+    fn new(out: &'a mut W, lf: bool, quote: bool) -> Self {
+        TextWriter {
+            out,
+            lf,
+            quote,
+            cr: false,
+            head: Vec::new(),
+            line_start: true,
+            last: None,
+        }
+    }
+
+    fn put(&mut self, b: &[u8]) -> io::Result<()> {
+        if let Some(&l) = b.last() {
+            self.last = Some(l);
+            self.out.write_all(b)?;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, mut data: &[u8]) -> io::Result<()> {
+        while let Some(&b) = data.first() {
+            if self.cr {
+                self.cr = false;
+                if b != b'\n' {
+                    self.put(b"\r")?;
+                }
+                continue;
+            }
+            if self.line_start && self.quote {
+                let mut candidate = std::mem::take(&mut self.head);
+                candidate.push(b);
+                let arrows = candidate.iter().take_while(|c| **c == b'>').count();
+                let tail = &candidate[arrows..];
+                if tail == b"From " {
+                    self.put(b">")?;
+                    self.put(&candidate)?;
+                    self.line_start = false;
+                } else if b"From ".starts_with(tail) {
+                    self.head = candidate;
+                } else {
+                    // Not a From line: what was held goes out as it is, and
+                    // this byte is written below as any other.
+                    candidate.pop();
+                    self.put(&candidate)?;
+                    self.line_start = false;
+                    continue;
+                }
+                data = &data[1..];
+                continue;
+            }
+            let stop = if self.lf {
+                memchr::memchr2(b'\n', b'\r', data)
+            } else {
+                memchr::memchr(b'\n', data)
+            };
+            match stop {
+                None => {
+                    self.put(data)?;
+                    self.line_start = false;
+                    return Ok(());
+                }
+                Some(i) if data[i] == b'\n' => {
+                    self.put(&data[..=i])?;
+                    self.line_start = true;
+                    data = &data[i + 1..];
+                }
+                Some(i) => {
+                    self.put(&data[..i])?;
+                    self.line_start = false;
+                    match data.get(i + 1) {
+                        Some(b'\n') => {
+                            self.put(b"\n")?;
+                            self.line_start = true;
+                            data = &data[i + 2..];
+                        }
+                        Some(_) => {
+                            self.put(b"\r")?;
+                            data = &data[i + 1..];
+                        }
+                        None => {
+                            self.cr = true;
+                            data = &[];
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Write what is held; the last byte written.
+    fn finish(mut self) -> io::Result<Option<u8>> {
+        if self.cr {
+            self.put(b"\r")?;
+        }
+        let head = std::mem::take(&mut self.head);
+        self.put(&head)?;
+        Ok(self.last)
     }
 }
 
@@ -221,11 +362,7 @@ fn mbox_writer(mut file: File, mut mark: CommitMark, rx: crossbeam_channel::Rece
                 Err(_) => break,
             }
         }
-        let mut buf = Vec::with_capacity(batch.iter().map(|j| j.bytes.len()).sum());
-        for j in &batch {
-            buf.extend_from_slice(&j.bytes);
-        }
-        let result = write_batch(&mut file, &mut mark, &buf);
+        let result = write_batch(&mut file, &mut mark, &batch);
         for j in batch {
             let r = match &result {
                 Ok(()) => Ok(()),
@@ -239,15 +376,23 @@ fn mbox_writer(mut file: File, mut mark: CommitMark, rx: crossbeam_channel::Rece
 /// Append `buf` durably. The commit mark holds the old length while the
 /// write is in flight and the new one only after the fsync, so a kill at
 /// any point leaves a mark that cuts off exactly the unacknowledged bytes.
-fn write_batch(file: &mut File, mark: &mut CommitMark, buf: &[u8]) -> io::Result<()> {
+fn write_batch(file: &mut File, mark: &mut CommitMark, batch: &[MboxJob]) -> io::Result<()> {
     let before = file.metadata()?.len();
     mark.set(before)?;
-    let result = file.write_all(buf).and_then(|_| file.sync_data());
+    // Streamed through a small buffer, not gathered into one copy.
+    let result = (|| {
+        let mut w = io::BufWriter::with_capacity(64 << 10, &mut *file);
+        for j in batch {
+            write_entry(&mut w, &j.msg)?;
+        }
+        w.flush()
+    })()
+    .and_then(|_| file.sync_data());
     if let Err(e) = result {
         let _ = file.set_len(before);
         return Err(e);
     }
-    mark.set(before + buf.len() as u64)
+    mark.set(file.metadata()?.len())
 }
 
 /// `MBOX.spamtrace-commit`: the mbox length up to which every byte was
@@ -348,29 +493,49 @@ fn asctime(time: i64) -> String {
     )
 }
 
-/// mboxrd: every line that is `>*From ` gets one more `>`.
-fn mboxrd_quote(text: &[u8], out: &mut Vec<u8>) {
-    for line in text.split_inclusive(|&b| b == b'\n') {
-        let body = line.iter().position(|&b| b != b'>').unwrap_or(line.len());
-        if line
-            .get(body..)
-            .is_some_and(|rest| rest.starts_with(b"From "))
-        {
-            out.push(b'>');
-        }
-        out.extend_from_slice(line);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// `text` through a TextWriter, in pieces of `step` bytes.
+    fn written(text: &[u8], lf: bool, quote: bool, step: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut w = TextWriter::new(&mut out, lf, quote);
+        for piece in text.chunks(step) {
+            w.write(piece).unwrap();
+        }
+        w.finish().unwrap();
+        out
+    }
+
     #[test]
     fn quotes_from_lines() {
-        let mut out = Vec::new();
-        mboxrd_quote(b"From a\r\n>From b\nxFrom c\n>>From d", &mut out);
-        assert_eq!(out, b">From a\r\n>>From b\nxFrom c\n>>>From d");
+        let text = b"From a\r\n>From b\nxFrom c\n>>From d\n>Fro\nFrom";
+        for step in 1..9 {
+            assert_eq!(
+                written(text, false, true, step),
+                b">From a\r\n>>From b\nxFrom c\n>>>From d\n>Fro\nFrom",
+                "step {step}"
+            );
+            assert_eq!(
+                written(text, true, true, step),
+                b">From a\n>>From b\nxFrom c\n>>>From d\n>Fro\nFrom",
+                "step {step}"
+            );
+        }
+    }
+
+    #[test]
+    fn lf_while_writing_bare_cr_kept_whatever_the_pieces() {
+        let text = b"A: 1\r\nB: x\ry\r\n\r\nbody\n\r\r\n\rFrom x\r";
+        for step in 1..9 {
+            assert_eq!(
+                written(text, true, false, step),
+                b"A: 1\nB: x\ry\n\nbody\n\r\n\rFrom x\r",
+                "step {step}"
+            );
+            assert_eq!(written(text, false, false, step), text, "step {step}");
+        }
     }
 
     #[test]
@@ -384,13 +549,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let md = Maildir::open(dir.path(), "h/o:st").unwrap();
         let p = md
-            .store(&Message {
+            .store(&Arc::new(Message {
                 id: "X1".into(),
                 sender: "a@b".into(),
                 time: 5,
                 stamp: b"Received: x\r\n".to_vec(),
-                content: b"\0body\r\n".to_vec(),
-            })
+                content: Content::from_vec(b"\0body\r\n".to_vec()),
+                lf: false,
+            }))
             .unwrap();
         assert!(p.starts_with(dir.path().join("new")));
         assert_eq!(std::fs::read(&p).unwrap(), b"Received: x\r\n\0body\r\n");
@@ -415,13 +581,14 @@ mod tests {
             .collect();
         assert_eq!(torn.len(), 1);
         assert_eq!(std::fs::read(torn[0].path()).unwrap(), b"From b x\nto");
-        w.store(Message {
+        w.store(&Arc::new(Message {
             id: "I".into(),
             sender: "s".into(),
             time: 0,
             stamp: vec![],
-            content: b"x\r\n".to_vec(),
-        })
+            content: Content::from_vec(b"x\r\n".to_vec()),
+            lf: true,
+        }))
         .unwrap();
         let len = std::fs::metadata(&path).unwrap().len();
         let mark = std::fs::read_to_string(CommitMark::path(&path)).unwrap();
@@ -438,13 +605,14 @@ mod tests {
             "second writer must be refused"
         );
         for i in 0..3 {
-            w.store(Message {
+            w.store(&Arc::new(Message {
                 id: format!("I{i}"),
                 sender: String::new(),
                 time: 0,
                 stamp: b"Received: x\r\n".to_vec(),
-                content: b"\r\nFrom here\r\n".to_vec(),
-            })
+                content: Content::from_vec(b"\r\nFrom here\r\n".to_vec()),
+                lf: false,
+            }))
             .unwrap();
         }
         let text = std::fs::read_to_string(&path).unwrap();

@@ -8,6 +8,7 @@ pub(crate) mod dates;
 pub(crate) mod dns;
 pub(crate) mod hops;
 pub mod message_id;
+pub(crate) mod nul;
 pub(crate) mod position;
 pub(crate) mod relay;
 pub(crate) mod sender;
@@ -104,5 +105,6 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
     // After hops: it clears or strengthens CHAIN_BREAK.
     dns::check(ctx, &mut out);
     hops::too_many(ctx, &mut out);
+    nul::check(ctx, &mut out);
     out
 }

@@ -277,6 +277,19 @@ pub(crate) struct CaptureArgs {
     /// PEM private key for STARTTLS.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub(crate) tls_key: Option<PathBuf>,
+    /// IPv6 clients count against --max-per-ip by this prefix (one /64 is
+    /// usually one client), IPv4 by the address.
+    #[arg(long, default_value_t = 64, value_name = "BITS", value_parser = clap::value_parser!(u8).range(1..=128))]
+    pub(crate) ipv6_prefix: u8,
+    /// Store the CRLF line ends as sent (a byte-exact wire copy); by
+    /// default the stored message has LF line ends, like local mail tools
+    /// expect, bare CR bytes kept.
+    #[arg(long)]
+    pub(crate) keep_crlf: bool,
+    /// For tests: offer neither 8BITMIME nor SMTPUTF8, and refuse what
+    /// needs them (8-bit bytes, lines over 998 octets), like a strict relay.
+    #[arg(long, hide = true)]
+    pub(crate) seven_bit_only: bool,
     /// Trace each stored message; a one-line summary goes to stderr.
     #[arg(long)]
     pub(crate) analyze: bool,

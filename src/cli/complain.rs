@@ -11,7 +11,7 @@ use spamtrace::report::render::message::{self, Addressing};
 use spamtrace::report::render::{arf, complaint};
 use spamtrace::run;
 use spamtrace::util::clock::unix_now;
-use spamtrace::util::sanitize::{for_terminal, for_terminal_lines};
+use spamtrace::util::sanitize::{bytes_for_terminal, for_terminal};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -74,6 +74,9 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
     for w in enricher.take_warnings() {
         eprintln!("spamtrace: {}", for_terminal(&w));
     }
+    if let Some(text) = enricher.degraded() {
+        super::dns_degraded_note(&text);
+    }
     let copts = complaint::ComplaintOptions {
         include_body: args.include_body,
         redact: args
@@ -118,7 +121,8 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
     // fine for `sendmail -t`, not for a terminal, where they could be
     // escape sequences.
     let out = if std::io::stdout().is_terminal() {
-        for_terminal_lines(&String::from_utf8_lossy(&out)).into_bytes()
+        terminal_copy_note();
+        bytes_for_terminal(&out).into_bytes()
     } else {
         out
     };
@@ -127,10 +131,18 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("spamtrace: cannot write output: {e}");
+            eprintln!(
+                "spamtrace: cannot write output: {}",
+                for_terminal(&e.to_string())
+            );
             ExitCode::from(1)
         }
     }
+}
+
+/// Said when stdout is a terminal: what it shows is not the exact report.
+fn terminal_copy_note() {
+    eprintln!("spamtrace: stdout is a terminal: control characters of the message are shown escaped (\\u{{..}}); redirect to a file or a pipe for the exact bytes");
 }
 
 /// A secret for `--redact` when none is given: random per run, so the

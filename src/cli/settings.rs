@@ -142,7 +142,7 @@ impl Settings {
         Ok(Settings {
             trace,
             dns: mode,
-            dnsbl: d.dnsbl.iter().chain(&config.dnsbl).cloned().collect(),
+            dnsbl: dnsbl_zones(d.dnsbl.iter().chain(&config.dnsbl))?,
             abuse,
             rdap,
             dkim: d.dkim,
@@ -173,6 +173,7 @@ impl Settings {
             }
             DnsMode::Live(cfg) => DnsClient::live(cfg).map_err(|e| e.to_string())?,
         };
+        let live = matches!(self.dns, DnsMode::Live(_));
         let opts = dns::DnsOptions {
             dnsbl: self.dnsbl.clone(),
             dkim: self.dkim,
@@ -184,8 +185,20 @@ impl Settings {
                 config: self.abuse.clone(),
                 rdap: self.rdap.clone(),
             });
+        let enricher = if live && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            enricher.with_beacon_note(super::dns_beacon_note)
+        } else {
+            enricher
+        };
         Ok(Box::new(enricher))
     }
+}
+
+/// The DNSBL zones asked for: each checked, a bad one refused by name.
+fn dnsbl_zones<'a>(zones: impl Iterator<Item = &'a String>) -> Result<Vec<String>, String> {
+    zones
+        .map(|z| spamtrace::enrich::dns::parse_dnsbl_zone(z).map_err(|e| e.to_string()))
+        .collect()
 }
 
 #[cfg(test)]

@@ -108,7 +108,10 @@ pub(crate) fn run(args: TraceArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("spamtrace: cannot write output: {e}");
+            eprintln!(
+                "spamtrace: cannot write output: {}",
+                for_terminal(&e.to_string())
+            );
             return ExitCode::from(1);
         }
     };
@@ -126,8 +129,14 @@ pub(crate) fn run(args: TraceArgs) -> ExitCode {
         }
     }
     let _ = sink.out.flush();
+    let degraded = enricher.degraded();
+    if let Some(text) = &degraded {
+        super::dns_degraded_note(text);
+    }
     if stats.errors > 0 {
         ExitCode::from(1)
+    } else if degraded.is_some() {
+        ExitCode::from(super::EXIT_DEGRADED)
     } else {
         ExitCode::SUCCESS
     }

@@ -30,6 +30,11 @@ pub trait Enricher {
     fn dns_progress(&self) -> Option<std::sync::Arc<dns::client::DnsProgress>> {
         None
     }
+    /// After the run: why it was degraded (a DNS server that did not
+    /// answer), for stderr and the exit status. `None`: it was not.
+    fn degraded(&self) -> Option<String> {
+        None
+    }
 }
 
 /// No enrichment: `--offline`.

@@ -24,6 +24,8 @@ use std::io::{ErrorKind, Read};
 const CHUNK: usize = 1 << 20;
 /// The first buffer: small, so a Maildir of small files stays cheap.
 const FIRST_BUF: usize = 64 << 10;
+/// The first bytes of an OLE compound document (an Outlook `.msg`).
+const OLE_MAGIC: &[u8] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1";
 /// A message boundary in an mbox body: a `From ` line (checked for the blank
 /// line before it).
 const SEPARATOR: &[u8] = b"\nFrom ";
@@ -126,6 +128,15 @@ fn dedent_pasted(header: &[u8]) -> Option<Vec<u8>> {
         out.extend_from_slice(line.strip_prefix(prefix).unwrap_or(line));
     }
     Some(out)
+}
+
+/// Whether the block starts with a field name and its colon.
+fn starts_with_field(header: &[u8]) -> bool {
+    let name = header
+        .iter()
+        .take_while(|b| b.is_ascii_graphic() && **b != b':')
+        .count();
+    name > 0 && header.get(name) == Some(&b':')
 }
 
 fn is_blank(line: &[u8]) -> bool {
@@ -486,6 +497,13 @@ impl<R: Read> MessageReader<R> {
             Vec::new()
         };
         let mut body = self.opts.keep_body.then(Vec::new);
+        if error.is_some() && !self.mbox {
+            // No header end within the limit in a single message: the input
+            // is given up here, unread (`trace /dev/zero` ends).
+            body_from = None;
+            header_end = header_end.min(self.avail());
+            self.done = true;
+        }
         match body_from {
             Some(from) => {
                 let body_start = if error.is_none() { from + 1 } else { from };
@@ -513,7 +531,16 @@ impl<R: Read> MessageReader<R> {
                 "empty message: a From_ line with no header fields",
             )));
         }
-        if memchr::memchr(0, &header).is_some() {
+        if header.starts_with(OLE_MAGIC) {
+            return Some(Err(self.error(
+                index,
+                start,
+                "an Outlook .msg file (OLE compound document), not an email message: save it as .eml",
+            )));
+        }
+        // NULs inside header fields are spam's, parsed around (NUL_IN_HEADER);
+        // NULs in a block that does not start with a field are a binary file.
+        if memchr::memchr(0, &header).is_some() && !starts_with_field(&header) {
             return Some(Err(self.error(
                 index,
                 start,

@@ -23,6 +23,11 @@ pub struct MessageDns {
     pub auth: AuthDns,
     /// Every answer used, in the order asked: the evidence `--dns-replay` reads.
     pub answers: Vec<Answer>,
+    /// Some questions got no answer (a server timed out, failed, or was no
+    /// longer asked after failing in a row): the facts they feed are
+    /// unknown, not clean. Absent when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub degraded: bool,
 }
 
 /// How a lookup ended, as the facts name it.

@@ -24,12 +24,13 @@ impl<'a> Field<'a> {
 }
 
 /// Unfold a raw header value: CR and LF removed, each fold kept as the
-/// whitespace that follows it, ends trimmed. One copy of the bytes: valid
+/// whitespace that follows it, ends trimmed; NUL bytes (spam carries
+/// them; the NUL_IN_HEADER finding says so) dropped, the rest parsed. One copy of the bytes: valid
 /// UTF-8 (the usual case) becomes the String as it is, trimmed in place.
 pub fn unfold(value: &[u8]) -> String {
     let mut out = Vec::with_capacity(value.len());
     let mut rest = value;
-    while let Some(i) = memchr::memchr2(b'\r', b'\n', rest) {
+    while let Some(i) = memchr::memchr3(b'\r', b'\n', 0, rest) {
         out.extend_from_slice(&rest[..i]);
         rest = &rest[i + 1..];
     }
@@ -118,6 +119,15 @@ pub fn spans(block: &[u8]) -> Vec<FieldSpan> {
         });
     }
     out
+}
+
+/// How many NUL bytes the header fields carry (none in real mail; spam
+/// and broken gateways add them).
+pub fn nul_count(fields: &[Field]) -> usize {
+    fields
+        .iter()
+        .map(|f| memchr::memchr_iter(0, f.value).count())
+        .sum()
 }
 
 /// The first field called `name`.

@@ -11,9 +11,11 @@ use crate::util::domain;
 use mail_parser::parsers::MessageStream;
 use mail_parser::{Address, DateTime, HeaderValue};
 
-/// Terminate a raw value with CRLF as mail-parser's field parsers expect.
+/// Terminate a raw value with CRLF as mail-parser's field parsers expect;
+/// NUL bytes dropped, as [`headers::unfold`] does (NUL_IN_HEADER).
 fn stream_input(value: &[u8]) -> Vec<u8> {
     let mut v = value.to_vec();
+    v.retain(|b| *b != 0);
     if !v.ends_with(b"\n") {
         v.extend_from_slice(b"\r\n");
     }

@@ -57,11 +57,22 @@ fn spawn(args: &[std::ffi::OsString]) -> (Child, SocketAddr, Log) {
 }
 
 impl Server {
+    /// A server that keeps the wire's CRLF (`--keep-crlf`): what the tests
+    /// of the SMTP layer (dot-stuffing, smuggling) compare against.
     pub fn start(store: Store, extra: &[&str]) -> Server {
         Server::start_on("127.0.0.1:0", store, extra)
     }
 
+    /// A server with the default storage: LF line ends.
+    pub fn start_lf(store: Store, extra: &[&str]) -> Server {
+        Server::start_with("127.0.0.1:0", store, extra, false)
+    }
+
     pub fn start_on(listen: &str, store: Store, extra: &[&str]) -> Server {
+        Server::start_with(listen, store, extra, true)
+    }
+
+    fn start_with(listen: &str, store: Store, extra: &[&str], keep_crlf: bool) -> Server {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut args: Vec<std::ffi::OsString> =
             ["capture", "--listen", listen, "--hostname", "trap.test"]
@@ -77,6 +88,9 @@ impl Server {
                 args.push("--mbox".into());
                 args.push(dir.path().join("trap.mbox").into());
             }
+        }
+        if keep_crlf {
+            args.push("--keep-crlf".into());
         }
         args.extend(extra.iter().map(Into::into));
         let (child, addr, log) = spawn(&args);
@@ -189,12 +203,12 @@ pub fn codes(transcript: &str) -> Vec<String> {
 
 /// The client's bytes: what follows our Return-Path and Received lines.
 pub fn content(stored: &[u8]) -> &[u8] {
-    let marker = b" +0000\r\n";
-    let at = stored
-        .windows(marker.len())
-        .position(|w| w == marker)
-        .expect("our Received date");
-    &stored[at + marker.len()..]
+    for marker in [&b" +0000\r\n"[..], b" +0000\n"] {
+        if let Some(at) = stored.windows(marker.len()).position(|w| w == marker) {
+            return &stored[at + marker.len()..];
+        }
+    }
+    panic!("our Received date");
 }
 
 pub fn script(name: &str) -> PathBuf {

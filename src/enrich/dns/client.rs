@@ -27,6 +27,22 @@ const MAX_RECORD_TEXT: usize = 1024;
 /// dropped (in-flight ones stay), so a huge archive of distinct senders
 /// cannot grow memory without bound.
 pub const MAX_CACHE_ENTRIES: usize = 200_000;
+/// A server that failed this many questions in a row (no answer in time, a
+/// network error) is not asked again this run: a dead server must not cost
+/// a timeout per question. Its questions are answered "not asked" (unknown).
+pub const BREAKER_AFTER: usize = 5;
+
+/// One server's health for the run.
+#[derive(Default)]
+struct Health {
+    /// Failures since the last answer (any response, SERVFAIL included).
+    in_a_row: AtomicUsize,
+    /// Questions it failed (timeouts, network errors).
+    failed: AtomicUsize,
+    /// Questions not put to it once the breaker tripped.
+    not_asked: AtomicUsize,
+    tripped: std::sync::atomic::AtomicBool,
+}
 
 /// How to reach DNS.
 #[derive(Debug, Clone)]
@@ -48,6 +64,9 @@ pub struct DnsStats {
     pub unique: usize,
     /// Queries handed to a server (a failover to the next server counts again).
     pub sent: usize,
+    /// Questions that got no answer from any server (timeouts, network
+    /// errors, servers the breaker stopped asking).
+    pub failed: usize,
 }
 
 /// The questions of the run as they go, for a progress display: read
@@ -88,6 +107,11 @@ pub struct DnsClient {
     unique: AtomicUsize,
     sent: AtomicUsize,
     progress: Arc<DnsProgress>,
+    failed: AtomicUsize,
+    /// Per live server, in the order of `Backend::Live`.
+    health: Vec<Health>,
+    /// Notices for stderr (a server given up on), said once each.
+    notices: Mutex<Vec<String>>,
 }
 
 impl DnsClient {
@@ -115,7 +139,14 @@ impl DnsClient {
     }
 
     fn with_backend(backend: Backend, concurrency: usize) -> DnsClient {
+        let servers = match &backend {
+            Backend::Live(r) => r.len(),
+            Backend::Replay(_) => 0,
+        };
         DnsClient {
+            failed: AtomicUsize::new(0),
+            health: (0..servers).map(|_| Health::default()).collect(),
+            notices: Mutex::new(Vec::new()),
             backend,
             cache: Mutex::new(HashMap::new()),
             permits: Semaphore::new(concurrency.clamp(1, 4096)),
@@ -154,6 +185,67 @@ impl DnsClient {
             lookups: self.lookups.load(Ordering::Relaxed),
             unique: self.unique.load(Ordering::Relaxed),
             sent: self.sent.load(Ordering::Relaxed),
+            failed: self.failed.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Notices since the last call: a server the breaker stopped asking.
+    pub fn take_notices(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notices.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// When some questions got no answer: one line for stderr saying which
+    /// server failed and how many questions (the run is degraded: DNS
+    /// findings are missing, not clean). `None` when DNS answered.
+    pub fn degraded(&self) -> Option<String> {
+        let failed = self.failed.load(Ordering::Relaxed);
+        if failed == 0 {
+            return None;
+        }
+        let Backend::Live(resolvers) = &self.backend else {
+            return None;
+        };
+        let per_server: Vec<String> = resolvers
+            .iter()
+            .zip(&self.health)
+            .filter(|(_, h)| {
+                h.failed.load(Ordering::Relaxed) + h.not_asked.load(Ordering::Relaxed) > 0
+            })
+            .map(|((server, _), h)| {
+                let not_asked = h.not_asked.load(Ordering::Relaxed);
+                let mut s = format!("{server}: {} failed", h.failed.load(Ordering::Relaxed));
+                if not_asked > 0 {
+                    s.push_str(&format!(
+                        ", {not_asked} not asked after {BREAKER_AFTER} in a row"
+                    ));
+                }
+                s
+            })
+            .collect();
+        let unique = self.unique.load(Ordering::Relaxed);
+        Some(format!(
+            "DNS degraded: {failed} of {unique} question(s) got no answer ({}); their DNS facts are unknown, not clean",
+            per_server.join("; ")
+        ))
+    }
+
+    /// Record how server `i` did on one question.
+    fn record(&self, i: usize, server: &str, answer: &Answer) {
+        let Some(h) = self.health.get(i) else { return };
+        if matches!(answer.rcode, Rcode::Timeout | Rcode::Error) {
+            h.failed.fetch_add(1, Ordering::Relaxed);
+            let n = h.in_a_row.fetch_add(1, Ordering::Relaxed) + 1;
+            if n >= BREAKER_AFTER && !h.tripped.swap(true, Ordering::Relaxed) {
+                self.notices
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(format!(
+                        "DNS server {server} failed {n} questions in a row ({}): not asking it again this run; its questions are marked unknown",
+                        answer.error.as_deref().unwrap_or("no answer")
+                    ));
+            }
+        } else {
+            h.in_a_row.store(0, Ordering::Relaxed);
         }
     }
 
@@ -187,19 +279,37 @@ impl DnsClient {
         };
         let _permit = self.permits.acquire().await;
         let mut last = None;
-        for (server, resolver) in resolvers {
+        for (i, (server, resolver)) in resolvers.iter().enumerate() {
+            if self.health[i].tripped.load(Ordering::Relaxed) {
+                self.health[i].not_asked.fetch_add(1, Ordering::Relaxed);
+                last.get_or_insert_with(|| {
+                    failed(
+                        question.clone(),
+                        Rcode::Timeout,
+                        server,
+                        &format!("not asked: the server failed {BREAKER_AFTER} questions in a row"),
+                    )
+                });
+                continue;
+            }
             self.sent.fetch_add(1, Ordering::Relaxed);
             let result = resolver
                 .lookup(name.clone(), record_type(question.rtype))
                 .await;
             let answer = convert(&question, result, server);
+            self.record(i, server, &answer);
             // A failure here may be this server's alone: try the next one.
             if matches!(answer.rcode, Rcode::NoError | Rcode::NxDomain) {
                 return answer;
             }
             last = Some(answer);
         }
-        last.unwrap_or_else(|| failed(question, Rcode::Error, "-", "no DNS server configured"))
+        let answer =
+            last.unwrap_or_else(|| failed(question, Rcode::Error, "-", "no DNS server configured"));
+        if matches!(answer.rcode, Rcode::Timeout | Rcode::Error) {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+        }
+        answer
     }
 }
 

@@ -207,5 +207,6 @@ pub(crate) fn build(
             .filter(|a| a.is_evidence())
             .map(|a| a.as_ref().clone())
             .collect(),
+        degraded: false,
     }
 }

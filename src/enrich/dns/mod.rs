@@ -45,6 +45,10 @@ pub enum DnsSetupError {
         path: std::path::PathBuf,
         reason: replay::NotAReport,
     },
+    #[error(
+        "--dnsbl {0:?}: not a DNS zone name (labels of letters, digits, hyphens, at least one dot)"
+    )]
+    BadDnsblZone(String),
     /// The system's resolver configuration, or a resolver, could not be made.
     #[error("{0}")]
     Resolver(String),
@@ -61,6 +65,13 @@ pub fn parse_server(s: &str) -> Result<std::net::SocketAddr, DnsSetupError> {
         .parse::<std::net::IpAddr>()
         .map(|ip| std::net::SocketAddr::new(ip, 53))
         .map_err(|_| DnsSetupError::BadServer(s.to_string()))
+}
+
+/// Check a `--dnsbl` zone (or one from the config file): refused with a
+/// clear error when it is not a zone name, never dropped silently. Zones
+/// under `.test`, `.local` or `.internal` are asked like any other.
+pub fn parse_dnsbl_zone(zone: &str) -> Result<String, DnsSetupError> {
+    names::zone_name(zone).ok_or_else(|| DnsSetupError::BadDnsblZone(zone.to_string()))
 }
 
 /// Parse a `--dns-timeout` value: seconds (`2`, `0.5`, `2s`) or `500ms`.

@@ -7,8 +7,23 @@ use std::net::IpAddr;
 
 /// The name to ask a DNSBL zone about an address: `7.1.6.217.zen.example`.
 pub(crate) fn dnsbl_name(ip: IpAddr, zone: &str) -> Option<String> {
-    let zone = host_name(zone)?;
+    let zone = zone_name(zone)?;
     Some(reverse::in_zone(ip, &zone))
+}
+
+/// A DNSBL zone the user named (`--dnsbl`, `dnsbl = [...]`): the syntax of
+/// [`host_name`], but a special-use suffix (`.test`, `.local`, `.internal`)
+/// is the user's choice, not a hostile header's, and is asked as given.
+pub(crate) fn zone_name(zone: &str) -> Option<String> {
+    let n = domain::normalize(zone)?;
+    (n.len() <= 253 && n.contains('.') && n.split('.').all(label_ok)).then_some(n)
+}
+
+fn label_ok(l: &str) -> bool {
+    !l.is_empty()
+        && l.len() <= 63
+        && l.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Suffixes that never resolve in public DNS: asking about them only leaks.
@@ -34,12 +49,6 @@ pub(crate) fn host_name(name: &str) -> Option<String> {
     if n.len() > 253 || !domain::is_fqdn(&n) {
         return None;
     }
-    let label_ok = |l: &str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && l.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    };
     if !n.split('.').all(label_ok) {
         return None;
     }
@@ -95,6 +104,15 @@ mod tests {
         ] {
             assert_eq!(host_name(bad), None, "{bad:?}");
         }
+        // A zone the user names may be special-use (a lab's DNSBL).
+        assert_eq!(zone_name("bl.test.").as_deref(), Some("bl.test"));
+        assert_eq!(
+            zone_name("dnsbl.internal").as_deref(),
+            Some("dnsbl.internal")
+        );
+        assert_eq!(zone_name("bl.local").as_deref(), Some("bl.local"));
+        assert_eq!(zone_name("bad zone.org"), None);
+        assert_eq!(zone_name("nodot"), None);
         let long = format!("{}.com", "a".repeat(64));
         assert_eq!(host_name(&long), None);
     }

@@ -9,7 +9,7 @@ use super::plan::{self, AnswerMap};
 use crate::chain::Traced;
 use crate::enrich::abuse::rdap::LazyRdap;
 use crate::enrich::Enricher;
-use crate::model::MessageDns;
+use crate::model::{MessageDns, Rcode};
 use futures_util::future::join_all;
 
 /// Choices for the DNS stage besides how to reach DNS.
@@ -44,6 +44,9 @@ pub struct DnsEnricher {
     rdap: Option<LazyRdap>,
     /// For stderr: lookups that could not be made (an RDAP server down...).
     warnings: Vec<String>,
+    /// Said once before the first lookups (the CLI's DNS-beacon note, when
+    /// stderr is a terminal): how many names from the messages are asked.
+    beacon_note: Option<fn(usize)>,
 }
 
 impl DnsEnricher {
@@ -58,7 +61,15 @@ impl DnsEnricher {
             abuse: None,
             rdap: None,
             warnings: Vec::new(),
+            beacon_note: None,
         })
+    }
+
+    /// Call `note` once, before the first batch's lookups, with the number
+    /// of distinct names taken from the messages that are about to be asked.
+    pub fn with_beacon_note(mut self, note: fn(usize)) -> DnsEnricher {
+        self.beacon_note = Some(note);
+        self
     }
 
     /// Also find each message's abuse contacts (after the DNS checks' lookups).
@@ -88,6 +99,9 @@ impl DnsEnricher {
 
 impl Enricher for DnsEnricher {
     fn enrich(&mut self, batch: &mut [Traced]) {
+        if let Some(note) = self.beacon_note.take() {
+            note(message_names(batch, &self.opts));
+        }
         let (client, opts) = (&self.client, &self.opts);
         let facts = self
             .runtime
@@ -106,12 +120,56 @@ impl Enricher for DnsEnricher {
     }
 
     fn take_warnings(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.warnings)
+        let mut w = std::mem::take(&mut self.warnings);
+        w.extend(self.client.take_notices());
+        w
     }
 
     fn dns_progress(&self) -> Option<std::sync::Arc<super::client::DnsProgress>> {
         Some(self.client.progress())
     }
+
+    fn degraded(&self) -> Option<String> {
+        self.client.degraded()
+    }
+}
+
+/// Distinct names from the batch's messages (HELO, rDNS claims, domains of
+/// the sender and Message-ID) that the first round asks: reverse and DNSBL
+/// names are built from addresses, not taken from the message.
+fn message_names(batch: &[Traced], opts: &DnsOptions) -> usize {
+    let mut names = std::collections::HashSet::new();
+    for t in batch {
+        for q in plan::round1(t, &opts.dnsbl).questions {
+            let n = q.name.as_str();
+            let built = n.ends_with(".in-addr.arpa")
+                || n.ends_with(".ip6.arpa")
+                || opts
+                    .dnsbl
+                    .iter()
+                    .any(|z| n.ends_with(z.trim_end_matches('.')));
+            if !built {
+                names.insert(q.name);
+            }
+        }
+        // The later lookups (Message-ID, envelope and From domains: MX, A,
+        // SPF, abuse contacts) name these too.
+        let m = &t.summary;
+        let ids = m.message_id.as_deref().and_then(|id| {
+            let id = id.trim().trim_matches(['<', '>']);
+            id.rsplit_once('@').map(|(_, d)| d.to_string())
+        });
+        let addrs = [&m.from_address, &m.return_path, &m.envelope_from]
+            .into_iter()
+            .filter_map(|a| a.as_deref())
+            .filter_map(crate::parse::message::address_domain);
+        for d in ids.into_iter().chain(addrs) {
+            if let Some(n) = super::names::host_name(&d) {
+                names.insert(n);
+            }
+        }
+    }
+    names.len()
 }
 
 async fn ask(client: &DnsClient, plan: &plan::Plan, answers: &mut AnswerMap) {
@@ -148,5 +206,9 @@ pub(super) async fn message_dns(client: &DnsClient, t: &Traced, opts: &DnsOption
     );
     // DKIM is verified when asked and the reader kept the body (`--dkim`).
     super::auth::add(client, t, opts.dkim && t.msg.body.is_some(), &mut m).await;
+    m.degraded = m
+        .answers
+        .iter()
+        .any(|a| matches!(a.rcode, Rcode::Timeout | Rcode::Error) && a.server != "-");
     m
 }

@@ -84,6 +84,19 @@ fn crlf(data: &[u8]) -> Vec<u8> {
 
 /// Break lines longer than `max` characters (SMTP allows 998 octets): a
 /// hostile host name in a finding must not make the report unsendable.
+/// LF line ends as CRLF (the canonical form of a message part); a bare CR
+/// is kept, since the original must stay the bytes that were received.
+fn crlf_keep_cr(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + data.len() / 32);
+    for (i, b) in data.iter().enumerate() {
+        if *b == b'\n' && (i == 0 || data[i - 1] != b'\r') {
+            out.push(b'\r');
+        }
+        out.push(*b);
+    }
+    out
+}
+
 fn hard_wrap(text: &str, max: usize) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.split_inclusive('\n') {
@@ -100,11 +113,39 @@ fn hard_wrap(text: &str, max: usize) -> String {
     out
 }
 
-fn transfer_encoding(data: &[u8]) -> &'static str {
-    if data.is_ascii() {
-        "7bit"
-    } else {
-        "8bit"
+/// What the report says when the original travels base64.
+pub const ORIGINAL_ENCODED: &str = "the original, base64 because it has 8-bit or UTF-8 bytes, NUL, bare CR or lines over 998 octets, which relays change; decoded it is the message as received";
+
+/// Whether a part can travel as 7bit through any relay: ASCII without NUL
+/// or bare CR, every line at most 998 octets (RFC 5322 2.1.1).
+fn travels_as_is(data: &[u8]) -> bool {
+    data.is_ascii()
+        && !data.contains(&0)
+        && data.split(|b| *b == b'\n').all(|l| {
+            let l = l.strip_suffix(b"\r").unwrap_or(l);
+            l.len() <= 998 && !l.contains(&b'\r')
+        })
+}
+
+/// Base64 in lines of 76 characters (RFC 2045 6.8), each ending CRLF.
+fn base64_lines(data: &[u8]) -> Vec<u8> {
+    use base64::Engine as _;
+    let text = base64::engine::general_purpose::STANDARD.encode(data);
+    let mut out = Vec::with_capacity(text.len() + text.len() / 38 + 2);
+    for chunk in text.as_bytes().chunks(76) {
+        out.extend_from_slice(chunk);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// `write!` into a byte buffer.
+struct StrBuf<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for StrBuf<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
     }
 }
 
@@ -257,18 +298,25 @@ pub fn render_to(
     let human = crlf(hard_wrap(&complaint::summary_for(r, msg, opts), 900).as_bytes());
     let fields = feedback_fields(r, msg, opts).into_bytes();
     let (header, body) = complaint::copied_message(msg, r, opts);
-    let mut original = crlf(header.trim_ascii_end());
+    let mut original = crlf_keep_cr(header.trim_ascii_end());
     original.extend_from_slice(b"\r\n");
-    let original_type = match &body {
-        Some(b) => {
+    if let Some(b) = &body {
+        original.extend_from_slice(b"\r\n");
+        original.extend_from_slice(&crlf_keep_cr(b));
+        if !original.ends_with(b"\r\n") {
             original.extend_from_slice(b"\r\n");
-            original.extend_from_slice(&crlf(b));
-            if !original.ends_with(b"\r\n") {
-                original.extend_from_slice(b"\r\n");
-            }
-            "message/rfc822"
         }
-        None => "text/rfc822-headers",
+    }
+    // A relay without 8BITMIME re-encodes 8-bit parts, one without SMTPUTF8
+    // bounces UTF-8 headers, and every relay folds lines over 998 octets:
+    // such an original travels base64, and decoded it is the bytes we copied.
+    let encode = !travels_as_is(&original);
+    let original_type = match (&body, encode) {
+        (Some(_), false) => "message/rfc822",
+        // RFC 6532 3.7: message/global may be base64; message/rfc822 may not
+        // (RFC 2046 5.2.1).
+        (Some(_), true) => "message/global",
+        (None, _) => "text/rfc822-headers",
     };
 
     let mut seed = opts.now.to_le_bytes().to_vec();
@@ -309,19 +357,26 @@ pub fn render_to(
     head.push_str("This is an abuse report in the Abuse Reporting Format (RFC 5965).\r\n");
 
     let mut out = head.into_bytes();
-    let mut part = |ctype: &str, data: &[u8]| {
-        out.extend_from_slice(
-            format!(
-                "\r\n--{boundary}\r\nContent-Type: {ctype}\r\nContent-Transfer-Encoding: {}\r\n\r\n",
-                transfer_encoding(data)
-            )
-            .as_bytes(),
+    let mut part = |ctype: &str, data: &[u8], description: Option<&str>| {
+        let base64 = !travels_as_is(data);
+        let _ = write!(
+            StrBuf(&mut out),
+            "\r\n--{boundary}\r\nContent-Type: {ctype}\r\n"
         );
-        out.extend_from_slice(data);
+        if let Some(d) = description.filter(|_| base64) {
+            out.extend_from_slice(fold(&format!("Content-Description: {d}")).as_bytes());
+        }
+        if base64 {
+            out.extend_from_slice(b"Content-Transfer-Encoding: base64\r\n\r\n");
+            out.extend_from_slice(&base64_lines(data));
+        } else {
+            out.extend_from_slice(b"Content-Transfer-Encoding: 7bit\r\n\r\n");
+            out.extend_from_slice(data);
+        }
     };
-    part("text/plain; charset=utf-8", &human);
-    part("message/feedback-report", &fields);
-    part(original_type, &original);
+    part("text/plain; charset=utf-8", &human, None);
+    part("message/feedback-report", &fields, None);
+    part(original_type, &original, Some(ORIGINAL_ENCODED));
     out.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     out
 }

@@ -1,14 +1,34 @@
 //! JSON renderers: one object (`--json`), an array for several messages,
-//! or one report per line (`--format ndjson`). serde_json escapes every
-//! control character, so message bytes cannot break the output.
+//! or one report per line (`--format ndjson`). serde_json escapes the C0
+//! controls; [`JsonEscaping`] escapes the rest of the sanitiser's table
+//! (DEL, C1, bidi, invisible characters) as `\uXXXX`, so message bytes can
+//! neither break the output nor reach a terminal raw.
 
 use crate::model::Report;
+use crate::util::sanitize::JsonEscaping;
+use serde::Serialize;
+use serde_json::ser::{CompactFormatter, PrettyFormatter};
 use std::io::{self, Write};
+
+fn compact(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(out, JsonEscaping(CompactFormatter));
+    value.serialize(&mut ser).map_err(io::Error::other)
+}
+
+fn pretty(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(out, JsonEscaping(PrettyFormatter::new()));
+    value.serialize(&mut ser).map_err(io::Error::other)
+}
 
 /// Write one report as a single NDJSON line.
 pub fn write_ndjson(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, report)?;
+    compact(&mut *out, report)?;
     out.write_all(b"\n")
+}
+
+/// One report as pretty JSON (what `--json` writes for one message).
+pub fn write_pretty(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    pretty(&mut *out, report)
 }
 
 /// Streams `--json` output. The shape follows the input, never what
@@ -37,15 +57,14 @@ impl JsonWriter {
         self.count += 1;
         if several {
             out.write_all(if self.count == 1 { b"[\n" } else { b",\n" })?;
-            serde_json::to_writer_pretty(&mut *out, &report)
+            pretty(&mut *out, &report)
         } else {
             // One single-message input gives one report.
             if self.count > 1 {
                 out.write_all(b"\n")?;
             }
-            serde_json::to_writer_pretty(&mut *out, &report)
+            pretty(&mut *out, &report)
         }
-        .map_err(io::Error::from)
     }
 
     pub fn finish(self, out: &mut impl Write) -> io::Result<()> {
