@@ -266,7 +266,15 @@ fn hop_table(r: &Report, style: TableStyle, width: u16) -> Table {
             prev = Some((t.epoch, t.utc.split_once('T').map_or("", |(d, _)| d)));
         }
         delay_longest = delay_longest.max(delay.len());
-        let from = sender(h, ip_room);
+        let mut from = sender(h, ip_room);
+        if let Some(label) = r
+            .asn
+            .iter()
+            .find(|a| a.hop == h.index)
+            .and_then(|a| a.label())
+        {
+            from.push(for_terminal(&label));
+        }
         sender_longest = from
             .iter()
             .map(|l| l.len())
@@ -567,6 +575,25 @@ fn auth_line(m: &MessageDns) -> Option<String> {
             d.d,
             if d.aligned { "aligned" } else { "not aligned" }
         ));
+    }
+    if let Some(d) = &m.auth.dmarc {
+        parts.push(format!(
+            "dmarc={} ({}{})",
+            d.result.as_str(),
+            d.domain,
+            d.policy
+                .as_deref()
+                .map(|p| format!(", p={p}"))
+                .unwrap_or_default()
+        ));
+    }
+    if let Some(a) = &m.auth.arc {
+        let result = serde_json::to_value(a.result)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let sealers: Vec<&str> = a.instances.iter().map(|i| i.sealer.as_str()).collect();
+        parts.push(format!("arc={result} (sealed by {})", sealers.join(", ")));
     }
     (!parts.is_empty()).then(|| parts.join(", "))
 }
