@@ -141,6 +141,12 @@ fn asn_over_dns_is_recorded_replayed_and_shown() {
         },
     );
     assert!(table.contains("AS64500 Example Net, NL"), "{table}");
+    // The complaint names the relay's network in one phrase.
+    let complaint = spamtrace::report::render::complaint::summary(&r);
+    assert!(
+        complaint.contains("Network:          AS64500 Example Net, NL"),
+        "{complaint}"
+    );
     // Without --asn nothing is asked.
     let (addr, server) = dns_server::start(zone);
     let r = trace_with(&text, live(addr), false).remove(0);

@@ -219,10 +219,10 @@ mod tests {
             origin_name(ip("2001:db8::1"), &z).ends_with(".8.b.d.0.1.0.0.2.origin6.asn.cymru.com")
         );
         assert_eq!(
-            AsnZones::parse("o.test, o6.test ,n.test.").unwrap().names,
-            "n.test"
+            AsnZones::parse("o.zones.net, o6.zones.net ,n.zones.net.").unwrap().names,
+            "n.zones.net"
         );
-        assert!(AsnZones::parse("o.test,o6.test").is_none());
+        assert!(AsnZones::parse("o.zones.net,o6.zones.net").is_none());
     }
 
     #[test]
