@@ -98,15 +98,13 @@ fn asn_over_dns_is_recorded_replayed_and_shown() {
                 as64500.asn.cymru.com. TXT \"64500 | NL | ripencc | 2001-01-01 | Example Net, NL\"\n";
     let (addr, server) = dns_server::start(zone);
     // Two public hops: the relay (known) and one deeper (not announced).
-    let text = format!(
-        "Received: from relay.sender-mail.com (relay.sender-mail.com [5.1.1.20])\r\n\
+    let text =         "Received: from relay.sender-mail.com (relay.sender-mail.com [5.1.1.20])\r\n\
          \tby mx1.recipient-site.org (Postfix) with ESMTP id 4ABC; Tue, 24 Nov 2026 09:14:07 +0000\r\n\
          Received: from pc.sender-mail.com ([81.2.69.142])\r\n\
          \tby relay.sender-mail.com (Postfix) with ESMTP id 1; Tue, 24 Nov 2026 09:14:05 +0000\r\n\
          From: a@sender-mail.com\r\nTo: b@recipient-site.org\r\nSubject: x\r\n\
-         Date: Tue, 24 Nov 2026 09:14:01 +0000\r\nMessage-ID: <1@sender-mail.com>\r\n\r\nHi.\r\n"
-    );
-    let r = trace_with(&text, live(addr), true).remove(0);
+         Date: Tue, 24 Nov 2026 09:14:01 +0000\r\nMessage-ID: <1@sender-mail.com>\r\n\r\nHi.\r\n";
+    let r = trace_with(text, live(addr), true).remove(0);
     assert_eq!(r.asn.len(), 1, "{:?}", r.asn);
     let a = &r.asn[0];
     assert_eq!(a.hop, 0);
@@ -126,7 +124,7 @@ fn asn_over_dns_is_recorded_replayed_and_shown() {
     assert_eq!(v["asn"][0]["source"], "dns");
     server.stop();
     let replayed = trace_with(
-        &text,
+        text,
         DnsClient::replay(Recording::parse(&json).unwrap()),
         true,
     )
@@ -149,7 +147,7 @@ fn asn_over_dns_is_recorded_replayed_and_shown() {
     );
     // Without --asn nothing is asked.
     let (addr, server) = dns_server::start(zone);
-    let r = trace_with(&text, live(addr), false).remove(0);
+    let r = trace_with(text, live(addr), false).remove(0);
     assert!(r.asn.is_empty());
     assert!(!server.questions().iter().any(|q| q.contains("cymru")));
 }

@@ -74,7 +74,10 @@ pub fn origin_name(ip: IpAddr, zones: &AsnZones) -> String {
 }
 
 /// What an origin answer says: (first ASN, prefix, country, registry).
-pub fn parse_origin(txt: &str) -> Option<(u32, Option<String>, Option<String>, Option<String>)> {
+pub type Origin = (u32, Option<String>, Option<String>, Option<String>);
+
+/// Read an origin answer.
+pub fn parse_origin(txt: &str) -> Option<Origin> {
     let f: Vec<&str> = txt
         .trim()
         .trim_matches('"')
@@ -219,7 +222,9 @@ mod tests {
             origin_name(ip("2001:db8::1"), &z).ends_with(".8.b.d.0.1.0.0.2.origin6.asn.cymru.com")
         );
         assert_eq!(
-            AsnZones::parse("o.zones.net, o6.zones.net ,n.zones.net.").unwrap().names,
+            AsnZones::parse("o.zones.net, o6.zones.net ,n.zones.net.")
+                .unwrap()
+                .names,
             "n.zones.net"
         );
         assert!(AsnZones::parse("o.zones.net,o6.zones.net").is_none());
