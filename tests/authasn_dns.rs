@@ -281,6 +281,18 @@ fn arc_sealed_list_forward_explains_the_spf_fail() {
     assert!(f.message.contains("example-list.org"), "{}", f.message);
     let fwd = finding(&r, "ARC_FORWARDED").expect("ARC_FORWARDED");
     assert!(fwd.message.contains("spf=pass"), "{}", fwd.message);
+    let table = spamtrace::report::render::table::render(
+        &r,
+        spamtrace::report::render::table::TableStyle {
+            color: false,
+            width: Some(200),
+        },
+    );
+    assert!(
+        table.contains("dmarc=fail (sender-mail.com, p=reject)")
+            && table.contains("arc=pass (sealed by example-list.org)"),
+        "{table}"
+    );
 
     // Tampered after sealing: the chain is broken.
     let tampered = msg.replace("Saturday", "Sunday");
@@ -421,4 +433,53 @@ fn regenerate_arc_fixture() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata");
     std::fs::write(dir.join("17-arc-list-forward.eml"), delivered).unwrap();
     std::fs::write(dir.join("17-arc-list-forward.zone"), zone).unwrap();
+}
+
+#[test]
+fn asn_flags_through_the_cli() {
+    let zone = "20.1.1.5.o.asn-zones.net. TXT \"64500 | 5.1.1.0/24 | NL | ripencc | 2001-01-01\"\n\
+                as64500.n.asn-zones.net. TXT \"64500 | NL | ripencc | 2001-01-01 | Example Net, NL\"\n";
+    let (addr, server) = dns_server::start(zone);
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("m.eml");
+    std::fs::write(
+        &m,
+        message(
+            "5.1.1.20",
+            "relay.sender-mail.com",
+            "a@sender-mail.com",
+            "a@sender-mail.com",
+            "",
+        ),
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_spamtrace"))
+            .args(["trace", "--json", "--trusted", "mx1.recipient-site.org"])
+            .args(["--dns-server", &addr.to_string()])
+            .args(extra)
+            .arg(&m)
+            .env("XDG_CONFIG_HOME", dir.path())
+            .env("HOME", dir.path())
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "--asn",
+        "--asn-zones",
+        "o.asn-zones.net,o6.asn-zones.net,n.asn-zones.net",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["asn"][0]["as_name"], "Example Net");
+    assert!(server
+        .questions()
+        .contains(&"TXT 20.1.1.5.o.asn-zones.net".to_string()));
+    let out = run(&["--asn", "--asn-zones", "only-one.net"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--asn-zones"));
 }
