@@ -279,6 +279,15 @@ fn arc_sealed_list_forward_explains_the_spf_fail() {
     let f = finding(&r, "DMARC_FAIL").expect("DMARC_FAIL");
     assert_eq!(f.severity, Severity::Info, "{}", f.message);
     assert!(f.message.contains("example-list.org"), "{}", f.message);
+    let spf = finding(&r, "ENVELOPE_SPF").expect("ENVELOPE_SPF");
+    assert_eq!(spf.severity, Severity::Info, "{}", spf.message);
+    assert!(
+        spf.message
+            .contains("explained: forwarded by example-list.org"),
+        "{}",
+        spf.message
+    );
+    assert_eq!(spf.evidence["arc_forwarder"], "example-list.org");
     let fwd = finding(&r, "ARC_FORWARDED").expect("ARC_FORWARDED");
     assert!(fwd.message.contains("spf=pass"), "{}", fwd.message);
     let table = spamtrace::report::render::table::render(
@@ -304,6 +313,11 @@ fn arc_sealed_list_forward_explains_the_spf_fail() {
     assert!(finding(&r, "ARC_BROKEN").is_some());
     assert!(finding(&r, "ARC_FORWARDED").is_none());
     assert_eq!(finding(&r, "DMARC_FAIL").unwrap().severity, Severity::Warn);
+    // (A List-Id makes ENVELOPE_SPF `info` already; the ARC note is ours.)
+    assert!(!finding(&r, "ENVELOPE_SPF")
+        .unwrap()
+        .message
+        .contains("explained"));
 
     // The sealer's key is gone today: unknown, never broken.
     let zone: String = arc_zone()

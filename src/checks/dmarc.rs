@@ -53,6 +53,20 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
             )),
             ArcOutcome::Pass => {
                 if let Some((sealer, passed)) = &arc_forwarder {
+                    // The forward explains the author's SPF failing for
+                    // the forwarder's address (checks::sender ran before).
+                    if !passed.is_empty() {
+                        for f in out.iter_mut().filter(|f| f.code == Code::EnvelopeSpf) {
+                            f.severity = Severity::Info;
+                            f.message.push_str(&format!(
+                                "; explained: forwarded by {sealer}, whose ARC chain holds and records {}",
+                                passed.join(", ")
+                            ));
+                            if let Some(ev) = f.evidence.as_object_mut() {
+                                ev.insert("arc_forwarder".into(), json!(sealer));
+                            }
+                        }
+                    }
                     out.push(Finding::new(
                         Code::ArcForwarded,
                         Severity::Info,

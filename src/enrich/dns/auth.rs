@@ -547,8 +547,15 @@ fn dmarc_check(
         } else if !aligned_sigs.is_empty() && !dkim_verified {
             why = Some("aligned DKIM signatures were not verified (no --dkim)".to_string());
             DmarcOutcome::UnknownToday
-        } else if env_aligned && auth.spf.is_none() {
-            why = Some("SPF of the envelope domain was not checked".to_string());
+        } else if auth.spf.is_none() {
+            // No first untrusted relay with a public address, or no
+            // envelope domain: the receiver's SPF cannot be redone.
+            why = Some(if env_aligned {
+                "SPF of the aligned envelope domain was not checked".to_string()
+            } else {
+                "SPF was not checked (no public first untrusted relay or no envelope domain)"
+                    .to_string()
+            });
             DmarcOutcome::UnknownToday
         } else {
             DmarcOutcome::Fail
