@@ -95,18 +95,28 @@ fn message(ip: &str, name: &str, return_path: &str, from: &str, extra: &str) -> 
 #[test]
 fn asn_over_dns_is_recorded_replayed_and_shown() {
     let zone = "20.1.1.5.origin.asn.cymru.com. TXT \"64500 | 5.1.1.0/24 | NL | ripencc | 2001-01-01\"\n\
-                as64500.asn.cymru.com. TXT \"64500 | NL | ripencc | 2001-01-01 | Example Net, NL\"\n";
+                as64500.asn.cymru.com. TXT \"64500 | NL | ripencc | 2001-01-01 | Example Net, NL\"\n\
+                1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.f.4.0.1.0.a.2.origin6.asn.cymru.com. TXT \"64501 | 2a01:4f8::/32 | DE | ripencc | 2005-12-20\"\n\
+                as64501.asn.cymru.com. TXT \"64501 | DE | ripencc | 2005-12-20 | SIX-NET Six Net, DE\"\n";
     let (addr, server) = dns_server::start(zone);
-    // Two public hops: the relay (known) and one deeper (not announced).
+    // Three public hops: the relay (known), one deeper (not announced),
+    // an IPv6 one (nibbles under origin6).
     let text =         "Received: from relay.sender-mail.com (relay.sender-mail.com [5.1.1.20])\r\n\
          \tby mx1.recipient-site.org (Postfix) with ESMTP id 4ABC; Tue, 24 Nov 2026 09:14:07 +0000\r\n\
          Received: from pc.sender-mail.com ([81.2.69.142])\r\n\
          \tby relay.sender-mail.com (Postfix) with ESMTP id 1; Tue, 24 Nov 2026 09:14:05 +0000\r\n\
+         Received: from six.sender-mail.com ([IPv6:2a01:4f8::1])\r\n\
+         \tby pc.sender-mail.com (Postfix) with ESMTP id 2; Tue, 24 Nov 2026 09:14:04 +0000\r\n\
          From: a@sender-mail.com\r\nTo: b@recipient-site.org\r\nSubject: x\r\n\
          Date: Tue, 24 Nov 2026 09:14:01 +0000\r\nMessage-ID: <1@sender-mail.com>\r\n\r\nHi.\r\n";
     let r = trace_with(text, live(addr), true).remove(0);
-    assert_eq!(r.asn.len(), 1, "{:?}", r.asn);
+    assert_eq!(r.asn.len(), 2, "{:?}", r.asn);
     let a = &r.asn[0];
+    assert_eq!(r.asn[1].hop, 2);
+    assert_eq!(
+        r.asn[1].label().as_deref(),
+        Some("AS64501 SIX-NET Six Net, DE")
+    );
     assert_eq!(a.hop, 0);
     assert_eq!(a.label().as_deref(), Some("AS64500 Example Net, NL"));
     assert_eq!(a.prefix.as_deref(), Some("5.1.1.0/24"));
