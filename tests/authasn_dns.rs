@@ -427,24 +427,6 @@ fn regenerate_arc_fixture() {
          {}{at_list}",
         set.to_header()
     );
-    let b64 = |b: &[u8]| {
-        const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let mut out = String::new();
-        for c in b.chunks(3) {
-            let n = c
-                .iter()
-                .enumerate()
-                .fold(0u32, |n, (i, x)| n | (*x as u32) << (16 - 8 * i));
-            for i in 0..4 {
-                out.push(if i <= c.len() {
-                    T[(n >> (18 - 6 * i) & 63) as usize] as char
-                } else {
-                    '='
-                });
-            }
-        }
-        out
-    };
     let zone = format!(
         "sender-mail.com. TXT \"v=spf1 ip4:5.1.1.20 -all\"\n\
          sender-mail.com. MX 10 relay.sender-mail.com.\n\
@@ -506,4 +488,111 @@ fn asn_flags_through_the_cli() {
     let out = run(&["--asn", "--asn-zones", "only-one.net"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--asn-zones"));
+}
+
+/// A second forwarder seals the list's message again (i=2, cv=pass): the
+/// chain names both sealers and still explains the author's SPF fail.
+#[test]
+fn arc_chain_of_two_forwarders() {
+    use mail_auth::arc::ArcSealer;
+    use mail_auth::common::crypto::Ed25519Key;
+    use mail_auth::common::headers::HeaderWriter;
+    use mail_auth::{AuthenticatedMessage, AuthenticationResults, MessageAuthenticator};
+    let pkcs8 = Ed25519Key::generate_pkcs8().unwrap();
+    let key = Ed25519Key::from_pkcs8_der(&pkcs8).unwrap();
+    let public = key.public_key();
+    let zone = format!(
+        "{}fwd._domainkey.example-relay.net. TXT \"v=DKIM1; k=ed25519; p={}\"\n",
+        arc_zone(),
+        b64(&public)
+    );
+    let (addr, _server) = dns_server::start(&zone);
+    // The message as the list sent it: from its ARC set down.
+    let fixture = testdata("17-arc-list-forward.eml");
+    let at_list = &fixture[fixture.find("ARC-Seal:").unwrap()..];
+    let at_fwd = format!(
+        "Received: from lists.example-list.org (lists.example-list.org [5.1.2.30])\r\n\
+         \tby fwd.example-relay.net (Postfix) with ESMTPS id 91AA\r\n\
+         \tfor <bob@example-relay.net>; Tue, 24 Nov 2026 09:14:06 +0000 (UTC)\r\n{at_list}"
+    );
+    // The forwarder verifies the chain through the fixture DNS, then seals.
+    let mut ns = hickory_resolver::config::NameServerConfig::udp_and_tcp(addr.ip());
+    for c in &mut ns.connections {
+        c.port = addr.port();
+    }
+    let resolver = hickory_resolver::TokioResolver::builder_with_config(
+        hickory_resolver::config::ResolverConfig::from_name_servers(vec![ns]),
+        hickory_resolver::net::runtime::TokioRuntimeProvider::default(),
+    )
+    .build()
+    .unwrap();
+    let authn = MessageAuthenticator(resolver);
+    let parsed = AuthenticatedMessage::parse(at_fwd.as_bytes()).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let arc = rt.block_on(authn.verify_arc(&parsed));
+    assert_eq!(arc.result(), &mail_auth::DkimResult::Pass);
+    let results = AuthenticationResults::new("fwd.example-relay.net")
+        .with_arc_result(&arc, "5.1.2.30".parse().unwrap());
+    let set = ArcSealer::from_key(key)
+        .domain("example-relay.net")
+        .selector("fwd")
+        .headers(["From", "To", "Subject", "Date", "Message-ID"])
+        .seal(&parsed, &results, &arc)
+        .unwrap();
+    let delivered = format!(
+        "Return-Path: <alice@sender-mail.com>\r\n\
+         Received: from fwd.example-relay.net (fwd.example-relay.net [5.1.3.40])\r\n\
+         \tby mx1.recipient-site.org (Postfix) with ESMTPS id 7F3A\r\n\
+         \tfor <bob@recipient-site.org>; Tue, 24 Nov 2026 09:14:08 +0000 (UTC)\r\n\
+         {}{at_fwd}",
+        set.to_header()
+    );
+    drop(rt);
+    let r = trace_with(&delivered, live(addr), false).remove(0);
+    let arc = r.dns.as_ref().unwrap().auth.arc.clone().unwrap();
+    assert_eq!(serde_json::to_value(arc.result).unwrap(), "pass", "{arc:?}");
+    let who: Vec<(u32, &str, &str)> = arc
+        .instances
+        .iter()
+        .map(|i| (i.i, i.sealer.as_str(), i.cv.as_str()))
+        .collect();
+    assert_eq!(
+        who,
+        [
+            (1, "example-list.org", "none"),
+            (2, "example-relay.net", "pass")
+        ]
+    );
+    assert_eq!(
+        arc.instances[1].results,
+        [("arc".to_string(), "pass".to_string())]
+    );
+    let fwd = finding(&r, "ARC_FORWARDED").expect("ARC_FORWARDED");
+    assert!(
+        fwd.message.contains("example-relay.net") && fwd.message.contains("spf=pass"),
+        "{}",
+        fwd.message
+    );
+}
+
+fn b64(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in bytes.chunks(3) {
+        let n = c
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, x)| n | (*x as u32) << (16 - 8 * i));
+        for i in 0..4 {
+            out.push(if i <= c.len() {
+                T[(n >> (18 - 6 * i) & 63) as usize] as char
+            } else {
+                '='
+            });
+        }
+    }
+    out
 }
