@@ -596,3 +596,30 @@ fn b64(bytes: &[u8]) -> String {
     }
     out
 }
+
+/// A hostile From domain of many labels: the DMARC tree walk stays small.
+#[test]
+fn dmarc_tree_walk_is_bounded() {
+    let (addr, server) = dns_server::start("");
+    let from = format!("x@{}example.com", "a.".repeat(30));
+    let msg = message(
+        "5.1.1.20",
+        "relay.sender-mail.com",
+        "b@sender-mail.com",
+        &from,
+        "",
+    );
+    let r = trace_with(&msg, live(addr), false).remove(0);
+    let dmarc_questions = server
+        .questions()
+        .iter()
+        .filter(|q| q.contains("_dmarc."))
+        .count();
+    assert!(
+        (1..=8).contains(&dmarc_questions),
+        "{dmarc_questions}: {:?}",
+        server.questions()
+    );
+    let d = r.dns.unwrap().auth.dmarc.unwrap();
+    assert_eq!(d.result.as_str(), "none");
+}
