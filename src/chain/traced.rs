@@ -31,6 +31,9 @@ pub struct Traced {
     pub dns: Option<MessageDns>,
     /// Abuse contacts, filled by the enrich stage (empty offline).
     pub abuse_contacts: Vec<AbuseContact>,
+    /// Who owns each public hop address, filled by the enrich stage (DNS
+    /// or MaxMind-format databases; empty offline).
+    pub asn: Vec<crate::model::HopAsn>,
     /// Where the header fields of `msg.header` are: split once, in [`walk`].
     spans: Vec<headers::FieldSpan>,
 }
@@ -64,6 +67,7 @@ pub fn walk(msg: RawMessage, opts: &TraceOptions) -> Traced {
         skipped_hops,
         dns: None,
         abuse_contacts: Vec::new(),
+        asn: Vec::new(),
         spans,
     }
 }

@@ -5,7 +5,9 @@
 pub(crate) mod accounts;
 pub(crate) mod auth_results;
 pub(crate) mod dates;
+pub(crate) mod dmarc;
 pub(crate) mod dns;
+pub mod dynamic;
 pub(crate) mod hops;
 pub mod message_id;
 pub(crate) mod nul;
@@ -102,8 +104,10 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
     webmail::check(ctx, &mut out);
     auth_results::check(ctx, &mut out);
     relay::check(ctx, &mut out);
+    dynamic::check(ctx, &mut out);
     // After hops: it clears or strengthens CHAIN_BREAK.
     dns::check(ctx, &mut out);
+    dmarc::check(ctx, &mut out);
     hops::too_many(ctx, &mut out);
     nul::check(ctx, &mut out);
     out

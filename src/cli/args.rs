@@ -117,6 +117,25 @@ pub(crate) struct DnsArgs {
     /// Verify DKIM signatures (keeps message bodies, up to 4 MiB each).
     #[arg(long, conflicts_with = "offline")]
     pub(crate) dkim: bool,
+    /// Ask who owns each public hop address (AS number, name, country)
+    /// over DNS, in Team Cymru's IP-to-ASN zones (or those of --asn-zones).
+    #[arg(long, conflicts_with = "offline")]
+    pub(crate) asn: bool,
+    /// The IP-to-ASN zones: IPv4 origin, IPv6 origin, AS names.
+    #[arg(
+        long,
+        value_name = "ORIGIN,ORIGIN6,NAMES",
+        default_value = "origin.asn.cymru.com,origin6.asn.cymru.com,asn.cymru.com"
+    )]
+    pub(crate) asn_zones: String,
+    /// A MaxMind-format ASN database (GeoLite2-ASN): AS number and name
+    /// of each public hop address, offline (instead of --asn).
+    #[arg(long, value_name = "FILE.mmdb")]
+    pub(crate) asn_db: Option<PathBuf>,
+    /// A MaxMind-format country or city database (GeoLite2-Country):
+    /// the country of each public hop address, offline.
+    #[arg(long, value_name = "FILE.mmdb")]
+    pub(crate) geoip: Option<PathBuf>,
 }
 
 /// The regional registries (RDAP): shared by trace and complain.

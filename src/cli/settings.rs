@@ -10,6 +10,7 @@ use spamtrace::chain::TraceOptions;
 use spamtrace::enrich::abuse::facts::AbuseConfig;
 use spamtrace::enrich::abuse::rdap::RdapConfig;
 use spamtrace::enrich::dns::{self, AbuseOptions, DnsClient, DnsEnricher, LiveConfig};
+use spamtrace::enrich::mmdb::{Mmdb, MmdbEnricher};
 use spamtrace::enrich::{Enricher, Offline, RdapOnly};
 use std::path::{Path, PathBuf};
 
@@ -64,6 +65,11 @@ pub(crate) struct Settings {
     rdap: Option<RdapConfig>,
     /// `--dkim`: verify signatures (the reader keeps bodies).
     pub(crate) dkim: bool,
+    /// `--asn`: the IP-to-ASN zones to ask.
+    asn: Option<dns::AsnZones>,
+    /// `--asn-db`, `--geoip`: MaxMind-format databases.
+    asn_db: Option<PathBuf>,
+    geoip: Option<PathBuf>,
 }
 
 impl Settings {
@@ -108,6 +114,9 @@ impl Settings {
                 abuse: AbuseConfig::default(),
                 rdap: None,
                 dkim: false,
+                asn: None,
+                asn_db: None,
+                geoip: None,
             });
         };
         let mode = if d.offline {
@@ -146,6 +155,18 @@ impl Settings {
             abuse,
             rdap,
             dkim: d.dkim,
+            asn: if d.asn && d.asn_db.is_none() {
+                Some(dns::AsnZones::parse(&d.asn_zones).ok_or_else(|| {
+                    format!(
+                        "--asn-zones {:?}: expected three zones, ORIGIN,ORIGIN6,NAMES",
+                        d.asn_zones
+                    )
+                })?)
+            } else {
+                None
+            },
+            asn_db: d.asn_db.clone(),
+            geoip: d.geoip.clone(),
         })
     }
 
@@ -158,6 +179,24 @@ impl Settings {
     /// registries only (`--offline --rdap`), or DNS (live or replayed) with
     /// the abuse contacts, and RDAP when asked.
     pub(crate) fn enricher(&self) -> Result<Box<dyn Enricher>, String> {
+        let inner = self.base_enricher()?;
+        if self.asn_db.is_none() && self.geoip.is_none() {
+            return Ok(inner);
+        }
+        let open = |p: &Option<PathBuf>| {
+            p.as_deref()
+                .map(Mmdb::open)
+                .transpose()
+                .map_err(|e| e.to_string())
+        };
+        Ok(Box::new(MmdbEnricher::new(
+            inner,
+            open(&self.asn_db)?,
+            open(&self.geoip)?,
+        )))
+    }
+
+    fn base_enricher(&self) -> Result<Box<dyn Enricher>, String> {
         let client = match &self.dns {
             DnsMode::Offline => {
                 return Ok(match &self.rdap {
@@ -177,6 +216,7 @@ impl Settings {
         let opts = dns::DnsOptions {
             dnsbl: self.dnsbl.clone(),
             dkim: self.dkim,
+            asn: self.asn.clone(),
         };
         let enricher = DnsEnricher::new(client, opts)
             .map_err(|e| format!("cannot start the DNS stage: {e}"))?

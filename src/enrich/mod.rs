@@ -6,6 +6,7 @@
 
 pub mod abuse;
 pub mod dns;
+pub mod mmdb;
 
 use crate::chain::{self, Traced};
 

@@ -167,6 +167,110 @@ pub struct AuthDns {
     /// One per DKIM-Signature verified (`--dkim`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dkim: Vec<DkimCheck>,
+    /// DMARC of the From domain, evaluated today (mail-auth).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dmarc: Option<DmarcCheck>,
+    /// The ARC chain, verified today (mail-auth), when the message has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arc: Option<ArcCheck>,
+}
+
+/// A DMARC verdict as we can give it today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DmarcOutcome {
+    /// SPF or DKIM passed and aligns with the From domain.
+    Pass,
+    /// Neither aligns with a pass, and every aligned signature could be
+    /// checked (its key is published today).
+    Fail,
+    /// The From domain publishes no DMARC policy today.
+    None,
+    /// Could not be decided today: a DNS error, an aligned signature whose
+    /// key is gone or that was not verified (no `--dkim`), an expired one.
+    /// An old message's rotated keys are this, never `fail`.
+    UnknownToday,
+}
+
+impl DmarcOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DmarcOutcome::Pass => "pass",
+            DmarcOutcome::Fail => "fail",
+            DmarcOutcome::None => "none",
+            DmarcOutcome::UnknownToday => "unknown_today",
+        }
+    }
+}
+
+/// How one method stands against the From domain for DMARC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Alignment {
+    /// Passed and aligned.
+    Pass,
+    /// Passed, but for another domain.
+    NotAligned,
+    /// No pass to align (failed, none, not checked).
+    None,
+    /// A DNS error: neither way.
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DmarcCheck {
+    /// The From (author) domain.
+    pub domain: String,
+    /// The policy that applies (`none`, `quarantine`, `reject`), after
+    /// `sp=`/`np=` and `t=y`; `None` without a record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    pub spf: Alignment,
+    pub dkim: Alignment,
+    pub result: DmarcOutcome,
+    /// Why the result is `unknown_today` (or what mail-auth said).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+}
+
+/// An ARC chain's verdict today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArcOutcome {
+    /// Every seal verifies: the chain holds.
+    Pass,
+    /// A seal or the newest message signature does not verify, or the
+    /// instances are out of order: the chain is broken.
+    Fail,
+    /// A sealer's key is gone today, or DNS failed: no verdict.
+    UnknownToday,
+}
+
+/// One ARC instance (ARC-Seal, ARC-Message-Signature and
+/// ARC-Authentication-Results with the same `i=`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArcInstance {
+    pub i: u32,
+    /// Who sealed it: the ARC-Seal's `d=` and `s=`.
+    pub sealer: String,
+    pub selector: String,
+    /// The seal's `cv=` (`none`, `pass`, `fail`).
+    pub cv: String,
+    /// The ARC-Authentication-Results' authserv-id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authserv_id: Option<String>,
+    /// What the sealer saw: `spf`, `dkim`, `dmarc` results as it wrote them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub results: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArcCheck {
+    pub result: ArcOutcome,
+    /// Oldest first (`i=1` first).
+    pub instances: Vec<ArcInstance>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -62,6 +62,8 @@ impl Finding {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Code {
+    ArcBroken,
+    ArcForwarded,
     AuthResultsUntrusted,
     BogusIp,
     ChainBreak,
@@ -71,6 +73,8 @@ pub enum Code {
     DateMissing,
     DisplayNameSpoof,
     DkimResult,
+    DmarcFail,
+    DmarcNone,
     DnsblError,
     DnsblListed,
     DnsLimit,
@@ -81,6 +85,7 @@ pub enum Code {
     FromEnvelopeMismatch,
     FromProviderNotInPath,
     HeloClaimsReceiver,
+    HeloDynamic,
     HeloIpLiteralMismatch,
     HeloIpMismatch,
     HeloNotFqdn,
@@ -101,6 +106,7 @@ pub enum Code {
     OpenRelay,
     PrivateIpUntrusted,
     RdnsChanged,
+    RdnsDynamic,
     RdnsNone,
     ReplyToDiverges,
     TimeReversed,
@@ -114,6 +120,8 @@ pub enum Code {
 impl Code {
     /// Every code, in name order.
     pub const ALL: &'static [Code] = &[
+        Code::ArcBroken,
+        Code::ArcForwarded,
         Code::AuthResultsUntrusted,
         Code::BogusIp,
         Code::ChainBreak,
@@ -123,6 +131,8 @@ impl Code {
         Code::DateMissing,
         Code::DisplayNameSpoof,
         Code::DkimResult,
+        Code::DmarcFail,
+        Code::DmarcNone,
         Code::DnsblError,
         Code::DnsblListed,
         Code::DnsLimit,
@@ -133,6 +143,7 @@ impl Code {
         Code::FromEnvelopeMismatch,
         Code::FromProviderNotInPath,
         Code::HeloClaimsReceiver,
+        Code::HeloDynamic,
         Code::HeloIpLiteralMismatch,
         Code::HeloIpMismatch,
         Code::HeloNotFqdn,
@@ -153,6 +164,7 @@ impl Code {
         Code::OpenRelay,
         Code::PrivateIpUntrusted,
         Code::RdnsChanged,
+        Code::RdnsDynamic,
         Code::RdnsNone,
         Code::ReplyToDiverges,
         Code::TimeReversed,
@@ -166,6 +178,8 @@ impl Code {
     /// The code's name, as serialised (`CHAIN_BREAK`).
     pub fn as_str(self) -> &'static str {
         match self {
+            Code::ArcBroken => "ARC_BROKEN",
+            Code::ArcForwarded => "ARC_FORWARDED",
             Code::AuthResultsUntrusted => "AUTH_RESULTS_UNTRUSTED",
             Code::BogusIp => "BOGUS_IP",
             Code::ChainBreak => "CHAIN_BREAK",
@@ -175,6 +189,8 @@ impl Code {
             Code::DateMissing => "DATE_MISSING",
             Code::DisplayNameSpoof => "DISPLAY_NAME_SPOOF",
             Code::DkimResult => "DKIM_RESULT",
+            Code::DmarcFail => "DMARC_FAIL",
+            Code::DmarcNone => "DMARC_NONE",
             Code::DnsblError => "DNSBL_ERROR",
             Code::DnsblListed => "DNSBL_LISTED",
             Code::DnsLimit => "DNS_LIMIT",
@@ -185,6 +201,7 @@ impl Code {
             Code::FromEnvelopeMismatch => "FROM_ENVELOPE_MISMATCH",
             Code::FromProviderNotInPath => "FROM_PROVIDER_NOT_IN_PATH",
             Code::HeloClaimsReceiver => "HELO_CLAIMS_RECEIVER",
+            Code::HeloDynamic => "HELO_DYNAMIC",
             Code::HeloIpLiteralMismatch => "HELO_IP_LITERAL_MISMATCH",
             Code::HeloIpMismatch => "HELO_IP_MISMATCH",
             Code::HeloNotFqdn => "HELO_NOT_FQDN",
@@ -205,6 +222,7 @@ impl Code {
             Code::OpenRelay => "OPEN_RELAY",
             Code::PrivateIpUntrusted => "PRIVATE_IP_UNTRUSTED",
             Code::RdnsChanged => "RDNS_CHANGED",
+            Code::RdnsDynamic => "RDNS_DYNAMIC",
             Code::RdnsNone => "RDNS_NONE",
             Code::ReplyToDiverges => "REPLY_TO_DIVERGES",
             Code::TimeReversed => "TIME_REVERSED",

@@ -3,6 +3,7 @@
 //! hickory-proto way: protocol types apart from the code that fills them).
 //! Every stage may import from here; this module imports from no stage.
 
+mod asn;
 mod auth;
 mod chain;
 mod contact;
@@ -16,12 +17,14 @@ mod owner;
 mod report;
 mod webmail;
 
+pub use asn::{AsnSource, HopAsn};
 pub use auth::{AuthVerdict, DkimOutcome, SpfResult};
 pub use chain::{Confidence, CustodyLink, LinkStatus, Origin, Relay, TrustStep};
 pub use contact::AbuseContact;
 pub use dns::{
-    resolution, AuthDns, DkimCheck, DnsblResult, DnsblStatus, DomainExists, EnvelopeDns, HeloDns,
-    HopDns, HopVerdict, LinkDns, LinkDnsStatus, MessageDns, Resolution, SpfCheck,
+    resolution, Alignment, ArcCheck, ArcInstance, ArcOutcome, AuthDns, DkimCheck, DmarcCheck,
+    DmarcOutcome, DnsblResult, DnsblStatus, DomainExists, EnvelopeDns, HeloDns, HopDns, HopVerdict,
+    LinkDns, LinkDnsStatus, MessageDns, Resolution, SpfCheck,
 };
 pub use dns_answer::{canonical, Answer, Outcome, Question, RType, Rcode};
 pub use finding::{Code, Finding, Severity};

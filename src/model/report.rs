@@ -48,6 +48,10 @@ pub struct Report {
     /// DNS facts, DNSBL results and every answer used (absent offline).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns: Option<MessageDns>,
+    /// Who owns each public hop address (AS, name, country), from DNS or
+    /// MaxMind-format databases; empty when not looked up.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub asn: Vec<super::HopAsn>,
     /// One sentence: what happened to this message.
     pub verdict: String,
     /// When the analysis ran (RFC 3339 UTC).

@@ -66,6 +66,7 @@ pub fn build(t: Traced, opts: &TraceOptions) -> Report {
         auth_results,
         origin_candidates,
         dns: t.dns,
+        asn: t.asn,
         verdict,
         analyzed_at: analyzed_at(opts.now),
     }

@@ -19,10 +19,11 @@ use crate::chain::Traced;
 use crate::model::resolution;
 use crate::model::DkimOutcome;
 use crate::model::SpfResult;
-use crate::model::{Answer, Outcome, Question, RType};
 use crate::model::{
-    AuthDns, DkimCheck, DnsAnswer, DomainExists, EnvelopeDns, MailTarget, MessageDns, SpfCheck,
+    Alignment, ArcCheck, ArcInstance, ArcOutcome, AuthDns, DkimCheck, DmarcCheck, DmarcOutcome,
+    DnsAnswer, DomainExists, EnvelopeDns, MailTarget, MessageDns, SpfCheck,
 };
+use crate::model::{Answer, Outcome, Question, RType};
 use crate::parse::{message, msgid};
 use crate::util::domain;
 use futures_util::future::join_all;
@@ -35,11 +36,13 @@ use hickory_resolver::proto::rr::{Name, RecordType};
 use hickory_resolver::{Hosts, TokioResolver};
 use mail_auth::common::parse::TxtRecordParser;
 use mail_auth::common::verify::DomainKey;
+use mail_auth::dmarc::verify::DmarcParameters;
+use mail_auth::dmarc::{Dmarc, Policy};
 use mail_auth::spf::verify::SpfParameters;
 use mail_auth::spf::Spf;
 use mail_auth::{
-    AuthenticatedMessage, DkimResult, MessageAuthenticator, Parameters, RecordSet, ResolverCache,
-    Txt, MX,
+    AuthenticatedMessage, DkimResult, DmarcResult, MessageAuthenticator, Parameters, RecordSet,
+    ResolverCache, SpfOutput, Txt, MX,
 };
 use std::borrow::Borrow;
 use std::cell::RefCell;
@@ -181,6 +184,11 @@ pub async fn add(client: &DnsClient, t: &Traced, dkim: bool, m: &mut MessageDns)
     }
     if dkim && !sigs.is_empty() {
         auth.dkim = dkim_checks(&mut asker, t, from_domain.as_deref()).await;
+    }
+    if let Some(from) = from_domain.as_deref().and_then(host_name) {
+        let (dmarc, arc) = dmarc_and_arc(&mut asker, t, &from, env.as_deref(), dkim, &auth).await;
+        auth.dmarc = dmarc;
+        auth.arc = arc;
     }
     for q in &asker.order {
         if let Some(a) = asker.answers.get(q) {
@@ -368,6 +376,283 @@ async fn dkim_checks(asker: &mut Asker<'_>, t: &Traced, from: Option<&str>) -> V
     out
 }
 
+/// The header block alone, as mail-auth reads a message (for DMARC, which
+/// reads only From, when the body was not kept).
+fn headers_only(t: &Traced) -> Vec<u8> {
+    let h = &t.msg.header;
+    let mut raw = h.clone();
+    if !h.ends_with(b"\n") {
+        raw.extend_from_slice(b"\r\n");
+    }
+    raw.extend_from_slice(b"\r\n");
+    raw
+}
+
+fn mail_auth_spf(r: SpfResult) -> mail_auth::SpfResult {
+    match r {
+        SpfResult::Pass => mail_auth::SpfResult::Pass,
+        SpfResult::Fail => mail_auth::SpfResult::Fail,
+        SpfResult::SoftFail => mail_auth::SpfResult::SoftFail,
+        SpfResult::Neutral => mail_auth::SpfResult::Neutral,
+        SpfResult::None => mail_auth::SpfResult::None,
+        SpfResult::PermError => mail_auth::SpfResult::PermError,
+        SpfResult::Unknown => mail_auth::SpfResult::TempError,
+    }
+}
+
+fn alignment(r: &DmarcResult) -> Alignment {
+    match r {
+        DmarcResult::Pass => Alignment::Pass,
+        DmarcResult::Fail(mail_auth::Error::NotAligned) => Alignment::NotAligned,
+        DmarcResult::TempError(_) => Alignment::Unknown,
+        _ => Alignment::None,
+    }
+}
+
+/// DMARC of the From domain (RFC 7489 / 9989) and the ARC chain (RFC
+/// 8617), by mail-auth over our answers. SPF is our check of the first
+/// untrusted relay; DKIM is verified again here (the answers are cached)
+/// when `--dkim` kept the body.
+async fn dmarc_and_arc(
+    asker: &mut Asker<'_>,
+    t: &Traced,
+    from: &str,
+    env: Option<&str>,
+    dkim: bool,
+    auth: &AuthDns,
+) -> (Option<DmarcCheck>, Option<ArcCheck>) {
+    let body_ok = dkim && t.msg.body.as_ref().is_some_and(|b| b.len() < DKIM_MAX_BODY);
+    let raw = if body_ok {
+        whole_message(t).unwrap_or_else(|| headers_only(t))
+    } else {
+        headers_only(t)
+    };
+    let parsed = std::panic::catch_unwind(|| AuthenticatedMessage::parse(&raw));
+    let Ok(Some(msg)) = parsed else {
+        return (None, None);
+    };
+    let spf_out = SpfOutput::new(env.unwrap_or_default().to_string()).with_result(
+        auth.spf
+            .as_ref()
+            .map_or(mail_auth::SpfResult::None, |s| mail_auth_spf(s.result)),
+    );
+    let env_domain = env.unwrap_or_default();
+    let has_arc = !msg.as_headers.is_empty() || !msg.ams_headers.is_empty() || msg.has_arc_errors;
+    let mut dmarc = None;
+    let mut arc = None;
+    for _ in 0..MAX_PASSES {
+        let cache = Prefill::new(&asker.answers, None);
+        let Some(authn) = cache.authenticator() else {
+            break;
+        };
+        let dkim_out = if body_ok && !msg.dkim_headers.is_empty() {
+            let params = Parameters::new(&msg)
+                .with_txt_cache(&cache)
+                .with_mx_cache(&cache)
+                .with_ptr_cache(&cache)
+                .with_ipv4_cache(&cache)
+                .with_ipv6_cache(&cache);
+            match AssertUnwindSafe(authn.verify_dkim(params))
+                .catch_unwind()
+                .await
+            {
+                Ok(o) => o,
+                Err(_) => break,
+            }
+        } else {
+            Vec::new()
+        };
+        let params = Parameters::new(DmarcParameters::new(&msg, &dkim_out, env_domain, &spf_out))
+            .with_txt_cache(&cache)
+            .with_mx_cache(&cache)
+            .with_ptr_cache(&cache)
+            .with_ipv4_cache(&cache)
+            .with_ipv6_cache(&cache);
+        let Ok(out) = AssertUnwindSafe(authn.verify_dmarc(params))
+            .catch_unwind()
+            .await
+        else {
+            break;
+        };
+        dmarc = Some(dmarc_check(t, from, env, body_ok, auth, &out));
+        if has_arc {
+            let params = Parameters::new(&msg)
+                .with_txt_cache(&cache)
+                .with_mx_cache(&cache)
+                .with_ptr_cache(&cache)
+                .with_ipv4_cache(&cache)
+                .with_ipv6_cache(&cache);
+            let Ok(out) = AssertUnwindSafe(authn.verify_arc(params))
+                .catch_unwind()
+                .await
+            else {
+                break;
+            };
+            arc = Some(arc_check(&out));
+        }
+        let wanted = cache.wanted.take();
+        if wanted.is_empty() || asker.spent() {
+            break;
+        }
+        asker.ask(wanted).await;
+    }
+    (dmarc, arc)
+}
+
+fn dmarc_check(
+    t: &Traced,
+    from: &str,
+    env: Option<&str>,
+    dkim_verified: bool,
+    auth: &AuthDns,
+    out: &mail_auth::DmarcOutput,
+) -> DmarcCheck {
+    let spf = alignment(out.spf_result());
+    let dkim = alignment(out.dkim_result());
+    let policy = out.dmarc_record().map(|_| match out.policy() {
+        Policy::Reject => "reject",
+        Policy::Quarantine => "quarantine",
+        Policy::None | Policy::Unspecified => "none",
+    });
+    let mut why = None;
+    let result = if spf == Alignment::Pass || dkim == Alignment::Pass {
+        DmarcOutcome::Pass
+    } else if spf == Alignment::Unknown || dkim == Alignment::Unknown {
+        why = Some("a DNS answer needed for DMARC could not be had today".to_string());
+        DmarcOutcome::UnknownToday
+    } else if policy.is_none() {
+        DmarcOutcome::None
+    } else {
+        // A fail only when every aligned identity could be judged today.
+        let sigs = message::dkim_signatures(&t.fields(), &t.summary);
+        let aligned_sigs: Vec<_> = sigs.iter().filter(|s| s.aligned).collect();
+        let unjudged = auth.dkim.iter().filter(|d| d.aligned).find(|d| {
+            matches!(
+                d.result,
+                DkimOutcome::KeyMissing | DkimOutcome::Expired | DkimOutcome::Error
+            )
+        });
+        let env_aligned = env.is_some_and(|e| domain::same_party(e, from));
+        if let Some(d) = unjudged {
+            why = Some(format!(
+                "the aligned DKIM signature d={} s={} cannot be checked today ({})",
+                d.d,
+                d.s,
+                serde_json::to_value(d.result)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            ));
+            DmarcOutcome::UnknownToday
+        } else if !aligned_sigs.is_empty() && !dkim_verified {
+            why = Some("aligned DKIM signatures were not verified (no --dkim)".to_string());
+            DmarcOutcome::UnknownToday
+        } else if auth.spf.is_none() {
+            // No first untrusted relay with a public address, or no
+            // envelope domain: the receiver's SPF cannot be redone.
+            why = Some(if env_aligned {
+                "SPF of the aligned envelope domain was not checked".to_string()
+            } else {
+                "SPF was not checked (no public first untrusted relay or no envelope domain)"
+                    .to_string()
+            });
+            DmarcOutcome::UnknownToday
+        } else {
+            DmarcOutcome::Fail
+        }
+    };
+    DmarcCheck {
+        domain: from.to_string(),
+        policy: policy.map(str::to_string),
+        spf,
+        dkim,
+        result,
+        why,
+    }
+}
+
+/// The authserv-id and `method=result` pairs of an ARC-Authentication-Results
+/// value (`i=1; mx.example.org; spf=pass smtp.mailfrom=...; dkim=pass ...`).
+fn aar_results(value: &[u8]) -> (Option<String>, Vec<(String, String)>) {
+    let text = String::from_utf8_lossy(value);
+    let mut parts = text.split(';').map(str::trim);
+    let mut id = None;
+    let mut results = Vec::new();
+    for p in parts.by_ref() {
+        if p.to_ascii_lowercase().starts_with("i=") {
+            continue;
+        }
+        id = p
+            .split_whitespace()
+            .next()
+            .map(|s| crate::util::sanitize::for_terminal(s).to_ascii_lowercase());
+        break;
+    }
+    for p in parts {
+        let Some((m, r)) = p.split_whitespace().next().and_then(|t| t.split_once('=')) else {
+            continue;
+        };
+        let m = m.trim().to_ascii_lowercase();
+        let r: String = r
+            .trim()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        if ["spf", "dkim", "dmarc", "arc"].contains(&m.as_str())
+            && !r.is_empty()
+            && results.len() < 8
+        {
+            results.push((m, r.to_ascii_lowercase()));
+        }
+    }
+    (id, results)
+}
+
+fn arc_check(out: &mail_auth::ArcOutput) -> ArcCheck {
+    use mail_auth::arc::{ArcError, ChainValidation};
+    use mail_auth::{DnsError, Error};
+    let (result, error) = match out.result() {
+        DkimResult::Pass => (ArcOutcome::Pass, None),
+        DkimResult::None => (ArcOutcome::Fail, Some("no ARC set verified".to_string())),
+        DkimResult::Neutral(e @ Error::Arc(ArcError::SignatureExpired))
+        | DkimResult::TempError(e)
+        | DkimResult::PermError(
+            e @ (Error::Dns(DnsError::RecordNotFound(_) | DnsError::InvalidRecordType)
+            | Error::Dkim(mail_auth::dkim::DkimError::RevokedPublicKey)),
+        ) => (ArcOutcome::UnknownToday, Some(e.to_string())),
+        DkimResult::Fail(e) | DkimResult::Neutral(e) | DkimResult::PermError(e) => {
+            (ArcOutcome::Fail, Some(e.to_string()))
+        }
+    };
+    let instances = out
+        .sets()
+        .iter()
+        .take(50)
+        .map(|set| {
+            let seal = set.seal.header;
+            let (authserv_id, results) = aar_results(set.results.value);
+            ArcInstance {
+                i: seal.i,
+                sealer: crate::util::sanitize::for_terminal(&seal.d).to_ascii_lowercase(),
+                selector: crate::util::sanitize::for_terminal(&seal.s).to_ascii_lowercase(),
+                cv: match seal.cv {
+                    ChainValidation::None => "none",
+                    ChainValidation::Pass => "pass",
+                    ChainValidation::Fail => "fail",
+                }
+                .to_string(),
+                authserv_id,
+                results,
+            }
+        })
+        .collect();
+    ArcCheck {
+        result,
+        instances,
+        error,
+    }
+}
+
 fn dkim_outcome(r: &DkimResult) -> (DkimOutcome, Option<String>) {
     use mail_auth::dkim::DkimError;
     use mail_auth::{DnsError, Error};
@@ -541,6 +826,8 @@ impl ResolverCache<Box<str>, Txt> for Prefill<'_> {
         };
         Some(if name.contains("._domainkey.") {
             txt_entry::<DomainKey>(a)
+        } else if name.starts_with("_dmarc.") {
+            txt_entry::<Dmarc>(a)
         } else {
             txt_entry::<Spf>(a)
         })

@@ -8,10 +8,12 @@
 //! - [`facts`]: what the answers say per hop, link and DNSBL (pure);
 //! - [`dnsbl`]: DNSBL return codes;
 //! - [`auth`]: Message-ID/envelope existence, SPF and DKIM (mail-auth) facts;
+//! - [`asn`]: who owns each hop's address (Team Cymru's TXT zones);
 //! - [`stage`]: the enrich stage that ties these together ([`DnsEnricher`]);
 //! - [`abuse`]: the abuse contacts' lookups, batch-wise, as evidence.
 
 pub(crate) mod abuse;
+pub mod asn;
 pub mod auth;
 pub mod client;
 pub(crate) mod dnsbl;
@@ -22,6 +24,7 @@ pub mod replay;
 mod stage;
 
 pub use abuse::AbuseOptions;
+pub use asn::AsnZones;
 pub use client::{DnsClient, DnsStats, LiveConfig};
 pub use replay::Recording;
 pub use stage::{DnsEnricher, DnsOptions};

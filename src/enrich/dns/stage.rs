@@ -22,6 +22,8 @@ pub struct DnsOptions {
     /// (`--dkim`); a body kept for another reason (a complaint quoting it)
     /// is then not verified when this is off.
     pub dkim: bool,
+    /// Ask who owns each public hop address (`--asn`), in these zones.
+    pub asn: Option<super::asn::AsnZones>,
 }
 
 impl Default for DnsOptions {
@@ -29,6 +31,7 @@ impl Default for DnsOptions {
         DnsOptions {
             dnsbl: Vec::new(),
             dkim: true,
+            asn: None,
         }
     }
 }
@@ -94,6 +97,7 @@ impl DnsEnricher {
     pub fn message(&self, t: &Traced) -> MessageDns {
         self.runtime
             .block_on(message_dns(&self.client, t, &self.opts))
+            .0
     }
 }
 
@@ -106,8 +110,11 @@ impl Enricher for DnsEnricher {
         let facts = self
             .runtime
             .block_on(join_all(batch.iter().map(|t| message_dns(client, t, opts))));
-        for (t, f) in batch.iter_mut().zip(facts) {
+        for (t, (f, asn)) in batch.iter_mut().zip(facts) {
             t.dns = Some(f);
+            if !asn.is_empty() {
+                t.asn = asn;
+            }
         }
         let Some(abuse) = &self.abuse else { return };
         let rdap = match &mut self.rdap {
@@ -185,7 +192,11 @@ async fn ask(client: &DnsClient, plan: &plan::Plan, answers: &mut AnswerMap) {
 }
 
 /// One message: round 1, round 2 (needs round 1's PTR and DNSBL answers), facts.
-pub(super) async fn message_dns(client: &DnsClient, t: &Traced, opts: &DnsOptions) -> MessageDns {
+pub(super) async fn message_dns(
+    client: &DnsClient,
+    t: &Traced,
+    opts: &DnsOptions,
+) -> (MessageDns, Vec<crate::model::HopAsn>) {
     let mut answers = AnswerMap::new();
     let first = plan::round1(t, &opts.dnsbl);
     ask(client, &first, &mut answers).await;
@@ -206,9 +217,13 @@ pub(super) async fn message_dns(client: &DnsClient, t: &Traced, opts: &DnsOption
     );
     // DKIM is verified when asked and the reader kept the body (`--dkim`).
     super::auth::add(client, t, opts.dkim && t.msg.body.is_some(), &mut m).await;
+    let asn = match &opts.asn {
+        Some(zones) => super::asn::lookup(client, t, zones, &mut m).await,
+        None => Vec::new(),
+    };
     m.degraded = m
         .answers
         .iter()
         .any(|a| matches!(a.rcode, Rcode::Timeout | Rcode::Error) && a.server != "-");
-    m
+    (m, asn)
 }

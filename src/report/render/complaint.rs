@@ -351,6 +351,14 @@ pub fn summary_with(r: &Report, force: bool) -> String {
     if let Some(n) = &relay.helo {
         let _ = writeln!(s, "  HELO name:        {}", t(n));
     }
+    if let Some(net) = r
+        .asn
+        .iter()
+        .find(|a| a.hop == relay.hop)
+        .and_then(|a| a.label())
+    {
+        let _ = writeln!(s, "  Network:          {}", t(&net));
+    }
     let _ = writeln!(s, "  Received by:      {} ({})", t(by), t(&runner.tag()));
     match &relay.received_at {
         Some(utc) => {

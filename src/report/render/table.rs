@@ -155,10 +155,20 @@ fn hop_rows(r: &Report) -> Vec<HopRow> {
             prev = Some((t.epoch, date));
         }
         let clean = |v: Vec<String>| v.iter().map(|l| for_terminal(l)).collect();
+        // Who owns the sender's address (AS, country), when known.
+        let mut from = sender(h);
+        if let Some(label) = r
+            .asn
+            .iter()
+            .find(|a| a.hop == h.index)
+            .and_then(|a| a.label())
+        {
+            from.push(label);
+        }
         rows.push(HopRow {
             index: h.index,
             trust,
-            sender: clean(sender(h)),
+            sender: clean(from),
             receiver: clean(receiver(h)),
             time: clean(time),
             dns: dns_verdict(r, h.index),
@@ -661,6 +671,25 @@ fn auth_line(m: &MessageDns) -> Option<String> {
             d.d,
             if d.aligned { "aligned" } else { "not aligned" }
         ));
+    }
+    if let Some(d) = &m.auth.dmarc {
+        parts.push(format!(
+            "dmarc={} ({}{})",
+            d.result.as_str(),
+            d.domain,
+            d.policy
+                .as_deref()
+                .map(|p| format!(", p={p}"))
+                .unwrap_or_default()
+        ));
+    }
+    if let Some(a) = &m.auth.arc {
+        let result = serde_json::to_value(a.result)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let sealers: Vec<&str> = a.instances.iter().map(|i| i.sealer.as_str()).collect();
+        parts.push(format!("arc={result} (sealed by {})", sealers.join(", ")));
     }
     (!parts.is_empty()).then(|| parts.join(", "))
 }

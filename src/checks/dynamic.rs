@@ -1,0 +1,211 @@
+//! What the names say, offline: a recorded rDNS or HELO name of a
+//! residential or dynamic address pool, sending straight to a receiver
+//! (RDNS_DYNAMIC, HELO_DYNAMIC; docs/checks.md).
+//!
+//! The shapes are those SpamAssassin's `20_dynrdns.cf` and rspamd's
+//! `hfilter` module describe: a pool word as its own token in the host
+//! labels (`[.-]word[.-]`), or glued to the address digits (`word-12`,
+//! `12dyn`), or the connecting address's own octets written into the name
+//! (`1-2-3-4`, `4.3.2.1`, `001002003004`, `c0a80001`). The words and their
+//! rates over the corpus are in docs/checks.md. Only the host labels are
+//! read (not the registrable domain: `dyn.com` is a company), and a name
+//! that calls itself `static`, or lies under a mail provider's domain, is
+//! not a pool.
+
+use super::Context;
+use crate::model::{Code, Finding, Severity};
+use crate::util::{domain, providers};
+use regex::Regex;
+use serde_json::json;
+use std::net::IpAddr;
+use std::sync::LazyLock;
+
+/// Pool words, as data: the token and what it names.
+pub const POOL_WORDS: &[(&str, &str)] = &[
+    ("dynamic", "dynamic pool"),
+    ("dyn", "dynamic pool"),
+    ("dynip", "dynamic pool"),
+    ("pool", "address pool"),
+    ("dhcp", "DHCP lease"),
+    ("ppp", "PPP dial-in"),
+    ("pppoe", "PPPoE line"),
+    ("dial", "dial-up"),
+    ("dialup", "dial-up"),
+    ("dsl", "DSL line"),
+    ("adsl", "ADSL line"),
+    ("xdsl", "DSL line"),
+    ("vdsl", "VDSL line"),
+    ("cable", "cable modem"),
+    ("broadband", "broadband line"),
+    ("bredband", "broadband line"),
+    ("client", "client address"),
+    ("clients", "client address"),
+    ("cust", "customer line"),
+    ("customer", "customer line"),
+    ("cpe", "customer premises equipment"),
+    ("residential", "residential line"),
+    ("fios", "fibre-to-the-home line"),
+];
+
+struct Compiled {
+    word: &'static str,
+    what: &'static str,
+    re: Regex,
+}
+
+static WORDS: LazyLock<Vec<Compiled>> = LazyLock::new(|| {
+    POOL_WORDS
+        .iter()
+        .map(|(w, what)| Compiled {
+            word: w,
+            what,
+            // rspamd hfilter's three shapes for each word.
+            re: Regex::new(&format!(r"(^|[.-]){w}([.-]|$)|{w}[.-]?[0-9]|[0-9][.-]?{w}"))
+                .expect("pool word regex"),
+        })
+        .collect()
+});
+
+static STATIC_WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(^|[.-])static([.-]|[0-9]|$)").expect("static regex"));
+
+/// Why `name` looks like a dynamic pool's (with `ip`, the connecting
+/// address whose digits it may carry), or `None`.
+pub fn pool_shape(name: &str, ip: Option<IpAddr>) -> Option<String> {
+    let n = domain::normalize(name)?;
+    let reg = domain::registrable(&n)?;
+    if n == reg
+        || providers::by_mail_domain(&reg).is_some()
+        || providers::mailbox_host(&n).is_some()
+        || providers::PROVIDERS.iter().any(|p| p.runs_host(&n))
+    {
+        return None;
+    }
+    let host = n.strip_suffix(&reg)?.trim_end_matches('.');
+    if host.is_empty() || STATIC_WORD.is_match(host) {
+        return None;
+    }
+    if let Some(IpAddr::V4(v4)) = ip.map(|i| i.to_canonical()) {
+        let o = v4.octets();
+        let fwd = o.map(|b| b.to_string());
+        let mut rev = fwd.clone();
+        rev.reverse();
+        let digits = Regex::new(r"[0-9]+").expect("digits");
+        let runs: Vec<&str> = digits.find_iter(host).map(|m| m.as_str()).collect();
+        let has_seq = |seq: &[String; 4]| {
+            runs.windows(4)
+                .any(|w| w.iter().zip(seq).all(|(a, b)| a == b))
+        };
+        let padded = format!("{:03}{:03}{:03}{:03}", o[0], o[1], o[2], o[3]);
+        let hex = format!("{:02x}{:02x}{:02x}{:02x}", o[0], o[1], o[2], o[3]);
+        if has_seq(&fwd) || has_seq(&rev) || host.contains(&padded) || host.contains(&hex) {
+            return Some("the connecting address's digits in the name".into());
+        }
+    }
+    WORDS
+        .iter()
+        .find(|c| c.re.is_match(host))
+        .map(|c| format!("`{}` ({})", c.word, c.what))
+}
+
+/// 2008-01-01T00:00:00Z: after RFC 5068 (November 2007).
+const BCP_134_EPOCH: i64 = 1_199_145_600;
+
+pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
+    let relay = ctx.chain.first_untrusted_relay.as_ref();
+    let origin = ctx.chain.probable_origin.as_ref();
+    let mut seen: Vec<usize> = Vec::new();
+    let mut candidates = Vec::new();
+    if let Some(r) = relay {
+        candidates.push((r.hop, r.ip, r.rdns.clone(), r.helo.clone(), true));
+    }
+    if let Some(o) = origin {
+        candidates.push((o.hop, o.ip, o.rdns.clone(), o.helo.clone(), false));
+    }
+    for (hop, ip, rdns, helo, is_relay) in candidates {
+        if seen.contains(&hop) {
+            continue;
+        }
+        seen.push(hop);
+        // A client that logged in to its provider's submission server is
+        // how home users send: not "straight to a receiver".
+        if ctx.hops.get(hop).is_some_and(|h| h.authenticated) {
+            continue;
+        }
+        let role = if is_relay {
+            "the first untrusted relay"
+        } else {
+            "the probable origin"
+        };
+        // Before 2008 a home line delivering straight to an MX was
+        // ordinary: RFC 5068 (BCP 134, November 2007) asked access
+        // providers to stop it, and the Spamhaus PBL (2007) listed such
+        // ranges. Then it weighs `info`, unless the host also greeted with
+        // a pool name (a configured home server names itself; malware on
+        // the line takes the name its address was given).
+        let received = ctx.hops.get(hop).and_then(|h| h.timestamp.as_ref());
+        let both = rdns.as_deref().is_some_and(|n| pool_shape(n, ip).is_some())
+            && helo.as_deref().is_some_and(|n| pool_shape(n, ip).is_some());
+        let before_bcp = received.is_some_and(|t| t.epoch < BCP_134_EPOCH) && !both;
+        let severity = if is_relay && !before_bcp {
+            Severity::Warn
+        } else {
+            Severity::Info
+        };
+        for (code, label, name) in [
+            (Code::RdnsDynamic, "rDNS", rdns.as_deref()),
+            (Code::HeloDynamic, "HELO", helo.as_deref()),
+        ] {
+            let Some(name) = name else { continue };
+            let Some(why) = pool_shape(name, ip) else {
+                continue;
+            };
+            let shown = crate::util::sanitize::for_terminal(name);
+            out.push(Finding::new(
+                code,
+                severity,
+                Some(hop),
+                format!(
+                    "{role}'s {label} name {shown} is a residential or dynamic pool's: {why}{}",
+                    if is_relay && before_bcp {
+                        " (received before 2008, when direct delivery from such lines was common)"
+                    } else {
+                        ""
+                    }
+                ),
+                json!({"name": name, "before_2008": before_bcp, "ip": ip.map(|i| i.to_string()), "shape": why,
+                       "role": if is_relay { "first_untrusted_relay" } else { "probable_origin" }}),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> Option<IpAddr> {
+        s.parse().ok()
+    }
+
+    #[test]
+    fn pool_names() {
+        let cases = [
+            ("c-73-1-2-3.hsd1.ca.comcast.net", "73.1.2.3", true),
+            ("pool-71-9-8-7.nycmny.fios.verizon.net", "71.9.8.7", true),
+            ("3.2.1.93.dynamic.example-isp.nl", "93.1.2.3", true),
+            ("ppp-1-2.example-isp.it", "10.9.9.9", true),
+            ("adsl-dyn12.example-isp.fr", "10.9.9.9", true),
+            ("host093001002003.example-isp.es", "93.1.2.3", true),
+            ("5d010203.example-isp.de", "93.1.2.3", true),
+            ("mail.example.org", "93.1.2.3", false),
+            ("mx.dyn.com", "93.1.2.3", false),
+            ("93-1-2-3.static.example-isp.nl", "93.1.2.3", false),
+            ("mail-ed1-f41.google.com", "209.85.1.41", false),
+            ("dynamo.example.org", "93.1.2.3", false),
+        ];
+        for (name, addr, want) in cases {
+            assert_eq!(pool_shape(name, ip(addr)).is_some(), want, "{name}");
+        }
+    }
+}
