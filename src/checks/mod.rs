@@ -11,6 +11,7 @@ pub mod message_id;
 pub(crate) mod position;
 pub(crate) mod relay;
 pub(crate) mod sender;
+pub(crate) mod vendor;
 pub(crate) mod webmail;
 
 use crate::chain::trust::TrustConfig;
@@ -104,5 +105,6 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
     // After hops: it clears or strengthens CHAIN_BREAK.
     dns::check(ctx, &mut out);
     hops::too_many(ctx, &mut out);
+    vendor::check(ctx, &mut out);
     out
 }

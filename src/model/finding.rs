@@ -106,6 +106,9 @@ pub enum Code {
     TooManyReceived,
     TrustInferred,
     UnparseableReceived,
+    VendorCipMismatch,
+    VendorVerdictSpam,
+    VendorVerdictUntrusted,
     WebmailOrigin,
     WebmailOriginClaimed,
 }
@@ -157,6 +160,9 @@ impl Code {
         Code::TooManyReceived,
         Code::TrustInferred,
         Code::UnparseableReceived,
+        Code::VendorCipMismatch,
+        Code::VendorVerdictSpam,
+        Code::VendorVerdictUntrusted,
         Code::WebmailOrigin,
         Code::WebmailOriginClaimed,
     ];
@@ -208,6 +214,9 @@ impl Code {
             Code::TooManyReceived => "TOO_MANY_RECEIVED",
             Code::TrustInferred => "TRUST_INFERRED",
             Code::UnparseableReceived => "UNPARSEABLE_RECEIVED",
+            Code::VendorCipMismatch => "VENDOR_CIP_MISMATCH",
+            Code::VendorVerdictSpam => "VENDOR_VERDICT_SPAM",
+            Code::VendorVerdictUntrusted => "VENDOR_VERDICT_UNTRUSTED",
             Code::WebmailOrigin => "WEBMAIL_ORIGIN",
             Code::WebmailOriginClaimed => "WEBMAIL_ORIGIN_CLAIMED",
         }

@@ -14,6 +14,7 @@ mod mail;
 mod message;
 mod owner;
 mod report;
+mod vendor;
 mod webmail;
 
 pub use auth::{AuthVerdict, DkimOutcome, SpfResult};
@@ -30,4 +31,5 @@ pub use mail::{DnsAnswer, MailTarget};
 pub use message::{MessageSummary, Source};
 pub use owner::{Account, AccountContact, Distribution, Owner, OwnerKind};
 pub use report::{Report, SCHEMA};
+pub use vendor::{Transit, TransitHop, VendorClass, VendorVerdict};
 pub use webmail::{Credibility, OriginCandidate};

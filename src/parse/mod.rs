@@ -4,6 +4,7 @@
 //! about). Pure functions of the bytes; no trust, no DNS.
 
 pub(crate) mod authres;
+pub mod vendor;
 pub mod headers;
 pub mod message;
 pub(crate) mod msgid;
