@@ -106,8 +106,6 @@ fn place(ctx: &Context) -> Vec<Placed> {
         let placed_trusted = position::field_credibility(ctx, i) == Credibility::Trusted;
         // Between untrusted Received headers (not below all of them).
         let below = matches!((writer, boundary), (Some(w), Some(b)) if w > b);
-        let first_copy = !seen_names.contains(&name);
-        seen_names.push(name.clone());
         let named_hop = d
             .names_ip
             .and_then(|ip| hop_of_ip(ctx, ip))
@@ -120,6 +118,11 @@ fn place(ctx: &Context) -> Vec<Placed> {
             });
         let firewall =
             vendor_name == "microsoft" && !ar && !renamed && !ms_runners.is_empty() && !below;
+        // The first copy the firewall could have let stand is the receiver's.
+        let first_copy = !seen_names.contains(&name);
+        if firewall {
+            seen_names.push(name.clone());
+        }
         let (trusted, why) = if renamed {
             (
                 false,
@@ -186,7 +189,10 @@ fn cross_check(ctx: &Context, placed: &mut [Placed]) {
         let agrees = match (relay, hop_of_ip(ctx, cip)) {
             (Some(r), _) if r == cip => "the first untrusted relay".to_string(),
             (_, Some(h)) => format!("the sender of hop {h}"),
-            _ => "no hop's sender".to_string(),
+            _ if cip.is_ipv4() && cip == IpAddr::from([255, 255, 255, 255]) => {
+                "no address (255.255.255.255: seen on outbound stamps of mail the tenant's own users submitted)".to_string()
+            }
+            _ => "no hop's sender (its Received header was removed, or never written)".to_string(),
         };
         p.v.fields.insert("cip_is".into(), agrees.clone());
         p.v.meaning.push(format!("CIP {cip} is {agrees}"));
@@ -217,6 +223,17 @@ pub(crate) fn verdicts(ctx: &Context, findings: &[Finding]) -> Vec<VendorVerdict
         .collect()
 }
 
+/// A meaning line that states (part of) the verdict, not a fact about
+/// the connection.
+pub(crate) fn speaks_to_verdict(m: &str) -> bool {
+    const HEADS: &[&str] = &[
+        "SCL", "SFV", "CAT", "SFTY", "SRV", "dest", "OFR", "compauth", "reason", "PCL", "BCL",
+        "SpamAssassin", "flagged", "rspamd", "Proofpoint", "spamscore", "phishscore",
+        "impersonation", "Barracuda", "SBRS", "decoded",
+    ];
+    HEADS.iter().any(|h| m.starts_with(h))
+}
+
 fn class_words(c: VendorClass) -> &'static str {
     match c {
         VendorClass::NotSpam => "not spam",
@@ -239,9 +256,16 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
     let mut reported: Vec<(String, Option<usize>, bool)> = Vec::new();
     for p in placed.iter().filter(|p| !p.v.trusted) {
         let clean = p.v.verdict.is_some_and(VendorClass::is_clean);
+        // A "not spam" the trusted side contradicts: forged when it is a
+        // bypass (only a receiver's own policy skips filtering) or the
+        // trusted filter's own product; a sending provider's honest
+        // outbound "no" (web.de's X-Spam-Flag: NO) is only noted.
         let contradicted = clean && !p.renamed && trusted_bad.is_some();
+        let contradicted_forged = contradicted
+            && (p.v.verdict == Some(VendorClass::Skipped)
+                || trusted_bad.is_some_and(|t| t.v.vendor == p.v.vendor));
         let imitates = p.claims_receiver && p.below && !p.renamed;
-        let severity = if contradicted || imitates {
+        let severity = if contradicted_forged || imitates {
             Severity::Forged
         } else {
             Severity::Info
@@ -310,12 +334,19 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
             .filter(|q| q.v.trusted && q.v.vendor == p.v.vendor && q.v.verdict.is_some_and(VendorClass::is_bad))
             .map(|q| q.v.header.as_str())
             .collect();
-        let meaning: Vec<&str> = placed
+        let mut meaning: Vec<&str> = placed
             .iter()
             .filter(|q| q.v.trusted && q.v.vendor == p.v.vendor && q.v.verdict.is_some_and(VendorClass::is_bad))
             .flat_map(|q| q.v.meaning.iter().map(String::as_str))
-            .take(6)
+            .filter(|m| speaks_to_verdict(m))
             .collect();
+        let mut seen: Vec<&str> = Vec::new();
+        meaning.retain(|m| {
+            let new = !seen.contains(m);
+            seen.push(m);
+            new
+        });
+        meaning.truncate(6);
         out.push(Finding::new(
             Code::VendorVerdictSpam,
             Severity::Warn,

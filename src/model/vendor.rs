@@ -63,8 +63,8 @@ pub struct VendorVerdict {
     pub placed_by: String,
     /// Every field the header carries, decoded values as written.
     pub fields: BTreeMap<String, String>,
-    /// The overall judgement, when the header states one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The overall judgement, when the header states one (`null` otherwise).
+    #[serde(default)]
     pub verdict: Option<VendorClass>,
     /// The fields in words (`SFV:SPM` -> "spam filtering marked it spam").
     pub meaning: Vec<String>,
