@@ -48,7 +48,10 @@ fn m365_phish_trusted_stamps_and_untrusted_copies() {
     assert_eq!(ff.fields["CIP"], "40.107.22.57");
     assert_eq!(ff.fields["cip_is"], "the first untrusted relay");
     assert!(ff.complete);
-    assert!(ff.meaning.iter().any(|m| m == "SFV SPM: spam filtering marked it spam"));
+    assert!(ff
+        .meaning
+        .iter()
+        .any(|m| m == "SFV SPM: spam filtering marked it spam"));
     // The sending tenant's copies: renamed by Microsoft, never believed,
     // and not called forged (its honest outbound "not spam").
     let un = verdict(&r, "x-forefront-antispam-report-untrusted");
@@ -111,7 +114,11 @@ fn planted_scl_below_the_boundary_is_forged() {
     let ff = verdict(&r, "x-forefront-antispam-report");
     assert!(!ff.trusted);
     assert_eq!(ff.verdict, Some(VendorClass::Skipped));
-    assert_eq!(ff.hop, Some(2), "tied to the hop that received from its CIP");
+    assert_eq!(
+        ff.hop,
+        Some(2),
+        "tied to the hop that received from its CIP"
+    );
     let forged: Vec<_> = r
         .findings
         .iter()
@@ -121,17 +128,33 @@ fn planted_scl_below_the_boundary_is_forged() {
     assert!(forged
         .iter()
         .any(|f| f.evidence["header"] == "x-forefront-antispam-report"));
-    assert!(forged.iter().any(|f| f.evidence["header"] == "x-spam-status"));
+    assert!(forged
+        .iter()
+        .any(|f| f.evidence["header"] == "x-spam-status"));
     // SpamAssassin's Received-derived rules, beside ours.
     assert!(status[0]
         .meaning
         .iter()
         .any(|m| m.starts_with("RDNS_NONE:") && m.contains("(ours: RDNS_NONE, ")));
-    assert_eq!(status[0].fields["received_rules"], "RDNS_NONE,HELO_DYNAMIC_IPADDR,RCVD_IN_SBL");
-    assert_eq!(verdict(&r, "x-spam-checker-version").placed_by, "names_host");
+    assert_eq!(
+        status[0].fields["received_rules"],
+        "RDNS_NONE,HELO_DYNAMIC_IPADDR,RCVD_IN_SBL"
+    );
+    assert_eq!(
+        verdict(&r, "x-spam-checker-version").placed_by,
+        "names_host"
+    );
     let t = r.transit.as_ref().unwrap();
     assert_eq!(t.slowest_hop, Some(1), "99 s from shop-example.com to mx1");
-    assert_eq!(t.hops.iter().find(|h| h.hop == 0).unwrap().tls_version.as_deref(), Some("TLSv1.3"));
+    assert_eq!(
+        t.hops
+            .iter()
+            .find(|h| h.hop == 0)
+            .unwrap()
+            .tls_version
+            .as_deref(),
+        Some("TLSv1.3")
+    );
 }
 
 #[test]
@@ -169,7 +192,9 @@ fn json_and_table_carry_the_verdicts() {
     let r = trace("17-m365-phish-untrusted.eml");
     let v = serde_json::to_value(&r).unwrap();
     let first = &v["vendor_verdicts"][0];
-    for k in ["vendor", "header", "hop", "trusted", "fields", "verdict", "meaning"] {
+    for k in [
+        "vendor", "header", "hop", "trusted", "fields", "verdict", "meaning",
+    ] {
         assert!(first.get(k).is_some(), "{k} missing in {first}");
     }
     assert!(v["transit"]["hops"].is_array());
@@ -180,7 +205,10 @@ fn json_and_table_carry_the_verdicts() {
             width: Some(200),
         },
     );
-    let lines = table.lines().filter(|l| l.starts_with("Filter verdict")).count();
+    let lines = table
+        .lines()
+        .filter(|l| l.starts_with("Filter verdict"))
+        .count();
     let trusted = r
         .vendor_verdicts
         .iter()
@@ -189,7 +217,34 @@ fn json_and_table_carry_the_verdicts() {
     assert_eq!(lines, trusted, "{table}");
     assert!(trusted >= 3);
     let flat = table.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(flat.contains("CIP 40.107.22.57 is the first untrusted relay"), "{table}");
-    assert!(flat.contains("Transit 19s from Date to the first trusted receipt"), "{table}");
+    assert!(
+        flat.contains("CIP 40.107.22.57 is the first untrusted relay"),
+        "{table}"
+    );
+    assert!(
+        flat.contains("Transit 19s from Date to the first trusted receipt"),
+        "{table}"
+    );
     assert!(flat.contains("slowest hop 3 (18s)"), "{table}");
+}
+
+#[test]
+fn a_boundary_other_than_microsofts_is_a_cip_mismatch() {
+    let mut trust = spamtrace::chain::trust::TrustConfig::default();
+    trust.add("2603:10b6:8:3c::/64").unwrap();
+    let o = TraceOptions {
+        trust,
+        infer_trust: false,
+        now: NOW,
+    };
+    let r = spamtrace::trace(&read("17-m365-phish-untrusted.eml"), &o);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code == "VENDOR_CIP_MISMATCH")
+        .unwrap_or_else(|| panic!("{:#?}", r.findings));
+    assert_eq!(f.severity, Severity::Info);
+    assert_eq!(f.evidence["cip"], "40.107.22.57");
+    assert_eq!(f.evidence["cip_hop"], 3);
+    assert_ne!(f.evidence["first_untrusted_relay"], "40.107.22.57");
 }

@@ -65,12 +65,25 @@ fn vendor_headers_over_the_corpus() {
             let ff = report
                 .vendor_verdicts
                 .iter()
-                .filter(|v| v.header.starts_with("x-forefront-antispam-report") && v.fields.contains_key("CIP"))
+                .filter(|v| {
+                    v.header.starts_with("x-forefront-antispam-report")
+                        && v.fields.contains_key("CIP")
+                })
                 .min_by_key(|v| !v.trusted);
             if let Some(v) = ff {
                 cip_total += 1;
                 let is = v.fields.get("cip_is").cloned().unwrap_or_default();
-                *cip_by.entry(format!("{} ({})", is, if v.trusted { "trusted" } else { "untrusted copy" })).or_default() += 1;
+                *cip_by
+                    .entry(format!(
+                        "{} ({})",
+                        is,
+                        if v.trusted {
+                            "trusted"
+                        } else {
+                            "untrusted copy"
+                        }
+                    ))
+                    .or_default() += 1;
                 if v.trusted {
                     trusted_cip.0 += 1;
                     trusted_cip.1 += usize::from(is == "the first untrusted relay");
@@ -110,7 +123,10 @@ fn vendor_headers_over_the_corpus() {
     }
     println!("vendor header: messages, fully decoded");
     for (h, (n, full)) in &per_header {
-        println!("  {h:<50} {n:>5} {full:>5} ({:.1}%)", 100.0 * *full as f64 / (*n).max(1) as f64);
+        println!(
+            "  {h:<50} {n:>5} {full:>5} ({:.1}%)",
+            100.0 * *full as f64 / (*n).max(1) as f64
+        );
     }
     println!("Forefront CIP in {cip_total} messages: {cip_by:?}");
     println!(
@@ -133,7 +149,11 @@ fn vendor_headers_over_the_corpus() {
     assert_eq!(panics, 0, "decoder panics");
     // The counts the issue names: every message carrying the headers is seen.
     let n = |h: &str| per_header.get(h).map(|e| e.0).unwrap_or(0);
-    assert!(n("x-microsoft-antispam") >= 900, "{}", n("x-microsoft-antispam"));
+    assert!(
+        n("x-microsoft-antispam") >= 900,
+        "{}",
+        n("x-microsoft-antispam")
+    );
     assert!(n("x-spam-status") >= 300, "{}", n("x-spam-status"));
     assert!(n("x-forefront-antispam-report") + n("x-forefront-antispam-report-untrusted") >= 180);
     let ham = warn.get("ham").copied().unwrap_or_default();

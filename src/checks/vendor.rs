@@ -59,8 +59,7 @@ fn hop_of_ip(ctx: &Context, ip: IpAddr) -> Option<usize> {
 fn hop_of_host(ctx: &Context, host: &str) -> Option<usize> {
     let host = domain::normalize(host)?;
     ctx.hops.iter().position(|h| {
-        h.by
-            .as_deref()
+        h.by.as_deref()
             .and_then(domain::normalize)
             .is_some_and(|by| by == host)
     })
@@ -99,7 +98,11 @@ fn place(ctx: &Context) -> Vec<Placed> {
         };
         let name = f.name.to_ascii_lowercase();
         let vendor_name = fam.map(|f| f.vendor).unwrap_or(d.vendor);
-        let vendor_name = if d.vendor.is_empty() { vendor_name } else { d.vendor };
+        let vendor_name = if d.vendor.is_empty() {
+            vendor_name
+        } else {
+            d.vendor
+        };
         let renamed = fam.is_some_and(|f| f.renamed_untrusted);
         let receivers: &[&str] = fam.map(|f| f.receivers).unwrap_or(&[]);
         let writer = position::writer_hop(ctx, i);
@@ -133,7 +136,10 @@ fn place(ctx: &Context) -> Vec<Placed> {
         } else if firewall {
             (
                 false,
-                Some("a copy of the same header stands above it: this one came with the message".to_string()),
+                Some(
+                    "a copy of the same header stands above it: this one came with the message"
+                        .to_string(),
+                ),
             )
         } else if placed_trusted {
             (true, None)
@@ -141,7 +147,8 @@ fn place(ctx: &Context) -> Vec<Placed> {
             (
                 false,
                 Some(if below {
-                    "it stands between Received headers written below the trust boundary".to_string()
+                    "it stands between Received headers written below the trust boundary"
+                        .to_string()
                 } else {
                     "it was written below the trust boundary".to_string()
                 }),
@@ -227,9 +234,27 @@ pub(crate) fn verdicts(ctx: &Context, findings: &[Finding]) -> Vec<VendorVerdict
 /// the connection.
 pub(crate) fn speaks_to_verdict(m: &str) -> bool {
     const HEADS: &[&str] = &[
-        "SCL", "SFV", "CAT", "SFTY", "SRV", "dest", "OFR", "compauth", "reason", "PCL", "BCL",
-        "SpamAssassin", "flagged", "rspamd", "Proofpoint", "spamscore", "phishscore",
-        "impersonation", "Barracuda", "SBRS", "decoded",
+        "SCL",
+        "SFV",
+        "CAT",
+        "SFTY",
+        "SRV",
+        "dest",
+        "OFR",
+        "compauth",
+        "reason",
+        "PCL",
+        "BCL",
+        "SpamAssassin",
+        "flagged",
+        "rspamd",
+        "Proofpoint",
+        "spamscore",
+        "phishscore",
+        "impersonation",
+        "Barracuda",
+        "SBRS",
+        "decoded",
     ];
     HEADS.iter().any(|h| m.starts_with(h))
 }
@@ -331,12 +356,20 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
             .unwrap_or(VendorClass::Spam);
         let headers: Vec<&str> = placed
             .iter()
-            .filter(|q| q.v.trusted && q.v.vendor == p.v.vendor && q.v.verdict.is_some_and(VendorClass::is_bad))
+            .filter(|q| {
+                q.v.trusted
+                    && q.v.vendor == p.v.vendor
+                    && q.v.verdict.is_some_and(VendorClass::is_bad)
+            })
             .map(|q| q.v.header.as_str())
             .collect();
         let mut meaning: Vec<&str> = placed
             .iter()
-            .filter(|q| q.v.trusted && q.v.vendor == p.v.vendor && q.v.verdict.is_some_and(VendorClass::is_bad))
+            .filter(|q| {
+                q.v.trusted
+                    && q.v.vendor == p.v.vendor
+                    && q.v.verdict.is_some_and(VendorClass::is_bad)
+            })
             .flat_map(|q| q.v.meaning.iter().map(String::as_str))
             .filter(|m| speaks_to_verdict(m))
             .collect();
@@ -374,7 +407,9 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
                     "Microsoft's CIP {cip} is not our first untrusted relay {}: {}",
                     relay.map(|r| r.to_string()).unwrap_or_default(),
                     match at {
-                        Some(h) => format!("it is the sender of hop {h}, so Microsoft's boundary and ours differ"),
+                        Some(h) => format!(
+                            "it is the sender of hop {h}, so Microsoft's boundary and ours differ"
+                        ),
                         None => "no Received header names it".to_string(),
                     }
                 ),
@@ -393,7 +428,12 @@ pub(crate) fn transit(ctx: &Context) -> Option<Transit> {
     let date = crate::parse::headers::first(ctx.fields, "date")
         .and_then(|f| crate::parse::message::date(f.value))
         .map(|d| d.to_timestamp());
-    let ts = |i: usize| ctx.hops.get(i).and_then(|h| h.timestamp.as_ref()).map(|t| t.epoch);
+    let ts = |i: usize| {
+        ctx.hops
+            .get(i)
+            .and_then(|h| h.timestamp.as_ref())
+            .map(|t| t.epoch)
+    };
     let n = ctx.hops.len();
     let mut hops = Vec::with_capacity(n);
     for i in (0..n).rev() {

@@ -4,11 +4,11 @@
 //! about). Pure functions of the bytes; no trust, no DNS.
 
 pub(crate) mod authres;
-pub mod vendor;
 pub mod headers;
 pub mod message;
 pub(crate) mod msgid;
 pub mod received;
+pub mod vendor;
 
 use crate::model::Hop;
 

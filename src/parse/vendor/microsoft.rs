@@ -14,7 +14,10 @@ pub(crate) const FOREFRONT_KEYS: &[(&str, &str)] = &[
     ("CAT", "the protection policy applied (category)"),
     ("CIP", "the connecting IP address"),
     ("CTRY", "the source country of the connecting IP"),
-    ("DIR", "the direction (INB inbound, OUT outbound, INT internal)"),
+    (
+        "DIR",
+        "the direction (INB inbound, OUT outbound, INT internal)",
+    ),
     ("H", "the HELO/EHLO name of the connecting server"),
     ("IPV", "the connecting IP's reputation"),
     ("LANG", "the language of the message"),
@@ -29,21 +32,60 @@ pub(crate) const FOREFRONT_KEYS: &[(&str, &str)] = &[
     ("FPR", "undocumented"),
     ("SPF", "SPF result (old stamp)"),
     ("MLV", "malware verdict (old stamp)"),
-    ("X-CustomSpam", "an advanced spam filter (ASF) option matched"),
+    (
+        "X-CustomSpam",
+        "an advanced spam filter (ASF) option matched",
+    ),
 ];
 
 /// SFV values.
 pub(crate) const SFV: &[(&str, &str, Option<VendorClass>)] = &[
-    ("BLK", "skipped: the sender is on the recipient's Blocked Senders list", Some(VendorClass::Spam)),
-    ("NSPM", "spam filtering marked it not spam", Some(VendorClass::NotSpam)),
-    ("SFE", "skipped: the sender is on the recipient's Safe Senders list", Some(VendorClass::Skipped)),
-    ("SKA", "skipped: the sender is on an allow list of the anti-spam policy", Some(VendorClass::Skipped)),
-    ("SKB", "marked spam: the sender is on a block list of the anti-spam policy", Some(VendorClass::Spam)),
-    ("SKI", "skipped: intra-organisation mail", Some(VendorClass::Skipped)),
-    ("SKN", "skipped: marked not spam before filtering (a mail flow rule, SCL -1)", Some(VendorClass::Skipped)),
+    (
+        "BLK",
+        "skipped: the sender is on the recipient's Blocked Senders list",
+        Some(VendorClass::Spam),
+    ),
+    (
+        "NSPM",
+        "spam filtering marked it not spam",
+        Some(VendorClass::NotSpam),
+    ),
+    (
+        "SFE",
+        "skipped: the sender is on the recipient's Safe Senders list",
+        Some(VendorClass::Skipped),
+    ),
+    (
+        "SKA",
+        "skipped: the sender is on an allow list of the anti-spam policy",
+        Some(VendorClass::Skipped),
+    ),
+    (
+        "SKB",
+        "marked spam: the sender is on a block list of the anti-spam policy",
+        Some(VendorClass::Spam),
+    ),
+    (
+        "SKI",
+        "skipped: intra-organisation mail",
+        Some(VendorClass::Skipped),
+    ),
+    (
+        "SKN",
+        "skipped: marked not spam before filtering (a mail flow rule, SCL -1)",
+        Some(VendorClass::Skipped),
+    ),
     ("SKQ", "released from quarantine", None),
-    ("SKS", "marked spam before filtering (a mail flow rule)", Some(VendorClass::Spam)),
-    ("SPM", "spam filtering marked it spam", Some(VendorClass::Spam)),
+    (
+        "SKS",
+        "marked spam before filtering (a mail flow rule)",
+        Some(VendorClass::Spam),
+    ),
+    (
+        "SPM",
+        "spam filtering marked it spam",
+        Some(VendorClass::Spam),
+    ),
 ];
 
 /// CAT values.
@@ -52,12 +94,32 @@ pub(crate) const CAT: &[(&str, &str, Option<VendorClass>)] = &[
     ("BIMP", "brand impersonation", Some(VendorClass::Phishing)),
     ("BULK", "bulk", Some(VendorClass::Bulk)),
     ("DIMP", "domain impersonation", Some(VendorClass::Phishing)),
-    ("FTBP", "anti-malware filetype block", Some(VendorClass::Phishing)),
-    ("GIMP", "mailbox intelligence impersonation", Some(VendorClass::Phishing)),
-    ("HPHSH", "high confidence phishing", Some(VendorClass::Phishing)),
-    ("HPHISH", "high confidence phishing", Some(VendorClass::Phishing)),
+    (
+        "FTBP",
+        "anti-malware filetype block",
+        Some(VendorClass::Phishing),
+    ),
+    (
+        "GIMP",
+        "mailbox intelligence impersonation",
+        Some(VendorClass::Phishing),
+    ),
+    (
+        "HPHSH",
+        "high confidence phishing",
+        Some(VendorClass::Phishing),
+    ),
+    (
+        "HPHISH",
+        "high confidence phishing",
+        Some(VendorClass::Phishing),
+    ),
     ("HSPM", "high confidence spam", Some(VendorClass::Spam)),
-    ("INTOS", "intra-organisation phishing", Some(VendorClass::Phishing)),
+    (
+        "INTOS",
+        "intra-organisation phishing",
+        Some(VendorClass::Phishing),
+    ),
     ("MALW", "malware", Some(VendorClass::Phishing)),
     ("OSPM", "outbound spam", Some(VendorClass::Spam)),
     ("PHSH", "phishing", Some(VendorClass::Phishing)),
@@ -70,7 +132,10 @@ pub(crate) const CAT: &[(&str, &str, Option<VendorClass>)] = &[
 
 /// IPV values.
 const IPV: &[(&str, &str)] = &[
-    ("CAL", "skipped: the connecting IP is on the IP Allow List of the connection filter"),
+    (
+        "CAL",
+        "skipped: the connecting IP is on the IP Allow List of the connection filter",
+    ),
     ("NLI", "the connecting IP is on no reputation list"),
 ];
 
@@ -91,9 +156,15 @@ pub(crate) fn scl(v: &str) -> Option<(String, Option<VendorClass>)> {
             Some(VendorClass::Skipped),
         ),
         0 | 1 => (format!("SCL {n}: not spam"), Some(VendorClass::NotSpam)),
-        2..=4 => (format!("SCL {n}: not spam (unused by EOP)"), Some(VendorClass::NotSpam)),
+        2..=4 => (
+            format!("SCL {n}: not spam (unused by EOP)"),
+            Some(VendorClass::NotSpam),
+        ),
         5 | 6 => (format!("SCL {n}: spam"), Some(VendorClass::Spam)),
-        7..=9 => (format!("SCL {n}: high confidence spam"), Some(VendorClass::Spam)),
+        7..=9 => (
+            format!("SCL {n}: high confidence spam"),
+            Some(VendorClass::Spam),
+        ),
         _ => return None,
     })
 }
@@ -115,7 +186,10 @@ fn pcl(v: &str) -> Option<(String, Option<VendorClass>)> {
     let n: u8 = v.trim().parse().ok()?;
     Some(match n {
         0..=3 => (format!("PCL {n}: the content is likely not phishing"), None),
-        4..=8 => (format!("PCL {n}: the content is likely phishing"), Some(VendorClass::Phishing)),
+        4..=8 => (
+            format!("PCL {n}: the content is likely phishing"),
+            Some(VendorClass::Phishing),
+        ),
         _ => return None,
     })
 }
@@ -262,7 +336,10 @@ pub(crate) fn mailbox_delivery(value: &str) -> Decoded {
             "rf" => d.say(format!("RF {v}: the folder it was routed to")),
             "ucf" => d.say(format!("ucf {v}: user custom filter {}", on(&v))),
             "jmr" => d.say(format!("jmr {v}: junk mail rule {}", on(&v))),
-            "auth" => d.say(format!("auth {v}: sender authentication {}", if v == "1" { "passed" } else { "did not pass" })),
+            "auth" => d.say(format!(
+                "auth {v}: sender authentication {}",
+                if v == "1" { "passed" } else { "did not pass" }
+            )),
             // Safe/blocked list flags and opaque engine data (not documented
             // by Microsoft; named in public analyses).
             "wl" | "pcwl" | "abwl" | "dwl" | "dkl" | "kl" | "iwl" | "rwl" | "ijl" | "psp"
@@ -320,7 +397,9 @@ pub(crate) fn auth_as(value: &str) -> Decoded {
     let mut d = Decoded::new("microsoft");
     let v = value.trim();
     match v.to_ascii_lowercase().as_str() {
-        "anonymous" => d.say("AuthAs Anonymous: an unauthenticated sender (mail from the Internet)".into()),
+        "anonymous" => {
+            d.say("AuthAs Anonymous: an unauthenticated sender (mail from the Internet)".into())
+        }
         "internal" => d.say("AuthAs Internal: a sender inside the organisation".into()),
         "partner" => d.say("AuthAs Partner: a partner domain (mutual TLS)".into()),
         _ => d.complete = false,
@@ -383,7 +462,9 @@ pub(crate) fn end_to_end_latency(value: &str) -> Decoded {
     let v = value.trim();
     match latency_secs(v) {
         Some(s) => {
-            d.say(format!("{s:.1} s from the first Exchange server to the mailbox"));
+            d.say(format!(
+                "{s:.1} s from the first Exchange server to the mailbox"
+            ));
             d.field("seconds", &format!("{s:.3}"));
         }
         None => d.complete = false,
@@ -472,8 +553,14 @@ mod tests {
         assert_eq!(d.verdict, Some(VendorClass::Phishing));
         assert_eq!(d.fields["SFV"], "SPM");
         assert_eq!(d.fields["SFS"], "(13230031)(376002)");
-        assert!(d.meaning.iter().any(|m| m == "SFV SPM: spam filtering marked it spam"));
-        assert!(d.meaning.iter().any(|m| m.starts_with("CAT HPHSH: high confidence phishing")));
+        assert!(d
+            .meaning
+            .iter()
+            .any(|m| m == "SFV SPM: spam filtering marked it spam"));
+        assert!(d
+            .meaning
+            .iter()
+            .any(|m| m.starts_with("CAT HPHSH: high confidence phishing")));
         assert!(d.meaning.iter().any(|m| m.contains("domain impersonation")));
         let d = forefront("CIP:255.255.255.255;CTRY:;LANG:en;SCL:-1;SRV:;IPV:NLI;SFV:SKN;H:x;PTR:;CAT:NONE;SFP:1102;DIR:INB;");
         assert!(d.complete);
@@ -495,11 +582,14 @@ mod tests {
         assert!(d.complete && d.verdict.is_none());
         let d = antispam("PCL:8;BCL:0");
         assert_eq!(d.verdict, Some(VendorClass::Phishing));
-        let d = mailbox_delivery("ucf:0;jmr:0;auth:0;dest:J;OFR:SpamFilterAuthJ;ENG:(910001)(944506478);RF:JunkEmail;");
+        let d = mailbox_delivery(
+            "ucf:0;jmr:0;auth:0;dest:J;OFR:SpamFilterAuthJ;ENG:(910001)(944506478);RF:JunkEmail;",
+        );
         assert!(d.complete, "{d:?}");
         assert_eq!(d.verdict, Some(VendorClass::Spam));
         assert_eq!(d.fields["dest"], "J");
-        let d = mailbox_delivery("ucf:0;jmr:0;auth:1;dest:I;ENG:(5062000305);OFR:TrustedSenderList;");
+        let d =
+            mailbox_delivery("ucf:0;jmr:0;auth:1;dest:I;ENG:(5062000305);OFR:TrustedSenderList;");
         assert!(d.complete && d.verdict.is_none());
     }
 
@@ -511,7 +601,9 @@ mod tests {
         assert!(auth_as("Anonymous").complete);
         assert!(!auth_as("Whoever").complete);
         assert_eq!(
-            auth_source("DM6NAM10FT076.eop-nam10.prod.protection.outlook.com").names_host.as_deref(),
+            auth_source("DM6NAM10FT076.eop-nam10.prod.protection.outlook.com")
+                .names_host
+                .as_deref(),
             Some("dm6nam10ft076.eop-nam10.prod.protection.outlook.com")
         );
         assert!(directionality("Incoming").complete);

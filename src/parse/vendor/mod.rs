@@ -163,49 +163,237 @@ macro_rules! fam {
 
 /// Every decoded header.
 pub const FAMILIES: &[Family] = &[
-    fam!("x-forefront-antispam-report", "microsoft", MICROSOFT, false, microsoft::forefront),
-    fam!("x-forefront-antispam-report-untrusted", "microsoft", MICROSOFT, true, microsoft::forefront),
-    fam!("x-microsoft-antispam", "microsoft", MICROSOFT, false, microsoft::antispam),
-    fam!("x-microsoft-antispam-untrusted", "microsoft", MICROSOFT, true, microsoft::antispam),
-    fam!("x-microsoft-antispam-mailbox-delivery", "microsoft", MICROSOFT, false, microsoft::mailbox_delivery),
-    fam!("x-ms-exchange-organization-scl", "microsoft", MICROSOFT, false, microsoft::org_scl),
-    fam!("x-ms-exchange-organization-pcl", "microsoft", MICROSOFT, false, microsoft::org_pcl),
-    fam!("x-ms-exchange-organization-authas", "microsoft", MICROSOFT, false, microsoft::auth_as),
-    fam!("x-ms-exchange-organization-authsource", "microsoft", MICROSOFT, false, microsoft::auth_source),
-    fam!("x-ms-exchange-organization-messagedirectionality", "microsoft", MICROSOFT, false, microsoft::directionality),
-    fam!("x-ms-exchange-organization-network-message-id", "microsoft", MICROSOFT, false, microsoft::network_message_id),
-    fam!("x-ms-exchange-transport-endtoendlatency", "microsoft", MICROSOFT, false, microsoft::end_to_end_latency),
-    fam!("x-spam-status", "spamassassin", &[], false, spamassassin::status),
-    fam!("x-spam-flag", "spamassassin", &[], false, spamassassin::flag),
-    fam!("x-spam-level", "spamassassin", &[], false, spamassassin::level),
-    fam!("x-spam-report", "spamassassin", &[], false, spamassassin::report),
-    fam!("x-spam-checker-version", "spamassassin", &[], false, spamassassin::checker_version),
+    fam!(
+        "x-forefront-antispam-report",
+        "microsoft",
+        MICROSOFT,
+        false,
+        microsoft::forefront
+    ),
+    fam!(
+        "x-forefront-antispam-report-untrusted",
+        "microsoft",
+        MICROSOFT,
+        true,
+        microsoft::forefront
+    ),
+    fam!(
+        "x-microsoft-antispam",
+        "microsoft",
+        MICROSOFT,
+        false,
+        microsoft::antispam
+    ),
+    fam!(
+        "x-microsoft-antispam-untrusted",
+        "microsoft",
+        MICROSOFT,
+        true,
+        microsoft::antispam
+    ),
+    fam!(
+        "x-microsoft-antispam-mailbox-delivery",
+        "microsoft",
+        MICROSOFT,
+        false,
+        microsoft::mailbox_delivery
+    ),
+    fam!(
+        "x-ms-exchange-organization-scl",
+        "microsoft",
+        MICROSOFT,
+        false,
+        microsoft::org_scl
+    ),
+    fam!(
+        "x-ms-exchange-organization-pcl",
+        "microsoft",
+        MICROSOFT,
+        false,
+        microsoft::org_pcl
+    ),
+    fam!(
+        "x-ms-exchange-organization-authas",
+        "microsoft",
+        MICROSOFT,
+        false,
+        microsoft::auth_as
+    ),
+    fam!(
+        "x-ms-exchange-organization-authsource",
+        "microsoft",
+        MICROSOFT,
+        false,
+        microsoft::auth_source
+    ),
+    fam!(
+        "x-ms-exchange-organization-messagedirectionality",
+        "microsoft",
+        MICROSOFT,
+        false,
+        microsoft::directionality
+    ),
+    fam!(
+        "x-ms-exchange-organization-network-message-id",
+        "microsoft",
+        MICROSOFT,
+        false,
+        microsoft::network_message_id
+    ),
+    fam!(
+        "x-ms-exchange-transport-endtoendlatency",
+        "microsoft",
+        MICROSOFT,
+        false,
+        microsoft::end_to_end_latency
+    ),
+    fam!(
+        "x-spam-status",
+        "spamassassin",
+        &[],
+        false,
+        spamassassin::status
+    ),
+    fam!(
+        "x-spam-flag",
+        "spamassassin",
+        &[],
+        false,
+        spamassassin::flag
+    ),
+    fam!(
+        "x-spam-level",
+        "spamassassin",
+        &[],
+        false,
+        spamassassin::level
+    ),
+    fam!(
+        "x-spam-report",
+        "spamassassin",
+        &[],
+        false,
+        spamassassin::report
+    ),
+    fam!(
+        "x-spam-checker-version",
+        "spamassassin",
+        &[],
+        false,
+        spamassassin::checker_version
+    ),
     fam!("x-spamd-result", "rspamd", &[], false, others::spamd_result),
     fam!("x-rspamd-score", "rspamd", &[], false, others::rspamd_score),
-    fam!("x-rspamd-action", "rspamd", &[], false, others::rspamd_action),
-    fam!("x-rspamd-server", "rspamd", &[], false, others::rspamd_server),
-    fam!("x-proofpoint-spam-details", "proofpoint", PROOFPOINT, false, others::proofpoint),
-    fam!("x-mimecast-spam-score", "mimecast", MIMECAST, false, others::mimecast_score),
-    fam!("x-mimecast-spam-signature", "mimecast", MIMECAST, false, others::mimecast_signature),
-    fam!("x-mimecast-impersonation-protect", "mimecast", MIMECAST, false, others::mimecast_impersonation),
-    fam!("x-barracuda-spam-score", "barracuda", BARRACUDA, false, others::barracuda_score),
-    fam!("x-barracuda-spam-status", "barracuda", BARRACUDA, false, others::barracuda_status),
-    fam!("x-barracuda-spam-report", "barracuda", BARRACUDA, false, others::barracuda_report),
-    fam!("x-barracuda-apparent-source-ip", "barracuda", BARRACUDA, false, others::named_ip),
-    fam!("x-ironport-anti-spam-filtered", "ironport", IRONPORT, false, others::ironport_filtered),
-    fam!("x-ironport-anti-spam-result", "ironport", IRONPORT, false, others::ironport_result),
-    fam!("x-ironport-remoteip", "ironport", IRONPORT, false, others::named_ip),
+    fam!(
+        "x-rspamd-action",
+        "rspamd",
+        &[],
+        false,
+        others::rspamd_action
+    ),
+    fam!(
+        "x-rspamd-server",
+        "rspamd",
+        &[],
+        false,
+        others::rspamd_server
+    ),
+    fam!(
+        "x-proofpoint-spam-details",
+        "proofpoint",
+        PROOFPOINT,
+        false,
+        others::proofpoint
+    ),
+    fam!(
+        "x-mimecast-spam-score",
+        "mimecast",
+        MIMECAST,
+        false,
+        others::mimecast_score
+    ),
+    fam!(
+        "x-mimecast-spam-signature",
+        "mimecast",
+        MIMECAST,
+        false,
+        others::mimecast_signature
+    ),
+    fam!(
+        "x-mimecast-impersonation-protect",
+        "mimecast",
+        MIMECAST,
+        false,
+        others::mimecast_impersonation
+    ),
+    fam!(
+        "x-barracuda-spam-score",
+        "barracuda",
+        BARRACUDA,
+        false,
+        others::barracuda_score
+    ),
+    fam!(
+        "x-barracuda-spam-status",
+        "barracuda",
+        BARRACUDA,
+        false,
+        others::barracuda_status
+    ),
+    fam!(
+        "x-barracuda-spam-report",
+        "barracuda",
+        BARRACUDA,
+        false,
+        others::barracuda_report
+    ),
+    fam!(
+        "x-barracuda-apparent-source-ip",
+        "barracuda",
+        BARRACUDA,
+        false,
+        others::named_ip
+    ),
+    fam!(
+        "x-ironport-anti-spam-filtered",
+        "ironport",
+        IRONPORT,
+        false,
+        others::ironport_filtered
+    ),
+    fam!(
+        "x-ironport-anti-spam-result",
+        "ironport",
+        IRONPORT,
+        false,
+        others::ironport_result
+    ),
+    fam!(
+        "x-ironport-remoteip",
+        "ironport",
+        IRONPORT,
+        false,
+        others::named_ip
+    ),
     fam!("x-sbrs", "ironport", IRONPORT, false, others::sbrs),
     fam!("x-vr-spamcause", "vade", VADE, false, others::spamcause),
     fam!("x-ovh-spamcause", "vade", VADE, false, others::spamcause),
     fam!("x-vr-spamstate", "vade", VADE, false, others::vade_state),
     fam!("x-vr-spamscore", "vade", VADE, false, others::vade_score),
-    fam!("x-mailscanner-spamcheck", "mailscanner", &[], false, others::mailscanner_spamcheck),
+    fam!(
+        "x-mailscanner-spamcheck",
+        "mailscanner",
+        &[],
+        false,
+        others::mailscanner_spamcheck
+    ),
 ];
 
 /// The family of a header name.
 pub fn family(name: &str) -> Option<&'static Family> {
-    FAMILIES.iter().find(|f| f.header.eq_ignore_ascii_case(name))
+    FAMILIES
+        .iter()
+        .find(|f| f.header.eq_ignore_ascii_case(name))
 }
 
 /// Decode one header (`None` for a header no family decodes). The

@@ -330,7 +330,9 @@ pub fn decode_spamcause(s: &str) -> Option<String> {
         };
         let offset = (i32::from(b'g') - i32::from(x)) * 16;
         let c = i32::from(x) + i32::from(y) - i32::from(b'x') - offset;
-        let c = u8::try_from(c).ok().filter(|c| c.is_ascii() && (*c >= 0x20 || *c == b'\n'))?;
+        let c = u8::try_from(c)
+            .ok()
+            .filter(|c| c.is_ascii() && (*c >= 0x20 || *c == b'\n'))?;
         out.push(char::from(c));
     }
     Some(out)
@@ -358,7 +360,12 @@ pub(crate) fn vade_score(value: &str) -> Decoded {
 pub(crate) fn mailscanner_spamcheck(value: &str) -> Decoded {
     let mut d = Decoded::new("mailscanner");
     let v = value.trim();
-    let head = v.split([',', '(']).next().unwrap_or("").trim().to_ascii_lowercase();
+    let head = v
+        .split([',', '('])
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     match head.as_str() {
         "not spam" => d.classify(Some(VendorClass::NotSpam)),
         "spam" => d.classify(Some(VendorClass::Spam)),
@@ -396,8 +403,12 @@ mod tests {
             // c = 17x + y - 'x' - 16'g'; pick x so that y is a letter.
             let (x, y) = (b'a'..=b'z')
                 .find_map(|x| {
-                    let y = i32::from(c) + i32::from(b'x') + 16 * i32::from(b'g') - 17 * i32::from(x);
-                    u8::try_from(y).ok().filter(u8::is_ascii_lowercase).map(|y| (x, y))
+                    let y =
+                        i32::from(c) + i32::from(b'x') + 16 * i32::from(b'g') - 17 * i32::from(x);
+                    u8::try_from(y)
+                        .ok()
+                        .filter(u8::is_ascii_lowercase)
+                        .map(|y| (x, y))
                 })
                 .unwrap();
             let pair = if pos % 2 == 0 { [y, x] } else { [x, y] };
@@ -410,13 +421,17 @@ mod tests {
     #[test]
     fn spamcause_decodes() {
         // The plain text public decoders show for an OVH message.
-        let text = "Vade Retro 01.394.21 AS+AV+AP+RT Profile: OVH; Bailout: 300; ^ForbiddenHdr (500)";
+        let text =
+            "Vade Retro 01.394.21 AS+AV+AP+RT Profile: OVH; Bailout: 300; ^ForbiddenHdr (500)";
         let enc = encode(text);
         assert_eq!(decode_spamcause(&enc).as_deref(), Some(text));
         let d = spamcause(&format!("{}\r\n {}", &enc[..20], &enc[20..]));
         assert!(d.complete);
         assert_eq!(d.fields["decoded"], text);
-        assert!(!spamcause("gggruggvucftvghtrhho").complete || decode_spamcause("gggruggvucftvghtrhho").is_some());
+        assert!(
+            !spamcause("gggruggvucftvghtrhho").complete
+                || decode_spamcause("gggruggvucftvghtrhho").is_some()
+        );
         assert!(decode_spamcause("abc").is_none());
         assert!(decode_spamcause("AB").is_none());
     }
@@ -427,11 +442,20 @@ mod tests {
         assert!(d.complete, "{d:?}");
         assert_eq!(d.verdict, Some(VendorClass::NotSpam));
         assert_eq!(d.fields["score"], "0.89");
-        assert_eq!(d.fields["symbols"], "R_SPF_ALLOW=-0.20,MIME_GOOD=-0.10,ARC_NA=0.00");
+        assert_eq!(
+            d.fields["symbols"],
+            "R_SPF_ALLOW=-0.20,MIME_GOOD=-0.10,ARC_NA=0.00"
+        );
         assert_eq!(rspamd_action("add header").verdict, Some(VendorClass::Spam));
-        assert_eq!(rspamd_action("no action").verdict, Some(VendorClass::NotSpam));
+        assert_eq!(
+            rspamd_action("no action").verdict,
+            Some(VendorClass::NotSpam)
+        );
         assert!(!rspamd_action("explode").complete);
-        assert_eq!(rspamd_server("rspamd1.example.org").names_host.as_deref(), Some("rspamd1.example.org"));
+        assert_eq!(
+            rspamd_server("rspamd1.example.org").names_host.as_deref(),
+            Some("rspamd1.example.org")
+        );
         assert!(rspamd_score("-0.10").complete);
     }
 
@@ -440,18 +464,28 @@ mod tests {
         let d = proofpoint("rule=notspam policy=default score=0 priorityscore=1501 spamscore=0 suspectscore=0 phishscore=0 malwarescore=0 adultscore=0 bulkscore=0 mlxscore=0 mlxlogscore=999 lowpriorityscore=0 impostorscore=0 clxscore=1015 classifier=spam adjust=0 reason=mlx scancount=1 engine=8.12.0-2009150000 definitions=main-2010010001");
         assert!(d.complete, "{d:?}");
         assert_eq!(d.verdict, Some(VendorClass::NotSpam));
-        assert_eq!(proofpoint("rule=spam policy=default score=100").verdict, Some(VendorClass::Spam));
+        assert_eq!(
+            proofpoint("rule=spam policy=default score=100").verdict,
+            Some(VendorClass::Spam)
+        );
         let d = mimecast_impersonation("Policy=Default Impersonation Definition;Similar Internal Domain=false;Similar Monitored External Domain=false;Custom External Domain=false;Mimecast External Domain=false;Newly Observed Domain=true;Internal User Name=false");
         assert!(d.complete);
         assert_eq!(d.verdict, Some(VendorClass::Phishing));
         let d = barracuda_status("Yes, SCORE=9.20 using global scores of TAG_LEVEL=3.5 QUARANTINE_LEVEL=1000.0 KILL_LEVEL=8.0 tests=BSF_SC0_MISMATCH_TO, RDNS_NONE");
         assert_eq!(d.verdict, Some(VendorClass::Spam));
         assert_eq!(d.fields["score"], "9.20");
-        assert_eq!(named_ip("[203.0.113.9]").names_ip, Some("203.0.113.9".parse().unwrap()));
+        assert_eq!(
+            named_ip("[203.0.113.9]").names_ip,
+            Some("203.0.113.9".parse().unwrap())
+        );
         assert!(sbrs("-4.2").meaning[0].contains("poor"));
         assert!(sbrs("None").complete);
         assert!(!sbrs("11").complete);
         assert!(!ironport_result("A0ADAABc").complete);
-        assert_eq!(mailscanner_spamcheck("not spam, SpamAssassin (not cached, score=-1.9, required 5)").fields["score"], "-1.9");
+        assert_eq!(
+            mailscanner_spamcheck("not spam, SpamAssassin (not cached, score=-1.9, required 5)")
+                .fields["score"],
+            "-1.9"
+        );
     }
 }

@@ -10,27 +10,95 @@ use crate::model::VendorClass;
 /// what the rule says; rule texts from SpamAssassin's rules files
 /// 20_dynrdns.cf, 20_head_tests.cf, 25_dnsbl_tests.cf, 25_spf.cf).
 pub const RECEIVED_RULES: &[(&str, &str, &str)] = &[
-    ("RDNS_NONE", "RDNS_NONE", "delivered to its network by a host with no rDNS"),
-    ("RDNS_DYNAMIC", "RDNS_DYNAMIC", "delivered by a host with a dynamic-looking rDNS"),
-    ("HELO_DYNAMIC_", "HELO_DYNAMIC", "the relay HELO'd with a dynamic-looking name"),
-    ("HELO_NO_DOMAIN", "HELO_NOT_FQDN", "the relay HELO'd without a domain"),
-    ("FORGED_RCVD_HELO", "HELO_RDNS_MISMATCH", "the Received HELO names a different host"),
-    ("RCVD_HELO_IP_MISMATCH", "HELO_IP_LITERAL_MISMATCH", "the HELO address literal is not the relay's IP"),
-    ("RCVD_NUMERIC_HELO", "HELO_NOT_FQDN", "the relay HELO'd with a number"),
-    ("RCVD_ILLEGAL_IP", "BOGUS_IP", "a Received header names an illegal IP"),
-    ("UNPARSEABLE_RELAY", "UNPARSEABLE_RECEIVED", "a Received header could not be parsed"),
-    ("RCVD_IN_", "DNSBL_LISTED", "a relay is listed in a DNS blocklist"),
+    (
+        "RDNS_NONE",
+        "RDNS_NONE",
+        "delivered to its network by a host with no rDNS",
+    ),
+    (
+        "RDNS_DYNAMIC",
+        "RDNS_DYNAMIC",
+        "delivered by a host with a dynamic-looking rDNS",
+    ),
+    (
+        "HELO_DYNAMIC_",
+        "HELO_DYNAMIC",
+        "the relay HELO'd with a dynamic-looking name",
+    ),
+    (
+        "HELO_NO_DOMAIN",
+        "HELO_NOT_FQDN",
+        "the relay HELO'd without a domain",
+    ),
+    (
+        "FORGED_RCVD_HELO",
+        "HELO_RDNS_MISMATCH",
+        "the Received HELO names a different host",
+    ),
+    (
+        "RCVD_HELO_IP_MISMATCH",
+        "HELO_IP_LITERAL_MISMATCH",
+        "the HELO address literal is not the relay's IP",
+    ),
+    (
+        "RCVD_NUMERIC_HELO",
+        "HELO_NOT_FQDN",
+        "the relay HELO'd with a number",
+    ),
+    (
+        "RCVD_ILLEGAL_IP",
+        "BOGUS_IP",
+        "a Received header names an illegal IP",
+    ),
+    (
+        "UNPARSEABLE_RELAY",
+        "UNPARSEABLE_RECEIVED",
+        "a Received header could not be parsed",
+    ),
+    (
+        "RCVD_IN_",
+        "DNSBL_LISTED",
+        "a relay is listed in a DNS blocklist",
+    ),
     ("SPF_FAIL", "ENVELOPE_SPF", "SPF failed"),
     ("SPF_SOFTFAIL", "ENVELOPE_SPF", "SPF soft-failed"),
-    ("DATE_IN_FUTURE_", "DATE_IN_FUTURE", "the Date lies after the Received times"),
-    ("DATE_IN_PAST_", "DATE_IN_PAST", "the Date lies before the Received times"),
+    (
+        "DATE_IN_FUTURE_",
+        "DATE_IN_FUTURE",
+        "the Date lies after the Received times",
+    ),
+    (
+        "DATE_IN_PAST_",
+        "DATE_IN_PAST",
+        "the Date lies before the Received times",
+    ),
     ("MISSING_DATE", "DATE_MISSING", "no Date header"),
     ("MISSING_MID", "MSGID_MISSING", "no Message-ID"),
-    ("INVALID_MSGID", "MSGID_INVALID", "the Message-ID is invalid"),
-    ("FORGED_YAHOO_RCVD", "FROM_PROVIDER_NOT_IN_PATH", "From yahoo.com, not through Yahoo"),
-    ("FORGED_HOTMAIL_RCVD", "FROM_PROVIDER_NOT_IN_PATH", "From hotmail.com, not through Hotmail"),
-    ("FORGED_GMAIL_RCVD", "FROM_PROVIDER_NOT_IN_PATH", "From gmail.com, not through Gmail"),
-    ("FORGED_OUTLOOK_", "FROM_PROVIDER_NOT_IN_PATH", "Outlook headers, not an Outlook path"),
+    (
+        "INVALID_MSGID",
+        "MSGID_INVALID",
+        "the Message-ID is invalid",
+    ),
+    (
+        "FORGED_YAHOO_RCVD",
+        "FROM_PROVIDER_NOT_IN_PATH",
+        "From yahoo.com, not through Yahoo",
+    ),
+    (
+        "FORGED_HOTMAIL_RCVD",
+        "FROM_PROVIDER_NOT_IN_PATH",
+        "From hotmail.com, not through Hotmail",
+    ),
+    (
+        "FORGED_GMAIL_RCVD",
+        "FROM_PROVIDER_NOT_IN_PATH",
+        "From gmail.com, not through Gmail",
+    ),
+    (
+        "FORGED_OUTLOOK_",
+        "FROM_PROVIDER_NOT_IN_PATH",
+        "Outlook headers, not an Outlook path",
+    ),
     ("ALL_TRUSTED", "TRUST_INFERRED", "every relay was trusted"),
 ];
 
@@ -61,7 +129,11 @@ pub(crate) fn status(value: &str) -> Decoded {
                     if val.parse::<f64>().is_err() {
                         d.complete = false;
                     }
-                    let key = if k.eq_ignore_ascii_case("hits") { "score" } else { k };
+                    let key = if k.eq_ignore_ascii_case("hits") {
+                        "score"
+                    } else {
+                        k
+                    };
                     d.field(&key.to_ascii_lowercase(), val);
                 }
                 "autolearn" | "autolearn_force" | "version" | "shortcircuit" | "bayes" => {
@@ -78,7 +150,11 @@ pub(crate) fn status(value: &str) -> Decoded {
     if let (Some(s), Some(r)) = (d.fields.get("score"), d.fields.get("required")) {
         d.say(format!(
             "SpamAssassin: {} (score {s}, threshold {r})",
-            if yes.eq_ignore_ascii_case("yes") { "spam" } else { "not spam" }
+            if yes.eq_ignore_ascii_case("yes") {
+                "spam"
+            } else {
+                "not spam"
+            }
         ));
     }
     if !tests.is_empty() {
@@ -160,7 +236,8 @@ pub(crate) fn report(value: &str) -> Decoded {
         let (a, b) = (w[0], w[1]);
         let rule = |s: &str| {
             s.len() > 2
-                && s.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
+                && s.bytes()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
                 && s.bytes().any(|c| c.is_ascii_uppercase())
         };
         if a.parse::<f64>().is_ok() && rule(b) {
@@ -213,7 +290,10 @@ mod tests {
         assert!(d.complete, "{d:?}");
         assert_eq!(d.verdict, Some(VendorClass::Spam));
         assert_eq!(d.fields["score"], "6.9");
-        assert_eq!(d.fields["tests"], "BAYES_99,HTML_MESSAGE,RDNS_NONE,RCVD_IN_SBL");
+        assert_eq!(
+            d.fields["tests"],
+            "BAYES_99,HTML_MESSAGE,RDNS_NONE,RCVD_IN_SBL"
+        );
         assert_eq!(d.fields["received_rules"], "RDNS_NONE,RCVD_IN_SBL");
         assert!(d.meaning.iter().any(|m| m.contains("(ours: RDNS_NONE)")));
         let d = status("No, hits=-2.6 required=7.0 tests=AWL,KNOWN_MAILING_LIST version=2.50-cvs");

@@ -19,17 +19,27 @@ pub fn tls(raw: &str) -> (Option<String>, Option<String>) {
     let (mut version, mut cipher) = (None, None);
     for (i, w) in words.iter().enumerate() {
         let lw = w.to_ascii_lowercase();
-        if let Some(v) = lw.strip_prefix("version=").or_else(|| lw.strip_prefix("(version=")) {
+        if let Some(v) = lw
+            .strip_prefix("version=")
+            .or_else(|| lw.strip_prefix("(version="))
+        {
             if v.starts_with("tls") || v.starts_with("ssl") {
                 version = version.or_else(|| clean(&w[w.len() - v.len()..]));
             }
         } else if let Some(v) = lw.strip_prefix("cipher=") {
             cipher = cipher.or_else(|| clean(&w[w.len() - v.len()..]));
         } else if lw == "(using" || lw == "using" {
-            if let Some(v) = words.get(i + 1).filter(|v| v.to_ascii_lowercase().starts_with("tls") || v.to_ascii_lowercase().starts_with("ssl")) {
+            if let Some(v) = words.get(i + 1).filter(|v| {
+                v.to_ascii_lowercase().starts_with("tls")
+                    || v.to_ascii_lowercase().starts_with("ssl")
+            }) {
                 version = version.or_else(|| clean(v));
-                if words.get(i + 2).is_some_and(|w| w.eq_ignore_ascii_case("with"))
-                    && words.get(i + 3).is_some_and(|w| w.eq_ignore_ascii_case("cipher"))
+                if words
+                    .get(i + 2)
+                    .is_some_and(|w| w.eq_ignore_ascii_case("with"))
+                    && words
+                        .get(i + 3)
+                        .is_some_and(|w| w.eq_ignore_ascii_case("cipher"))
                 {
                     cipher = cipher.or_else(|| words.get(i + 4).and_then(|c| clean(c)));
                 }

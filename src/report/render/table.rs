@@ -558,7 +558,9 @@ fn vendor_line(v: &crate::model::VendorVerdict) -> String {
         v.hop
             .map(|h| format!("hop {h}"))
             .unwrap_or_else(|| "the origin".into()),
-        v.verdict.map(|c| c.as_str().replace('_', " ")).unwrap_or_default(),
+        v.verdict
+            .map(|c| c.as_str().replace('_', " "))
+            .unwrap_or_default(),
         if said.is_empty() { "" } else { "; " },
         said.join("; ")
     )
@@ -568,7 +570,10 @@ fn vendor_line(v: &crate::model::VendorVerdict) -> String {
 fn transit_line(t: &crate::model::Transit) -> Option<String> {
     let mut parts = Vec::new();
     if let Some(s) = t.to_first_trusted_secs {
-        parts.push(format!("{} from Date to the first trusted receipt", human_duration(s)));
+        parts.push(format!(
+            "{} from Date to the first trusted receipt",
+            human_duration(s)
+        ));
     }
     if let Some(s) = t.trusted_secs {
         parts.push(format!("{} inside the trusted servers", human_duration(s)));
@@ -593,7 +598,10 @@ fn transit_line(t: &crate::model::Transit) -> Option<String> {
             Some(format!(
                 "hop {} {v}{}",
                 h.hop,
-                h.tls_cipher.as_deref().map(|c| format!(" {c}")).unwrap_or_default()
+                h.tls_cipher
+                    .as_deref()
+                    .map(|c| format!(" {c}"))
+                    .unwrap_or_default()
             ))
         })
         .collect();
