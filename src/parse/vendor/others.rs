@@ -318,7 +318,7 @@ pub(crate) fn spamcause(value: &str) -> Decoded {
 /// algorithm public decoders such as decode-spam-headers implement).
 pub fn decode_spamcause(s: &str) -> Option<String> {
     let b = s.as_bytes();
-    if b.is_empty() || b.len() % 2 != 0 || !b.iter().all(|c| c.is_ascii_lowercase()) {
+    if b.is_empty() || !b.len().is_multiple_of(2) || !b.iter().all(|c| c.is_ascii_lowercase()) {
         return None;
     }
     let mut out = String::with_capacity(b.len() / 2);

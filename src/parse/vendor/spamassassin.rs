@@ -99,7 +99,6 @@ pub const RECEIVED_RULES: &[(&str, &str, &str)] = &[
         "FROM_PROVIDER_NOT_IN_PATH",
         "Outlook headers, not an Outlook path",
     ),
-    ("ALL_TRUSTED", "TRUST_INFERRED", "every relay was trusted"),
 ];
 
 /// `Yes, score=6.9 required=5.0 tests=A,B autolearn=no version=3.4.6`
@@ -136,9 +135,8 @@ pub(crate) fn status(value: &str) -> Decoded {
                     };
                     d.field(&key.to_ascii_lowercase(), val);
                 }
-                "autolearn" | "autolearn_force" | "version" | "shortcircuit" | "bayes" => {
-                    d.field(&k.to_ascii_lowercase(), val)
-                }
+                "autolearn" | "autolearn_force" | "version" | "shortcircuit" | "bayes"
+                | "tagged_above" => d.field(&k.to_ascii_lowercase(), val),
                 _ => d.unknown(k, val),
             }
         } else if in_tests {
@@ -165,12 +163,15 @@ pub(crate) fn status(value: &str) -> Decoded {
 }
 
 fn is_key(k: &str) -> bool {
-    !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')
+    // SpamAssassin's and amavisd-new's keys are lower case; rules are not.
+    !k.is_empty() && k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
 }
 
 fn rule_list(s: &str) -> impl Iterator<Item = String> + '_ {
+    // amavisd-new writes `tests=[RULE=score, RULE=score]`.
     s.split(',')
-        .map(str::trim)
+        .map(|t| t.trim().trim_matches(['[', ']']))
+        .map(|t| t.split('=').next().unwrap_or(""))
         .filter(|t| !t.is_empty() && t != &"none")
         .map(str::to_string)
 }
@@ -301,6 +302,14 @@ mod tests {
         assert_eq!(d.verdict, Some(VendorClass::NotSpam));
         assert_eq!(d.fields["score"], "-2.6");
         assert!(!status("Maybe").complete);
+        // amavisd-new's form.
+        let d = status("No, score=-0.309 tagged_above=-9999 required=7 tests=[ALL_TRUSTED=-1,\r\n\tBAYES_00=-1.9, FREEMAIL_FORGED_REPLYTO=2.095, MISSING_MID=0.497] autolearn=no autolearn_force=no");
+        assert!(d.complete, "{d:?}");
+        assert_eq!(
+            d.fields["tests"],
+            "ALL_TRUSTED,BAYES_00,FREEMAIL_FORGED_REPLYTO,MISSING_MID"
+        );
+        assert_eq!(d.fields["tagged_above"], "-9999");
     }
 
     #[test]
