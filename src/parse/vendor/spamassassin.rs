@@ -230,6 +230,9 @@ pub(crate) fn level(value: &str) -> Decoded {
 /// X-Spam-Report: `* 0.0 RULE text` lines (3.x) or `RULE (0.5 points)`
 /// (2.x): the rules and their scores.
 pub(crate) fn report(value: &str) -> Decoded {
+    if value.contains("Symbol: ") {
+        return rspamd_report(value);
+    }
     let mut d = Decoded::new("spamassassin");
     let toks: Vec<&str> = value.split_whitespace().take(4096).collect();
     let mut rules: Vec<String> = Vec::new();
@@ -247,7 +250,9 @@ pub(crate) fn report(value: &str) -> Decoded {
             rules.push(format!("{a}={}", &b[1..]));
         }
     }
-    if rules.is_empty() && !value.trim().is_empty() {
+    // Barracuda's report with an empty breakdown has no rules to list.
+    let empty_breakdown = value.contains("Rule breakdown below");
+    if rules.is_empty() && !value.trim().is_empty() && !empty_breakdown {
         d.complete = false;
     }
     let names: Vec<String> = rules
@@ -256,6 +261,48 @@ pub(crate) fn report(value: &str) -> Decoded {
         .collect();
     d.field("rules", &rules.join(","));
     received_rules(&mut d, &names);
+    d
+}
+
+/// rspamd's X-Spam-Report (milter_headers `x-spam-report`):
+/// `Action: no action Symbol: NAME(score) ... Message-ID: ...`.
+fn rspamd_report(value: &str) -> Decoded {
+    let mut d = Decoded::new("rspamd");
+    let mut symbols = Vec::new();
+    // Unfolded, the lines run together: split before each label again.
+    let value = value
+        .replace("Symbol:", "\nSymbol:")
+        .replace("Action:", "\nAction:")
+        .replace("Message-ID:", "\nMessage-ID:");
+    for line in value
+        .split(['\r', '\n'])
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(512)
+    {
+        if let Some(a) = line.strip_prefix("Action:") {
+            let a = a.trim();
+            match a {
+                "no action" => d.classify(Some(VendorClass::NotSpam)),
+                "add header" | "rewrite subject" | "reject" => d.classify(Some(VendorClass::Spam)),
+                "greylist" | "soft reject" => {}
+                _ => d.complete = false,
+            }
+            d.say(format!("rspamd action: {a}"));
+            d.field("action", a);
+        } else if let Some(sym) = line.strip_prefix("Symbol:") {
+            let sym = sym.trim();
+            match sym.split_once('(') {
+                Some((n, sc)) if sc.trim_end_matches(')').parse::<f64>().is_ok() => {
+                    symbols.push(format!("{}={}", n.trim(), sc.trim_end_matches(')')))
+                }
+                _ => d.complete = false,
+            }
+        } else if let Some((k, v)) = line.split_once(':') {
+            d.field(&k.trim().to_ascii_lowercase(), v.trim());
+        }
+    }
+    d.field("symbols", &symbols.join(","));
     d
 }
 
@@ -320,6 +367,15 @@ mod tests {
         assert!(d.complete);
         assert_eq!(d.fields["rules"], "RDNS_NONE=0.0,BAYES_99=3.5");
         assert_eq!(d.fields["received_rules"], "RDNS_NONE");
+        let d = report(
+            "Rule breakdown below\r\n pts rule name description\r\n ---- ----------------------",
+        );
+        assert!(d.complete);
+        let d = report(" Action: no action Symbol: R_DKIM_ALLOW(0.00)\r\n Symbol: R_UNDISC_RCPT(3.00)\r\n Message-ID: <a@b>");
+        assert!(d.complete, "{d:?}");
+        assert_eq!(d.vendor, "rspamd");
+        assert_eq!(d.verdict, Some(VendorClass::NotSpam));
+        assert_eq!(d.fields["symbols"], "R_DKIM_ALLOW=0.00,R_UNDISC_RCPT=3.00");
         let d = checker_version("SpamAssassin 3.4.6 (2021-04-09) on mail.example.org");
         assert!(d.complete);
         assert_eq!(d.names_host.as_deref(), Some("mail.example.org"));
