@@ -248,3 +248,35 @@ fn a_boundary_other_than_microsofts_is_a_cip_mismatch() {
     assert_eq!(f.evidence["cip_hop"], 3);
     assert_ne!(f.evidence["first_untrusted_relay"], "40.107.22.57");
 }
+
+#[test]
+fn thousands_of_vendor_headers_stay_bounded() {
+    let mut raw = read("18-planted-scl.eml");
+    let mut header = Vec::new();
+    for i in 0..5000 {
+        header.extend_from_slice(
+            format!("X-Spam-Status: No, score=-{i}.0 required=5.0 tests=\u{202e}X{i}\r\n")
+                .as_bytes(),
+        );
+        header.extend_from_slice(b"Authentication-Results: x; spf=pass\r\n");
+    }
+    header.extend_from_slice(&raw.header);
+    raw.header = header;
+    let r = spamtrace::trace(&raw, &opts());
+    assert!(
+        r.vendor_verdicts.len() <= 120,
+        "{}",
+        r.vendor_verdicts.len()
+    );
+    let untrusted = r
+        .findings
+        .iter()
+        .filter(|f| f.code == "VENDOR_VERDICT_UNTRUSTED")
+        .count();
+    assert!(untrusted <= 10);
+    let json = serde_json::to_string(&r.vendor_verdicts).unwrap();
+    assert!(
+        !json.contains('\u{202e}'),
+        "a bidi control reached the report"
+    );
+}

@@ -79,6 +79,7 @@ struct Placed {
 fn place(ctx: &Context) -> Vec<Placed> {
     let mut out: Vec<Placed> = Vec::new();
     let mut seen_names: Vec<String> = Vec::new();
+    let mut tried = 0usize;
     let boundary = ctx.chain.boundary;
     let ms_runners = vendor::family("x-forefront-antispam-report")
         .map(|f| trusted_runners(ctx, f.receivers))
@@ -89,7 +90,8 @@ fn place(ctx: &Context) -> Vec<Placed> {
         if fam.is_none() && !ar {
             continue;
         }
-        if out.len() >= MAX_HEADERS {
+        tried += 1;
+        if out.len() >= MAX_HEADERS || tried > 2 * MAX_HEADERS {
             break;
         }
         let text = f.text();
