@@ -280,3 +280,42 @@ fn thousands_of_vendor_headers_stay_bounded() {
         "a bidi control reached the report"
     );
 }
+
+/// A content filter (SpamAssassin behind Postfix, re-injected on loopback)
+/// appends its fields below every Received header: the last copy is its,
+/// an earlier one came with the message.
+#[test]
+fn a_content_filter_vouches_for_the_last_appended_copy() {
+    let header = "Received: from mail.example.org (localhost [127.0.0.1])\r\n\tby mail.example.org (Postfix) with ESMTP id 5ECE16CCE50\r\n\tfor <carol@example.org>; Fri, 26 Aug 2005 16:40:01 -0400 (EDT)\r\n\
+Received: from smtp.shop-example.com (smtp.shop-example.com [185.99.133.7])\r\n\tby mail.example.org (Postfix) with ESMTP id 1B2C3D4E5F\r\n\tfor <carol@example.org>; Fri, 26 Aug 2005 16:39:58 -0400 (EDT)\r\n\
+From: <billing@shop-example.com>\r\nTo: carol@example.org\r\nSubject: invoice\r\nDate: Fri, 26 Aug 2005 20:39:50 +0000\r\nMessage-ID: <1@smtp.shop-example.com>\r\n\
+X-Spam-Status: No, score=-9.0 required=5.0 tests=ALL_TRUSTED\r\n\
+X-Spam-Status: Yes, score=8.3 required=5.0 tests=BAYES_99,RDNS_NONE\r\n";
+    let mut msg = read("18-planted-scl.eml");
+    msg.header = header.as_bytes().to_vec();
+    let mut trust = spamtrace::chain::trust::TrustConfig::default();
+    trust.add("mail.example.org").unwrap();
+    let o = TraceOptions {
+        trust,
+        infer_trust: false,
+        now: NOW,
+    };
+    let r = spamtrace::trace(&msg, &o);
+    assert_eq!(r.trust_boundary, Some(1), "{:#?}", r.hops);
+    let s: Vec<&VendorVerdict> = r
+        .vendor_verdicts
+        .iter()
+        .filter(|v| v.header == "x-spam-status")
+        .collect();
+    assert_eq!(s.len(), 2);
+    assert!(!s[0].trusted, "the planted copy above the filter's");
+    assert!(s[1].trusted);
+    assert_eq!(s[1].placed_by, "content_filter");
+    assert_eq!(s[1].hop, Some(0));
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code == "VENDOR_VERDICT_UNTRUSTED")
+        .expect("the planted copy");
+    assert_eq!(f.severity, Severity::Forged, "same product, contradicted");
+}

@@ -81,6 +81,23 @@ fn place(ctx: &Context) -> Vec<Placed> {
     let mut seen_names: Vec<String> = Vec::new();
     let mut tried = 0usize;
     let boundary = ctx.chain.boundary;
+    // A content filter (amavisd-new 2.x, a SpamAssassin content_filter)
+    // appends its X-Spam-* fields below every Received header; a trusted
+    // hop into it (`by localhost (amavisd-new, port 10024)`) or back out of
+    // it (a loopback re-injection, `from host (localhost [127.0.0.1])`)
+    // vouches for the last copy of each.
+    let amavis = boundary.and_then(|b| {
+        ctx.hops.iter().take(b + 1).position(|h| {
+            h.raw.to_ascii_lowercase().contains("(amavisd-new")
+                || h.from.ip.is_some_and(|ip| ip.is_loopback())
+        })
+    });
+    let last_copy = |i: usize, name: &str| {
+        !ctx.fields
+            .iter()
+            .skip(i + 1)
+            .any(|g| g.name.eq_ignore_ascii_case(name))
+    };
     let ms_runners = vendor::family("x-forefront-antispam-report")
         .map(|f| trusted_runners(ctx, f.receivers))
         .unwrap_or_default();
@@ -128,6 +145,10 @@ fn place(ctx: &Context) -> Vec<Placed> {
         if firewall {
             seen_names.push(name.clone());
         }
+        let appended = vendor_name == "spamassassin"
+            && writer.is_none()
+            && amavis.is_some()
+            && last_copy(i, f.name);
         let (trusted, why) = if renamed {
             (
                 false,
@@ -143,7 +164,7 @@ fn place(ctx: &Context) -> Vec<Placed> {
                         .to_string(),
                 ),
             )
-        } else if placed_trusted {
+        } else if placed_trusted || appended {
             (true, None)
         } else {
             (
@@ -157,6 +178,7 @@ fn place(ctx: &Context) -> Vec<Placed> {
             )
         };
         let (hop, placed_by) = match (named_hop, firewall && trusted) {
+            _ if appended && !placed_trusted => (amavis, "content_filter"),
             (Some((h, by)), _) => (Some(h), by),
             (None, true) if writer.is_none() => (ms_runners.first().copied(), "header_firewall"),
             (None, true) => (writer, "header_firewall"),
