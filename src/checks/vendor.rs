@@ -226,7 +226,14 @@ fn cross_check(ctx: &Context, placed: &mut [Placed]) {
             _ => "no hop's sender (its Received header was removed, or never written)".to_string(),
         };
         p.v.fields.insert("cip_is".into(), agrees.clone());
-        p.v.meaning.push(format!("CIP {cip} is {agrees}"));
+        let why = if relay == Some(cip) {
+            ": Microsoft saw the same connection, which confirms the relay"
+        } else if agrees.starts_with("the sender of hop") {
+            ": it corroborates that hop's Received header"
+        } else {
+            ""
+        };
+        p.v.meaning.push(format!("CIP {cip} is {agrees}{why}"));
     }
 }
 

@@ -59,7 +59,7 @@ pub struct VendorVerdict {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub why_untrusted: Option<String>,
     /// How the writer was found: `position`, `names_ip`, `names_host`,
-    /// `header_firewall` (docs/vendor-headers.md).
+    /// `header_firewall`, `content_filter` (docs/vendor-headers.md).
     pub placed_by: String,
     /// Every field the header carries, decoded values as written.
     pub fields: BTreeMap<String, String>,
