@@ -14,6 +14,7 @@ pub(crate) mod nul;
 pub(crate) mod position;
 pub(crate) mod relay;
 pub(crate) mod sender;
+pub(crate) mod vendor;
 pub(crate) mod webmail;
 
 use crate::chain::trust::TrustConfig;
@@ -110,5 +111,6 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
     dmarc::check(ctx, &mut out);
     hops::too_many(ctx, &mut out);
     nul::check(ctx, &mut out);
+    vendor::check(ctx, &mut out);
     out
 }

@@ -113,6 +113,9 @@ pub enum Code {
     TooManyReceived,
     TrustInferred,
     UnparseableReceived,
+    VendorCipMismatch,
+    VendorVerdictSpam,
+    VendorVerdictUntrusted,
     WebmailOrigin,
     WebmailOriginClaimed,
 }
@@ -171,6 +174,9 @@ impl Code {
         Code::TooManyReceived,
         Code::TrustInferred,
         Code::UnparseableReceived,
+        Code::VendorCipMismatch,
+        Code::VendorVerdictSpam,
+        Code::VendorVerdictUntrusted,
         Code::WebmailOrigin,
         Code::WebmailOriginClaimed,
     ];
@@ -229,6 +235,9 @@ impl Code {
             Code::TooManyReceived => "TOO_MANY_RECEIVED",
             Code::TrustInferred => "TRUST_INFERRED",
             Code::UnparseableReceived => "UNPARSEABLE_RECEIVED",
+            Code::VendorCipMismatch => "VENDOR_CIP_MISMATCH",
+            Code::VendorVerdictSpam => "VENDOR_VERDICT_SPAM",
+            Code::VendorVerdictUntrusted => "VENDOR_VERDICT_UNTRUSTED",
             Code::WebmailOrigin => "WEBMAIL_ORIGIN",
             Code::WebmailOriginClaimed => "WEBMAIL_ORIGIN_CLAIMED",
         }

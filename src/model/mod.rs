@@ -15,6 +15,7 @@ mod mail;
 mod message;
 mod owner;
 mod report;
+mod vendor;
 mod webmail;
 
 pub use asn::{AsnSource, HopAsn};
@@ -33,4 +34,5 @@ pub use mail::{DnsAnswer, MailTarget};
 pub use message::{MessageSummary, Source};
 pub use owner::{Account, AccountContact, Distribution, Owner, OwnerKind};
 pub use report::{Report, SCHEMA};
+pub use vendor::{Transit, TransitHop, VendorClass, VendorVerdict};
 pub use webmail::{Credibility, OriginCandidate};

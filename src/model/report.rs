@@ -6,6 +6,7 @@ use super::{
 };
 use super::{Account, Distribution, Owner};
 use super::{Origin, OriginCandidate, Relay, Severity, Source, TrustStep};
+use super::{Transit, VendorVerdict};
 use serde::{Deserialize, Serialize};
 
 pub const SCHEMA: &str = "spamtrace/1";
@@ -45,6 +46,13 @@ pub struct Report {
     /// far the header can be believed.
     #[serde(default)]
     pub origin_candidates: Vec<OriginCandidate>,
+    /// What the filters the message passed wrote (X-Forefront-Antispam-Report,
+    /// X-Spam-Status, ...), each placed on the chain (docs/vendor-headers.md).
+    #[serde(default)]
+    pub vendor_verdicts: Vec<VendorVerdict>,
+    /// How long the message travelled, and over which TLS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transit: Option<Transit>,
     /// DNS facts, DNSBL results and every answer used (absent offline).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns: Option<MessageDns>,

@@ -8,6 +8,7 @@ pub mod headers;
 pub mod message;
 pub(crate) mod msgid;
 pub mod received;
+pub mod vendor;
 
 use crate::model::Hop;
 

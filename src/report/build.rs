@@ -23,6 +23,8 @@ pub fn build(t: Traced, opts: &TraceOptions) -> Report {
     let findings = checks::run(&ctx);
     let auth_results = checks::auth_results::trusted_verdicts(&ctx);
     let origin_candidates = checks::webmail::candidates(&ctx);
+    let vendor_verdicts = checks::vendor::verdicts(&ctx, &findings);
+    let transit = checks::vendor::transit(&ctx);
     let accounts = checks::accounts::accounts(&ctx, &auth_results);
     let owner = owner::owner(&t.hops, t.chain.boundary, &fields, opts.trust.we.as_deref());
     let from_domain = t
@@ -65,6 +67,8 @@ pub fn build(t: Traced, opts: &TraceOptions) -> Report {
         abuse_contacts: t.abuse_contacts,
         auth_results,
         origin_candidates,
+        vendor_verdicts,
+        transit,
         dns: t.dns,
         asn: t.asn,
         verdict,

@@ -581,6 +581,17 @@ pub fn render(r: &Report, style: TableStyle) -> String {
     if let Some(line) = r.dns.as_ref().and_then(auth_line) {
         labelled(&mut out, "Checked today", &line, w);
     }
+    // One line per trusted filter verdict (docs/vendor-headers.md).
+    for v in r
+        .vendor_verdicts
+        .iter()
+        .filter(|v| v.trusted && v.verdict.is_some())
+    {
+        labelled(&mut out, "Filter verdict", &vendor_line(v), w);
+    }
+    if let Some(line) = r.transit.as_ref().and_then(transit_line) {
+        labelled(&mut out, "Transit", &line, w);
+    }
     if !r.findings.is_empty() {
         let _ = writeln!(out, "Findings:");
         // Message-wide findings first, then by hop (header order); the
@@ -629,6 +640,84 @@ pub fn render(r: &Report, style: TableStyle) -> String {
     }
     labelled(&mut out, "Verdict", &r.verdict, w);
     out
+}
+
+/// `microsoft x-forefront-antispam-report (hop 3): phishing; SCL 9: ...`
+fn vendor_line(v: &crate::model::VendorVerdict) -> String {
+    let said: Vec<&str> = v
+        .meaning
+        .iter()
+        .map(String::as_str)
+        .filter(|m| {
+            crate::checks::vendor::speaks_to_verdict(m)
+                || m.starts_with("CIP ")
+                || m.contains("(ours: ")
+        })
+        .take(8)
+        .collect();
+    format!(
+        "{} {} ({}): {}{}{}",
+        v.vendor,
+        v.header,
+        v.hop
+            .map(|h| format!("hop {h}"))
+            .unwrap_or_else(|| "the origin".into()),
+        v.verdict
+            .map(|c| c.as_str().replace('_', " "))
+            .unwrap_or_default(),
+        if said.is_empty() { "" } else { "; " },
+        said.join("; ")
+    )
+}
+
+/// `1m 5s from Date to the first trusted receipt, 2s inside; slowest hop 3 (58s); TLS on 3 of 4 hops`
+fn transit_line(t: &crate::model::Transit) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(s) = t.to_first_trusted_secs {
+        parts.push(format!(
+            "{} from Date to the first trusted receipt",
+            human_duration(s)
+        ));
+    }
+    if let Some(s) = t.trusted_secs {
+        parts.push(format!("{} inside the trusted servers", human_duration(s)));
+    }
+    if let Some(s) = t.total_secs {
+        parts.push(format!("{} in all", human_duration(s)));
+    }
+    if let Some(h) = t.slowest_hop {
+        let d = t
+            .hops
+            .iter()
+            .find(|x| x.hop == h)
+            .and_then(|x| x.delay_secs)
+            .unwrap_or(0);
+        parts.push(format!("slowest hop {h} ({})", human_duration(d)));
+    }
+    let tls: Vec<String> = t
+        .hops
+        .iter()
+        .filter_map(|h| {
+            let v = h.tls_version.as_deref()?;
+            Some(format!(
+                "hop {} {v}{}",
+                h.hop,
+                h.tls_cipher
+                    .as_deref()
+                    .map(|c| format!(" {c}"))
+                    .unwrap_or_default()
+            ))
+        })
+        .collect();
+    if !tls.is_empty() {
+        parts.push(format!(
+            "TLS recorded on {} of {} hops ({})",
+            tls.len(),
+            t.hops.len(),
+            tls.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// The hop's compact DNS verdict; empty offline or without a public IP.

@@ -1,0 +1,93 @@
+//! The TLS version and cipher a Received header records: Exchange
+//! `(version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384)`,
+//! sendmail and Gmail `version=TLSv1.3 cipher=TLS_AES_256_GCM_SHA384`,
+//! Postfix `(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))`,
+//! Exim `(TLS1.2:ECDHE_RSA_AES_256_GCM_SHA384:256)` or `tls TLS_AES_256_GCM_SHA384`.
+
+/// `(version, cipher)` as written, when the header records them.
+pub fn tls(raw: &str) -> (Option<String>, Option<String>) {
+    let clean = |s: &str| {
+        let s: String = s
+            .trim_matches(|c: char| c == ',' || c == ')' || c == '(' || c == ';')
+            .chars()
+            .filter(|c| c.is_ascii_graphic())
+            .take(80)
+            .collect();
+        (!s.is_empty()).then_some(s)
+    };
+    let words: Vec<&str> = raw.split_whitespace().take(200).collect();
+    let (mut version, mut cipher) = (None, None);
+    for (i, w) in words.iter().enumerate() {
+        let lw = w.to_ascii_lowercase();
+        if let Some(v) = lw
+            .strip_prefix("version=")
+            .or_else(|| lw.strip_prefix("(version="))
+        {
+            if v.starts_with("tls") || v.starts_with("ssl") {
+                version = version.or_else(|| clean(&w[w.len() - v.len()..]));
+            }
+        } else if let Some(v) = lw.strip_prefix("cipher=") {
+            cipher = cipher.or_else(|| clean(&w[w.len() - v.len()..]));
+        } else if lw == "(using" || lw == "using" {
+            if let Some(v) = words.get(i + 1).filter(|v| {
+                v.to_ascii_lowercase().starts_with("tls")
+                    || v.to_ascii_lowercase().starts_with("ssl")
+            }) {
+                version = version.or_else(|| clean(v));
+                if words
+                    .get(i + 2)
+                    .is_some_and(|w| w.eq_ignore_ascii_case("with"))
+                    && words
+                        .get(i + 3)
+                        .is_some_and(|w| w.eq_ignore_ascii_case("cipher"))
+                {
+                    cipher = cipher.or_else(|| words.get(i + 4).and_then(|c| clean(c)));
+                }
+            }
+        } else if lw == "tls" && i > 0 && words[i - 1].to_ascii_lowercase().starts_with("(tls") {
+            cipher = cipher.or_else(|| words.get(i + 1).and_then(|c| clean(c)));
+        } else if lw.starts_with("(tls") || lw.starts_with("(ssl") {
+            // Exim: `(TLS1.2:CIPHER:256)` or `(TLS1.3)`.
+            let inner = w.trim_start_matches('(').trim_end_matches([')', ',']);
+            let mut parts = inner.split(':');
+            if let Some(v) = parts.next() {
+                version = version.or_else(|| clean(v));
+            }
+            if let Some(c) = parts.next() {
+                cipher = cipher.or_else(|| clean(c));
+            }
+        }
+    }
+    (version, cipher)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tls;
+
+    #[test]
+    fn tls_shapes() {
+        let s = |a: &str, b: &str| (Some(a.to_string()), Some(b.to_string()));
+        assert_eq!(
+            tls("from a.example (10.0.0.1) by b.example (10.0.0.2) with Microsoft SMTP Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.6838.28; Thu, 5 Oct 2023 16:19:53 +0000"),
+            s("TLS1_2", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384")
+        );
+        assert_eq!(
+            tls("from mail.example (mail.example [192.0.2.1]) by mx.google.com with ESMTPS id x for <a@b>\r\n (version=TLS1_3 cipher=TLS_AES_256_GCM_SHA384 bits=256/256);"),
+            s("TLS1_3", "TLS_AES_256_GCM_SHA384")
+        );
+        assert_eq!(
+            tls("from a (a [192.0.2.1]) (using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)) (No client certificate requested) by mx.example (Postfix)"),
+            s("TLSv1.3", "TLS_AES_256_GCM_SHA384")
+        );
+        assert_eq!(
+            tls("from [192.0.2.1] (helo=x) by y with esmtps (TLS1.2:ECDHE_RSA_AES_256_GCM_SHA384:256) (Exim 4.92)"),
+            s("TLS1.2", "ECDHE_RSA_AES_256_GCM_SHA384")
+        );
+        assert_eq!(
+            tls("from x by y with esmtps (TLS1.3) tls TLS_AES_256_GCM_SHA384 (Exim 4.96)"),
+            s("TLS1.3", "TLS_AES_256_GCM_SHA384")
+        );
+        assert_eq!(tls("from x by y with SMTP id 1"), (None, None));
+    }
+}
