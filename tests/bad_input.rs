@@ -322,7 +322,7 @@ fn c1_del_and_bidi_never_reach_the_terminal_raw() {
         &["trace", "--offline", p][..],
         &["trace", "--offline", "--json", p],
         &["trace", "--offline", "--format", "ndjson", p],
-        &["complain", "--offline", p],
+        &["complain", "--offline", "--to", "abuse@example.net", p],
     ] {
         let o = spamtrace(args);
         assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
@@ -431,14 +431,21 @@ fn complain_arf_on_a_terminal_is_escaped_and_said() {
     let path = dir.path().join("esc.eml");
     let msg = b"Received: from a.example.net ([203.0.113.9]) by mx.example.org; Mon, 1 Jan 2024 00:00:00 +0000\r\nSubject: x\x1b]0;owned\x07\x1b[2J\r\nMessage-ID: <1@example.net>\r\n\r\nbody\r\n";
     std::fs::write(&path, msg).unwrap();
-    let o = spamtrace(&["complain", "--offline", "--arf", path_str(&path)]);
+    let o = spamtrace(&[
+        "complain",
+        "--offline",
+        "--to",
+        "abuse@example.net",
+        "--arf",
+        path_str(&path),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
         o.stdout.windows(3).any(|w| w == b"\x1b]0"),
         "a pipe gets the exact bytes"
     );
     let cmd = format!(
-        "{} complain --offline --arf {}",
+        "{} complain --offline --to abuse@example.net --arf {}",
         env!("CARGO_BIN_EXE_spamtrace"),
         path.display()
     );
