@@ -634,3 +634,39 @@ fn cli_format_html_html_file_and_html_dir() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("/nonexistent/dir/r.html"), "{err}");
 }
+
+/// Vendor verdicts are listed with who wrote them and whether they are
+/// believed; a planted one below the boundary reads as a claim. A hop's
+/// owner (AS, country) is shown in its box when it was looked up.
+#[test]
+fn vendor_verdicts_and_the_owner_of_each_hop() {
+    let mut r = offline("18-planted-scl.eml").remove(0);
+    assert!(
+        !r.vendor_verdicts.is_empty(),
+        "the fixture carries filter headers"
+    );
+    let page = html::render(&r);
+    let p = check_page(&page, "vendor");
+    let t = text(&p.dom.document);
+    assert!(t.contains("Vendor verdicts: what the filters on the way wrote"));
+    for v in &r.vendor_verdicts {
+        assert!(t.contains(&v.header), "{} listed", v.header);
+    }
+    if r.vendor_verdicts.iter().any(|v| !v.trusted) {
+        assert!(t.contains("a claim"), "an untrusted verdict is a claim");
+    }
+    let relay = r.first_untrusted_relay.as_ref().expect("a relay");
+    let (hop, ip) = (relay.hop, relay.ip.expect("an address"));
+    r.asn.push(
+        serde_json::from_value(serde_json::json!({
+            "hop": hop, "ip": ip.to_string(), "asn": 64500,
+            "as_name": "Example Net", "country": "NL", "source": "dns"
+        }))
+        .expect("a HopAsn"),
+    );
+    let svg = html::route_svg(&r, true);
+    assert!(
+        svg.contains("AS64500 Example Net, NL"),
+        "the owner in the hop box"
+    );
+}

@@ -456,7 +456,44 @@ fn authentication(out: &mut String, r: &Report, id: &str) {
             out.push_str("</tbody></table></div>\n");
         }
     }
-    out.push_str("<p class=\"muted\">Vendor verdicts: none in this report.</p>\n");
+    vendor_verdicts(out, r);
+}
+
+/// What the filters on the way wrote, each placed on the hop that wrote
+/// it; a verdict below the trust boundary is a claim and says so.
+fn vendor_verdicts(out: &mut String, r: &Report) {
+    if r.vendor_verdicts.is_empty() {
+        out.push_str("<p class=\"muted\">Vendor verdicts: no filter header in this message.</p>\n");
+        return;
+    }
+    out.push_str("<div class=\"tablewrap\"><table><caption>Vendor verdicts: what the filters on the way wrote</caption><thead><tr><th scope=\"col\">filter</th><th scope=\"col\">header</th><th scope=\"col\">hop</th><th scope=\"col\">believed</th><th scope=\"col\">verdict</th><th scope=\"col\">what it says</th></tr></thead><tbody>");
+    for v in &r.vendor_verdicts {
+        let believed = if v.trusted {
+            "trusted: written by a trusted server".to_string()
+        } else {
+            format!(
+                "a claim{}",
+                v.why_untrusted
+                    .as_deref()
+                    .map(|w| format!(": {}", esc(w)))
+                    .unwrap_or_default()
+            )
+        };
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&v.vendor),
+            esc(&v.header),
+            v.hop.map_or("origin".to_string(), |h| h.to_string()),
+            believed,
+            v.verdict
+                .map_or("<span class=\"muted\">none stated</span>".to_string(), |c| {
+                    esc(&c.as_str().replace('_', " "))
+                }),
+            esc(&v.meaning.join("; "))
+        );
+    }
+    out.push_str("</tbody></table></div>\n");
 }
 
 fn result_cell(result: &str) -> String {

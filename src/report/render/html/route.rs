@@ -884,6 +884,10 @@ fn hop_content(f: &Facts, i: usize) -> (Vec<Row>, Vec<Tag>, String, String, Stri
             class,
         ));
     }
+    // Who holds the sender's address (AS, country), when it was looked up.
+    if let Some(label) = r.asn.iter().find(|a| a.hop == i).and_then(|a| a.label()) {
+        rows.push(row("AS", label, ""));
+    }
     let mut by = h.by.clone().unwrap_or_else(|| "?".into());
     if let Some(w) = &h.with {
         by.push_str(&format!(" · {w}"));
