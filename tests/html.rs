@@ -652,6 +652,14 @@ fn vendor_verdicts_and_the_owner_of_each_hop() {
     for v in &r.vendor_verdicts {
         assert!(t.contains(&v.header), "{} listed", v.header);
     }
+    // The whole header block, raw and escaped, not only the Received lines.
+    assert!(t.contains("The header block as it arrived"));
+    let first_field = String::from_utf8_lossy(&r.header_block)
+        .lines()
+        .find(|l| !l.starts_with("Received:") && l.contains(':') && !l.starts_with([' ', '\t']))
+        .expect("a header field besides Received")
+        .to_string();
+    assert!(t.contains(&first_field), "{first_field} shown raw");
     if r.vendor_verdicts.iter().any(|v| !v.trusted) {
         assert!(t.contains("a claim"), "an untrusted verdict is a claim");
     }

@@ -60,6 +60,12 @@ pub struct Report {
     /// MaxMind-format databases; empty when not looked up.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub asn: Vec<super::HopAsn>,
+    /// The message's header block as it arrived (moved from the reader,
+    /// not copied; at most its header limit), for a renderer that shows it
+    /// (the HTML report's raw headers). Not in JSON: the report carries
+    /// what was found, and these are the message's own bytes.
+    #[serde(skip)]
+    pub header_block: Vec<u8>,
     /// One sentence: what happened to this message.
     pub verdict: String,
     /// When the analysis ran (RFC 3339 UTC).

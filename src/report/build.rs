@@ -71,6 +71,7 @@ pub fn build(t: Traced, opts: &TraceOptions) -> Report {
         transit,
         dns: t.dns,
         asn: t.asn,
+        header_block: t.msg.header,
         verdict,
         analyzed_at: analyzed_at(opts.now),
     }

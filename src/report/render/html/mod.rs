@@ -819,9 +819,23 @@ fn dns(out: &mut String, d: Option<&MessageDns>, id: &str) {
 }
 
 fn raw_headers(out: &mut String, r: &Report, id: &str) {
+    let _ = write!(out, "<h2 id=\"{id}-raw\">Raw headers</h2>\n");
+    if !r.header_block.is_empty() {
+        let block = String::from_utf8_lossy(&r.header_block);
+        let _ = write!(
+            out,
+            "<details class=\"raw\"><summary>The header block as it arrived ({} lines)</summary><pre>",
+            block.lines().count()
+        );
+        for line in block.lines() {
+            // A folded line starts with a tab: shown as spaces, not `\u{9}`.
+            let _ = writeln!(out, "{}", esc(&line.replace('\t', "    ")));
+        }
+        out.push_str("</pre></details>\n");
+    }
     let _ = write!(
         out,
-        "<h2 id=\"{id}-raw\">Raw headers</h2>\n<details class=\"raw\"><summary>Received headers as written, top (newest) first ({})</summary><pre>",
+        "<details class=\"raw\"><summary>Received headers as written, top (newest) first ({})</summary><pre>",
         r.hops.len()
     );
     for h in &r.hops {
