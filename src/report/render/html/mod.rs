@@ -819,7 +819,7 @@ fn dns(out: &mut String, d: Option<&MessageDns>, id: &str) {
 }
 
 fn raw_headers(out: &mut String, r: &Report, id: &str) {
-    let _ = write!(out, "<h2 id=\"{id}-raw\">Raw headers</h2>\n");
+    let _ = writeln!(out, "<h2 id=\"{id}-raw\">Raw headers</h2>");
     if !r.header_block.is_empty() {
         let block = String::from_utf8_lossy(&r.header_block);
         let _ = write!(
