@@ -40,23 +40,26 @@ pub fn clean_value(s: &str) -> String {
 /// Fold one `Name: value` line at spaces to lines of at most 78 characters
 /// where possible (RFC 5322 2.2.3), joined with CRLF.
 fn fold(line: &str) -> String {
+    fold_lines(line, "\r\n")
+}
+
+/// [`fold`] with the line end `eol` (LF for a local submission, CRLF for
+/// the ARF report), ended by one.
+pub(super) fn fold_lines(line: &str, eol: &str) -> String {
     let mut out = String::new();
     let mut cur = String::new();
     for word in line.split(' ') {
         if !cur.is_empty() && cur.len() + 1 + word.len() > 78 {
             out.push_str(&cur);
-            out.push_str("\r\n");
+            out.push_str(eol);
             cur = String::from(" ");
-            cur.push_str(word);
-        } else {
-            if !cur.is_empty() {
-                cur.push(' ');
-            }
-            cur.push_str(word);
+        } else if !cur.is_empty() {
+            cur.push(' ');
         }
+        cur.push_str(word);
     }
     out.push_str(&cur);
-    out.push_str("\r\n");
+    out.push_str(eol);
     out
 }
 

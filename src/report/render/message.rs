@@ -118,21 +118,7 @@ fn clean(s: &str) -> String {
 /// Fold `Name: value` at spaces to lines of at most 78 characters where
 /// possible (RFC 5322 2.2.3), LF line ends.
 fn fold(line: &str) -> String {
-    let mut out = String::new();
-    let mut cur = String::new();
-    for word in line.split(' ') {
-        if !cur.is_empty() && cur.len() + 1 + word.len() > 78 {
-            out.push_str(&cur);
-            out.push('\n');
-            cur = String::from(" ");
-        } else if !cur.is_empty() {
-            cur.push(' ');
-        }
-        cur.push_str(word);
-    }
-    out.push_str(&cur);
-    out.push('\n');
-    out
+    super::arf::fold_lines(line, "\n")
 }
 
 /// Longest line a message may carry (RFC 5322 2.1.1), CRLF excluded.
