@@ -338,6 +338,14 @@ pub(crate) enum QueueAction {
     Retry { id: String },
     /// Remove entry ID (queued or failed) without sending it.
     Drop { id: String },
+    /// One delivery of one entry (run's delivery process; not for people).
+    #[command(hide = true)]
+    Agent {
+        #[arg(long)]
+        entry: String,
+        #[command(flatten)]
+        delivery: DeliveryArgs,
+    },
 }
 
 #[derive(Args, Clone)]

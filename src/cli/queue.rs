@@ -4,6 +4,7 @@
 use super::args::{DeliveryArgs, QueueAction, QueueArgs, SmarthostTls};
 use spamtrace::enrich::dns::client::{DnsClient, LiveConfig};
 use spamtrace::queue::deliver::{self, Route, RunOptions, Smarthost, TlsMode};
+use std::io::Write;
 use spamtrace::queue::policy::{parse_duration, RetryPolicy};
 use spamtrace::queue::{Spool, State};
 use spamtrace::util::sanitize::for_terminal;
@@ -38,6 +39,7 @@ pub(crate) fn run(args: QueueArgs) -> ExitCode {
         QueueAction::Flush(d) => deliver_all(spool, &d, true),
         QueueAction::Retry { id } => retry(&spool, &id),
         QueueAction::Drop { id } => drop_entry(&spool, &id),
+        QueueAction::Agent { entry, delivery } => agent(spool, &entry, &delivery),
     }
 }
 
@@ -216,15 +218,153 @@ fn is_loopback(host: &str) -> bool {
     host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
+/// The flags of `d` again, for a delivery process.
+fn to_args(d: &DeliveryArgs) -> Vec<String> {
+    let mut a = Vec::new();
+    let mut push = |k: &str, v: String| {
+        a.push(k.to_string());
+        a.push(v);
+    };
+    if let Some(s) = &d.smarthost {
+        push("--smarthost", s.clone());
+    }
+    push(
+        "--smarthost-tls",
+        match d.smarthost_tls {
+            SmarthostTls::Required => "required",
+            SmarthostTls::Opportunistic => "opportunistic",
+            SmarthostTls::None => "none",
+        }
+        .into(),
+    );
+    if let Some(p) = &d.smarthost_ca {
+        push("--smarthost-ca", p.display().to_string());
+    }
+    push("--smtp-port", d.smtp_port.to_string());
+    for s in &d.dns_server {
+        push("--dns-server", s.clone());
+    }
+    push("--timeout", d.timeout.clone());
+    push("--min-backoff", d.min_backoff.clone());
+    push("--max-backoff", d.max_backoff.clone());
+    push("--lifetime", d.lifetime.clone());
+    if let Some(h) = &d.helo {
+        push("--helo", h.clone());
+    }
+    a
+}
+
+/// `queue agent --entry ID`: deliver one entry and record the outcome,
+/// one line on stdout for the run (`sent|failed|deferred|busy|skipped REPLY`).
+///
+/// Each delivery is its own process, as Postfix's smtp(8) is beside its
+/// qmgr: a `queue run` killed (even with -9) stops starting deliveries,
+/// while each one under way finishes its transaction and moves its entry
+/// by the reply. Without that, a run killed between the server's commit
+/// and its 250 would leave a delivered entry queued, to be sent again.
+fn agent(spool: Spool, id: &str, d: &DeliveryArgs) -> ExitCode {
+    let say = |s: &str| {
+        // The run may be gone: a closed pipe is no error here.
+        let mut o = std::io::stdout();
+        let _ = writeln!(o, "{s}");
+        let _ = o.flush();
+    };
+    let opts = match options(d) {
+        Ok(o) => o,
+        Err(e) => return super::usage_error(&e),
+    };
+    let _claim = match spool.claim(id) {
+        Ok(Some(f)) => f,
+        Ok(None) => {
+            say("busy");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            say(&format!("error {id}: {e}"));
+            return ExitCode::from(1);
+        }
+    };
+    // Claimed: still queued, still due? (Another delivery may have moved
+    // or rescheduled it in between.)
+    let e = match spool.load(State::Queued, id) {
+        Ok(e) if e.next_try <= spamtrace::util::clock::unix_now() => e,
+        _ => {
+            say("skipped");
+            return ExitCode::SUCCESS;
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(err) => {
+            say(&format!("error runtime: {err}"));
+            return ExitCode::from(1);
+        }
+    };
+    let outcome = rt.block_on(async {
+        match route(d) {
+            Ok(r) => Ok(deliver::deliver(&r, &e, &opts).await),
+            Err(err) => Err(err),
+        }
+    });
+    let o = match outcome {
+        Ok(o) => o,
+        Err(err) => {
+            say(&format!("error {err}"));
+            return ExitCode::from(2);
+        }
+    };
+    match deliver::settle(&spool, e, &o, &opts.policy, spamtrace::util::clock::unix_now()) {
+        Ok(what) => {
+            say(&format!("{what} {}", o.reply()));
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            say(&format!("error {err}"));
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The destination an entry counts against (smarthost, or its domain).
+fn destination(d: &DeliveryArgs, e: &spamtrace::queue::Entry) -> String {
+    match &d.smarthost {
+        Some(s) => s.clone(),
+        None => e
+            .to
+            .first()
+            .and_then(|t| t.rsplit_once('@'))
+            .map(|(_, x)| x.to_ascii_lowercase())
+            .unwrap_or_default(),
+    }
+}
+
+struct Running {
+    child: std::process::Child,
+    id: String,
+    dest: String,
+}
+
 fn deliver_all(spool: Spool, d: &DeliveryArgs, flush: bool) -> ExitCode {
     let opts = match options(d) {
         Ok(o) => o,
         Err(e) => return super::usage_error(&e),
     };
+    // Check the route once here (a bad flag is one error, not one per entry).
+    if let Err(e) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+        .and_then(|rt| rt.block_on(async { route(d).map(|_| ()) }))
+    {
+        return super::usage_error(&e);
+    }
     let _lock = match spool.lock() {
         Ok(Some(l)) => l,
         Ok(None) => {
-            eprintln!("spamtrace: another `spamtrace queue run` is delivering from {}", spool.root().display());
+            eprintln!(
+                "spamtrace: another `spamtrace queue run` is delivering from {}",
+                spool.root().display()
+            );
             return ExitCode::from(1);
         }
         Err(e) => {
@@ -248,38 +388,115 @@ fn deliver_all(spool: Spool, d: &DeliveryArgs, flush: bool) -> ExitCode {
             }
         }
     }
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
+    let exe = match std::env::current_exe() {
+        Ok(p) => p,
         Err(e) => {
-            eprintln!("spamtrace: cannot start the runtime: {e}");
+            eprintln!("spamtrace: cannot find my own program: {e}");
             return ExitCode::from(1);
         }
     };
-    let route = match rt.block_on(async { route(d) }) {
-        Ok(r) => r,
-        Err(e) => return super::usage_error(&e),
-    };
+    let common = to_args(d);
     let started = std::time::Instant::now();
-    let sum = rt.block_on(deliver::run(Arc::new(spool), Arc::new(route), opts));
-    for l in &sum.log {
-        eprintln!("spamtrace: {}", for_terminal(l));
+    let (mut sent, mut failed, mut deferred, mut errors) = (0usize, 0usize, 0usize, 0usize);
+    let mut running: Vec<Running> = Vec::new();
+    let mut last_start: std::collections::HashMap<String, std::time::Instant> = Default::default();
+    // An entry another process holds: not asked again before this time.
+    let mut busy: std::collections::HashMap<String, std::time::Instant> = Default::default();
+    loop {
+        // Reap the deliveries that ended.
+        let mut i = 0;
+        while i < running.len() {
+            match running[i].child.try_wait() {
+                Ok(Some(_)) | Err(_) => {
+                    let mut r = running.swap_remove(i);
+                    let mut out = String::new();
+                    if let Some(mut so) = r.child.stdout.take() {
+                        let _ = std::io::Read::read_to_string(&mut so, &mut out);
+                    }
+                    let line = out.lines().last().unwrap_or("error: the delivery process died").to_string();
+                    let (what, reply) = line.split_once(' ').unwrap_or((line.as_str(), ""));
+                    match what {
+                        "sent" => sent += 1,
+                        "failed" => failed += 1,
+                        "deferred" => deferred += 1,
+                        "busy" => {
+                            busy.insert(r.id.clone(), std::time::Instant::now() + opts.timeout.min(std::time::Duration::from_millis(200)));
+                        }
+                        "skipped" => {}
+                        _ => errors += 1,
+                    }
+                    if what != "busy" && what != "skipped" {
+                        eprintln!("spamtrace: {} {what}: {}", r.id, for_terminal(reply));
+                    }
+                }
+                Ok(None) => i += 1,
+            }
+        }
+        let now = spamtrace::util::clock::unix_now();
+        let mut due_left = 0;
+        let mut waiting_on_busy = false;
+        if errors == 0 || sent + failed + deferred > 0 {
+            for id in spool.ids(State::Queued).unwrap_or_default() {
+                if running.iter().any(|r| r.id == id) {
+                    continue;
+                }
+                if busy.get(&id).is_some_and(|t| *t > std::time::Instant::now()) {
+                    waiting_on_busy = true;
+                    continue;
+                }
+                let Ok(e) = spool.load(State::Queued, &id) else { continue };
+                if e.next_try > now {
+                    continue;
+                }
+                due_left += 1;
+                if running.len() >= opts.concurrency {
+                    continue;
+                }
+                let dest = destination(d, &e);
+                if running.iter().filter(|r| r.dest == dest).count() >= opts.per_destination {
+                    continue;
+                }
+                if let Some(t) = last_start.get(&dest) {
+                    if t.elapsed() < opts.min_interval {
+                        continue;
+                    }
+                }
+                let child = std::process::Command::new(&exe)
+                    .arg("queue")
+                    .arg("--queue")
+                    .arg(spool.root())
+                    .arg("agent")
+                    .arg("--entry")
+                    .arg(&id)
+                    .args(&common)
+                    .stdin(std::process::Stdio::null())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::null())
+                    .spawn();
+                match child {
+                    Ok(child) => {
+                        last_start.insert(dest.clone(), std::time::Instant::now());
+                        running.push(Running { child, id, dest });
+                    }
+                    Err(e) => {
+                        eprintln!("spamtrace: cannot start a delivery: {e}");
+                        errors += 1;
+                        break;
+                    }
+                }
+            }
+        }
+        if running.is_empty() && due_left == 0 && !waiting_on_busy {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
     }
-    for e in &sum.errors {
-        eprintln!("spamtrace: {}", for_terminal(e));
-    }
+    let waiting = spool.ids(State::Queued).map_or(0, |v| v.len());
     eprintln!(
-        "spamtrace: queue run: {} sent, {} failed, {} deferred attempts, {} waiting for a retry ({:.1}s)",
-        sum.sent,
-        sum.failed,
-        sum.deferred,
-        sum.waiting,
+        "spamtrace: queue run: {sent} sent, {failed} failed, {deferred} deferred attempts, {waiting} waiting for a retry ({:.1}s)",
         started.elapsed().as_secs_f64()
     );
-    if sum.errors.is_empty() {
+    if errors == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

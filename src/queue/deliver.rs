@@ -1,6 +1,7 @@
-//! Delivery: the SMTP client (lettre on tokio, rustls) and the run loop
-//! that takes due entries from the spool, delivers them concurrently and
-//! moves each by its reply ([`super::policy::Outcome`]).
+//! Delivery: the SMTP client (lettre on tokio, rustls) for one entry, and
+//! [`settle`], which moves the entry by its reply
+//! ([`super::policy::Outcome`]). The run loop (which entries, how many at
+//! once, each in its own delivery process) is `spamtrace queue run`.
 //!
 //! Two routes: a smarthost (`HOST:PORT`, STARTTLS required by default,
 //! AUTH when credentials are given), or direct: the MX records of each
@@ -17,11 +18,9 @@ use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
 
 /// How a smarthost connection is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,20 +82,6 @@ impl Default for RunOptions {
     }
 }
 
-/// What a run did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RunSummary {
-    pub sent: usize,
-    pub deferred: usize,
-    pub failed: usize,
-    /// Still queued at the end (waiting for a retry time).
-    pub waiting: usize,
-    /// Entries that could not be read or moved (said on stderr).
-    pub errors: Vec<String>,
-    /// One line per attempt: `ID outcome reply`.
-    pub log: Vec<String>,
-}
-
 fn envelope(e: &Entry) -> Result<Envelope, String> {
     let from: Address = e
         .from
@@ -116,9 +101,25 @@ fn classify(r: Result<lettre::transport::smtp::response::Response, lettre::trans
             u16::from(resp.code()),
             &resp.message().collect::<Vec<_>>().join(" "),
         ),
-        Err(e) if e.is_permanent() => Outcome::Failed(super::policy::clean_reply(&e.to_string())),
-        Err(e) if e.is_timeout() => Outcome::Retry(super::policy::clean_reply(&format!("timeout: {e}"))),
-        Err(e) => Outcome::Retry(super::policy::clean_reply(&e.to_string())),
+        Err(e) => {
+            // lettre says "permanent error (550): 5.7.1 text": keep the
+            // server's reply as it was, "550 5.7.1 text".
+            let text = e.to_string();
+            let reply = match e.status() {
+                Some(code) => format!(
+                    "{code} {}",
+                    text.split_once("): ").map_or(text.as_str(), |(_, t)| t)
+                ),
+                None if e.is_timeout() => format!("timeout: {text}"),
+                None => text,
+            };
+            let reply = super::policy::clean_reply(&reply);
+            if e.is_permanent() {
+                Outcome::Failed(reply)
+            } else {
+                Outcome::Retry(reply)
+            }
+        }
     }
 }
 
@@ -239,7 +240,8 @@ async fn deliver_direct(dns: &DnsClient, port: u16, e: &Entry, opts: &RunOptions
     last
 }
 
-async fn deliver(route: &Route, e: &Entry, opts: &RunOptions) -> Outcome {
+/// One delivery attempt of `e` over `route`.
+pub async fn deliver(route: &Route, e: &Entry, opts: &RunOptions) -> Outcome {
     match route {
         Route::Smarthost(s) => {
             let env = match envelope(e) {
@@ -258,7 +260,7 @@ async fn deliver(route: &Route, e: &Entry, opts: &RunOptions) -> Outcome {
 
 /// Record an attempt's outcome in the spool. `Sent` is a single rename,
 /// done first and at once: the window in which a crash makes a duplicate.
-fn settle(spool: &Spool, mut e: Entry, o: &Outcome, policy: &RetryPolicy, now: i64) -> Result<&'static str, String> {
+pub fn settle(spool: &Spool, mut e: Entry, o: &Outcome, policy: &RetryPolicy, now: i64) -> Result<&'static str, String> {
     let err = |x: std::io::Error| format!("{}: {x}", e.id);
     match o {
         Outcome::Sent(_) => {
@@ -288,7 +290,8 @@ fn settle(spool: &Spool, mut e: Entry, o: &Outcome, policy: &RetryPolicy, now: i
     }
 }
 
-fn destination(route: &Route, e: &Entry) -> String {
+/// The destination an entry counts against for the per-destination limits.
+pub fn destination(route: &Route, e: &Entry) -> String {
     match route {
         Route::Smarthost(s) => format!("{}:{}", s.host, s.port),
         Route::Direct { .. } => e
@@ -298,91 +301,4 @@ fn destination(route: &Route, e: &Entry) -> String {
             .map(|(_, d)| d.to_ascii_lowercase())
             .unwrap_or_default(),
     }
-}
-
-/// Deliver until the queue is empty or every entry waits for a retry time.
-/// The caller holds the spool's lock.
-pub async fn run(spool: Arc<Spool>, route: Arc<Route>, opts: RunOptions) -> RunSummary {
-    let mut sum = RunSummary::default();
-    let all = Arc::new(Semaphore::new(opts.concurrency.max(1)));
-    let mut per: HashMap<String, Arc<tokio::sync::Mutex<(Arc<Semaphore>, Option<tokio::time::Instant>)>>> = HashMap::new();
-    loop {
-        let now = crate::util::clock::unix_now();
-        let ids = match spool.ids(State::Queued) {
-            Ok(v) => v,
-            Err(e) => {
-                sum.errors.push(format!("{}: {e}", spool.root().display()));
-                break;
-            }
-        };
-        let mut due = Vec::new();
-        for id in ids {
-            match spool.load(State::Queued, &id) {
-                Ok(e) if e.next_try <= now => due.push(e),
-                Ok(_) => {}
-                Err(err) => {
-                    if !sum.errors.contains(&err) {
-                        sum.errors.push(err);
-                    }
-                }
-            }
-        }
-        if due.is_empty() {
-            break;
-        }
-        let mut set = tokio::task::JoinSet::new();
-        for e in due {
-            let dest = destination(&route, &e);
-            let slot = per
-                .entry(dest)
-                .or_insert_with(|| {
-                    Arc::new(tokio::sync::Mutex::new((
-                        Arc::new(Semaphore::new(opts.per_destination.max(1))),
-                        None,
-                    )))
-                })
-                .clone();
-            let (all, spool, route, opts) = (all.clone(), spool.clone(), route.clone(), opts.clone());
-            set.spawn(async move {
-                let _g = all.acquire_owned().await.ok();
-                let sem = slot.lock().await.0.clone();
-                let _d = sem.acquire_owned().await.ok();
-                if !opts.min_interval.is_zero() {
-                    let mut s = slot.lock().await;
-                    if let Some(last) = s.1 {
-                        tokio::time::sleep_until(last + opts.min_interval).await;
-                    }
-                    s.1 = Some(tokio::time::Instant::now());
-                }
-                let o = deliver(&route, &e, &opts).await;
-                let id = e.id.clone();
-                let r = settle(&spool, e, &o, &opts.policy, crate::util::clock::unix_now());
-                (id, o, r)
-            });
-        }
-        while let Some(j) = set.join_next().await {
-            let Ok((id, o, r)) = j else { continue };
-            match r {
-                Ok(what) => {
-                    match what {
-                        "sent" => sum.sent += 1,
-                        "failed" => sum.failed += 1,
-                        _ => sum.deferred += 1,
-                    }
-                    sum.log.push(format!("{id} {what}: {}", o.reply()));
-                }
-                Err(err) => sum.errors.push(err),
-            }
-        }
-        if !sum.errors.is_empty() && sum.sent + sum.failed + sum.deferred == 0 {
-            break;
-        }
-        // With no backoff at all, a server answering 4xx for ever would
-        // spin here until the queue lifetime: pause a little.
-        if opts.policy.min_backoff == 0 {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-    sum.waiting = spool.ids(State::Queued).map_or(0, |v| v.len());
-    sum
 }

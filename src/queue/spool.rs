@@ -202,6 +202,30 @@ impl Spool {
         }
     }
 
+    /// Claim a queued entry for one delivery: an exclusive flock on its
+    /// file, held while the returned file lives; `None` when another
+    /// delivery process holds it (or it is gone).
+    pub fn claim(&self, id: &str) -> io::Result<Option<File>> {
+        use std::os::fd::AsRawFd;
+        let f = match File::open(self.path(State::Queued, id)) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        // SAFETY: flock on a descriptor we own; no memory is involved.
+        let r = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if r == 0 {
+            Ok(Some(f))
+        } else {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::WouldBlock {
+                Ok(None)
+            } else {
+                Err(e)
+            }
+        }
+    }
+
     /// Write `e` into `state` durably: tmp/, fsync, rename, fsync folder.
     pub fn write(&self, state: State, e: &Entry) -> io::Result<()> {
         if !valid_id(&e.id) {
