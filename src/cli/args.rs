@@ -191,6 +191,9 @@ pub(crate) struct ComplainArgs {
     /// an mbox stream).
     #[arg(long, value_name = "DIR", conflicts_with = "send")]
     pub(crate) out: Option<PathBuf>,
+    /// Read folders recursively (every message file below them).
+    #[arg(short = 'r', long)]
+    pub(crate) recursive: bool,
     /// Address contacts marked `guess` too.
     #[arg(long)]
     pub(crate) include_guesses: bool,

@@ -51,6 +51,7 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
     // and for DKIM.
     let input_opts = InputOptions {
         keep_body: true,
+        recursive: args.recursive,
         max_body_bytes: if args.include_body {
             InputOptions::default().max_body_bytes
         } else {
@@ -115,6 +116,12 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
     } else {
         std::mem::take(&mut batch.singles)
     };
+    if complaints.is_empty() && batch.excluded > 0 {
+        eprintln!(
+            "spamtrace: {} recipients left out: they are at a forged sender's domains (From, Reply-To, Sender, Message-ID), where nothing is ever sent",
+            batch.excluded
+        );
+    }
     if complaints.is_empty() {
         // `sendmail -t` would fail ("No recipient addresses found"), or
         // the report would go nowhere: say so, write nothing.
@@ -196,33 +203,70 @@ struct DigestItem {
     body: Option<Vec<u8>>,
 }
 
+/// The header block for mail-parser: without an mbox `From ` line that
+/// a message file may start with (mail-parser then reads no field at all).
+fn header_fields(msg: &spamtrace::RawMessage) -> Vec<u8> {
+    let h = msg.header.as_slice();
+    let h = if h.starts_with(b"From ") {
+        let nl = memchr::memchr(b'\n', h).map_or(h.len(), |i| i + 1);
+        &h[nl..]
+    } else {
+        h
+    };
+    // With the blank line that ends it: mail-parser wants the end seen.
+    let mut v = h.to_vec();
+    v.extend_from_slice(b"\n\n");
+    v
+}
+
 /// Same Message-ID and same body (or header, when there is no body):
 /// the same message.
 fn dedupe_key(msg: &spamtrace::RawMessage) -> (String, [u8; 32]) {
     let id = mail_parser::MessageParser::default()
-        .parse_headers(&msg.header)
+        .parse_headers(&header_fields(msg))
         .and_then(|m| m.message_id().map(str::to_string))
         .unwrap_or_default();
     let hashed: &[u8] = msg.body.as_deref().unwrap_or(&msg.header);
     (id, Sha256::digest(hashed).into())
 }
 
-/// The forged sender's domains: From, Reply-To and Message-ID. Nothing is
-/// ever sent there (a forged sender names an innocent party).
+/// The forged sender's domains: From, Reply-To, Sender and Message-ID.
+/// Nothing is ever sent there (a forged sender names an innocent party).
+///
+/// Read from the raw fields, every `@domain` in them: mail-parser 0.11
+/// gives no From at all for some spam headers (a bare `From: x@y` after
+/// a malformed Date, in spamassassin_public), and here missing a domain
+/// is worse than excluding one too many.
 fn sender_domains(msg: &spamtrace::RawMessage) -> Exclusions {
     let mut ex = Exclusions::default();
-    let Some(m) = mail_parser::MessageParser::default().parse_headers(&msg.header) else {
-        return ex;
-    };
-    for list in [m.from(), m.reply_to(), m.sender()].into_iter().flatten() {
-        for a in list.iter() {
-            if let Some(d) = a.address().and_then(|a| a.rsplit_once('@')).map(|(_, d)| d) {
+    let text = String::from_utf8_lossy(&msg.header);
+    let mut fields: Vec<String> = Vec::new();
+    for line in text.lines() {
+        if line.starts_with([' ', '\t']) {
+            if let Some(last) = fields.last_mut() {
+                last.push(' ');
+                last.push_str(line.trim());
+            }
+        } else {
+            fields.push(line.to_string());
+        }
+    }
+    for f in fields {
+        let Some((name, value)) = f.split_once(':') else { continue };
+        let name = name.trim().to_ascii_lowercase();
+        if !matches!(name.as_str(), "from" | "reply-to" | "sender" | "message-id") {
+            continue;
+        }
+        for (i, _) in value.match_indices('@') {
+            let d: String = value[i + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
+                .collect();
+            let d = d.trim_matches('.');
+            if d.contains('.') {
                 ex.add(d);
             }
         }
-    }
-    if let Some(d) = m.message_id().and_then(|i| i.rsplit_once('@')).map(|(_, d)| d) {
-        ex.add(d.trim_end_matches('>'));
     }
     ex
 }
