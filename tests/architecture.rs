@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 /// The library's top-level modules in pipeline order. A module may use its
 /// own stage and any stage before it; `model` and `util` use no stage.
 const STAGES: &[&str] = &[
-    "model", "util", "input", "parse", "chain", "enrich", "checks", "report", "run", "capture", "queue",
+    "model", "util", "input", "parse", "chain", "enrich", "checks", "report", "run", "capture",
+    "queue",
 ];
 
 fn rank(module: &str) -> Option<usize> {

@@ -49,7 +49,10 @@ fn mbox(dir: &Path, n: usize) -> PathBuf {
                 "<6410a6d2.5c7a.4e1f@tidewaterlab.org>",
                 &format!("<case{i}.q@tidewaterlab.org>"),
             )
-            .replace("Dana, the calibration", &format!("Copy {i}. Dana, the calibration"));
+            .replace(
+                "Dana, the calibration",
+                &format!("Copy {i}. Dana, the calibration"),
+            );
         s.push_str(&m);
         s.push('\n');
     }
@@ -63,8 +66,16 @@ fn enqueue(home: &Path, queue: &Path, input: &Path, to: &str, extra: &[&str]) ->
     let q = queue.display().to_string();
     let i = input.display().to_string();
     let mut args = vec![
-        "complain", "--offline", "--send", "--yes", "--queue", &q, "--reporter",
-        "reporter@example.org", "--to", to,
+        "complain",
+        "--offline",
+        "--send",
+        "--yes",
+        "--queue",
+        &q,
+        "--reporter",
+        "reporter@example.org",
+        "--to",
+        to,
     ];
     args.extend_from_slice(extra);
     args.push(&i);
@@ -82,7 +93,11 @@ fn message_ids(srv: &Server) -> Vec<String> {
         .iter()
         .filter_map(|(_, b)| {
             let t = String::from_utf8_lossy(b);
-            let head = t.split("\r\n\r\n").next().unwrap_or("").replace("\r\n", "\n");
+            let head = t
+                .split("\r\n\r\n")
+                .next()
+                .unwrap_or("")
+                .replace("\r\n", "\n");
             let head = head.split("\n\n").next().unwrap_or("").to_string();
             head.lines()
                 .find_map(|l| l.strip_prefix("Message-ID: ").map(|v| v.trim().to_string()))
@@ -112,7 +127,13 @@ fn kill_9_during_queue_run_loses_none_and_sends_none_twice() {
     let home = tempfile::tempdir().unwrap();
     let queue = home.path().join("q");
     let input = mbox(home.path(), 200);
-    let out = enqueue(home.path(), &queue, &input, "abuse@example.test", &["--max-send", "200"]);
+    let out = enqueue(
+        home.path(),
+        &queue,
+        &input,
+        "abuse@example.test",
+        &["--max-send", "200"],
+    );
     assert!(out.status.success(), "{}", err(&out));
     assert_eq!(count(&queue.join("queue")), 200, "{}", err(&out));
     let expected = ids_queued(&queue);
@@ -122,8 +143,20 @@ fn kill_9_during_queue_run_loses_none_and_sends_none_twice() {
     let smarthost = srv.addr.to_string();
     let q = queue.display().to_string();
     let run_args = [
-        "queue", "--queue", &q, "run", "--smarthost", &smarthost, "--smarthost-tls", "none",
-        "--concurrency", "4", "--per-destination", "4", "--min-backoff", "0",
+        "queue",
+        "--queue",
+        &q,
+        "run",
+        "--smarthost",
+        &smarthost,
+        "--smarthost-tls",
+        "none",
+        "--concurrency",
+        "4",
+        "--per-destination",
+        "4",
+        "--min-backoff",
+        "0",
     ];
     let mut child = Command::new(BIN)
         .args(run_args)
@@ -246,14 +279,24 @@ fn one_queued(home: &Path) -> PathBuf {
 fn run(home: &Path, queue: &Path, smarthost: SocketAddr, extra: &[&str]) -> Output {
     let (q, h) = (queue.display().to_string(), smarthost.to_string());
     let mut args = vec![
-        "queue", "--queue", &q, "run", "--smarthost", &h, "--smarthost-tls", "none",
+        "queue",
+        "--queue",
+        &q,
+        "run",
+        "--smarthost",
+        &h,
+        "--smarthost-tls",
+        "none",
     ];
     args.extend_from_slice(extra);
     spamtrace(&args, home)
 }
 
 fn only_file(dir: &Path) -> String {
-    let files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     std::fs::read_to_string(&files[0]).unwrap()
 }
@@ -262,8 +305,19 @@ fn only_file(dir: &Path) -> String {
 fn a_451_is_retried_and_one_copy_arrives() {
     let home = tempfile::tempdir().unwrap();
     let queue = one_queued(home.path());
-    let srv = scripted(|n| Some(if n < 2 { "451 4.3.0 try later" } else { "250 2.0.0 queued" }));
-    let out = run(home.path(), &queue, srv.addr, &["--min-backoff", "0", "--max-backoff", "0"]);
+    let srv = scripted(|n| {
+        Some(if n < 2 {
+            "451 4.3.0 try later"
+        } else {
+            "250 2.0.0 queued"
+        })
+    });
+    let out = run(
+        home.path(),
+        &queue,
+        srv.addr,
+        &["--min-backoff", "0", "--max-backoff", "0"],
+    );
     assert!(out.status.success(), "{}", err(&out));
     assert_eq!(srv.received.lock().unwrap().len(), 1, "{}", err(&out));
     assert_eq!(count(&queue.join("queue")), 0);
@@ -285,11 +339,28 @@ fn a_4xx_waits_for_the_backoff_and_the_lifetime_ends_it() {
     let q = queue.display().to_string();
     let list = spamtrace(&["queue", "--queue", &q, "list"], home.path());
     let text = String::from_utf8_lossy(&list.stdout).to_string();
-    assert!(text.contains("retry in") && text.contains("452 4.2.2 full"), "{text}");
+    assert!(
+        text.contains("retry in") && text.contains("452 4.2.2 full"),
+        "{text}"
+    );
     // Lifetime 0: the next failure is final.
     let out = run(home.path(), &queue, srv.addr, &["--lifetime", "0"]);
     assert!(out.status.success(), "{}", err(&out));
-    let out = spamtrace(&["queue", "--queue", &q, "flush", "--smarthost", &srv.addr.to_string(), "--smarthost-tls", "none", "--lifetime", "0"], home.path());
+    let out = spamtrace(
+        &[
+            "queue",
+            "--queue",
+            &q,
+            "flush",
+            "--smarthost",
+            &srv.addr.to_string(),
+            "--smarthost-tls",
+            "none",
+            "--lifetime",
+            "0",
+        ],
+        home.path(),
+    );
     assert!(out.status.success(), "{}", err(&out));
     let failed = only_file(&queue.join("failed"));
     assert!(failed.contains("queue lifetime over"), "{failed}");
@@ -304,11 +375,17 @@ fn a_550_moves_the_complaint_to_failed_with_the_reply() {
     assert!(out.status.success(), "{}", err(&out));
     assert_eq!(count(&queue.join("queue")), 0);
     let failed = only_file(&queue.join("failed"));
-    assert!(failed.contains("550 5.7.1 we do not take reports"), "{failed}");
+    assert!(
+        failed.contains("550 5.7.1 we do not take reports"),
+        "{failed}"
+    );
     let q = queue.display().to_string();
     let list = spamtrace(&["queue", "--queue", &q, "list"], home.path());
     let text = String::from_utf8_lossy(&list.stdout).to_string();
-    assert!(text.contains("failed") && text.contains("550 5.7.1"), "{text}");
+    assert!(
+        text.contains("failed") && text.contains("550 5.7.1"),
+        "{text}"
+    );
     // retry ID puts it back; drop ID removes it.
     let id = text.split_whitespace().next().unwrap().to_string();
     let r = spamtrace(&["queue", "--queue", &q, "retry", &id], home.path());
@@ -316,7 +393,10 @@ fn a_550_moves_the_complaint_to_failed_with_the_reply() {
     assert_eq!(count(&queue.join("queue")), 1);
     let d = spamtrace(&["queue", "--queue", &q, "drop", &id], home.path());
     assert!(d.status.success(), "{}", err(&d));
-    assert_eq!(count(&queue.join("queue")) + count(&queue.join("failed")), 0);
+    assert_eq!(
+        count(&queue.join("queue")) + count(&queue.join("failed")),
+        0
+    );
     let bad = spamtrace(&["queue", "--queue", &q, "drop", "../etc"], home.path());
     assert_eq!(bad.status.code(), Some(1));
 }
@@ -327,12 +407,21 @@ fn a_server_that_never_answers_times_out_and_is_retried_later() {
     let queue = one_queued(home.path());
     let srv = scripted(|_| None);
     let t0 = Instant::now();
-    let out = run(home.path(), &queue, srv.addr, &["--timeout", "1", "--min-backoff", "10m"]);
+    let out = run(
+        home.path(),
+        &queue,
+        srv.addr,
+        &["--timeout", "1", "--min-backoff", "10m"],
+    );
     assert!(out.status.success(), "{}", err(&out));
     assert!(t0.elapsed() < Duration::from_secs(20), "{:?}", t0.elapsed());
     assert_eq!(count(&queue.join("queue")), 1);
     let entry = only_file(&queue.join("queue"));
-    assert!(entry.contains("attempt ") && entry.to_lowercase().contains("timed out") || entry.contains("timeout"), "{entry}");
+    assert!(
+        entry.contains("attempt ") && entry.to_lowercase().contains("timed out")
+            || entry.contains("timeout"),
+        "{entry}"
+    );
     assert!(err(&out).contains("1 waiting"), "{}", err(&out));
 }
 
@@ -340,10 +429,22 @@ fn self_signed(dir: &Path) -> Option<(String, String)> {
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     let made = Command::new("openssl")
         .args([
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-nodes", "-days", "1", "-subj", "/CN=localhost", "-addext",
-            "subjectAltName=IP:127.0.0.1,DNS:localhost", "-addext",
-            "basicConstraints=critical,CA:FALSE", "-keyout",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+            "-keyout",
         ])
         .arg(&key)
         .arg("-out")
@@ -361,19 +462,42 @@ fn self_signed(dir: &Path) -> Option<(String, String)> {
 #[test]
 fn starttls_to_the_capture_endpoint_with_a_self_signed_certificate() {
     let home = tempfile::tempdir().unwrap();
-    let Some((cert, key)) = self_signed(home.path()) else { return };
+    let Some((cert, key)) = self_signed(home.path()) else {
+        return;
+    };
     let srv = Server::start(Store::Maildir, &["--tls-cert", &cert, "--tls-key", &key]);
     let queue = one_queued(home.path());
     let (q, h) = (queue.display().to_string(), srv.addr.to_string());
     // Without the certificate as a root, STARTTLS is required and does not
     // verify: nothing goes in plain text, the entry waits.
-    let out = spamtrace(&["queue", "--queue", &q, "run", "--smarthost", &h, "--min-backoff", "1h"], home.path());
+    let out = spamtrace(
+        &[
+            "queue",
+            "--queue",
+            &q,
+            "run",
+            "--smarthost",
+            &h,
+            "--min-backoff",
+            "1h",
+        ],
+        home.path(),
+    );
     assert!(out.status.success(), "{}", err(&out));
     assert_eq!(count(&queue.join("queue")), 1, "{}", err(&out));
     assert_eq!(srv.stored().len(), 0);
     // With it: delivered over TLS.
     let out = spamtrace(
-        &["queue", "--queue", &q, "flush", "--smarthost", &h, "--smarthost-ca", &cert],
+        &[
+            "queue",
+            "--queue",
+            &q,
+            "flush",
+            "--smarthost",
+            &h,
+            "--smarthost-ca",
+            &cert,
+        ],
         home.path(),
     );
     assert!(out.status.success(), "{}", err(&out));
@@ -400,15 +524,33 @@ fn direct_delivery_follows_the_mx_the_a_fallback_and_a_null_mx() {
         let out = enqueue(home.path(), &queue, &input, to, &[]);
         assert!(out.status.success(), "{}", err(&out));
     }
-    let (q, d, p) = (queue.display().to_string(), dns.to_string(), srv.addr.port().to_string());
+    let (q, d, p) = (
+        queue.display().to_string(),
+        dns.to_string(),
+        srv.addr.port().to_string(),
+    );
     let out = spamtrace(
-        &["queue", "--queue", &q, "run", "--dns-server", &d, "--smtp-port", &p, "--min-backoff", "1h"],
+        &[
+            "queue",
+            "--queue",
+            &q,
+            "run",
+            "--dns-server",
+            &d,
+            "--smtp-port",
+            &p,
+            "--min-backoff",
+            "1h",
+        ],
         home.path(),
     );
     assert!(out.status.success(), "{}", err(&out));
     assert_eq!(count(&queue.join("sent")), 2, "{}", err(&out));
     let failed = only_file(&queue.join("failed"));
-    assert!(failed.contains("null MX") && failed.contains("to abuse@nullmx.test"), "{failed}");
+    assert!(
+        failed.contains("null MX") && failed.contains("to abuse@nullmx.test"),
+        "{failed}"
+    );
     let rcpts: Vec<String> = srv
         .stored()
         .iter()

@@ -7,7 +7,10 @@ use std::process::{Command, Output, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_spamtrace");
 const SEVERAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/14-several.mbox");
-const ONE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/01-sendmail-university.eml");
+const ONE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/testdata/01-sendmail-university.eml"
+);
 
 fn spamtrace(args: &[&str], home: &Path) -> Output {
     Command::new(BIN)
@@ -38,18 +41,45 @@ fn one_complaint_per_message_as_an_mbox_stream_and_duplicates_once() {
     let out = spamtrace(&["complain", "--offline", "--to", TO, SEVERAL], home.path());
     assert!(out.status.success(), "{}", err(&out));
     let text = String::from_utf8(out.stdout.clone()).unwrap();
-    let starts = text.lines().filter(|l| l.starts_with("From spamtrace@localhost ")).count();
+    let starts = text
+        .lines()
+        .filter(|l| l.starts_with("From spamtrace@localhost "))
+        .count();
     assert_eq!(starts, 3, "{}", err(&out));
     assert_eq!(text.matches("\nTo: abuse@example.test\n").count(), 3);
     // The same mbox twice, and one of its messages again alone: still 3.
-    let out = spamtrace(&["complain", "--offline", "--to", TO, SEVERAL, SEVERAL], home.path());
+    let out = spamtrace(
+        &["complain", "--offline", "--to", TO, SEVERAL, SEVERAL],
+        home.path(),
+    );
     let text = String::from_utf8(out.stdout.clone()).unwrap();
-    assert_eq!(text.lines().filter(|l| l.starts_with("From spamtrace@localhost ")).count(), 3);
-    assert!(err(&out).contains("6 messages (3 duplicates"), "{}", err(&out));
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.starts_with("From spamtrace@localhost "))
+            .count(),
+        3
+    );
+    assert!(
+        err(&out).contains("6 messages (3 duplicates"),
+        "{}",
+        err(&out)
+    );
     // --out: one file each.
     let dir = home.path().join("out");
     let d = dir.display().to_string();
-    let out = spamtrace(&["complain", "--offline", "--to", TO, "--out", &d, SEVERAL, ONE], home.path());
+    let out = spamtrace(
+        &[
+            "complain",
+            "--offline",
+            "--to",
+            TO,
+            "--out",
+            &d,
+            SEVERAL,
+            ONE,
+        ],
+        home.path(),
+    );
     assert!(out.status.success(), "{}", err(&out));
     assert_eq!(count(&dir), 4);
     for e in std::fs::read_dir(&dir).unwrap() {
@@ -62,21 +92,56 @@ fn one_complaint_per_message_as_an_mbox_stream_and_duplicates_once() {
 fn a_digest_covers_every_message_of_the_contact_with_the_originals() {
     let home = tempfile::tempdir().unwrap();
     let out = spamtrace(
-        &["complain", "--offline", "--digest", "--reporter", "me@example.org", "--to", TO, SEVERAL],
+        &[
+            "complain",
+            "--offline",
+            "--digest",
+            "--reporter",
+            "me@example.org",
+            "--to",
+            TO,
+            SEVERAL,
+        ],
         home.path(),
     );
     assert!(out.status.success(), "{}", err(&out));
     let text = String::from_utf8(out.stdout.clone()).unwrap();
-    assert!(text.starts_with("From: me@example.org\nTo: abuse@example.test\n"), "{text}");
-    assert!(text.contains("Subject: Abuse report: 3 spam messages"), "{text}");
+    assert!(
+        text.starts_with("From: me@example.org\nTo: abuse@example.test\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Subject: Abuse report: 3 spam messages"),
+        "{text}"
+    );
     assert_eq!(text.matches("Content-Type: text/rfc822-headers").count(), 3);
-    for id in ["<442EB1A3.6050208@cedarvale.edu>", "<20060402142958.0001@KINGFISHER01>"] {
+    for id in [
+        "<442EB1A3.6050208@cedarvale.edu>",
+        "<20060402142958.0001@KINGFISHER01>",
+    ] {
         assert!(text.contains(&format!("   Message-ID: {id}")), "{id}");
     }
-    let boundary = text.split("boundary=\"").nth(1).unwrap().split('"').next().unwrap();
+    let boundary = text
+        .split("boundary=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
     assert!(text.trim_end().ends_with(&format!("--{boundary}--")));
     // --arf stays one report per message.
-    let out = spamtrace(&["complain", "--offline", "--digest", "--arf", "--to", TO, SEVERAL], home.path());
+    let out = spamtrace(
+        &[
+            "complain",
+            "--offline",
+            "--digest",
+            "--arf",
+            "--to",
+            TO,
+            SEVERAL,
+        ],
+        home.path(),
+    );
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -85,7 +150,15 @@ fn send_asks_or_needs_yes_and_dry_run_queues_nothing() {
     let home = tempfile::tempdir().unwrap();
     let q = home.path().join("q");
     let qs = q.display().to_string();
-    let base = ["complain", "--offline", "--to", TO, "--send", "--queue", &qs];
+    let base = [
+        "complain",
+        "--offline",
+        "--to",
+        TO,
+        "--send",
+        "--queue",
+        &qs,
+    ];
     // No --reporter: refused.
     let out = spamtrace(&[&base[..], &[SEVERAL]].concat(), home.path());
     assert_eq!(out.status.code(), Some(2), "{}", err(&out));
@@ -97,12 +170,23 @@ fn send_asks_or_needs_yes_and_dry_run_queues_nothing() {
     assert!(err(&out).contains("--yes"), "{}", err(&out));
     assert_eq!(count(&q.join("queue")), 0);
     // --dry-run: says what would go where, queues nothing.
-    let out = spamtrace(&[&with_r[..], &["--dry-run", SEVERAL]].concat(), home.path());
+    let out = spamtrace(
+        &[&with_r[..], &["--dry-run", SEVERAL]].concat(),
+        home.path(),
+    );
     assert!(out.status.success(), "{}", err(&out));
-    assert_eq!(err(&out).matches("to abuse@example.test").count(), 3, "{}", err(&out));
+    assert_eq!(
+        err(&out).matches("to abuse@example.test").count(),
+        3,
+        "{}",
+        err(&out)
+    );
     assert_eq!(count(&q.join("queue")), 0);
     // More than --max-send: refused without --yes, whatever the terminal.
-    let out = spamtrace(&[&with_r[..], &["--max-send", "2", SEVERAL]].concat(), home.path());
+    let out = spamtrace(
+        &[&with_r[..], &["--max-send", "2", SEVERAL]].concat(),
+        home.path(),
+    );
     assert_eq!(out.status.code(), Some(2), "{}", err(&out));
     assert!(err(&out).contains("--max-send 2"), "{}", err(&out));
     assert_eq!(count(&q.join("queue")), 0);
@@ -112,14 +196,27 @@ fn send_asks_or_needs_yes_and_dry_run_queues_nothing() {
     assert_eq!(count(&q.join("queue")), 3);
     for e in std::fs::read_dir(q.join("queue")).unwrap() {
         let t = std::fs::read_to_string(e.unwrap().path()).unwrap();
-        assert!(t.contains("\nfrom me@example.org\nto abuse@example.test\n"), "{t}");
+        assert!(
+            t.contains("\nfrom me@example.org\nto abuse@example.test\n"),
+            "{t}"
+        );
         let msg = t.split_once("\n\n").unwrap().1;
         assert!(msg.contains("\r\nMessage-ID: <spamtrace."), "{msg}");
         assert!(!msg.replace("\r\n", "").contains('\n'));
     }
     // The default queue folder is under $XDG_STATE_HOME.
     let out = spamtrace(
-        &["complain", "--offline", "--to", TO, "--send", "--yes", "--reporter", "me@example.org", ONE],
+        &[
+            "complain",
+            "--offline",
+            "--to",
+            TO,
+            "--send",
+            "--yes",
+            "--reporter",
+            "me@example.org",
+            ONE,
+        ],
         home.path(),
     );
     assert!(out.status.success(), "{}", err(&out));
@@ -132,17 +229,32 @@ fn nothing_goes_to_a_forged_senders_domains() {
     // 14-several's second message is From xqzt@bluemeadow-promo.biz with
     // Message-ID ...@bluemeadow: even asked for, those domains get nothing.
     let out = spamtrace(
-        &["complain", "--offline", "--to", "abuse@bluemeadow-promo.biz", "--cc", TO, SEVERAL],
+        &[
+            "complain",
+            "--offline",
+            "--to",
+            "abuse@bluemeadow-promo.biz",
+            "--cc",
+            TO,
+            SEVERAL,
+        ],
         home.path(),
     );
     assert!(out.status.success(), "{}", err(&out));
     let text = String::from_utf8(out.stdout.clone()).unwrap();
-    assert!(err(&out).contains("1 recipients left out at a forged sender's domains"), "{}", err(&out));
+    assert!(
+        err(&out).contains("1 recipients left out at a forged sender's domains"),
+        "{}",
+        err(&out)
+    );
     let complaints: Vec<&str> = text.split("From spamtrace@localhost ").skip(1).collect();
     assert_eq!(complaints.len(), 3);
     let to_victim = complaints
         .iter()
         .filter(|c| c.contains("\nTo: abuse@bluemeadow-promo.biz"))
         .count();
-    assert_eq!(to_victim, 2, "the two other messages' senders are not that domain");
+    assert_eq!(
+        to_victim, 2,
+        "the two other messages' senders are not that domain"
+    );
 }

@@ -21,9 +21,17 @@ fn reversed(ip: &str) -> Option<String> {
 }
 
 fn domain(addr: &str) -> Option<String> {
-    let d = addr.trim().trim_matches(['<', '>']).rsplit_once('@')?.1.to_ascii_lowercase();
-    (!d.is_empty() && d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') && d.contains('.'))
-        .then_some(d)
+    let d = addr
+        .trim()
+        .trim_matches(['<', '>'])
+        .rsplit_once('@')?
+        .1
+        .to_ascii_lowercase();
+    (!d.is_empty()
+        && d.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        && d.contains('.'))
+    .then_some(d)
 }
 
 #[test]
@@ -41,7 +49,13 @@ fn a_digest_over_the_spam_folders_never_reaches_a_forged_sender() {
     let home = tempfile::tempdir().unwrap();
     let paths: Vec<String> = folders.iter().map(|f| f.display().to_string()).collect();
     // Which relays and senders: an offline trace first.
-    let mut args = vec!["trace".to_string(), "-r".into(), "--offline".into(), "--format".into(), "ndjson".into()];
+    let mut args = vec![
+        "trace".to_string(),
+        "-r".into(),
+        "--offline".into(),
+        "--format".into(),
+        "ndjson".into(),
+    ];
     args.extend(paths.iter().cloned());
     let out = Command::new(BIN)
         .args(&args)
@@ -53,8 +67,12 @@ fn a_digest_over_the_spam_folders_never_reaches_a_forged_sender() {
     let mut zone = String::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
-        let Some(ip) = v["first_untrusted_relay"]["ip"].as_str() else { continue };
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let Some(ip) = v["first_untrusted_relay"]["ip"].as_str() else {
+            continue;
+        };
         let Some(rev) = reversed(ip) else { continue };
         if seen.contains_key(&rev) {
             continue;
@@ -64,10 +82,12 @@ fn a_digest_over_the_spam_folders_never_reaches_a_forged_sender() {
         let net = format!("abuse@net-{}.test", ip.split('.').next().unwrap());
         let from = v["message"]["from_address"].as_str().and_then(domain);
         let txt = match from {
-            Some(d) if n % 4 == 0 => format!("{net},abuse@{d}"),
+            Some(d) if n.is_multiple_of(4) => format!("{net},abuse@{d}"),
             _ => net,
         };
-        zone.push_str(&format!("{rev}.abuse-contacts.abusix.zone. TXT \"{txt}\"\n"));
+        zone.push_str(&format!(
+            "{rev}.abuse-contacts.abusix.zone. TXT \"{txt}\"\n"
+        ));
     }
     assert!(seen.len() > 100, "relays: {}", seen.len());
     let (dns, _server) = dns_server::start(&zone);
@@ -118,7 +138,10 @@ fn a_digest_over_the_spam_folders_never_reaches_a_forged_sender() {
         let mut forged = BTreeSet::new();
         for part in rest.split("Content-Type: text/rfc822-headers").skip(1) {
             covered += 1;
-            for l in part.lines().take_while(|l| !l.starts_with("--spamtrace-digest-")) {
+            for l in part
+                .lines()
+                .take_while(|l| !l.starts_with("--spamtrace-digest-"))
+            {
                 let low = l.to_ascii_lowercase();
                 for k in ["from:", "reply-to:", "message-id:"] {
                     if let Some(v) = low.strip_prefix(k) {
@@ -149,5 +172,8 @@ fn a_digest_over_the_spam_folders_never_reaches_a_forged_sender() {
         t0.elapsed().as_secs_f64()
     );
     assert!(files > 10, "{err}");
-    assert!(summary.contains("recipients left out at a forged sender's domains"), "{summary}");
+    assert!(
+        summary.contains("recipients left out at a forged sender's domains"),
+        "{summary}"
+    );
 }

@@ -9,7 +9,6 @@ use super::settings::Settings;
 use sha2::{Digest, Sha256};
 use spamtrace::enrich::abuse::address::{self, Mailbox};
 use spamtrace::enrich::abuse::Exclusions;
-use std::collections::HashSet;
 use spamtrace::enrich::dns::auth::DKIM_MAX_BODY;
 use spamtrace::input::{self, InputOptions};
 use spamtrace::report::render::message::{self, Addressing};
@@ -17,6 +16,7 @@ use spamtrace::report::render::{arf, complaint};
 use spamtrace::run;
 use spamtrace::util::clock::unix_now;
 use spamtrace::util::sanitize::{for_terminal, for_terminal_lines};
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -252,7 +252,9 @@ fn sender_domains(msg: &spamtrace::RawMessage) -> Exclusions {
         }
     }
     for f in fields {
-        let Some((name, value)) = f.split_once(':') else { continue };
+        let Some((name, value)) = f.split_once(':') else {
+            continue;
+        };
         let name = name.trim().to_ascii_lowercase();
         if !matches!(name.as_str(), "from" | "reply-to" | "sender" | "message-id") {
             continue;
@@ -272,13 +274,20 @@ fn sender_domains(msg: &spamtrace::RawMessage) -> Exclusions {
 }
 
 fn domain_of(a: &str) -> String {
-    let addr = Mailbox::parse(a).map(|m| m.address).unwrap_or_else(|_| a.to_string());
-    let d = addr.rsplit_once('@').map_or("", |(_, d)| d).to_ascii_lowercase();
+    let addr = Mailbox::parse(a)
+        .map(|m| m.address)
+        .unwrap_or_else(|_| a.to_string());
+    let d = addr
+        .rsplit_once('@')
+        .map_or("", |(_, d)| d)
+        .to_ascii_lowercase();
     spamtrace::util::domain::registrable(&d).unwrap_or(d)
 }
 
 fn plain(a: &str) -> String {
-    Mailbox::parse(a).map(|m| m.address).unwrap_or_else(|_| a.to_string())
+    Mailbox::parse(a)
+        .map(|m| m.address)
+        .unwrap_or_else(|_| a.to_string())
 }
 
 impl Batch {
@@ -293,7 +302,8 @@ impl Batch {
             self.list_posts += 1;
         }
         let mut rcpt = Addressing::new(&report, copts, &args.to, &args.cc);
-        if args.include_guesses && args.to.is_empty() && !(complaint::is_list_post(&report) && !args.force) {
+        let list_post = complaint::is_list_post(&report) && !args.force;
+        if args.include_guesses && args.to.is_empty() && !list_post {
             for c in &report.abuse_contacts {
                 if c.role == "first_untrusted_relay"
                     && c.confidence == "guess"
@@ -319,14 +329,25 @@ impl Batch {
         // alone) is one contact, the one the user chose.
         let mut groups: Vec<(String, Addressing)> = Vec::new();
         if !args.to.is_empty() || rcpt.to.is_empty() {
-            let first = rcpt.to.first().or(rcpt.cc.first()).cloned().unwrap_or_default();
+            let first = rcpt
+                .to
+                .first()
+                .or(rcpt.cc.first())
+                .cloned()
+                .unwrap_or_default();
             groups.push((domain_of(&first), rcpt.clone()));
         } else {
             for t in &rcpt.to {
                 let d = domain_of(t);
                 match groups.iter_mut().find(|(gd, _)| *gd == d) {
                     Some((_, g)) => g.to.push(t.clone()),
-                    None => groups.push((d, Addressing { to: vec![t.clone()], cc: Vec::new() })),
+                    None => groups.push((
+                        d,
+                        Addressing {
+                            to: vec![t.clone()],
+                            cc: Vec::new(),
+                        },
+                    )),
                 }
             }
             for c in &rcpt.cc {
@@ -377,7 +398,11 @@ impl Batch {
         }
     }
 
-    fn digests(&mut self, args: &ComplainArgs, copts: &complaint::ComplaintOptions) -> Vec<Outgoing> {
+    fn digests(
+        &mut self,
+        args: &ComplainArgs,
+        copts: &complaint::ComplaintOptions,
+    ) -> Vec<Outgoing> {
         let mut out = Vec::new();
         for (_, rcpt, idx) in &self.by_contact {
             let items: Vec<&DigestItem> = idx.iter().map(|i| &self.kept[*i]).collect();
@@ -388,7 +413,11 @@ impl Batch {
 }
 
 fn contacts(c: &[Outgoing]) -> usize {
-    let mut d: Vec<String> = c.iter().filter_map(|o| o.rcpt.first()).map(|a| a.to_ascii_lowercase()).collect();
+    let mut d: Vec<String> = c
+        .iter()
+        .filter_map(|o| o.rcpt.first())
+        .map(|a| a.to_ascii_lowercase())
+        .collect();
     d.sort();
     d.dedup();
     d.len()
@@ -409,7 +438,8 @@ fn header_message_id(bytes: &[u8]) -> String {
 
 fn random_hex(n: usize) -> String {
     let mut b = vec![0u8; n];
-    let _ = std::fs::File::open("/dev/urandom").and_then(|mut f| std::io::Read::read_exact(&mut f, &mut b));
+    let _ = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut b));
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
@@ -423,7 +453,10 @@ fn digest(
     copts: &complaint::ComplaintOptions,
 ) -> Outgoing {
     let clean = arf::clean_value;
-    let from = args.reporter.as_deref().and_then(|r| Mailbox::parse(r).ok());
+    let from = args
+        .reporter
+        .as_deref()
+        .and_then(|r| Mailbox::parse(r).ok());
     let domain = from
         .as_ref()
         .and_then(|m| m.address.rsplit_once('@').map(|(_, d)| d.to_string()))
@@ -435,13 +468,22 @@ fn digest(
         s.push_str(&format!("From: {}\n", f.to_header()));
     }
     let to: Vec<&String> = rcpt.iter().take(1).collect();
-    s.push_str(&format!("To: {}\n", to.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")));
+    s.push_str(&format!(
+        "To: {}\n",
+        to.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
+    ));
     if rcpt.len() > 1 {
         s.push_str(&format!("Cc: {}\n", rcpt[1..].join(", ")));
     }
     let mut ips: Vec<String> = items
         .iter()
-        .filter_map(|i| i.report.first_untrusted_relay.as_ref()?.ip.map(|ip| ip.to_string()))
+        .filter_map(|i| {
+            i.report
+                .first_untrusted_relay
+                .as_ref()?
+                .ip
+                .map(|ip| ip.to_string())
+        })
         .collect();
     ips.sort();
     ips.dedup();
@@ -466,9 +508,16 @@ fn digest(
     for (n, it) in items.iter().enumerate() {
         let r = &it.report;
         let relay = r.first_untrusted_relay.as_ref();
-        let ip = relay.and_then(|x| x.ip).map_or("unknown".into(), |i| i.to_string());
-        let rdns = relay.and_then(|x| x.rdns.as_deref()).map(|d| format!(" ({})", clean(d))).unwrap_or_default();
-        let at = relay.and_then(|x| x.received_at.as_deref()).map_or("unknown time".into(), clean);
+        let ip = relay
+            .and_then(|x| x.ip)
+            .map_or("unknown".into(), |i| i.to_string());
+        let rdns = relay
+            .and_then(|x| x.rdns.as_deref())
+            .map(|d| format!(" ({})", clean(d)))
+            .unwrap_or_default();
+        let at = relay
+            .and_then(|x| x.received_at.as_deref())
+            .map_or("unknown time".into(), clean);
         s.push_str(&format!("{}. {ip}{rdns} at {at}\n", n + 1));
         if let Some(mid) = &r.message.message_id {
             s.push_str(&format!("   Message-ID: {}\n", clean(mid)));
@@ -478,7 +527,12 @@ fn digest(
             subj.truncate(subj.floor_char_boundary(120));
             s.push_str(&format!("   Subject: {subj}\n"));
         }
-        for f in r.findings.iter().filter(|f| f.severity != spamtrace::Severity::Info).take(8) {
+        for f in r
+            .findings
+            .iter()
+            .filter(|f| f.severity != spamtrace::Severity::Info)
+            .take(8)
+        {
             let mut m = clean(&f.message);
             m.truncate(m.floor_char_boundary(200));
             s.push_str(&format!("   {:?}: {m}\n", f.code));
@@ -489,7 +543,11 @@ fn digest(
         s.push_str(&format!("-- \nReported by {} with spamtrace\n", f.address));
     }
     for it in items {
-        let ctype = if it.body.is_some() { "message/rfc822" } else { "text/rfc822-headers" };
+        let ctype = if it.body.is_some() {
+            "message/rfc822"
+        } else {
+            "text/rfc822-headers"
+        };
         s.push_str(&format!("\n--{boundary}\nContent-Type: {ctype}\nContent-Disposition: attachment\nContent-Transfer-Encoding: 8bit\n\n"));
         let mut orig = String::from_utf8_lossy(&it.header).replace("\r\n", "\n");
         if let Some(b) = &it.body {
@@ -526,7 +584,11 @@ fn write_stdout(c: &[Outgoing]) -> ExitCode {
         for o in c {
             out.extend_from_slice(b"From spamtrace@localhost Thu Jan  1 00:00:00 1970\n");
             for line in o.bytes.split_inclusive(|b| *b == b'\n') {
-                let rest = line.iter().skip_while(|b| **b == b'>').copied().collect::<Vec<u8>>();
+                let rest = line
+                    .iter()
+                    .skip_while(|b| **b == b'>')
+                    .copied()
+                    .collect::<Vec<u8>>();
                 if rest.starts_with(b"From ") {
                     out.push(b'>');
                 }
@@ -576,7 +638,11 @@ fn write_out(dir: &std::path::Path, c: &[Outgoing]) -> ExitCode {
             return ExitCode::from(1);
         }
     }
-    eprintln!("spamtrace: {} complaints written to {}", c.len(), dir.display());
+    eprintln!(
+        "spamtrace: {} complaints written to {}",
+        c.len(),
+        dir.display()
+    );
     ExitCode::SUCCESS
 }
 
@@ -598,11 +664,19 @@ fn crlf(b: &[u8]) -> Vec<u8> {
 fn send(args: &ComplainArgs, c: &[Outgoing], now: i64) -> ExitCode {
     let summary = |w: &mut dyn Write| {
         for o in c {
-            let _ = writeln!(w, "  {}  to {}", for_terminal(&o.message_id), for_terminal(&o.rcpt.join(", ")));
+            let _ = writeln!(
+                w,
+                "  {}  to {}",
+                for_terminal(&o.message_id),
+                for_terminal(&o.rcpt.join(", "))
+            );
         }
     };
     if args.dry_run {
-        eprintln!("spamtrace: --dry-run: {} complaints would be queued:", c.len());
+        eprintln!(
+            "spamtrace: --dry-run: {} complaints would be queued:",
+            c.len()
+        );
         summary(&mut std::io::stderr());
         return ExitCode::SUCCESS;
     }
@@ -616,7 +690,10 @@ fn send(args: &ComplainArgs, c: &[Outgoing], now: i64) -> ExitCode {
     }
     if !args.yes {
         if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-            eprintln!("spamtrace: --send without a terminal to ask on: give --yes to queue {} complaints", c.len());
+            eprintln!(
+                "spamtrace: --send without a terminal to ask on: give --yes to queue {} complaints",
+                c.len()
+            );
             return ExitCode::from(2);
         }
         eprintln!("spamtrace: {} complaints would be queued:", c.len());
@@ -633,7 +710,12 @@ fn send(args: &ComplainArgs, c: &[Outgoing], now: i64) -> ExitCode {
         Ok(s) => s,
         Err(e) => return super::usage_error(&e),
     };
-    let from = args.reporter.as_deref().and_then(|r| Mailbox::parse(r).ok()).map(|m| m.address).unwrap_or_default();
+    let from = args
+        .reporter
+        .as_deref()
+        .and_then(|r| Mailbox::parse(r).ok())
+        .map(|m| m.address)
+        .unwrap_or_default();
     let mut queued = 0;
     let mut seq = 0;
     for o in c {
@@ -641,7 +723,10 @@ fn send(args: &ComplainArgs, c: &[Outgoing], now: i64) -> ExitCode {
         // One entry per recipient domain: each domain has its own MX.
         let mut by_domain: Vec<(String, Vec<String>)> = Vec::new();
         for r in &o.rcpt {
-            let d = r.rsplit_once('@').map_or("", |(_, d)| d).to_ascii_lowercase();
+            let d = r
+                .rsplit_once('@')
+                .map_or("", |(_, d)| d)
+                .to_ascii_lowercase();
             match by_domain.iter_mut().find(|(x, _)| *x == d) {
                 Some((_, v)) => v.push(r.clone()),
                 None => by_domain.push((d, vec![r.clone()])),

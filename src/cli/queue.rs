@@ -4,10 +4,10 @@
 use super::args::{DeliveryArgs, QueueAction, QueueArgs, SmarthostTls};
 use spamtrace::enrich::dns::client::{DnsClient, LiveConfig};
 use spamtrace::queue::deliver::{self, Route, RunOptions, Smarthost, TlsMode};
-use std::io::Write;
 use spamtrace::queue::policy::{parse_duration, RetryPolicy};
 use spamtrace::queue::{Spool, State};
 use spamtrace::util::sanitize::for_terminal;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -97,9 +97,7 @@ fn retry(spool: &Spool, id: &str) -> ExitCode {
             // A fresh lifetime: the user asked for it.
             e.created = spamtrace::util::clock::unix_now();
         }
-        spool
-            .write(State::Queued, &e)
-            .map_err(|x| x.to_string())?;
+        spool.write(State::Queued, &e).map_err(|x| x.to_string())?;
         if state == State::Failed {
             spool.remove(State::Failed, id).map_err(|x| x.to_string())?;
         }
@@ -107,7 +105,10 @@ fn retry(spool: &Spool, id: &str) -> ExitCode {
     });
     match r {
         Ok(()) => {
-            eprintln!("spamtrace: {} is due now (spamtrace queue run)", for_terminal(id));
+            eprintln!(
+                "spamtrace: {} is due now (spamtrace queue run)",
+                for_terminal(id)
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -171,7 +172,9 @@ fn route(d: &DeliveryArgs) -> Result<Route, String> {
             .filter(|(h, _)| !h.is_empty())
             .ok_or_else(|| format!("--smarthost {s:?}: expected HOST:PORT"))?;
         let ca_pem = match &d.smarthost_ca {
-            Some(p) => Some(std::fs::read(p).map_err(|e| format!("--smarthost-ca {}: {e}", p.display()))?),
+            Some(p) => {
+                Some(std::fs::read(p).map_err(|e| format!("--smarthost-ca {}: {e}", p.display()))?)
+            }
             None => None,
         };
         let credentials = match (
@@ -187,7 +190,9 @@ fn route(d: &DeliveryArgs) -> Result<Route, String> {
             SmarthostTls::None => TlsMode::None,
         };
         if credentials.is_some() && tls == TlsMode::None && !is_loopback(host) {
-            return Err("AUTH over plain SMTP to a remote smarthost: use --smarthost-tls required".into());
+            return Err(
+                "AUTH over plain SMTP to a remote smarthost: use --smarthost-tls required".into(),
+            );
         }
         return Ok(Route::Smarthost(Smarthost {
             host: host.to_string(),
@@ -215,7 +220,10 @@ fn route(d: &DeliveryArgs) -> Result<Route, String> {
 }
 
 fn is_loopback(host: &str) -> bool {
-    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The flags of `d` again, for a delivery process.
@@ -293,7 +301,10 @@ fn agent(spool: Spool, id: &str, d: &DeliveryArgs) -> ExitCode {
             return ExitCode::SUCCESS;
         }
     };
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(err) => {
             say(&format!("error runtime: {err}"));
@@ -313,7 +324,13 @@ fn agent(spool: Spool, id: &str, d: &DeliveryArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match deliver::settle(&spool, e, &o, &opts.policy, spamtrace::util::clock::unix_now()) {
+    match deliver::settle(
+        &spool,
+        e,
+        &o,
+        &opts.policy,
+        spamtrace::util::clock::unix_now(),
+    ) {
         Ok(what) => {
             say(&format!("{what} {}", o.reply()));
             ExitCode::SUCCESS
@@ -329,12 +346,12 @@ fn agent(spool: Spool, id: &str, d: &DeliveryArgs) -> ExitCode {
 fn destination(d: &DeliveryArgs, e: &spamtrace::queue::Entry) -> String {
     match &d.smarthost {
         Some(s) => s.clone(),
-        None => e
-            .to
-            .first()
-            .and_then(|t| t.rsplit_once('@'))
-            .map(|(_, x)| x.to_ascii_lowercase())
-            .unwrap_or_default(),
+        None => {
+            e.to.first()
+                .and_then(|t| t.rsplit_once('@'))
+                .map(|(_, x)| x.to_ascii_lowercase())
+                .unwrap_or_default()
+        }
     }
 }
 
@@ -413,14 +430,22 @@ fn deliver_all(spool: Spool, d: &DeliveryArgs, flush: bool) -> ExitCode {
                     if let Some(mut so) = r.child.stdout.take() {
                         let _ = std::io::Read::read_to_string(&mut so, &mut out);
                     }
-                    let line = out.lines().last().unwrap_or("error: the delivery process died").to_string();
+                    let line = out
+                        .lines()
+                        .last()
+                        .unwrap_or("error: the delivery process died")
+                        .to_string();
                     let (what, reply) = line.split_once(' ').unwrap_or((line.as_str(), ""));
                     match what {
                         "sent" => sent += 1,
                         "failed" => failed += 1,
                         "deferred" => deferred += 1,
                         "busy" => {
-                            busy.insert(r.id.clone(), std::time::Instant::now() + opts.timeout.min(std::time::Duration::from_millis(200)));
+                            busy.insert(
+                                r.id.clone(),
+                                std::time::Instant::now()
+                                    + opts.timeout.min(std::time::Duration::from_millis(200)),
+                            );
                         }
                         "skipped" => {}
                         _ => errors += 1,
@@ -440,11 +465,16 @@ fn deliver_all(spool: Spool, d: &DeliveryArgs, flush: bool) -> ExitCode {
                 if running.iter().any(|r| r.id == id) {
                     continue;
                 }
-                if busy.get(&id).is_some_and(|t| *t > std::time::Instant::now()) {
+                if busy
+                    .get(&id)
+                    .is_some_and(|t| *t > std::time::Instant::now())
+                {
                     waiting_on_busy = true;
                     continue;
                 }
-                let Ok(e) = spool.load(State::Queued, &id) else { continue };
+                let Ok(e) = spool.load(State::Queued, &id) else {
+                    continue;
+                };
                 if e.next_try > now {
                     continue;
                 }

@@ -50,7 +50,10 @@ pub struct Smarthost {
 pub enum Route {
     Smarthost(Smarthost),
     /// The MX of each recipient's domain; `port` is 25 outside tests.
-    Direct { dns: Arc<DnsClient>, port: u16 },
+    Direct {
+        dns: Arc<DnsClient>,
+        port: u16,
+    },
 }
 
 /// The run's knobs.
@@ -87,15 +90,19 @@ fn envelope(e: &Entry) -> Result<Envelope, String> {
         .from
         .parse()
         .map_err(|err| format!("sender {:?}: {err}", e.from))?;
-    let to = e
-        .to
-        .iter()
-        .map(|t| t.parse::<Address>().map_err(|err| format!("recipient {t:?}: {err}")))
-        .collect::<Result<Vec<_>, _>>()?;
+    let to =
+        e.to.iter()
+            .map(|t| {
+                t.parse::<Address>()
+                    .map_err(|err| format!("recipient {t:?}: {err}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
     Envelope::new(Some(from), to).map_err(|err| err.to_string())
 }
 
-fn classify(r: Result<lettre::transport::smtp::response::Response, lettre::transport::smtp::Error>) -> Outcome {
+fn classify(
+    r: Result<lettre::transport::smtp::response::Response, lettre::transport::smtp::Error>,
+) -> Outcome {
     match r {
         Ok(resp) => Outcome::from_code(
             u16::from(resp.code()),
@@ -141,7 +148,9 @@ async fn send_to(
         b = b.credentials(Credentials::new(u.clone(), p.clone()));
     }
     if let Some(h) = &opts.helo {
-        b = b.hello_name(lettre::transport::smtp::extension::ClientId::Domain(h.clone()));
+        b = b.hello_name(lettre::transport::smtp::extension::ClientId::Domain(
+            h.clone(),
+        ));
     }
     let t = b.build();
     // lettre's timeout covers each command; the whole transaction is bounded too.
@@ -159,7 +168,9 @@ fn smarthost_tls(s: &Smarthost) -> Result<Tls, String> {
     let mut b = TlsParameters::builder(s.host.clone());
     if let Some(pem) = &s.ca_pem {
         let cert = Certificate::from_pem(pem).map_err(|e| format!("CA certificate: {e}"))?;
-        b = b.certificate_store(CertificateStore::None).add_root_certificate(cert);
+        b = b
+            .certificate_store(CertificateStore::None)
+            .add_root_certificate(cert);
     }
     let p = b.build_rustls().map_err(|e| e.to_string())?;
     Ok(match s.tls {
@@ -179,7 +190,10 @@ pub async fn mail_hosts(dns: &DnsClient, domain: &str) -> Result<Vec<String>, Ou
                 .iter()
                 .filter_map(|r| {
                     let (pref, host) = r.trim().split_once(' ')?;
-                    Some((pref.parse().ok()?, host.trim().trim_end_matches('.').to_ascii_lowercase()))
+                    Some((
+                        pref.parse().ok()?,
+                        host.trim().trim_end_matches('.').to_ascii_lowercase(),
+                    ))
                 })
                 .collect();
             if mx.iter().any(|(_, h)| h.is_empty()) {
@@ -215,7 +229,11 @@ async fn deliver_direct(dns: &DnsClient, port: u16, e: &Entry, opts: &RunOptions
         Ok(v) => v,
         Err(err) => return Outcome::Failed(format!("554 5.1.3 bad envelope: {err}")),
     };
-    let Some(domain) = e.to.first().and_then(|t| t.rsplit_once('@')).map(|(_, d)| d.to_ascii_lowercase()) else {
+    let Some(domain) =
+        e.to.first()
+            .and_then(|t| t.rsplit_once('@'))
+            .map(|(_, d)| d.to_ascii_lowercase())
+    else {
         return Outcome::Failed("554 5.1.3 no recipient domain".into());
     };
     let hosts = match mail_hosts(dns, &domain).await {
@@ -252,7 +270,16 @@ pub async fn deliver(route: &Route, e: &Entry, opts: &RunOptions) -> Outcome {
                 Ok(t) => t,
                 Err(err) => return Outcome::Retry(err),
             };
-            send_to(&s.host, s.port, tls, s.credentials.as_ref(), opts, &env, &e.message).await
+            send_to(
+                &s.host,
+                s.port,
+                tls,
+                s.credentials.as_ref(),
+                opts,
+                &env,
+                &e.message,
+            )
+            .await
         }
         Route::Direct { dns, port } => deliver_direct(dns, *port, e, opts).await,
     }
@@ -260,7 +287,13 @@ pub async fn deliver(route: &Route, e: &Entry, opts: &RunOptions) -> Outcome {
 
 /// Record an attempt's outcome in the spool. `Sent` is a single rename,
 /// done first and at once: the window in which a crash makes a duplicate.
-pub fn settle(spool: &Spool, mut e: Entry, o: &Outcome, policy: &RetryPolicy, now: i64) -> Result<&'static str, String> {
+pub fn settle(
+    spool: &Spool,
+    mut e: Entry,
+    o: &Outcome,
+    policy: &RetryPolicy,
+    now: i64,
+) -> Result<&'static str, String> {
     let err = |x: std::io::Error| format!("{}: {x}", e.id);
     match o {
         Outcome::Sent(_) => {
@@ -269,7 +302,9 @@ pub fn settle(spool: &Spool, mut e: Entry, o: &Outcome, policy: &RetryPolicy, no
         }
         Outcome::Failed(r) => {
             e.attempts.push((now, r.clone()));
-            spool.mark_failed(&e).map_err(|x| format!("{}: {x}", e.id))?;
+            spool
+                .mark_failed(&e)
+                .map_err(|x| format!("{}: {x}", e.id))?;
             Ok("failed")
         }
         Outcome::Retry(r) => {
@@ -277,12 +312,17 @@ pub fn settle(spool: &Spool, mut e: Entry, o: &Outcome, policy: &RetryPolicy, no
             match policy.next_try(e.created, now, e.attempts.len() as u32) {
                 Some(t) => {
                     e.next_try = t;
-                    spool.write(State::Queued, &e).map_err(|x| format!("{}: {x}", e.id))?;
+                    spool
+                        .write(State::Queued, &e)
+                        .map_err(|x| format!("{}: {x}", e.id))?;
                     Ok("deferred")
                 }
                 None => {
-                    e.attempts.push((now, "queue lifetime over: given up".into()));
-                    spool.mark_failed(&e).map_err(|x| format!("{}: {x}", e.id))?;
+                    e.attempts
+                        .push((now, "queue lifetime over: given up".into()));
+                    spool
+                        .mark_failed(&e)
+                        .map_err(|x| format!("{}: {x}", e.id))?;
                     Ok("failed")
                 }
             }
@@ -294,11 +334,11 @@ pub fn settle(spool: &Spool, mut e: Entry, o: &Outcome, policy: &RetryPolicy, no
 pub fn destination(route: &Route, e: &Entry) -> String {
     match route {
         Route::Smarthost(s) => format!("{}:{}", s.host, s.port),
-        Route::Direct { .. } => e
-            .to
-            .first()
-            .and_then(|t| t.rsplit_once('@'))
-            .map(|(_, d)| d.to_ascii_lowercase())
-            .unwrap_or_default(),
+        Route::Direct { .. } => {
+            e.to.first()
+                .and_then(|t| t.rsplit_once('@'))
+                .map(|(_, d)| d.to_ascii_lowercase())
+                .unwrap_or_default()
+        }
     }
 }

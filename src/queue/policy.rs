@@ -135,7 +135,10 @@ mod tests {
     #[test]
     fn replies_classify_by_code() {
         assert!(matches!(Outcome::from_code(250, "ok"), Outcome::Sent(_)));
-        assert!(matches!(Outcome::from_code(451, "later"), Outcome::Retry(_)));
+        assert!(matches!(
+            Outcome::from_code(451, "later"),
+            Outcome::Retry(_)
+        ));
         assert_eq!(
             Outcome::from_code(550, "no\r\nsuch\x1b[31m user"),
             Outcome::Failed("550 no such [31m user".into())

@@ -340,7 +340,10 @@ mod tests {
         let back = Entry::parse(&e.to_bytes()).unwrap();
         assert_eq!(back.message, e.message);
         assert_eq!(back.to, e.to);
-        assert_eq!(back.attempts, [(11, "451 4.7.1 later Injected: yes".into())]);
+        assert_eq!(
+            back.attempts,
+            [(11, "451 4.7.1 later Injected: yes".into())]
+        );
         assert!(Entry::parse(b"garbage\n\nx").is_err());
     }
 
