@@ -210,6 +210,14 @@ struct Scripted {
 }
 
 fn scripted(reply: fn(usize) -> Option<&'static str>) -> Scripted {
+    scripted_with(reply, Arc::new(Mutex::new(Vec::new())))
+}
+
+/// As [`scripted`], offering AUTH PLAIN and recording every command in `commands`.
+fn scripted_with(
+    reply: fn(usize) -> Option<&'static str>,
+    commands: Arc<Mutex<Vec<String>>>,
+) -> Scripted {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = l.local_addr().unwrap();
     let received = Arc::new(Mutex::new(Vec::new()));
@@ -218,13 +226,19 @@ fn scripted(reply: fn(usize) -> Option<&'static str>) -> Scripted {
         for (n, s) in l.incoming().enumerate() {
             let Ok(s) = s else { continue };
             let rec = rec.clone();
-            std::thread::spawn(move || session(s, reply(n), &rec));
+            let cmds = commands.clone();
+            std::thread::spawn(move || session(s, reply(n), &rec, &cmds));
         }
     });
     Scripted { addr, received }
 }
 
-fn session(s: TcpStream, end: Option<&'static str>, rec: &Mutex<Vec<String>>) {
+fn session(
+    s: TcpStream,
+    end: Option<&'static str>,
+    rec: &Mutex<Vec<String>>,
+    cmds: &Mutex<Vec<String>>,
+) {
     let Some(end) = end else {
         std::thread::sleep(Duration::from_secs(30));
         return;
@@ -238,9 +252,12 @@ fn session(s: TcpStream, end: Option<&'static str>, rec: &Mutex<Vec<String>>) {
         if r.read_line(&mut line).unwrap_or(0) == 0 {
             return;
         }
+        cmds.lock().unwrap().push(line.trim_end().to_string());
         let cmd = line.to_ascii_uppercase();
         if cmd.starts_with("EHLO") {
-            let _ = w.write_all(b"250-scripted.test\r\n250 8BITMIME\r\n");
+            let _ = w.write_all(b"250-scripted.test\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n");
+        } else if cmd.starts_with("AUTH") {
+            let _ = w.write_all(b"235 2.7.0 ok\r\n");
         } else if cmd.starts_with("DATA") {
             let _ = w.write_all(b"354 go\r\n");
             let mut msg = String::new();
@@ -558,4 +575,43 @@ fn direct_delivery_follows_the_mx_the_a_fallback_and_a_null_mx() {
         .collect();
     assert!(rcpts.iter().any(|t| t.contains("abuse@example.test")));
     assert!(rcpts.iter().any(|t| t.contains("abuse@nomx.test")));
+}
+
+#[test]
+fn smarthost_auth_takes_the_credentials_from_the_environment() {
+    let home = tempfile::tempdir().unwrap();
+    let queue = one_queued(home.path());
+    let commands = Arc::new(Mutex::new(Vec::new()));
+    let srv = scripted_with(|_| Some("250 2.0.0 ok"), commands.clone());
+    let (q, h) = (queue.display().to_string(), srv.addr.to_string());
+    let out = Command::new(BIN)
+        .args([
+            "queue",
+            "--queue",
+            &q,
+            "run",
+            "--smarthost",
+            &h,
+            "--smarthost-tls",
+            "none",
+        ])
+        .env("HOME", home.path())
+        .env("SPAMTRACE_SMTP_USER", "u")
+        .env("SPAMTRACE_SMTP_PASSWORD", "p")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", err(&out));
+    assert_eq!(srv.received.lock().unwrap().len(), 1);
+    let cmds = commands.lock().unwrap().clone();
+    // AUTH PLAIN of "\0u\0p".
+    assert!(cmds.iter().any(|c| c == "AUTH PLAIN AHUAcA=="), "{cmds:?}");
+    assert!(
+        cmds.iter().any(|c| c == "MAIL FROM:<reporter@example.org>"),
+        "{cmds:?}"
+    );
+    assert!(
+        cmds.iter().any(|c| c == "RCPT TO:<abuse@example.test>"),
+        "{cmds:?}"
+    );
 }
