@@ -379,6 +379,7 @@ mod tests {
                 "spamtrace-trace.1",
                 "spamtrace-complain.1",
                 "spamtrace-capture.1",
+                "spamtrace-queue.1",
                 "spamtrace-completions.1",
                 "spamtrace-man.1"
             ]
