@@ -258,3 +258,28 @@ fn nothing_goes_to_a_forged_senders_domains() {
         "the two other messages' senders are not that domain"
     );
 }
+
+mod support;
+
+/// A contact marked `guess` (the relay's PTR name is not forward-confirmed)
+/// is addressed only with --include-guesses.
+#[test]
+fn guesses_are_addressed_only_when_asked_for() {
+    let (dns, _server) = support::dns_server::start(
+        "7.191.23.84.in-addr.arpa. PTR smtp2.guess-net.test.\n\
+         guess-net.test. MX 10 mx.guess-net.test.\n\
+         mx.guess-net.test. A 192.0.2.25\n",
+    );
+    let home = tempfile::tempdir().unwrap();
+    let d = dns.to_string();
+    let base = ["complain", "--dns-server", &d, "--abusix-zone", "none", ONE];
+    let out = spamtrace(&base, home.path());
+    assert_eq!(out.status.code(), Some(2), "{}", err(&out));
+    let out = spamtrace(&[&base[..], &["--include-guesses"]].concat(), home.path());
+    assert!(out.status.success(), "{}", err(&out));
+    let text = String::from_utf8(out.stdout.clone()).unwrap();
+    assert!(
+        text.starts_with("To: abuse@guess-net.test\nCc: postmaster@guess-net.test\n"),
+        "{text}"
+    );
+}

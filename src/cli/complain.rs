@@ -308,9 +308,18 @@ impl Batch {
                 if c.role == "first_untrusted_relay"
                     && c.confidence == "guess"
                     && address::is_safe(&c.address)
-                    && !rcpt.to.iter().any(|t| t.eq_ignore_ascii_case(&c.address))
+                    && !rcpt
+                        .to
+                        .iter()
+                        .chain(rcpt.cc.iter())
+                        .any(|t| t.eq_ignore_ascii_case(&c.address))
                 {
-                    rcpt.to.push(c.address.clone());
+                    // A postmaster@ is a copy, as for confirmed contacts.
+                    if c.scope == complaint::RELAY_POSTMASTER {
+                        rcpt.cc.push(c.address.clone());
+                    } else {
+                        rcpt.to.push(c.address.clone());
+                    }
                 }
             }
         }
