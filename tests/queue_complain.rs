@@ -283,3 +283,64 @@ fn guesses_are_addressed_only_when_asked_for() {
         "{text}"
     );
 }
+
+/// On a terminal, --send shows what would go to whom and asks (python3's
+/// pty gives the terminal; skipped, with a message, without python3).
+#[test]
+fn on_a_terminal_send_asks_first() {
+    if Command::new("python3").arg("--version").output().is_err() {
+        eprintln!("skipped: no python3 for a pseudo-terminal");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let q = home.path().join("q");
+    const SCRIPT: &str = r#"
+import os, pty, sys
+answer = sys.argv[1].encode() + b"\n"
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+out = b""
+sent = False
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+    if not sent and b"[y/N]" in out:
+        os.write(fd, answer)
+        sent = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode("utf-8", "replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+    for (answer, code, queued) in [("n", 1, 0), ("y", 0, 3)] {
+        let out = Command::new("python3")
+            .args(["-c", SCRIPT, answer, BIN])
+            .args([
+                "complain",
+                "--offline",
+                "--to",
+                TO,
+                "--send",
+                "--reporter",
+                "me@example.org",
+                "--queue",
+            ])
+            .arg(&q)
+            .arg(SEVERAL)
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path())
+            .env_remove("SPAMTRACE_REPORTER")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert_eq!(out.status.code(), Some(code), "{answer}: {text}");
+        assert_eq!(text.matches("to abuse@example.test").count(), 3, "{text}");
+        assert_eq!(count(&q.join("queue")), queued, "{answer}: {text}");
+    }
+}
