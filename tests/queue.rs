@@ -207,6 +207,8 @@ fn kill_9_during_queue_run_loses_none_and_sends_none_twice() {
 struct Scripted {
     addr: SocketAddr,
     received: Arc<Mutex<Vec<String>>>,
+    /// The most sessions open at once.
+    max_open: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 fn scripted(reply: fn(usize) -> Option<&'static str>) -> Scripted {
@@ -222,15 +224,29 @@ fn scripted_with(
     let addr = l.local_addr().unwrap();
     let received = Arc::new(Mutex::new(Vec::new()));
     let rec = received.clone();
+    let max_open = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let open = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let max2 = max_open.clone();
     std::thread::spawn(move || {
         for (n, s) in l.incoming().enumerate() {
             let Ok(s) = s else { continue };
             let rec = rec.clone();
             let cmds = commands.clone();
-            std::thread::spawn(move || session(s, reply(n), &rec, &cmds));
+            let (open, max2) = (open.clone(), max2.clone());
+            std::thread::spawn(move || {
+                use std::sync::atomic::Ordering::SeqCst;
+                let now = open.fetch_add(1, SeqCst) + 1;
+                max2.fetch_max(now, SeqCst);
+                session(s, reply(n), &rec, &cmds);
+                open.fetch_sub(1, SeqCst);
+            });
         }
     });
-    Scripted { addr, received }
+    Scripted {
+        addr,
+        received,
+        max_open,
+    }
 }
 
 fn session(
@@ -274,6 +290,8 @@ fn session(
             if end.starts_with('2') {
                 rec.lock().unwrap().push(msg);
             }
+            // A slow server: sessions overlap when the client allows it.
+            std::thread::sleep(Duration::from_millis(100));
             let _ = w.write_all(format!("{end}\r\n").as_bytes());
         } else if cmd.starts_with("QUIT") {
             let _ = w.write_all(b"221 bye\r\n");
@@ -632,5 +650,45 @@ fn smarthost_auth_takes_the_credentials_from_the_environment() {
     assert!(
         cmds.iter().any(|c| c == "RCPT TO:<abuse@example.test>"),
         "{cmds:?}"
+    );
+}
+
+#[test]
+fn per_destination_limits_and_the_interval_hold() {
+    let home = tempfile::tempdir().unwrap();
+    let queue = home.path().join("q");
+    let input = mbox(home.path(), 6);
+    let out = enqueue(home.path(), &queue, &input, "abuse@example.test", &[]);
+    assert!(out.status.success(), "{}", err(&out));
+    let srv = scripted(|_| Some("250 ok"));
+    let out = run(
+        home.path(),
+        &queue,
+        srv.addr,
+        &["--concurrency", "8", "--per-destination", "1"],
+    );
+    assert!(out.status.success(), "{}", err(&out));
+    assert_eq!(srv.received.lock().unwrap().len(), 6);
+    assert_eq!(srv.max_open.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // Three at once allowed: never more than three.
+    let queue2 = home.path().join("q2");
+    let out = enqueue(home.path(), &queue2, &input, "abuse@example.test", &[]);
+    assert!(out.status.success(), "{}", err(&out));
+    let srv = scripted(|_| Some("250 ok"));
+    let t0 = Instant::now();
+    let out = run(
+        home.path(),
+        &queue2,
+        srv.addr,
+        &["--per-destination", "3", "--min-interval", "200ms"],
+    );
+    assert!(out.status.success(), "{}", err(&out));
+    assert_eq!(srv.received.lock().unwrap().len(), 6);
+    assert!(srv.max_open.load(std::sync::atomic::Ordering::SeqCst) <= 3);
+    // Six starts 200 ms apart: at least a second.
+    assert!(
+        t0.elapsed() >= Duration::from_millis(1000),
+        "{:?}",
+        t0.elapsed()
     );
 }
