@@ -17,6 +17,7 @@ pub mod enrich;
 pub mod input;
 pub mod model;
 pub mod parse;
+pub mod queue;
 pub mod report;
 pub mod run;
 pub mod util;

@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Command::Trace(args) => cli::trace::run(args),
         Command::Complain(args) => cli::complain::run(args),
         Command::Capture(args) => cli::capture::run(args),
+        Command::Queue(args) => cli::queue::run(args),
         Command::Completions { shell } => cli::docs::completions(shell),
         Command::Man { page, dir } => cli::docs::man(page, dir.as_deref()),
     }

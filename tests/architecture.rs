@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 /// own stage and any stage before it; `model` and `util` use no stage.
 const STAGES: &[&str] = &[
     "model", "util", "input", "parse", "chain", "enrich", "checks", "report", "run", "capture",
+    "queue",
 ];
 
 fn rank(module: &str) -> Option<usize> {

@@ -182,6 +182,7 @@ fn man_pages_render_without_warnings() {
             "spamtrace-complain.1",
             "spamtrace-completions.1",
             "spamtrace-man.1",
+            "spamtrace-queue.1",
             "spamtrace-trace.1",
             "spamtrace.1"
         ]

@@ -31,6 +31,8 @@ pub(crate) enum Command {
     Complain(ComplainArgs),
     /// Run a small SMTP endpoint that stores what arrives (Maildir or mbox).
     Capture(CaptureArgs),
+    /// The outgoing queue of complaints: list, run (deliver), flush, retry, drop.
+    Queue(QueueArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -195,10 +197,41 @@ pub(crate) struct TraceArgs {
 
 #[derive(Args)]
 pub(crate) struct ComplainArgs {
-    /// The message: a file or `-` for stdin. Of an mbox or Maildir only the
-    /// FIRST message is used (stderr says so).
+    /// The messages: files, mboxes, Maildirs, folders, or `-` for stdin.
+    /// One complaint per message and recipient contact (or, with
+    /// --digest, one per contact); the same message twice is reported once.
     #[arg(default_value = "-")]
-    pub(crate) path: String,
+    pub(crate) paths: Vec<String>,
+    /// One complaint per contact covering all its messages (each message's
+    /// IP, time and evidence; the originals attached). Not with --arf.
+    #[arg(long, conflicts_with = "arf")]
+    pub(crate) digest: bool,
+    /// Write each complaint into DIR as its own file (default: stdout, as
+    /// an mbox stream).
+    #[arg(long, value_name = "DIR", conflicts_with = "send")]
+    pub(crate) out: Option<PathBuf>,
+    /// Read folders recursively (every message file below them).
+    #[arg(short = 'r', long)]
+    pub(crate) recursive: bool,
+    /// Address contacts marked `guess` too.
+    #[arg(long)]
+    pub(crate) include_guesses: bool,
+    /// Put the complaints into the outgoing queue (`spamtrace queue run`
+    /// delivers them); needs --reporter.
+    #[arg(long)]
+    pub(crate) send: bool,
+    /// The queue folder (default: $XDG_STATE_HOME/spamtrace/queue).
+    #[arg(long, value_name = "DIR", env = "SPAMTRACE_QUEUE")]
+    pub(crate) queue: Option<PathBuf>,
+    /// Do not ask before queueing, and allow more than --max-send.
+    #[arg(long)]
+    pub(crate) yes: bool,
+    /// Show what would be queued for whom; queue nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Queue at most N complaints in a run without --yes.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub(crate) max_send: usize,
     /// Write an RFC 5965 (ARF) report message instead of complaint text.
     #[arg(long)]
     pub(crate) arf: bool,
@@ -317,4 +350,87 @@ pub(crate) struct CaptureArgs {
     pub(crate) analyze_out: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) analysis: AnalysisArgs,
+}
+
+#[derive(Args)]
+pub(crate) struct QueueArgs {
+    /// The queue folder (default: $XDG_STATE_HOME/spamtrace/queue).
+    #[arg(long, value_name = "DIR", env = "SPAMTRACE_QUEUE", global = true)]
+    pub(crate) queue: Option<PathBuf>,
+    #[command(subcommand)]
+    pub(crate) action: QueueAction,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum QueueAction {
+    /// List the entries: queued, failed (with the reply) and the sent count.
+    List,
+    /// Deliver until the queue is empty or every entry waits for its retry time.
+    Run(DeliveryArgs),
+    /// Make every queued entry due now, then run.
+    Flush(DeliveryArgs),
+    /// Make entry ID due now (a failed one goes back into the queue).
+    Retry { id: String },
+    /// Remove entry ID (queued or failed) without sending it.
+    Drop { id: String },
+    /// One delivery of one entry (run's delivery process; not for people).
+    #[command(hide = true)]
+    Agent {
+        #[arg(long)]
+        entry: String,
+        #[command(flatten)]
+        delivery: DeliveryArgs,
+    },
+}
+
+#[derive(Args, Clone)]
+pub(crate) struct DeliveryArgs {
+    /// Hand every complaint to this relay (HOST:PORT). Without it, each
+    /// goes to the MX of its recipient's domain. Credentials come from
+    /// SPAMTRACE_SMTP_USER / SPAMTRACE_SMTP_PASSWORD, never the command line.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub(crate) smarthost: Option<String>,
+    /// The smarthost's TLS: required STARTTLS, opportunistic, or none.
+    #[arg(long, value_enum, default_value_t = SmarthostTls::Required)]
+    pub(crate) smarthost_tls: SmarthostTls,
+    /// Trust only the CA certificates in FILE (PEM) for the smarthost.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) smarthost_ca: Option<PathBuf>,
+    /// Port of the MX hosts for direct delivery (25; another for tests).
+    #[arg(long, value_name = "PORT", default_value_t = 25)]
+    pub(crate) smtp_port: u16,
+    /// DNS server for the MX lookups, IP[:PORT]; repeatable. Default: the system's resolvers.
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub(crate) dns_server: Vec<String>,
+    /// Timeout per SMTP command (and the connection): 60, 5s, 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "60")]
+    pub(crate) timeout: String,
+    /// Wait before the first retry; doubled each time up to --max-backoff.
+    #[arg(long, value_name = "DURATION", default_value = "300")]
+    pub(crate) min_backoff: String,
+    /// The longest wait between two attempts.
+    #[arg(long, value_name = "DURATION", default_value = "4000")]
+    pub(crate) max_backoff: String,
+    /// How long an entry may stay queued before it fails (Postfix: 5 days).
+    #[arg(long, value_name = "DURATION", default_value = "5d")]
+    pub(crate) lifetime: String,
+    /// Deliveries at once, overall.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub(crate) concurrency: usize,
+    /// Deliveries at once to one destination (smarthost or domain).
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub(crate) per_destination: usize,
+    /// At least this long between two deliveries to one destination.
+    #[arg(long, value_name = "DURATION", default_value = "0")]
+    pub(crate) min_interval: String,
+    /// Our name in EHLO (default: this host's name).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) helo: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SmarthostTls {
+    Required,
+    Opportunistic,
+    None,
 }

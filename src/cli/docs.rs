@@ -129,6 +129,19 @@ fn exit_status(r: &mut Roff, sub: Option<&str>) {
                 "The address could not be listened on, or the store could not be written.",
             );
         }
+        Some("queue") => {
+            item(
+                r,
+                vec![bold("0")],
+                "Done: every due entry was attempted (some may wait for a retry, see queue list).",
+            );
+            item(
+                r,
+                vec![bold("1")],
+                "The queue folder could not be read or written, another run holds it, or an \
+                 entry named does not exist.",
+            );
+        }
         Some("completions" | "man") => {
             item(r, vec![bold("0")], "Written.");
             item(r, vec![bold("1")], "The output could not be written.");
@@ -256,10 +269,18 @@ fn render(name: &str, cmd: &clap::Command, names: &[String]) -> std::io::Result<
     if cmd.get_arguments().any(|a| !a.is_hide_set()) {
         man.render_options_section(&mut out)?;
     }
-    if cmd.has_subcommands() {
-        man.render_subcommands_section(&mut out)?;
-    }
     let mut r = Roff::new();
+    if cmd.has_subcommands() && sub.is_none() {
+        man.render_subcommands_section(&mut out)?;
+    } else if cmd.has_subcommands() {
+        // A subcommand's own subcommands (queue list, queue run...) have
+        // no pages of their own: listed here, not as pages to see.
+        section(&mut r, "COMMANDS");
+        for c in cmd.get_subcommands().filter(|c| !c.is_hide_set()) {
+            let about = c.get_about().map(|a| a.to_string()).unwrap_or_default();
+            item(&mut r, vec![bold(c.get_name())], &about);
+        }
+    }
     examples(&mut r, sub);
     exit_status(&mut r, sub);
     environment(&mut r, sub);
@@ -358,6 +379,7 @@ mod tests {
                 "spamtrace-trace.1",
                 "spamtrace-complain.1",
                 "spamtrace-capture.1",
+                "spamtrace-queue.1",
                 "spamtrace-completions.1",
                 "spamtrace-man.1"
             ]

@@ -7,6 +7,7 @@ pub(crate) mod capture;
 pub(crate) mod complain;
 pub(crate) mod docs;
 pub(crate) mod progress;
+pub(crate) mod queue;
 pub(crate) mod settings;
 pub(crate) mod trace;
 
