@@ -392,6 +392,8 @@ fn hostile_headers_do_not_panic() {
             path: "hostile".into(),
             index: 0,
             offset: 0,
+            part: None,
+            reported_by: None,
         },
         envelope: None,
         header,

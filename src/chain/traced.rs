@@ -16,6 +16,9 @@ pub struct TraceOptions {
     pub infer_trust: bool,
     /// The time of the analysis (Unix seconds); fixed by tests.
     pub now: i64,
+    /// Walk the body (MIME parts, URLs, attachments) when it was kept
+    /// (off with `--headers-only`).
+    pub bodies: bool,
 }
 
 /// A message parsed and its chain walked, with what enrichment added.

@@ -3,6 +3,7 @@
 //! one aspect; none of them does I/O.
 
 pub(crate) mod accounts;
+pub(crate) mod attachments;
 pub(crate) mod auth_results;
 pub(crate) mod dates;
 pub(crate) mod dns;
@@ -10,7 +11,9 @@ pub(crate) mod hops;
 pub mod message_id;
 pub(crate) mod position;
 pub(crate) mod relay;
+pub(crate) mod reported;
 pub(crate) mod sender;
+pub(crate) mod urls;
 pub(crate) mod webmail;
 
 use crate::chain::trust::TrustConfig;

@@ -166,12 +166,29 @@ pub(crate) struct TraceArgs {
     /// files, or DNS questions; with the DNS questions in flight, answered, failed).
     #[arg(long)]
     pub(crate) no_progress: bool,
+    /// Read the header blocks only: no MIME walk, no URLs, no attachments,
+    /// no unwrapping (the fastest path).
+    #[arg(long)]
+    pub(crate) headers_only: bool,
+    /// Trace the messages a forward-as-attachment or a feedback report
+    /// carries as messages of their own, after the wrapper.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub(crate) unwrap: Unwrap,
     #[command(flatten)]
     pub(crate) analysis: AnalysisArgs,
     #[command(flatten)]
     pub(crate) dns: DnsArgs,
     #[command(flatten)]
     pub(crate) rdap: RdapArgs,
+}
+
+/// When to unwrap reported messages.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Unwrap {
+    /// When the message is a forward (`message/rfc822` parts) or an ARF report.
+    Auto,
+    /// Never: trace the wrapper only.
+    Never,
 }
 
 #[derive(Args)]

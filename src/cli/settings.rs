@@ -99,6 +99,7 @@ impl Settings {
             trust,
             infer_trust: !analysis.no_infer_trust,
             now,
+            bodies: false,
         };
         let Some(d) = dns else {
             return Ok(Settings {

@@ -30,7 +30,7 @@ fn use_color(choice: ColorChoice) -> bool {
 }
 
 pub(crate) fn run(args: TraceArgs) -> ExitCode {
-    let settings = match Settings::resolve(
+    let mut settings = match Settings::resolve(
         &args.analysis,
         Some(&args.dns),
         Some(&args.rdap),
@@ -54,10 +54,13 @@ pub(crate) fn run(args: TraceArgs) -> ExitCode {
         args.paths.clone()
     };
     // DKIM hashes the body: kept only when asked, and bounded.
+    // Bodies are read (bounded) unless --headers-only.
+    settings.trace.bodies = !args.headers_only;
     let input_opts = InputOptions {
-        keep_body: settings.dkim,
+        keep_body: settings.dkim || !args.headers_only,
         max_body_bytes: DKIM_MAX_BODY,
         recursive: args.recursive,
+        unwrap: !args.headers_only && args.unwrap == super::args::Unwrap::Auto,
         ..InputOptions::default()
     };
     let census = input::census(&paths, &input_opts);

@@ -371,6 +371,8 @@ impl<R: Read> MessageReader<R> {
                 path: self.path.clone(),
                 index,
                 offset,
+                part: None,
+                reported_by: None,
             },
             message: message.into(),
             // In a single-message file the file is the message.
@@ -536,6 +538,8 @@ impl<R: Read> MessageReader<R> {
                 path: self.path.clone(),
                 index,
                 offset: start,
+                part: None,
+                reported_by: None,
             },
             envelope,
             header,

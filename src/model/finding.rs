@@ -62,6 +62,12 @@ impl Finding {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Code {
+    ArfSourceIpMismatch,
+    AttachmentDoubleExtension,
+    AttachmentEncryptedArchive,
+    AttachmentExecutable,
+    AttachmentHtmlForm,
+    AttachmentTypeMismatch,
     AuthResultsUntrusted,
     BogusIp,
     ChainBreak,
@@ -86,6 +92,8 @@ pub enum Code {
     HeloNotFqdn,
     HeloNxdomain,
     HeloRdnsMismatch,
+    MimeLimit,
+    MimeParseFailed,
     MsgidDomainNxdomain,
     MsgidForgedHop,
     MsgidForgedProvider,
@@ -106,6 +114,8 @@ pub enum Code {
     TooManyReceived,
     TrustInferred,
     UnparseableReceived,
+    UrlHomograph,
+    UrlTextMismatch,
     WebmailOrigin,
     WebmailOriginClaimed,
 }
@@ -113,6 +123,12 @@ pub enum Code {
 impl Code {
     /// Every code, in name order.
     pub const ALL: &'static [Code] = &[
+        Code::ArfSourceIpMismatch,
+        Code::AttachmentDoubleExtension,
+        Code::AttachmentEncryptedArchive,
+        Code::AttachmentExecutable,
+        Code::AttachmentHtmlForm,
+        Code::AttachmentTypeMismatch,
         Code::AuthResultsUntrusted,
         Code::BogusIp,
         Code::ChainBreak,
@@ -137,6 +153,8 @@ impl Code {
         Code::HeloNotFqdn,
         Code::HeloNxdomain,
         Code::HeloRdnsMismatch,
+        Code::MimeLimit,
+        Code::MimeParseFailed,
         Code::MsgidDomainNxdomain,
         Code::MsgidForgedHop,
         Code::MsgidForgedProvider,
@@ -157,6 +175,8 @@ impl Code {
         Code::TooManyReceived,
         Code::TrustInferred,
         Code::UnparseableReceived,
+        Code::UrlHomograph,
+        Code::UrlTextMismatch,
         Code::WebmailOrigin,
         Code::WebmailOriginClaimed,
     ];
@@ -165,6 +185,16 @@ impl Code {
     pub fn as_str(self) -> &'static str {
         match self {
             Code::AuthResultsUntrusted => "AUTH_RESULTS_UNTRUSTED",
+            Code::UrlTextMismatch => "URL_TEXT_MISMATCH",
+            Code::UrlHomograph => "URL_HOMOGRAPH",
+            Code::MimeParseFailed => "MIME_PARSE_FAILED",
+            Code::MimeLimit => "MIME_LIMIT",
+            Code::AttachmentTypeMismatch => "ATTACHMENT_TYPE_MISMATCH",
+            Code::AttachmentHtmlForm => "ATTACHMENT_HTML_FORM",
+            Code::AttachmentExecutable => "ATTACHMENT_EXECUTABLE",
+            Code::AttachmentEncryptedArchive => "ATTACHMENT_ENCRYPTED_ARCHIVE",
+            Code::AttachmentDoubleExtension => "ATTACHMENT_DOUBLE_EXTENSION",
+            Code::ArfSourceIpMismatch => "ARF_SOURCE_IP_MISMATCH",
             Code::BogusIp => "BOGUS_IP",
             Code::ChainBreak => "CHAIN_BREAK",
             Code::DateInvalid => "DATE_INVALID",

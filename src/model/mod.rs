@@ -4,6 +4,7 @@
 //! Every stage may import from here; this module imports from no stage.
 
 mod auth;
+mod body;
 mod chain;
 mod contact;
 mod dns;
@@ -17,6 +18,7 @@ mod report;
 mod webmail;
 
 pub use auth::{AuthVerdict, DkimOutcome, SpfResult};
+pub use body::{Attachment, Body, BodyLimit, BodyUrl, ReportedBy, UrlWrapper, WrapperKind};
 pub use chain::{Confidence, CustodyLink, LinkStatus, Origin, Relay, TrustStep};
 pub use contact::AbuseContact;
 pub use dns::{

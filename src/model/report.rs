@@ -48,6 +48,10 @@ pub struct Report {
     /// DNS facts, DNSBL results and every answer used (absent offline).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns: Option<MessageDns>,
+    /// What the body holds: MIME parts, URLs, attachments (absent when the
+    /// body was not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<super::Body>,
     /// One sentence: what happened to this message.
     pub verdict: String,
     /// When the analysis ran (RFC 3339 UTC).

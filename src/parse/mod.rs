@@ -29,3 +29,4 @@ pub fn hops(fields: &[headers::Field]) -> (Vec<Hop>, usize) {
     }
     (hops, skipped)
 }
+pub mod mime;

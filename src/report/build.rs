@@ -20,7 +20,17 @@ pub fn build(t: Traced, opts: &TraceOptions) -> Report {
         dns: t.dns.as_ref(),
         skipped_hops: t.skipped_hops,
     };
-    let findings = checks::run(&ctx);
+    let mut findings = checks::run(&ctx);
+    let body = opts
+        .bodies
+        .then(|| crate::input::unwrap::whole(&t.msg))
+        .flatten()
+        .map(|bytes| crate::parse::mime::analyze(&bytes, &Default::default()));
+    if let Some(b) = &body {
+        findings.extend(checks::urls::check(b, t.summary.from_address.as_deref()));
+        findings.extend(checks::attachments::check(b));
+    }
+    findings.extend(checks::reported::check(&t.msg.source, &t.chain));
     let auth_results = checks::auth_results::trusted_verdicts(&ctx);
     let origin_candidates = checks::webmail::candidates(&ctx);
     let accounts = checks::accounts::accounts(&ctx, &auth_results);
@@ -66,6 +76,7 @@ pub fn build(t: Traced, opts: &TraceOptions) -> Report {
         auth_results,
         origin_candidates,
         dns: t.dns,
+        body,
         verdict,
         analyzed_at: analyzed_at(opts.now),
     }
