@@ -28,6 +28,7 @@ pub const MIME_DEPTH: usize = 16;
 /// Parse a whole message with mail-parser, the panic contained: `Err`
 /// says why there is no parse.
 pub fn parse_mime(bytes: &[u8]) -> Result<Message<'_>, String> {
+    quiet_parser_panics();
     let parser = MessageParser::default();
     match catch_unwind(AssertUnwindSafe(|| parser.parse(bytes))) {
         Ok(Some(m)) => Ok(m),
@@ -41,6 +42,25 @@ pub fn parse_mime(bytes: &[u8]) -> Result<Message<'_>, String> {
             Err(format!("the MIME parser panicked: {why}"))
         }
     }
+}
+
+/// The default panic hook prints every panic to stderr, caught or not:
+/// for mail-parser's (caught here, reported as a finding) it would print a
+/// backtrace per malformed message. This hook skips panics raised inside
+/// mail-parser and hands every other one to the previous hook.
+fn quiet_parser_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let in_parser = info
+                .location()
+                .is_some_and(|l| l.file().contains("mail-parser-"));
+            if !in_parser {
+                previous(info);
+            }
+        }));
+    });
 }
 
 /// The message as one byte string: header block, blank line, body.
@@ -263,7 +283,10 @@ pub fn inner_messages(
         date: raw("Date"),
         subject: raw("Subject"),
         message_id: raw("Message-ID"),
-        received: raw("Received"),
+        received: fields(&String::from_utf8_lossy(&msg.header))
+            .into_iter()
+            .find(|(n, _)| n == "received")
+            .map(|(_, v)| v),
         feedback_type: fb.feedback_type,
         source_ip: fb.source_ip,
         user_agent: fb.user_agent,

@@ -130,7 +130,10 @@ impl Walk<'_, '_> {
             }
             _ => {}
         }
-        if is_attachment || matches!(part.body, PartType::Binary(_)) {
+        // Report parts (feedback, delivery status, header blocks) are
+        // machine-readable text, not files.
+        let report_part = declared.starts_with("message/") || declared == "text/rfc822-headers";
+        if !report_part && (is_attachment || matches!(part.body, PartType::Binary(_))) {
             self.body.attachments.push(attach::attachment(
                 name,
                 declared,

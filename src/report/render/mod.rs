@@ -5,6 +5,7 @@
 //! raw message it quotes) and nothing later in the pipeline.
 
 pub mod arf;
+pub mod body;
 pub mod complaint;
 pub mod html;
 pub mod json;
