@@ -20,6 +20,7 @@ fn trace_with(path: &str, trusted: &[&str], authserv: &[&str]) -> Report {
         trust,
         infer_trust: false,
         now: NOW,
+        ..Default::default()
     };
     let full = format!("{}/{path}", env!("CARGO_MANIFEST_DIR"));
     let msg = input::open(&full, &InputOptions::default())
