@@ -252,3 +252,41 @@ fn corpus_bodies_and_unwrapping() {
     let spam = by.get("spam").map_or(0, |e| e[1]);
     assert!(spam > 0, "spam with URLs: {by:?}");
 }
+
+fn cli(args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spamtrace"))
+        .args(["trace", "--offline", "--no-progress"])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("spamtrace runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn cli_defangs_for_people_and_keeps_json_exact() {
+    let f = fixture("17-forward-outlook.eml");
+    let table = cli(&[&f]);
+    assert!(table.contains("Reported in"), "{table}");
+    assert!(table.contains("hxxps://secure-login[.]account-verify[.]example"), "{table}");
+    assert!(!table.contains("https://secure-login.account-verify.example"), "{table}");
+    let json = cli(&["--format", "ndjson", &f]);
+    let lines: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("ndjson"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["source"]["part"], "2");
+    assert_eq!(
+        lines[1]["body"]["urls"][0]["url"],
+        "https://secure-login.account-verify.example/paypal/signin?id=8812"
+    );
+    assert_eq!(lines[1]["source"]["reported_by"]["kind"], "forward");
+    // --unwrap never: the wrapper only; --headers-only: no body either.
+    let never = cli(&["--format", "ndjson", "--unwrap", "never", &f]);
+    assert_eq!(never.lines().count(), 1);
+    assert!(never.contains("\"body\""));
+    let ho = cli(&["--format", "ndjson", "--headers-only", &f]);
+    assert_eq!(ho.lines().count(), 1);
+    assert!(!ho.contains("\"body\""));
+}
