@@ -34,6 +34,10 @@ pub struct Traced {
     pub dns: Option<MessageDns>,
     /// Abuse contacts, filled by the enrich stage (empty offline).
     pub abuse_contacts: Vec<AbuseContact>,
+    /// What the body holds (MIME parts, URLs, attachments), when
+    /// [`TraceOptions::bodies`] and the body was kept: known before
+    /// enrichment, so the enrich stage can look up the advertised sites.
+    pub body: Option<crate::model::Body>,
     /// Where the header fields of `msg.header` are: split once, in [`walk`].
     spans: Vec<headers::FieldSpan>,
 }
@@ -59,7 +63,13 @@ pub fn walk(msg: RawMessage, opts: &TraceOptions) -> Traced {
         }
     }
     drop(fields);
+    let body = opts
+        .bodies
+        .then(|| crate::input::unwrap::whole(&msg))
+        .flatten()
+        .map(|bytes| parse::mime::analyze(&bytes, &Default::default()));
     Traced {
+        body,
         msg,
         hops,
         chain,

@@ -29,6 +29,35 @@ pub(crate) fn check(body: &Body, from_address: Option<&str>) -> Vec<Finding> {
             json!({"limit": l.limit, "max": l.max}),
         ));
     }
+    for r in &body.uribl {
+        match r.status.as_str() {
+            "listed" => out.push(Finding::new(
+                Code::UriblListed,
+                Severity::Warn,
+                None,
+                format!(
+                    "the linked domain {} is listed by {} ({})",
+                    r.domain,
+                    r.zone,
+                    r.meanings.join(", ")
+                ),
+                json!({"domain": r.domain, "zone": r.zone, "codes": r.codes, "meanings": r.meanings}),
+            )),
+            "error" => out.push(Finding::new(
+                Code::UriblError,
+                Severity::Info,
+                None,
+                format!(
+                    "{} did not answer for {}: {}",
+                    r.zone,
+                    r.domain,
+                    r.error.as_deref().unwrap_or("error")
+                ),
+                json!({"domain": r.domain, "zone": r.zone, "codes": r.codes, "error": r.error}),
+            )),
+            _ => {}
+        }
+    }
     let from_domain = from_address
         .and_then(crate::parse::message::address_domain)
         .and_then(|d| domain::registrable(&d));

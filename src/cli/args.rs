@@ -110,6 +110,11 @@ pub(crate) struct DnsArgs {
     /// DNSBL zone to check the first untrusted relay and the probable origin against; repeatable.
     #[arg(long, value_name = "ZONE")]
     pub(crate) dnsbl: Vec<String>,
+    /// URI blocklist zone (dbl.spamhaus.org, multi.surbl.org,
+    /// multi.uribl.com...) to check the domains of the body's URLs
+    /// against; repeatable.
+    #[arg(long, value_name = "ZONE")]
+    pub(crate) uribl: Vec<String>,
     /// Abusix-style zone giving a network's abuse contact as TXT at the
     /// reversed IP; `none` to not ask.
     #[arg(long, value_name = "ZONE", default_value = ABUSIX_ZONE)]

@@ -59,6 +59,8 @@ pub(crate) struct Settings {
     pub(crate) trace: TraceOptions,
     dns: DnsMode,
     dnsbl: Vec<String>,
+    /// `--uribl` zones.
+    uribl: Vec<String>,
     abuse: AbuseConfig,
     /// `--rdap`: ask the regional registries for abuse contacts.
     rdap: Option<RdapConfig>,
@@ -106,6 +108,7 @@ impl Settings {
                 trace,
                 dns: DnsMode::Offline,
                 dnsbl: Vec::new(),
+                uribl: Vec::new(),
                 abuse: AbuseConfig::default(),
                 rdap: None,
                 dkim: false,
@@ -144,6 +147,7 @@ impl Settings {
             trace,
             dns: mode,
             dnsbl: d.dnsbl.iter().chain(&config.dnsbl).cloned().collect(),
+            uribl: d.uribl.clone(),
             abuse,
             rdap,
             dkim: d.dkim,
@@ -177,6 +181,7 @@ impl Settings {
         let opts = dns::DnsOptions {
             dnsbl: self.dnsbl.clone(),
             dkim: self.dkim,
+            uribl: self.uribl.clone(),
         };
         let enricher = DnsEnricher::new(client, opts)
             .map_err(|e| format!("cannot start the DNS stage: {e}"))?

@@ -58,6 +58,10 @@ pub struct Body {
     /// `urls`): the rest of the body was not looked at.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub limits: Vec<BodyLimit>,
+    /// URI blocklist answers for the URLs' domains (`--uribl`; filled by
+    /// the DNS stage).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uribl: Vec<UriblResult>,
     /// The MIME parser failed (it panicked, or found no message): why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parse_failure: Option<String>,
@@ -122,4 +126,22 @@ pub struct Attachment {
     /// A ZIP archive whose entries are encrypted.
     #[serde(default)]
     pub encrypted_archive: bool,
+}
+
+/// One URI blocklist's answer about one domain of the body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UriblResult {
+    pub domain: String,
+    pub zone: String,
+    /// `listed`, `not_listed`, `error` (the list refused or answered
+    /// outside its codes: never a listing), `unknown` (no answer).
+    pub status: String,
+    /// The A records returned.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<String>,
+    /// What the codes mean, from the zone's documented table.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub meanings: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }

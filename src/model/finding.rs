@@ -114,6 +114,8 @@ pub enum Code {
     TooManyReceived,
     TrustInferred,
     UnparseableReceived,
+    UriblError,
+    UriblListed,
     UrlHomograph,
     UrlTextMismatch,
     WebmailOrigin,
@@ -175,6 +177,8 @@ impl Code {
         Code::TooManyReceived,
         Code::TrustInferred,
         Code::UnparseableReceived,
+        Code::UriblError,
+        Code::UriblListed,
         Code::UrlHomograph,
         Code::UrlTextMismatch,
         Code::WebmailOrigin,
@@ -185,6 +189,8 @@ impl Code {
     pub fn as_str(self) -> &'static str {
         match self {
             Code::AuthResultsUntrusted => "AUTH_RESULTS_UNTRUSTED",
+            Code::UriblError => "URIBL_ERROR",
+            Code::UriblListed => "URIBL_LISTED",
             Code::UrlTextMismatch => "URL_TEXT_MISMATCH",
             Code::UrlHomograph => "URL_HOMOGRAPH",
             Code::MimeParseFailed => "MIME_PARSE_FAILED",

@@ -18,7 +18,9 @@ mod report;
 mod webmail;
 
 pub use auth::{AuthVerdict, DkimOutcome, SpfResult};
-pub use body::{Attachment, Body, BodyLimit, BodyUrl, ReportedBy, UrlWrapper, WrapperKind};
+pub use body::{
+    Attachment, Body, BodyLimit, BodyUrl, ReportedBy, UriblResult, UrlWrapper, WrapperKind,
+};
 pub use chain::{Confidence, CustodyLink, LinkStatus, Origin, Relay, TrustStep};
 pub use contact::AbuseContact;
 pub use dns::{

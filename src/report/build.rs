@@ -8,7 +8,8 @@ use crate::model::{Report, SCHEMA};
 use crate::parse::message::utc_rfc3339;
 
 /// Run the checks and build the report.
-pub fn build(t: Traced, opts: &TraceOptions) -> Report {
+pub fn build(mut t: Traced, opts: &TraceOptions) -> Report {
+    let body = t.body.take();
     let fields = t.fields();
     let ctx = Context {
         fields: &fields,
@@ -21,11 +22,6 @@ pub fn build(t: Traced, opts: &TraceOptions) -> Report {
         skipped_hops: t.skipped_hops,
     };
     let mut findings = checks::run(&ctx);
-    let body = opts
-        .bodies
-        .then(|| crate::input::unwrap::whole(&t.msg))
-        .flatten()
-        .map(|bytes| crate::parse::mime::analyze(&bytes, &Default::default()));
     if let Some(b) = &body {
         findings.extend(checks::urls::check(b, t.summary.from_address.as_deref()));
         findings.extend(checks::attachments::check(b));

@@ -20,6 +20,7 @@ pub(crate) mod names;
 pub mod plan;
 pub mod replay;
 mod stage;
+pub mod uribl;
 
 pub use abuse::AbuseOptions;
 pub use client::{DnsClient, DnsStats, LiveConfig};

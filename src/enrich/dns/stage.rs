@@ -22,6 +22,9 @@ pub struct DnsOptions {
     /// (`--dkim`); a body kept for another reason (a complaint quoting it)
     /// is then not verified when this is off.
     pub dkim: bool,
+    /// URI blocklist zones (`--uribl`), asked about the registrable
+    /// domains of the body's URLs.
+    pub uribl: Vec<String>,
 }
 
 impl Default for DnsOptions {
@@ -29,6 +32,7 @@ impl Default for DnsOptions {
         DnsOptions {
             dnsbl: Vec::new(),
             dkim: true,
+            uribl: Vec::new(),
         }
     }
 }
@@ -94,6 +98,20 @@ impl Enricher for DnsEnricher {
             .block_on(join_all(batch.iter().map(|t| message_dns(client, t, opts))));
         for (t, f) in batch.iter_mut().zip(facts) {
             t.dns = Some(f);
+        }
+        if !opts.uribl.is_empty() {
+            let zones = &opts.uribl;
+            let found = self.runtime.block_on(join_all(
+                batch.iter().map(|t| super::uribl::lookup(client, t, zones)),
+            ));
+            for (t, (results, evidence)) in batch.iter_mut().zip(found) {
+                if let Some(b) = &mut t.body {
+                    b.uribl = results;
+                }
+                if let Some(d) = &mut t.dns {
+                    d.answers.extend(evidence);
+                }
+            }
         }
         let Some(abuse) = &self.abuse else { return };
         let rdap = match &mut self.rdap {
