@@ -290,3 +290,28 @@ fn cli_defangs_for_people_and_keeps_json_exact() {
     assert_eq!(ho.lines().count(), 1);
     assert!(!ho.contains("\"body\""));
 }
+
+#[test]
+fn extract_writes_attachments_with_sanitised_names_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("att");
+    let f = fixture("22-html-attachment.eml");
+    cli(&["--format", "ndjson", &f]);
+    assert!(!out.exists(), "nothing written unless asked");
+    let o = out.to_string_lossy().into_owned();
+    cli(&["--format", "ndjson", "--extract", &o, &f]);
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["0-0-0-2-INV-2291.pdf.html"]);
+    let data = std::fs::read(out.join(&names[0])).unwrap();
+    assert!(String::from_utf8_lossy(&data).contains("<form"));
+    // A second run never overwrites: it stops with an error.
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_spamtrace"))
+        .args(["trace", "--offline", "--quiet", "--extract", &o, &f])
+        .output()
+        .unwrap()
+        .status;
+    assert!(!status.success());
+}

@@ -179,6 +179,11 @@ pub(crate) struct TraceArgs {
     /// carries as messages of their own, after the wrapper.
     #[arg(long, value_enum, default_value = "auto")]
     pub(crate) unwrap: Unwrap,
+    /// Write every attachment into DIR (created if missing) as
+    /// `<message>-<part>-<name>`, the name sanitised; never executed, never
+    /// overwriting a file.
+    #[arg(long, value_name = "DIR", conflicts_with = "headers_only")]
+    pub(crate) extract: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) analysis: AnalysisArgs,
     #[command(flatten)]

@@ -38,6 +38,22 @@ impl Default for Limits {
 
 /// Walk the body of the message `bytes` (header block, blank line, body).
 pub fn analyze(bytes: &[u8], limits: &Limits) -> Body {
+    walk(bytes, limits, None)
+}
+
+/// An attachment's bytes, for `--extract`: its part path, its file name
+/// (unsanitised), its decoded contents.
+pub type Extracted = (String, Option<String>, Vec<u8>);
+
+/// The attachments of the message `bytes` with their contents (the same
+/// walk and caps as [`analyze`]).
+pub fn extract(bytes: &[u8], limits: &Limits) -> Vec<Extracted> {
+    let mut out = Vec::new();
+    walk(bytes, limits, Some(&mut out));
+    out
+}
+
+fn walk(bytes: &[u8], limits: &Limits, keep: Option<&mut Vec<Extracted>>) -> Body {
     let mut body = Body::default();
     match parse_mime(bytes) {
         Ok(m) => {
@@ -45,6 +61,7 @@ pub fn analyze(bytes: &[u8], limits: &Limits) -> Body {
                 m: &m,
                 limits,
                 body: &mut body,
+                keep,
             };
             w.part(0, "", 0);
         }
@@ -57,6 +74,7 @@ struct Walk<'a, 'x> {
     m: &'a Message<'x>,
     limits: &'a Limits,
     body: &'a mut Body,
+    keep: Option<&'a mut Vec<Extracted>>,
 }
 
 impl Walk<'_, '_> {
@@ -134,6 +152,9 @@ impl Walk<'_, '_> {
         // machine-readable text, not files.
         let report_part = declared.starts_with("message/") || declared == "text/rfc822-headers";
         if !report_part && (is_attachment || matches!(part.body, PartType::Binary(_))) {
+            if let Some(k) = self.keep.as_deref_mut() {
+                k.push((leaf.to_string(), name.clone(), part.contents().to_vec()));
+            }
             self.body.attachments.push(attach::attachment(
                 name,
                 declared,
