@@ -66,7 +66,11 @@ fn outlook_forward_is_unwrapped_and_its_safe_links_taken_off() {
     let rb = inner.source.reported_by.as_deref().expect("reported_by");
     assert_eq!(rb.kind, WrapperKind::Forward);
     assert_eq!(inner.source.part.as_deref(), Some("2"));
-    assert!(rb.from.as_deref().unwrap().contains("alice@example-corp.com"));
+    assert!(rb
+        .from
+        .as_deref()
+        .unwrap()
+        .contains("alice@example-corp.com"));
     assert!(rb.received.as_deref().unwrap().contains("SN6PR11MB3360"));
     // The inner trace: the phisher's relay, not Microsoft's.
     assert_eq!(relay(inner).as_deref(), Some("185.142.53.45"));
@@ -81,7 +85,12 @@ fn outlook_forward_is_unwrapped_and_its_safe_links_taken_off() {
         "https://secure-login.account-verify.example/paypal/signin?id=8812"
     );
     assert_eq!(link.wrapper.as_ref().unwrap().service, "safelinks");
-    assert!(link.wrapper.as_ref().unwrap().url.contains("safelinks.protection.outlook.com"));
+    assert!(link
+        .wrapper
+        .as_ref()
+        .unwrap()
+        .url
+        .contains("safelinks.protection.outlook.com"));
     assert_eq!(link.domain.as_deref(), Some("account-verify.example"));
     assert!(inner.has("URL_TEXT_MISMATCH"), "{:?}", inner.findings);
     assert!(!rs[0].has("URL_TEXT_MISMATCH"));
@@ -91,14 +100,26 @@ fn outlook_forward_is_unwrapped_and_its_safe_links_taken_off() {
 fn gmail_forward_of_two_messages_yields_both() {
     let rs = reports("18-forward-gmail.eml");
     assert_eq!(rs.len(), 3);
-    let parts: Vec<_> = rs[1..].iter().map(|r| r.source.part.clone().unwrap()).collect();
+    let parts: Vec<_> = rs[1..]
+        .iter()
+        .map(|r| r.source.part.clone().unwrap())
+        .collect();
     assert_eq!(parts, ["2", "3"]);
     assert_eq!(relay(&rs[1]).as_deref(), Some("91.215.85.77"));
     assert_eq!(relay(&rs[2]).as_deref(), Some("146.70.88.199"));
     // Quoted-printable soft breaks and =3D undone; Google's redirector unwrapped.
     let u = urls(&rs[1]);
-    assert_eq!(u, ["http://coin-4000.example/join", "http://www.coin-4000.example/now"]);
-    let w = rs[1].body.as_ref().unwrap().urls[0].wrapper.as_ref().unwrap();
+    assert_eq!(
+        u,
+        [
+            "http://coin-4000.example/join",
+            "http://www.coin-4000.example/now"
+        ]
+    );
+    let w = rs[1].body.as_ref().unwrap().urls[0]
+        .wrapper
+        .as_ref()
+        .unwrap();
     assert_eq!(w.service, "google");
     assert_eq!(urls(&rs[2]), ["http://pills-online.example/buy?ref=77"]);
 }
@@ -155,7 +176,10 @@ fn homograph_and_proofpoint_in_a_base64_html_phish() {
     assert_eq!(pp.wrapper.as_ref().unwrap().service, "urldefense");
     assert!(r.has("URL_TEXT_MISMATCH"));
     // RFC 2047 decoded in the summary.
-    assert_eq!(r.message.subject.as_deref(), Some("Payment confirmation – case PP-88-1920"));
+    assert_eq!(
+        r.message.subject.as_deref(),
+        Some("Payment confirmation – case PP-88-1920")
+    );
 }
 
 #[test]
@@ -247,7 +271,10 @@ fn corpus_bodies_and_unwrapping() {
     }
     for ((c, l), n) in &codes {
         let total = by.get(l).map_or(1, |e| e[0].max(1));
-        eprintln!("{c:<30} {l:<10} {n:>5} ({:.2}%)", 100.0 * *n as f64 / total as f64);
+        eprintln!(
+            "{c:<30} {l:<10} {n:>5} ({:.2}%)",
+            100.0 * *n as f64 / total as f64
+        );
     }
     let spam = by.get("spam").map_or(0, |e| e[1]);
     assert!(spam > 0, "spam with URLs: {by:?}");
@@ -268,8 +295,14 @@ fn cli_defangs_for_people_and_keeps_json_exact() {
     let f = fixture("17-forward-outlook.eml");
     let table = cli(&[&f]);
     assert!(table.contains("Reported in"), "{table}");
-    assert!(table.contains("hxxps://secure-login[.]account-verify[.]example"), "{table}");
-    assert!(!table.contains("https://secure-login.account-verify.example"), "{table}");
+    assert!(
+        table.contains("hxxps://secure-login[.]account-verify[.]example"),
+        "{table}"
+    );
+    assert!(
+        !table.contains("https://secure-login.account-verify.example"),
+        "{table}"
+    );
     let json = cli(&["--format", "ndjson", &f]);
     let lines: Vec<serde_json::Value> = json
         .lines()

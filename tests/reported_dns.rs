@@ -26,7 +26,10 @@ fn reports(zone: &str, zones: &[&str]) -> (Vec<Report>, Vec<String>) {
         bodies: true,
         ..Default::default()
     };
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/reported/18-forward-gmail.eml");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/reported/18-forward-gmail.eml"
+    );
     let io = InputOptions {
         keep_body: true,
         unwrap: true,
@@ -47,7 +50,10 @@ fn reports(zone: &str, zones: &[&str]) -> (Vec<Report>, Vec<String>) {
     e.enrich(&mut batch);
     let questions = server.questions();
     (
-        batch.into_iter().map(|t| spamtrace::build(t, &opts)).collect(),
+        batch
+            .into_iter()
+            .map(|t| spamtrace::build(t, &opts))
+            .collect(),
         questions,
     )
 }
@@ -73,9 +79,10 @@ fn listed_domains_and_refusals() {
     assert!(b.uribl.iter().all(|r| r.domain == "coin-4000.example"));
     // The evidence is kept for --dns-replay.
     let answers = &coin.dns.as_ref().unwrap().answers;
-    assert!(answers
-        .iter()
-        .any(|a| a.question.name.starts_with("coin-4000.example.dbl.spamhaus.org")));
+    assert!(answers.iter().any(|a| a
+        .question
+        .name
+        .starts_with("coin-4000.example.dbl.spamhaus.org")));
     // URIBL's 127.0.0.1 is a refusal: an error, never a listing.
     let pills = &rs[2];
     assert!(!pills.has("URIBL_LISTED"), "{:?}", pills.findings);

@@ -14,8 +14,11 @@ fn ev(a: &Attachment) -> serde_json::Value {
 fn family(t: &str) -> &str {
     match t {
         "application/x-msdownload" | "application/x-executable" => "executable",
-        "application/zip" | "application/vnd.rar" | "application/x-7z-compressed"
-        | "application/gzip" | "application/x-zip-compressed" => "archive",
+        "application/zip"
+        | "application/vnd.rar"
+        | "application/x-7z-compressed"
+        | "application/gzip"
+        | "application/x-zip-compressed" => "archive",
         t if t.starts_with("image/") => "image",
         "application/pdf" => "pdf",
         "text/html" => "html",
@@ -29,7 +32,10 @@ pub(crate) fn check(body: &Body) -> Vec<Finding> {
         let name = a.name.as_deref().unwrap_or("");
         let ext = extension(name);
         let exe_name = ext.as_deref().is_some_and(|e| EXECUTABLE.contains(&e));
-        let exe_bytes = a.sniffed.as_deref().is_some_and(|s| family(s) == "executable");
+        let exe_bytes = a
+            .sniffed
+            .as_deref()
+            .is_some_and(|s| family(s) == "executable");
         if exe_name || exe_bytes {
             out.push(Finding::new(
                 Code::AttachmentExecutable,
@@ -58,7 +64,11 @@ pub(crate) fn check(body: &Body) -> Vec<Finding> {
                 _ => "other",
             };
             let sniffed = family(s);
-            let claims = if declared != "other" { declared } else { by_ext };
+            let claims = if declared != "other" {
+                declared
+            } else {
+                by_ext
+            };
             if claims != "other" && sniffed != "other" && claims != sniffed {
                 out.push(Finding::new(
                     Code::AttachmentTypeMismatch,

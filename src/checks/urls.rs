@@ -89,7 +89,10 @@ pub(crate) fn check(body: &Body, from_address: Option<&str>) -> Vec<Finding> {
                         Code::UrlHomograph,
                         Severity::Warn,
                         None,
-                        format!("a link's host {} ({uni}) {why}", u.host.as_deref().unwrap_or("")),
+                        format!(
+                            "a link's host {} ({uni}) {why}",
+                            u.host.as_deref().unwrap_or("")
+                        ),
                         json!({"host": u.host, "host_unicode": uni, "why": why, "url": u.url}),
                     ));
                 }

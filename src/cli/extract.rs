@@ -26,10 +26,7 @@ pub(crate) fn extract(paths: &[String], opts: &InputOptions, dir: &Path) -> Resu
             for (part, name, data) in mime::extract(&bytes, &Default::default()) {
                 let name = sanitise_name(name.as_deref().unwrap_or("attachment"));
                 let inner = msg.source.part.as_deref().unwrap_or("0").replace('/', "_");
-                let file = dir.join(format!(
-                    "{}-{seq}-{inner}-{part}-{name}",
-                    msg.source.index
-                ));
+                let file = dir.join(format!("{}-{seq}-{inner}-{part}-{name}", msg.source.index));
                 let mut o = std::fs::OpenOptions::new();
                 o.write(true).create_new(true);
                 #[cfg(unix)]
@@ -37,7 +34,10 @@ pub(crate) fn extract(paths: &[String], opts: &InputOptions, dir: &Path) -> Resu
                 let mut f = match o.open(&file) {
                     Ok(f) => f,
                     Err(e) => {
-                        return Err(format!("{}: {e}", for_terminal(&file.display().to_string())))
+                        return Err(format!(
+                            "{}: {e}",
+                            for_terminal(&file.display().to_string())
+                        ))
                     }
                 };
                 f.write_all(&data)

@@ -131,7 +131,10 @@ pub(crate) fn run(args: TraceArgs) -> ExitCode {
     let _ = sink.out.flush();
     if let Some(dir) = &args.extract {
         match super::extract::extract(&paths, &input_opts, dir) {
-            Ok(n) => eprintln!("spamtrace: {n} attachment(s) written to {}", for_terminal(&dir.display().to_string())),
+            Ok(n) => eprintln!(
+                "spamtrace: {n} attachment(s) written to {}",
+                for_terminal(&dir.display().to_string())
+            ),
             Err(e) => {
                 eprintln!("spamtrace: --extract: {e}");
                 return ExitCode::from(1);

@@ -62,7 +62,12 @@ pub fn meaning(zone: &str, code: Ipv4Addr) -> Result<Vec<String>, String> {
         }
         .to_string()]),
         "surbl" if o[3] == 1 => Err("SURBL blocked the query (127.0.0.1)".into()),
-        "surbl" => Ok(bits(&[(8, "PH (phishing)"), (16, "MW (malware)"), (64, "ABUSE"), (128, "CR (cracked)")])),
+        "surbl" => Ok(bits(&[
+            (8, "PH (phishing)"),
+            (16, "MW (malware)"),
+            (64, "ABUSE"),
+            (128, "CR (cracked)"),
+        ])),
         "uribl" if o[3] == 1 => Err("URIBL refused the query (127.0.0.1)".into()),
         "uribl" => Ok(bits(&[(2, "black"), (4, "grey"), (8, "red")])),
         _ => Ok(vec![format!("listed ({code})")]),
@@ -126,7 +131,11 @@ pub(crate) async fn lookup(
             Listing::Listed(codes) => {
                 r.status = "listed".into();
                 for c in &codes {
-                    match c.parse::<Ipv4Addr>().map_err(|e| e.to_string()).and_then(|ip| meaning(&zone, ip)) {
+                    match c
+                        .parse::<Ipv4Addr>()
+                        .map_err(|e| e.to_string())
+                        .and_then(|ip| meaning(&zone, ip))
+                    {
                         Ok(m) => r.meanings.extend(m),
                         Err(e) => {
                             r.status = "error".into();
@@ -161,7 +170,10 @@ mod tests {
     #[test]
     fn codes_are_per_zone() {
         let ip = |s: &str| s.parse::<Ipv4Addr>().unwrap();
-        assert_eq!(meaning("dbl.spamhaus.org", ip("127.0.1.4")).unwrap(), ["phish domain"]);
+        assert_eq!(
+            meaning("dbl.spamhaus.org", ip("127.0.1.4")).unwrap(),
+            ["phish domain"]
+        );
         assert!(meaning("dbl.spamhaus.org", ip("127.0.0.2")).is_err());
         assert_eq!(
             meaning("multi.surbl.org", ip("127.0.0.24")).unwrap(),
@@ -169,6 +181,9 @@ mod tests {
         );
         assert!(meaning("multi.surbl.org", ip("127.0.0.1")).is_err());
         assert!(meaning("multi.uribl.com", ip("127.0.0.1")).is_err());
-        assert_eq!(meaning("multi.uribl.com", ip("127.0.0.2")).unwrap(), ["black"]);
+        assert_eq!(
+            meaning("multi.uribl.com", ip("127.0.0.2")).unwrap(),
+            ["black"]
+        );
     }
 }

@@ -13,8 +13,8 @@ pub const EXECUTABLE: &[&str] = &[
 
 /// Extensions a double extension hides behind.
 const DOCUMENT: &[&str] = &[
-    "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "jpg", "jpeg", "png", "gif",
-    "rtf", "csv", "zip", "mp3", "mp4",
+    "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "jpg", "jpeg", "png", "gif", "rtf",
+    "csv", "zip", "mp3", "mp4",
 ];
 
 pub fn attachment(name: Option<String>, declared: String, data: &[u8], part: &str) -> Attachment {
@@ -56,9 +56,7 @@ pub fn double_extension(name: &str) -> Option<(String, String)> {
     }
     let stem = &name.trim()[..name.trim().len() - last.len() - 1];
     let inner = extension(stem.trim_end())?;
-    DOCUMENT
-        .contains(&inner.as_str())
-        .then_some((inner, last))
+    DOCUMENT.contains(&inner.as_str()).then_some((inner, last))
 }
 
 /// The type the first bytes show.
@@ -134,11 +132,18 @@ pub fn sanitise_name(name: &str) -> String {
             }
         })
         .collect();
-    s = s.trim_start_matches(['.', ' ']).trim_end_matches(['.', ' ']).to_string();
+    s = s
+        .trim_start_matches(['.', ' '])
+        .trim_end_matches(['.', ' '])
+        .to_string();
     if s.is_empty() {
         s = "attachment".into();
     }
     s.chars().take(120).collect()
+}
+
+fn is_bidi(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 #[cfg(test)]
@@ -165,8 +170,4 @@ mod tests {
         assert_eq!(sanitise_name("..\\x\u{202e}gpj.exe"), "x_gpj.exe");
         assert_eq!(sanitise_name(".."), "attachment");
     }
-}
-
-fn is_bidi(c: char) -> bool {
-    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }

@@ -155,12 +155,9 @@ impl Walk<'_, '_> {
             if let Some(k) = self.keep.as_deref_mut() {
                 k.push((leaf.to_string(), name.clone(), part.contents().to_vec()));
             }
-            self.body.attachments.push(attach::attachment(
-                name,
-                declared,
-                part.contents(),
-                leaf,
-            ));
+            self.body
+                .attachments
+                .push(attach::attachment(name, declared, part.contents(), leaf));
         }
     }
 }

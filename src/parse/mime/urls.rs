@@ -22,14 +22,15 @@ static ATTR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?s)([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))"#)
         .unwrap()
 });
-static BARE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)\b(?:https?://|www\.)[^\s<>"'`{}|\\^\[\]]+"#).unwrap()
-});
+static BARE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?i)\b(?:https?://|www\.)[^\s<>"'`{}|\\^\[\]]+"#).unwrap());
 static CLOSE_A: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)</a\s*>").unwrap());
 static STRIP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)<[^>]*>").unwrap());
 static SHOWN_DOMAIN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:https?://)?((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63})(?:[/:?#]\S*)?$")
-        .unwrap()
+    Regex::new(
+        r"(?i)^(?:https?://)?((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63})(?:[/:?#]\S*)?$",
+    )
+    .unwrap()
 });
 
 /// Decode the HTML entities that matter for URLs and link text.
@@ -217,10 +218,12 @@ fn push(
     } else {
         return false; // mailto:, cid:, relative, javascript:
     };
-    if out
-        .iter()
-        .any(|x| x.part == part && x.context == context && (x.url == raw || x.wrapper.as_ref().is_some_and(|w| w.url == raw)) && x.text == text)
-    {
+    if out.iter().any(|x| {
+        x.part == part
+            && x.context == context
+            && (x.url == raw || x.wrapper.as_ref().is_some_and(|w| w.url == raw))
+            && x.text == text
+    }) {
         return false;
     }
     let (url, wrapper) = match unwrap(&raw) {
@@ -255,7 +258,9 @@ fn push(
 /// The host of a URL, lowercased, in punycode (the url crate's IDNA).
 pub fn host_of(u: &str) -> Option<String> {
     let parsed = url::Url::parse(u).ok()?;
-    parsed.host_str().map(|h| h.trim_end_matches('.').to_ascii_lowercase())
+    parsed
+        .host_str()
+        .map(|h| h.trim_end_matches('.').to_ascii_lowercase())
 }
 
 fn query(u: &url::Url, key: &str) -> Option<String> {
@@ -406,7 +411,10 @@ pub fn homograph(host_unicode: &str) -> Option<String> {
             return Some(format!("{label}: mixes {}", named.join(" and ")));
         }
         if (cyr || greek) && !latin && alpha >= 3 && all_lookalike {
-            return Some(format!("{label}: {} letters that look Latin", named.join("")));
+            return Some(format!(
+                "{label}: {} letters that look Latin",
+                named.join("")
+            ));
         }
     }
     None
@@ -420,7 +428,11 @@ pub fn defang(url: &str) -> String {
     };
     let scheme = scheme.replace("http", "hxxp").replace("HTTP", "hxxp");
     let hend = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    format!("{scheme}://{}{}", rest[..hend].replace('.', "[.]"), &rest[hend..])
+    format!(
+        "{scheme}://{}{}",
+        rest[..hend].replace('.', "[.]"),
+        &rest[hend..]
+    )
 }
 
 #[cfg(test)]
@@ -430,7 +442,10 @@ mod tests {
     #[test]
     fn wrappers() {
         let s = "https://nam12.safelinks.protection.outlook.com/?url=https%3A%2F%2Fevil.example%2Flogin&data=05%7C01&reserved=0";
-        assert_eq!(unwrap(s).unwrap(), ("safelinks", "https://evil.example/login".into()));
+        assert_eq!(
+            unwrap(s).unwrap(),
+            ("safelinks", "https://evil.example/login".into())
+        );
         let g = "https://www.google.com/url?q=http://evil.example/a&sa=D";
         assert_eq!(unwrap(g).unwrap().1, "http://evil.example/a");
         let v2 = "https://urldefense.proofpoint.com/v2/url?u=https-3A__evil.example_path-3Fa-3D1&d=DwMFaQ&c=x";
@@ -450,7 +465,10 @@ mod tests {
             see http://bare.example/path.</p>"#;
         let mut out = Vec::new();
         from_html(html, "1", &mut out, 100);
-        let urls: Vec<(&str, &str)> = out.iter().map(|u| (u.context.as_str(), u.url.as_str())).collect();
+        let urls: Vec<(&str, &str)> = out
+            .iter()
+            .map(|u| (u.context.as_str(), u.url.as_str()))
+            .collect();
         assert_eq!(
             urls,
             [
@@ -471,6 +489,9 @@ mod tests {
         assert!(homograph("аррӏе.com").is_some()); // all Cyrillic lookalikes
         assert!(homograph("пример.рф").is_none());
         assert!(homograph("münchen.de").is_none());
-        assert_eq!(defang("https://evil.example/a.b"), "hxxps://evil[.]example/a.b");
+        assert_eq!(
+            defang("https://evil.example/a.b"),
+            "hxxps://evil[.]example/a.b"
+        );
     }
 }
