@@ -348,3 +348,29 @@ fn extract_writes_attachments_with_sanitised_names_only_when_asked() {
         .status;
     assert!(!status.success());
 }
+
+#[test]
+fn complaint_lists_advertised_sites_with_sites() {
+    let f = fixture("21-phish-homograph.eml");
+    let run = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_spamtrace"))
+            .args(["complain", "--offline", "--to", "abuse@example.net"])
+            .args(extra)
+            .arg(&f)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let with = run(&["--sites"]);
+    assert!(with.contains("Advertised sites"), "{with}");
+    assert!(
+        with.contains("hxxps://xn--pypal-4ve[.]com/resolution/cancel"),
+        "{with}"
+    );
+    assert!(
+        with.contains("(resolve-case[.]example), unwrapped from urldefense"),
+        "{with}"
+    );
+    let without = run(&[]);
+    assert!(!without.contains("Advertised sites"), "{without}");
+}

@@ -224,6 +224,10 @@ pub(crate) struct ComplainArgs {
     /// Include the message body (default: headers only).
     #[arg(long)]
     pub(crate) include_body: bool,
+    /// Read the body and add an "Advertised sites" section: the sites the
+    /// message's links lead to (defanged; shorteners named as such).
+    #[arg(long)]
+    pub(crate) sites: bool,
     /// Address the complaint to a mailing list's server too (by default a
     /// list post gets no recipients: the list relayed it, the poster sent it).
     #[arg(long)]

@@ -17,10 +17,11 @@ use std::process::ExitCode;
 
 pub(crate) fn run(args: ComplainArgs) -> ExitCode {
     let now = args.now.unwrap_or_else(unix_now);
-    let settings = match Settings::resolve(&args.analysis, Some(&args.dns), Some(&args.rdap), now) {
-        Ok(s) => s,
-        Err(e) => return super::usage_error(&e),
-    };
+    let mut settings =
+        match Settings::resolve(&args.analysis, Some(&args.dns), Some(&args.rdap), now) {
+            Ok(s) => s,
+            Err(e) => return super::usage_error(&e),
+        };
     if let Some(r) = &args.reporter {
         // Header injection is the threat: one mailbox, no control character.
         if let Err(e) = Mailbox::parse(r) {
@@ -44,7 +45,7 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
     };
     // The body is read when it is quoted or DKIM-verified (bounded then).
     let input_opts = InputOptions {
-        keep_body: args.include_body || settings.dkim,
+        keep_body: args.include_body || settings.dkim || args.sites,
         max_body_bytes: if args.include_body {
             InputOptions::default().max_body_bytes
         } else {
@@ -70,6 +71,8 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
             for_terminal(&args.path)
         );
     }
+    // --sites: the body walked for the "Advertised sites" section.
+    settings.trace.bodies = args.sites;
     let report = run::trace_one(msg.clone(), &settings.trace, enricher.as_mut());
     for w in enricher.take_warnings() {
         eprintln!("spamtrace: {}", for_terminal(&w));

@@ -11,4 +11,5 @@ pub mod html;
 pub mod json;
 mod layout;
 pub mod message;
+pub mod sites;
 pub mod table;
