@@ -376,6 +376,7 @@ fn enrichment_stage_gets_the_same_contacts_from_a_traced_message() {
         trust: berkeley(),
         infer_trust: true,
         now: NOW,
+        ..Default::default()
     };
     let traced = spamtrace::chain::walk(msg, &opts);
     let found = abuse::find(&traced, &berkeley(), &zone_1999(), &AbuseConfig::default());

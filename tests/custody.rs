@@ -28,6 +28,7 @@ fn reports(name: &str, trusted: &[&str]) -> Vec<Report> {
         trust,
         infer_trust: true,
         now: 1_757_930_400, // 2025-09-15T10:00:00Z
+        ..Default::default()
     };
     input::open(&path(name), &InputOptions::default())
         .map(|m| spamtrace::trace(&m.expect("message"), &opts))

@@ -34,6 +34,7 @@ fn options(trusted: &[&str], infer: bool) -> TraceOptions {
         trust,
         infer_trust: infer,
         now: NOW,
+        ..Default::default()
     }
 }
 

@@ -20,6 +20,7 @@ fn trace_with(path: &str, trusted: &[&str], authserv: &[&str]) -> Report {
         trust,
         infer_trust: false,
         now: NOW,
+        ..Default::default()
     };
     let full = format!("{}/{path}", env!("CARGO_MANIFEST_DIR"));
     let msg = input::open(&full, &InputOptions::default())
@@ -392,6 +393,8 @@ fn hostile_headers_do_not_panic() {
             path: "hostile".into(),
             index: 0,
             offset: 0,
+            part: None,
+            reported_by: None,
         },
         envelope: None,
         header,

@@ -111,7 +111,7 @@ fn traced(path: &str, server: std::net::SocketAddr) -> Vec<Report> {
         DnsOptions {
             dnsbl: vec![DNSBL.to_string()],
             dkim: false,
-            asn: None,
+            ..DnsOptions::default()
         },
     )
     .unwrap()

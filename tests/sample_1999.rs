@@ -19,6 +19,7 @@ fn trace(trusted: &[&str], infer: bool) -> Report {
         trust,
         infer_trust: infer,
         now: 1_735_689_600,
+        ..Default::default()
     };
     let mut msgs = input::open(SAMPLE, &InputOptions::default());
     let msg = msgs.next().expect("one message").expect("readable");

@@ -236,6 +236,7 @@ fn a_boundary_other_than_microsofts_is_a_cip_mismatch() {
         trust,
         infer_trust: false,
         now: NOW,
+        ..Default::default()
     };
     let r = spamtrace::trace(&read("17-m365-phish-untrusted.eml"), &o);
     let f = r
@@ -299,6 +300,7 @@ X-Spam-Status: Yes, score=8.3 required=5.0 tests=BAYES_99,RDNS_NONE\r\n";
         trust,
         infer_trust: false,
         now: NOW,
+        ..Default::default()
     };
     let r = spamtrace::trace(&msg, &o);
     assert_eq!(r.trust_boundary, Some(1), "{:#?}", r.hops);

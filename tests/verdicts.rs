@@ -25,6 +25,7 @@ fn trace_with(name: &str, trust: TrustConfig) -> (RawMessage, Report) {
         trust,
         infer_trust: true,
         now: NOW,
+        ..Default::default()
     };
     let r = spamtrace::trace(&msg, &opts);
     (msg, r)
@@ -267,6 +268,7 @@ fn inline(text: &str, trust: TrustConfig) -> (RawMessage, Report) {
             trust,
             infer_trust: true,
             now: NOW,
+            ..Default::default()
         },
     );
     (msg, r)

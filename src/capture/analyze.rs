@@ -87,6 +87,8 @@ fn raw_message(path: &Path, bytes: &[u8]) -> RawMessage {
             path: path.display().to_string(),
             index: 0,
             offset: 0,
+            part: None,
+            reported_by: None,
         },
         envelope: None,
         header: bytes.get(..end).unwrap_or(bytes).to_vec(),

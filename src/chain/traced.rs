@@ -16,6 +16,9 @@ pub struct TraceOptions {
     pub infer_trust: bool,
     /// The time of the analysis (Unix seconds); fixed by tests.
     pub now: i64,
+    /// Walk the body (MIME parts, URLs, attachments) when it was kept
+    /// (off with `--headers-only`).
+    pub bodies: bool,
 }
 
 /// A message parsed and its chain walked, with what enrichment added.
@@ -34,6 +37,10 @@ pub struct Traced {
     /// Who owns each public hop address, filled by the enrich stage (DNS
     /// or MaxMind-format databases; empty offline).
     pub asn: Vec<crate::model::HopAsn>,
+    /// What the body holds (MIME parts, URLs, attachments), when
+    /// [`TraceOptions::bodies`] and the body was kept: known before
+    /// enrichment, so the enrich stage can look up the advertised sites.
+    pub body: Option<crate::model::Body>,
     /// Where the header fields of `msg.header` are: split once, in [`walk`].
     spans: Vec<headers::FieldSpan>,
 }
@@ -59,7 +66,13 @@ pub fn walk(msg: RawMessage, opts: &TraceOptions) -> Traced {
         }
     }
     drop(fields);
+    let body = opts
+        .bodies
+        .then(|| crate::input::unwrap::whole(&msg))
+        .flatten()
+        .map(|bytes| parse::mime::analyze(&bytes, &Default::default()));
     Traced {
+        body,
         msg,
         hops,
         chain,

@@ -3,6 +3,7 @@
 //! one aspect; none of them does I/O.
 
 pub(crate) mod accounts;
+pub(crate) mod attachments;
 pub(crate) mod auth_results;
 pub(crate) mod dates;
 pub(crate) mod dmarc;
@@ -13,7 +14,9 @@ pub mod message_id;
 pub(crate) mod nul;
 pub(crate) mod position;
 pub(crate) mod relay;
+pub(crate) mod reported;
 pub(crate) mod sender;
+pub(crate) mod urls;
 pub(crate) mod vendor;
 pub(crate) mod webmail;
 

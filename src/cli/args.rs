@@ -112,6 +112,11 @@ pub(crate) struct DnsArgs {
     /// DNSBL zone to check the first untrusted relay and the probable origin against; repeatable.
     #[arg(long, value_name = "ZONE")]
     pub(crate) dnsbl: Vec<String>,
+    /// URI blocklist zone (dbl.spamhaus.org, multi.surbl.org,
+    /// multi.uribl.com...) to check the domains of the body's URLs
+    /// against; repeatable.
+    #[arg(long, value_name = "ZONE")]
+    pub(crate) uribl: Vec<String>,
     /// Abusix-style zone giving a network's abuse contact as TXT at the
     /// reversed IP; `none` to not ask.
     #[arg(long, value_name = "ZONE", default_value = ABUSIX_ZONE)]
@@ -187,12 +192,34 @@ pub(crate) struct TraceArgs {
     /// files, or DNS questions; with the DNS questions in flight, answered, failed).
     #[arg(long)]
     pub(crate) no_progress: bool,
+    /// Read the header blocks only: no MIME walk, no URLs, no attachments,
+    /// no unwrapping (the fastest path).
+    #[arg(long)]
+    pub(crate) headers_only: bool,
+    /// Trace the messages a forward-as-attachment or a feedback report
+    /// carries as messages of their own, after the wrapper.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub(crate) unwrap: Unwrap,
+    /// Write every attachment into DIR (created if missing) as
+    /// `<message>-<part>-<name>`, the name sanitised; never executed, never
+    /// overwriting a file.
+    #[arg(long, value_name = "DIR", conflicts_with = "headers_only")]
+    pub(crate) extract: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) analysis: AnalysisArgs,
     #[command(flatten)]
     pub(crate) dns: DnsArgs,
     #[command(flatten)]
     pub(crate) rdap: RdapArgs,
+}
+
+/// When to unwrap reported messages.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Unwrap {
+    /// When the message is a forward (`message/rfc822` parts) or an ARF report.
+    Auto,
+    /// Never: trace the wrapper only.
+    Never,
 }
 
 #[derive(Args)]
@@ -249,6 +276,10 @@ pub(crate) struct ComplainArgs {
     /// Include the message body (default: headers only).
     #[arg(long)]
     pub(crate) include_body: bool,
+    /// Read the body and add an "Advertised sites" section: the sites the
+    /// message's links lead to (defanged; shorteners named as such).
+    #[arg(long)]
+    pub(crate) sites: bool,
     /// Address the complaint to a mailing list's server too (by default a
     /// list post gets no recipients: the list relayed it, the poster sent it).
     #[arg(long)]

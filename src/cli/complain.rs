@@ -22,10 +22,11 @@ use std::process::ExitCode;
 
 pub(crate) fn run(args: ComplainArgs) -> ExitCode {
     let now = args.now.unwrap_or_else(unix_now);
-    let settings = match Settings::resolve(&args.analysis, Some(&args.dns), Some(&args.rdap), now) {
-        Ok(s) => s,
-        Err(e) => return super::usage_error(&e),
-    };
+    let mut settings =
+        match Settings::resolve(&args.analysis, Some(&args.dns), Some(&args.rdap), now) {
+            Ok(s) => s,
+            Err(e) => return super::usage_error(&e),
+        };
     if let Some(r) = &args.reporter {
         // Header injection is the threat: one mailbox, no control character.
         if let Err(e) = Mailbox::parse(r) {
@@ -59,6 +60,8 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
         },
         ..InputOptions::default()
     };
+    // --sites: the body walked for the "Advertised sites" section.
+    settings.trace.bodies = args.sites;
     let copts = complaint::ComplaintOptions {
         include_body: args.include_body,
         redact: args

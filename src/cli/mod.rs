@@ -6,6 +6,7 @@ pub(crate) mod args;
 pub(crate) mod capture;
 pub(crate) mod complain;
 pub(crate) mod docs;
+pub(crate) mod extract;
 pub(crate) mod progress;
 pub(crate) mod queue;
 pub(crate) mod settings;

@@ -60,6 +60,8 @@ pub(crate) struct Settings {
     pub(crate) trace: TraceOptions,
     dns: DnsMode,
     dnsbl: Vec<String>,
+    /// `--uribl` zones.
+    uribl: Vec<String>,
     abuse: AbuseConfig,
     /// `--rdap`: ask the regional registries for abuse contacts.
     rdap: Option<RdapConfig>,
@@ -105,12 +107,14 @@ impl Settings {
             trust,
             infer_trust: !analysis.no_infer_trust,
             now,
+            bodies: false,
         };
         let Some(d) = dns else {
             return Ok(Settings {
                 trace,
                 dns: DnsMode::Offline,
                 dnsbl: Vec::new(),
+                uribl: Vec::new(),
                 abuse: AbuseConfig::default(),
                 rdap: None,
                 dkim: false,
@@ -152,6 +156,7 @@ impl Settings {
             trace,
             dns: mode,
             dnsbl: dnsbl_zones(d.dnsbl.iter().chain(&config.dnsbl))?,
+            uribl: d.uribl.clone(),
             abuse,
             rdap,
             dkim: d.dkim,
@@ -217,6 +222,7 @@ impl Settings {
             dnsbl: self.dnsbl.clone(),
             dkim: self.dkim,
             asn: self.asn.clone(),
+            uribl: self.uribl.clone(),
         };
         let enricher = DnsEnricher::new(client, opts)
             .map_err(|e| format!("cannot start the DNS stage: {e}"))?

@@ -30,7 +30,7 @@ fn use_color(choice: ColorChoice) -> bool {
 }
 
 pub(crate) fn run(args: TraceArgs) -> ExitCode {
-    let settings = match Settings::resolve(
+    let mut settings = match Settings::resolve(
         &args.analysis,
         Some(&args.dns),
         Some(&args.rdap),
@@ -54,10 +54,13 @@ pub(crate) fn run(args: TraceArgs) -> ExitCode {
         args.paths.clone()
     };
     // DKIM hashes the body: kept only when asked, and bounded.
+    // Bodies are read (bounded) unless --headers-only.
+    settings.trace.bodies = !args.headers_only;
     let input_opts = InputOptions {
-        keep_body: settings.dkim,
+        keep_body: settings.dkim || !args.headers_only,
         max_body_bytes: DKIM_MAX_BODY,
         recursive: args.recursive,
+        unwrap: !args.headers_only && args.unwrap == super::args::Unwrap::Auto,
         ..InputOptions::default()
     };
     let census = input::census(&paths, &input_opts);
@@ -132,6 +135,19 @@ pub(crate) fn run(args: TraceArgs) -> ExitCode {
     let degraded = enricher.degraded();
     if let Some(text) = &degraded {
         super::dns_degraded_note(text);
+    }
+    if let Some(dir) = &args.extract {
+        match super::extract::extract(&paths, &input_opts, dir) {
+            Ok(n) => eprintln!(
+                "spamtrace: {} written to {}",
+                spamtrace::util::words::count(n, "attachment"),
+                for_terminal(&dir.display().to_string())
+            ),
+            Err(e) => {
+                eprintln!("spamtrace: --extract: {e}");
+                return ExitCode::from(1);
+            }
+        }
     }
     if stats.errors > 0 {
         ExitCode::from(1)

@@ -51,6 +51,8 @@ impl InputError {
                 path: path.to_string(),
                 index: 0,
                 offset: 0,
+                part: None,
+                reported_by: None,
             },
             message: message.into(),
             whole_path: true,
@@ -85,6 +87,9 @@ pub struct InputOptions {
     pub max_body_bytes: usize,
     /// Read the subfolders of a plain folder too (`-r`).
     pub recursive: bool,
+    /// Follow each forward or feedback report with the messages it carries
+    /// (`--unwrap auto`; needs `keep_body`), see [`unwrap`].
+    pub unwrap: bool,
 }
 
 impl Default for InputOptions {
@@ -94,12 +99,14 @@ impl Default for InputOptions {
             max_header_bytes: 1 << 20,
             max_body_bytes: 32 << 20,
             recursive: false,
+            unwrap: false,
         }
     }
 }
 
 pub mod folder;
 pub mod reader;
+pub mod unwrap;
 
 use reader::{MessageReader, Mode};
 use std::fs::File;
@@ -115,10 +122,16 @@ fn path_error(path: &str, message: impl Into<String>) -> Messages {
 /// Open `path`: `-` is stdin, a directory is a Maildir or a folder of
 /// message files, a file is one message or an mbox.
 pub fn open(path: &str, opts: &InputOptions) -> Messages {
-    if path == "-" {
-        return Box::new(MessageReader::new(std::io::stdin(), "-", opts.clone()));
+    let messages: Messages = if path == "-" {
+        Box::new(MessageReader::new(std::io::stdin(), "-", opts.clone()))
+    } else {
+        open_file(path, opts, Mode::Auto)
+    };
+    if opts.unwrap && opts.keep_body {
+        unwrap::expand(messages, opts.clone())
+    } else {
+        messages
     }
-    open_file(path, opts, Mode::Auto)
 }
 
 fn open_file(path: &str, opts: &InputOptions, mode: Mode) -> Messages {

@@ -382,6 +382,8 @@ impl<R: Read> MessageReader<R> {
                 path: self.path.clone(),
                 index,
                 offset,
+                part: None,
+                reported_by: None,
             },
             message: message.into(),
             // In a single-message file the file is the message.
@@ -563,6 +565,8 @@ impl<R: Read> MessageReader<R> {
                 path: self.path.clone(),
                 index,
                 offset: start,
+                part: None,
+                reported_by: None,
             },
             envelope,
             header,

@@ -11,6 +11,13 @@ pub struct Source {
     pub index: usize,
     /// The byte offset of the message (its `From ` line for mbox) in the file.
     pub offset: u64,
+    /// For a message found inside another (a reported message): its MIME
+    /// part path in the wrapper (`2`, `2.1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
+    /// For a message found inside another: what the wrapper says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reported_by: Option<Box<super::ReportedBy>>,
 }
 
 /// What the report says about the message itself.

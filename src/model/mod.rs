@@ -5,6 +5,7 @@
 
 mod asn;
 mod auth;
+mod body;
 mod chain;
 mod contact;
 mod dns;
@@ -20,6 +21,9 @@ mod webmail;
 
 pub use asn::{AsnSource, HopAsn};
 pub use auth::{AuthVerdict, DkimOutcome, SpfResult};
+pub use body::{
+    Attachment, Body, BodyLimit, BodyUrl, ReportedBy, UriblResult, UrlWrapper, WrapperKind,
+};
 pub use chain::{Confidence, CustodyLink, LinkStatus, Origin, Relay, TrustStep};
 pub use contact::AbuseContact;
 pub use dns::{

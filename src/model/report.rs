@@ -66,6 +66,10 @@ pub struct Report {
     /// what was found, and these are the message's own bytes.
     #[serde(skip)]
     pub header_block: Vec<u8>,
+    /// What the body holds: MIME parts, URLs, attachments (absent when the
+    /// body was not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<super::Body>,
     /// One sentence: what happened to this message.
     pub verdict: String,
     /// When the analysis ran (RFC 3339 UTC).

@@ -30,3 +30,4 @@ pub fn hops(fields: &[headers::Field]) -> (Vec<Hop>, usize) {
     }
     (hops, skipped)
 }
+pub mod mime;

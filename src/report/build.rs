@@ -8,7 +8,8 @@ use crate::model::{Report, SCHEMA};
 use crate::parse::message::utc_rfc3339;
 
 /// Run the checks and build the report.
-pub fn build(t: Traced, opts: &TraceOptions) -> Report {
+pub fn build(mut t: Traced, opts: &TraceOptions) -> Report {
+    let body = t.body.take();
     let fields = t.fields();
     let ctx = Context {
         fields: &fields,
@@ -20,7 +21,12 @@ pub fn build(t: Traced, opts: &TraceOptions) -> Report {
         dns: t.dns.as_ref(),
         skipped_hops: t.skipped_hops,
     };
-    let findings = checks::run(&ctx);
+    let mut findings = checks::run(&ctx);
+    if let Some(b) = &body {
+        findings.extend(checks::urls::check(b, t.summary.from_address.as_deref()));
+        findings.extend(checks::attachments::check(b));
+    }
+    findings.extend(checks::reported::check(&t.msg.source, &t.chain));
     let auth_results = checks::auth_results::trusted_verdicts(&ctx);
     let origin_candidates = checks::webmail::candidates(&ctx);
     let vendor_verdicts = checks::vendor::verdicts(&ctx, &findings);
@@ -72,6 +78,7 @@ pub fn build(t: Traced, opts: &TraceOptions) -> Report {
         dns: t.dns,
         asn: t.asn,
         header_block: t.msg.header,
+        body,
         verdict,
         analyzed_at: analyzed_at(opts.now),
     }

@@ -115,6 +115,7 @@ pub fn opts(trust: &TrustConfig) -> TraceOptions {
         trust: trust.clone(),
         infer_trust: true,
         now: NOW,
+        ..Default::default()
     }
 }
 

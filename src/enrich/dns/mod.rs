@@ -22,6 +22,7 @@ pub(crate) mod names;
 pub mod plan;
 pub mod replay;
 mod stage;
+pub mod uribl;
 
 pub use abuse::AbuseOptions;
 pub use asn::AsnZones;

@@ -24,6 +24,9 @@ pub struct DnsOptions {
     pub dkim: bool,
     /// Ask who owns each public hop address (`--asn`), in these zones.
     pub asn: Option<super::asn::AsnZones>,
+    /// URI blocklist zones (`--uribl`), asked about the registrable
+    /// domains of the body's URLs.
+    pub uribl: Vec<String>,
 }
 
 impl Default for DnsOptions {
@@ -32,6 +35,7 @@ impl Default for DnsOptions {
             dnsbl: Vec::new(),
             dkim: true,
             asn: None,
+            uribl: Vec::new(),
         }
     }
 }
@@ -114,6 +118,20 @@ impl Enricher for DnsEnricher {
             t.dns = Some(f);
             if !asn.is_empty() {
                 t.asn = asn;
+            }
+        }
+        if !opts.uribl.is_empty() {
+            let zones = &opts.uribl;
+            let found = self.runtime.block_on(join_all(
+                batch.iter().map(|t| super::uribl::lookup(client, t, zones)),
+            ));
+            for (t, (results, evidence)) in batch.iter_mut().zip(found) {
+                if let Some(b) = &mut t.body {
+                    b.uribl = results;
+                }
+                if let Some(d) = &mut t.dns {
+                    d.answers.extend(evidence);
+                }
             }
         }
         let Some(abuse) = &self.abuse else { return };

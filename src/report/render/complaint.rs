@@ -588,6 +588,7 @@ pub fn render(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> String {
     }
     s.push('\n');
     s.push_str(&summary_for(r, msg, opts));
+    s.push_str(&super::sites::section(r));
     let (header, body) = copied_message(msg, r, opts);
     let _ = writeln!(s, "\n----- Original message headers -----");
     push_lines(&mut s, header.trim_ascii_end());

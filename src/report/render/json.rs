@@ -88,6 +88,8 @@ mod tests {
                 path: "t".into(),
                 index: 0,
                 offset: 0,
+                part: None,
+                reported_by: None,
             },
             envelope: mbox.then(|| crate::input::Envelope {
                 sender: "a@example.org".into(),

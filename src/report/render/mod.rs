@@ -5,9 +5,11 @@
 //! raw message it quotes) and nothing later in the pipeline.
 
 pub mod arf;
+pub mod body;
 pub mod complaint;
 pub mod html;
 pub mod json;
 mod layout;
 pub mod message;
+pub mod sites;
 pub mod table;

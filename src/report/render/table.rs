@@ -407,6 +407,9 @@ pub fn render(r: &Report, style: TableStyle) -> String {
             labelled(&mut out, &format!("  {label}"), v, w);
         }
     }
+    for (label, v) in super::body::reported_lines(r) {
+        labelled(&mut out, label, &v, w);
+    }
     if !r.hops.is_empty() {
         out.push_str(&route(r, style, w));
     }
@@ -637,6 +640,9 @@ pub fn render(r: &Report, style: TableStyle) -> String {
             "none found (see `spamtrace complain --rdap` for the registry's contact)"
         };
         labelled(&mut out, "Report to", why, w);
+    }
+    for (label, v) in super::body::body_lines(r) {
+        labelled(&mut out, label, &v, w);
     }
     labelled(&mut out, "Verdict", &r.verdict, w);
     out

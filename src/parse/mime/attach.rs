@@ -1,0 +1,173 @@
+//! Attachments as indicators: name, declared and sniffed type, size,
+//! sha256. Nothing is executed; nothing is written (the CLI's `--extract`
+//! writes, with sanitised names).
+
+use crate::model::Attachment;
+use sha2::{Digest, Sha256};
+
+/// Extensions Windows runs (or hands to a script host) on a double click.
+pub const EXECUTABLE: &[&str] = &[
+    "exe", "scr", "com", "pif", "bat", "cmd", "vbs", "vbe", "js", "jse", "wsf", "wsh", "hta",
+    "ps1", "msi", "jar", "lnk", "cpl", "reg", "iso", "img", "vhd", "msix", "appx",
+];
+
+/// Extensions a double extension hides behind.
+const DOCUMENT: &[&str] = &[
+    "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "jpg", "jpeg", "png", "gif", "rtf",
+    "csv", "zip", "mp3", "mp4",
+];
+
+pub fn attachment(name: Option<String>, declared: String, data: &[u8], part: &str) -> Attachment {
+    let sniffed = sniff(data).map(str::to_string);
+    let html = sniffed.as_deref() == Some("text/html")
+        || declared == "text/html"
+        || name
+            .as_deref()
+            .is_some_and(|n| matches!(extension(n).as_deref(), Some("html" | "htm" | "shtml")));
+    Attachment {
+        html_form: html && has_form(data),
+        encrypted_archive: encrypted_zip(data),
+        name,
+        declared,
+        sniffed,
+        size: data.len(),
+        sha256: hex(&Sha256::digest(data)),
+        part: part.to_string(),
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The last extension of a file name, lowercased.
+pub fn extension(name: &str) -> Option<String> {
+    let n = name.trim().trim_end_matches(['.', ' ']);
+    let (_, ext) = n.rsplit_once('.')?;
+    (!ext.is_empty() && ext.len() <= 5).then(|| ext.to_ascii_lowercase())
+}
+
+/// `invoice.pdf.exe`: a document extension followed by an executable or
+/// HTML one (spaces before the last dot count: `scan.pdf      .exe`).
+pub fn double_extension(name: &str) -> Option<(String, String)> {
+    let last = extension(name)?;
+    if !(EXECUTABLE.contains(&last.as_str()) || matches!(last.as_str(), "html" | "htm")) {
+        return None;
+    }
+    let stem = &name.trim()[..name.trim().len() - last.len() - 1];
+    let inner = extension(stem.trim_end())?;
+    DOCUMENT.contains(&inner.as_str()).then_some((inner, last))
+}
+
+/// The type the first bytes show.
+pub fn sniff(d: &[u8]) -> Option<&'static str> {
+    let starts = |m: &[u8]| d.starts_with(m);
+    Some(if starts(b"MZ") {
+        "application/x-msdownload"
+    } else if starts(b"\x7fELF") {
+        "application/x-executable"
+    } else if starts(b"%PDF-") {
+        "application/pdf"
+    } else if starts(b"PK\x03\x04") {
+        "application/zip"
+    } else if starts(b"Rar!\x1a\x07") {
+        "application/vnd.rar"
+    } else if starts(b"7z\xbc\xaf\x27\x1c") {
+        "application/x-7z-compressed"
+    } else if starts(b"\x1f\x8b") {
+        "application/gzip"
+    } else if starts(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") {
+        "application/x-ole-storage"
+    } else if starts(b"\x89PNG\r\n\x1a\n") {
+        "image/png"
+    } else if starts(b"\xff\xd8\xff") {
+        "image/jpeg"
+    } else if starts(b"GIF87a") || starts(b"GIF89a") {
+        "image/gif"
+    } else if starts(b"{\\rtf") {
+        "application/rtf"
+    } else {
+        let head: Vec<u8> = d
+            .iter()
+            .skip_while(|b| b.is_ascii_whitespace() || **b == 0xef || **b == 0xbb || **b == 0xbf)
+            .take(64)
+            .map(|b| b.to_ascii_lowercase())
+            .collect();
+        if head.starts_with(b"<!doctype html")
+            || head.starts_with(b"<html")
+            || head.starts_with(b"<head")
+            || head.starts_with(b"<script")
+            || head.starts_with(b"<form")
+        {
+            "text/html"
+        } else {
+            return None;
+        }
+    })
+}
+
+/// An HTML document with a form or a password field (a credential page
+/// carried as a file, which no link scanner sees).
+fn has_form(d: &[u8]) -> bool {
+    let low = String::from_utf8_lossy(&d[..d.len().min(1 << 20)]).to_ascii_lowercase();
+    low.contains("<form") || low.contains("type=\"password\"") || low.contains("type=password")
+}
+
+/// A ZIP whose first entry has the "encrypted" flag (general purpose bit 0).
+fn encrypted_zip(d: &[u8]) -> bool {
+    d.len() >= 8 && d.starts_with(b"PK\x03\x04") && d[6] & 1 == 1
+}
+
+/// A file name safe to write: no directory, no control or reserved
+/// characters, no leading dot, bounded length.
+pub fn sanitise_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let mut s: String = base
+        .chars()
+        .map(|c| {
+            if c.is_control() || "<>:\"|?*".contains(c) || is_bidi(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    s = s
+        .trim_start_matches(['.', ' '])
+        .trim_end_matches(['.', ' '])
+        .to_string();
+    if s.is_empty() {
+        s = "attachment".into();
+    }
+    s.chars().take(120).collect()
+}
+
+fn is_bidi(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn double_extensions() {
+        assert_eq!(
+            double_extension("Invoice.pdf.exe"),
+            Some(("pdf".into(), "exe".into()))
+        );
+        assert_eq!(
+            double_extension("scan.PDF   .html"),
+            Some(("pdf".into(), "html".into()))
+        );
+        assert_eq!(double_extension("report.final.pdf"), None);
+        assert_eq!(double_extension("setup.exe"), None);
+    }
+
+    #[test]
+    fn sanitised_names() {
+        assert_eq!(sanitise_name("../../etc/passwd"), "passwd");
+        assert_eq!(sanitise_name("..\\x\u{202e}gpj.exe"), "x_gpj.exe");
+        assert_eq!(sanitise_name(".."), "attachment");
+    }
+}

@@ -1,0 +1,163 @@
+//! The body of a message (issue 17): the MIME parts decoded by mail-parser
+//! (base64, quoted-printable, charsets), bounded in depth, parts and
+//! decoded bytes, each cap reported when reached; the URLs of the text and
+//! HTML parts ([`urls`]) and the attachments as indicators ([`attach`]).
+//! Nested messages (`message/rfc822`) are not walked here: with `--unwrap
+//! auto` they are traced as messages of their own (`input::unwrap`).
+
+pub mod attach;
+pub mod urls;
+
+use crate::input::unwrap::parse_mime;
+use crate::model::{Body, BodyLimit};
+use mail_parser::{Message, MimeHeaders, PartType};
+
+/// Caps of one body walk.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Multipart nesting followed.
+    pub depth: usize,
+    /// Parts looked at.
+    pub parts: usize,
+    /// Decoded bytes looked at.
+    pub decoded_bytes: usize,
+    /// URLs kept.
+    pub urls: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            depth: 12,
+            parts: 200,
+            decoded_bytes: 8 << 20,
+            urls: 200,
+        }
+    }
+}
+
+/// Walk the body of the message `bytes` (header block, blank line, body).
+pub fn analyze(bytes: &[u8], limits: &Limits) -> Body {
+    walk(bytes, limits, None)
+}
+
+/// An attachment's bytes, for `--extract`: its part path, its file name
+/// (unsanitised), its decoded contents.
+pub type Extracted = (String, Option<String>, Vec<u8>);
+
+/// The attachments of the message `bytes` with their contents (the same
+/// walk and caps as [`analyze`]).
+pub fn extract(bytes: &[u8], limits: &Limits) -> Vec<Extracted> {
+    let mut out = Vec::new();
+    walk(bytes, limits, Some(&mut out));
+    out
+}
+
+fn walk(bytes: &[u8], limits: &Limits, keep: Option<&mut Vec<Extracted>>) -> Body {
+    let mut body = Body::default();
+    match parse_mime(bytes) {
+        Ok(m) => {
+            let mut w = Walk {
+                m: &m,
+                limits,
+                body: &mut body,
+                keep,
+            };
+            w.part(0, "", 0);
+        }
+        Err(why) => body.parse_failure = Some(why),
+    }
+    body
+}
+
+struct Walk<'a, 'x> {
+    m: &'a Message<'x>,
+    limits: &'a Limits,
+    body: &'a mut Body,
+    keep: Option<&'a mut Vec<Extracted>>,
+}
+
+impl Walk<'_, '_> {
+    fn limit(&mut self, name: &str, max: usize) {
+        if !self.body.limits.iter().any(|l| l.limit == name) {
+            self.body.limits.push(BodyLimit {
+                limit: name.to_string(),
+                max,
+            });
+        }
+    }
+
+    fn part(&mut self, id: usize, path: &str, depth: usize) {
+        let Some(part) = self.m.parts.get(id) else {
+            return;
+        };
+        if self.body.parts >= self.limits.parts {
+            self.limit("parts", self.limits.parts);
+            return;
+        }
+        self.body.parts += 1;
+        let leaf = if path.is_empty() { "1" } else { path };
+        if let PartType::Multipart(subs) = &part.body {
+            if depth >= self.limits.depth {
+                self.limit("depth", self.limits.depth);
+                return;
+            }
+            for (i, sub) in subs.iter().enumerate() {
+                let p = if path.is_empty() {
+                    format!("{}", i + 1)
+                } else {
+                    format!("{path}.{}", i + 1)
+                };
+                self.part(*sub as usize, &p, depth + 1);
+            }
+            return;
+        }
+        if matches!(part.body, PartType::Message(_)) {
+            return;
+        }
+        let len = part.len();
+        if self.body.decoded_bytes + len > self.limits.decoded_bytes {
+            self.limit("decoded_bytes", self.limits.decoded_bytes);
+            return;
+        }
+        self.body.decoded_bytes += len;
+        let name = part.attachment_name().map(str::to_string);
+        let disposition_attachment = part
+            .content_disposition()
+            .is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"));
+        let declared = part
+            .content_type()
+            .map(|c| match c.subtype() {
+                Some(s) => format!("{}/{}", c.ctype(), s).to_ascii_lowercase(),
+                None => c.ctype().to_ascii_lowercase(),
+            })
+            .unwrap_or_else(|| "text/plain".to_string());
+        let is_attachment = name.is_some() || disposition_attachment;
+        match &part.body {
+            PartType::Html(html) => {
+                let max = self.limits.urls;
+                if urls::from_html(html, leaf, &mut self.body.urls, max) {
+                    self.limit("urls", max);
+                }
+            }
+            PartType::Text(text) if !is_attachment => {
+                let max = self.limits.urls;
+                if urls::from_text(text, leaf, &mut self.body.urls, max) {
+                    self.limit("urls", max);
+                }
+            }
+            _ => {}
+        }
+        // Report parts (feedback, delivery status, header blocks) are
+        // machine-readable text, not files.
+        let report_part = declared.starts_with("message/") || declared == "text/rfc822-headers";
+        if !report_part && (is_attachment || matches!(part.body, PartType::Binary(_))) {
+            if let Some(k) = self.keep.as_deref_mut() {
+                k.push((leaf.to_string(), name.clone(), part.contents().to_vec()));
+            }
+            self.body
+                .attachments
+                .push(attach::attachment(name, declared, part.contents(), leaf));
+        }
+    }
+}
