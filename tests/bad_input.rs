@@ -322,7 +322,7 @@ fn c1_del_and_bidi_never_reach_the_terminal_raw() {
         &["trace", "--offline", p][..],
         &["trace", "--offline", "--json", p],
         &["trace", "--offline", "--format", "ndjson", p],
-        &["complain", "--offline", "--to", "abuse@example.net", p],
+        &["complain", "--offline", "--to", "abuse@isp.test", p],
     ] {
         let o = spamtrace(args);
         assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
@@ -435,7 +435,7 @@ fn complain_arf_on_a_terminal_is_escaped_and_said() {
         "complain",
         "--offline",
         "--to",
-        "abuse@example.net",
+        "abuse@isp.test",
         "--arf",
         path_str(&path),
     ]);
@@ -445,7 +445,7 @@ fn complain_arf_on_a_terminal_is_escaped_and_said() {
         "a pipe gets the exact bytes"
     );
     let cmd = format!(
-        "{} complain --offline --to abuse@example.net --arf {}",
+        "{} complain --offline --to abuse@isp.test --arf {}",
         env!("CARGO_BIN_EXE_spamtrace"),
         path.display()
     );

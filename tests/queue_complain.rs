@@ -243,7 +243,7 @@ fn nothing_goes_to_a_forged_senders_domains() {
     assert!(out.status.success(), "{}", err(&out));
     let text = String::from_utf8(out.stdout.clone()).unwrap();
     assert!(
-        err(&out).contains("1 recipients left out at a forged sender's domains"),
+        err(&out).contains("1 recipient left out at the message's own sender domains"),
         "{}",
         err(&out)
     );

@@ -16,6 +16,7 @@ use spamtrace::report::render::{arf, complaint};
 use spamtrace::run;
 use spamtrace::util::clock::unix_now;
 use spamtrace::util::sanitize::{bytes_for_terminal, for_terminal};
+use spamtrace::util::words::count;
 use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -124,9 +125,10 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
     };
     if complaints.is_empty() && batch.excluded > 0 {
         eprintln!(
-            "spamtrace: {} recipients left out: they are at a forged sender's domains (From, Reply-To, Sender, Message-ID), where nothing is ever sent",
-            batch.excluded
+            "spamtrace: no recipient left: {} at the message's own sender domains (From, Reply-To, Sender, Message-ID), where nothing is ever sent, as they may be forged; give another with --to ADDR",
+            count(batch.excluded, "recipient")
         );
+        return ExitCode::from(2);
     }
     if complaints.is_empty() {
         // `sendmail -t` would fail ("No recipient addresses found"), or
@@ -149,16 +151,16 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
     }
     if batch.messages > 1 || args.digest || args.send || args.out.is_some() {
         eprintln!(
-            "spamtrace: {} messages ({} duplicates, {} without a recipient), {} complaints to {} contacts{}",
-            batch.messages,
-            batch.duplicates,
+            "spamtrace: {} ({}, {} without a recipient), {} to {}{}",
+            count(batch.messages, "message"),
+            count(batch.duplicates, "duplicate"),
             batch.unaddressed,
-            complaints.len(),
-            contacts(&complaints),
+            count(complaints.len(), "complaint"),
+            count(contacts(&complaints), "contact"),
             if batch.excluded > 0 {
                 format!(
-                    ", {} recipients left out at a forged sender's domains",
-                    batch.excluded
+                    ", {} left out at the message's own sender domains",
+                    count(batch.excluded, "recipient")
                 )
             } else {
                 String::new()
