@@ -692,3 +692,45 @@ fn per_destination_limits_and_the_interval_hold() {
         t0.elapsed()
     );
 }
+
+#[test]
+fn smarthost_auth_takes_the_credentials_from_the_config_file() {
+    let home = tempfile::tempdir().unwrap();
+    let queue = one_queued(home.path());
+    let conf = home.path().join("spamtrace");
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::write(
+        conf.join("config.toml"),
+        "smtp_user = \"cfg\"\nsmtp_password = \"secret\"\n",
+    )
+    .unwrap();
+    let commands = Arc::new(Mutex::new(Vec::new()));
+    let srv = scripted_with(|_| Some("250 2.0.0 ok"), commands.clone());
+    let (q, h) = (queue.display().to_string(), srv.addr.to_string());
+    let out = Command::new(BIN)
+        .args([
+            "queue",
+            "--queue",
+            &q,
+            "run",
+            "--smarthost",
+            &h,
+            "--smarthost-tls",
+            "none",
+        ])
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path())
+        .env_remove("SPAMTRACE_SMTP_USER")
+        .env_remove("SPAMTRACE_SMTP_PASSWORD")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", err(&out));
+    assert_eq!(srv.received.lock().unwrap().len(), 1);
+    let cmds = commands.lock().unwrap().clone();
+    // AUTH PLAIN of "\0cfg\0secret".
+    assert!(
+        cmds.iter().any(|c| c == "AUTH PLAIN AGNmZwBzZWNyZXQ="),
+        "{cmds:?}"
+    );
+}

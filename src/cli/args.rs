@@ -418,7 +418,8 @@ pub(crate) enum QueueAction {
 pub(crate) struct DeliveryArgs {
     /// Hand every complaint to this relay (HOST:PORT). Without it, each
     /// goes to the MX of its recipient's domain. Credentials come from
-    /// SPAMTRACE_SMTP_USER / SPAMTRACE_SMTP_PASSWORD, never the command line.
+    /// SPAMTRACE_SMTP_USER / SPAMTRACE_SMTP_PASSWORD, else the config file's
+    /// smtp_user / smtp_password; never the command line.
     #[arg(long, value_name = "HOST:PORT")]
     pub(crate) smarthost: Option<String>,
     /// The smarthost's TLS: required STARTTLS, opportunistic, or none.

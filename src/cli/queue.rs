@@ -164,6 +164,27 @@ fn options(d: &DeliveryArgs) -> Result<RunOptions, String> {
     })
 }
 
+/// The smarthost's AUTH credentials: from the environment, else from the
+/// config file (`smtp_user`, `smtp_password`); never from the command line.
+fn smtp_credentials() -> Result<Option<(String, String)>, String> {
+    if let (Ok(u), Ok(p)) = (
+        std::env::var("SPAMTRACE_SMTP_USER"),
+        std::env::var("SPAMTRACE_SMTP_PASSWORD"),
+    ) {
+        if !u.is_empty() {
+            return Ok(Some((u, p)));
+        }
+    }
+    let Some(path) = super::settings::ConfigFile::default_path().filter(|p| p.exists()) else {
+        return Ok(None);
+    };
+    let config = super::settings::ConfigFile::load(&path)?;
+    Ok(match (config.smtp_user, config.smtp_password) {
+        (Some(u), Some(p)) if !u.is_empty() => Some((u, p)),
+        _ => None,
+    })
+}
+
 fn route(d: &DeliveryArgs) -> Result<Route, String> {
     if let Some(s) = &d.smarthost {
         let (host, port) = s
@@ -177,13 +198,7 @@ fn route(d: &DeliveryArgs) -> Result<Route, String> {
             }
             None => None,
         };
-        let credentials = match (
-            std::env::var("SPAMTRACE_SMTP_USER"),
-            std::env::var("SPAMTRACE_SMTP_PASSWORD"),
-        ) {
-            (Ok(u), Ok(p)) if !u.is_empty() => Some((u, p)),
-            _ => None,
-        };
+        let credentials = smtp_credentials()?;
         let tls = match d.smarthost_tls {
             SmarthostTls::Required => TlsMode::Required,
             SmarthostTls::Opportunistic => TlsMode::Opportunistic,

@@ -29,6 +29,13 @@ pub(crate) struct ConfigFile {
     /// Who "we" are: the name of your own mail servers in reports.
     #[serde(default)]
     pub(crate) we: Option<String>,
+    /// AUTH to the smarthost (`queue run --smarthost`), when the
+    /// environment (SPAMTRACE_SMTP_USER / _PASSWORD) gives none. Never on
+    /// the command line, where other users could read it.
+    #[serde(default)]
+    pub(crate) smtp_user: Option<String>,
+    #[serde(default)]
+    pub(crate) smtp_password: Option<String>,
 }
 
 impl ConfigFile {
