@@ -614,33 +614,45 @@ fn direct_delivery_follows_the_mx_the_a_fallback_and_a_null_mx() {
     assert!(rcpts.iter().any(|t| t.contains("abuse@nomx.test")));
 }
 
-#[test]
-fn smarthost_auth_takes_the_credentials_from_the_environment() {
+/// One queued complaint delivered to a scripted smarthost that offers AUTH,
+/// with `setup` choosing where the credentials come from; the commands the
+/// server saw.
+fn deliver_with_auth(setup: impl FnOnce(&Path, &mut Command)) -> Vec<String> {
     let home = tempfile::tempdir().unwrap();
     let queue = one_queued(home.path());
     let commands = Arc::new(Mutex::new(Vec::new()));
     let srv = scripted_with(|_| Some("250 2.0.0 ok"), commands.clone());
     let (q, h) = (queue.display().to_string(), srv.addr.to_string());
-    let out = Command::new(BIN)
-        .args([
-            "queue",
-            "--queue",
-            &q,
-            "run",
-            "--smarthost",
-            &h,
-            "--smarthost-tls",
-            "none",
-        ])
-        .env("HOME", home.path())
-        .env("SPAMTRACE_SMTP_USER", "u")
-        .env("SPAMTRACE_SMTP_PASSWORD", "p")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let mut cmd = Command::new(BIN);
+    cmd.args([
+        "queue",
+        "--queue",
+        &q,
+        "run",
+        "--smarthost",
+        &h,
+        "--smarthost-tls",
+        "none",
+    ])
+    .env("HOME", home.path())
+    .env("XDG_CONFIG_HOME", home.path())
+    .env_remove("SPAMTRACE_SMTP_USER")
+    .env_remove("SPAMTRACE_SMTP_PASSWORD")
+    .stdin(Stdio::null());
+    setup(home.path(), &mut cmd);
+    let out = cmd.output().unwrap();
     assert!(out.status.success(), "{}", err(&out));
     assert_eq!(srv.received.lock().unwrap().len(), 1);
     let cmds = commands.lock().unwrap().clone();
+    cmds
+}
+
+#[test]
+fn smarthost_auth_takes_the_credentials_from_the_environment() {
+    let cmds = deliver_with_auth(|_, cmd| {
+        cmd.env("SPAMTRACE_SMTP_USER", "u")
+            .env("SPAMTRACE_SMTP_PASSWORD", "p");
+    });
     // AUTH PLAIN of "\0u\0p".
     assert!(cmds.iter().any(|c| c == "AUTH PLAIN AHUAcA=="), "{cmds:?}");
     assert!(
@@ -649,6 +661,24 @@ fn smarthost_auth_takes_the_credentials_from_the_environment() {
     );
     assert!(
         cmds.iter().any(|c| c == "RCPT TO:<abuse@example.test>"),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn smarthost_auth_takes_the_credentials_from_the_config_file() {
+    let cmds = deliver_with_auth(|home, _| {
+        let conf = home.join("spamtrace");
+        std::fs::create_dir_all(&conf).unwrap();
+        std::fs::write(
+            conf.join("config.toml"),
+            "smtp_user = \"cfg\"\nsmtp_password = \"secret\"\n",
+        )
+        .unwrap();
+    });
+    // AUTH PLAIN of "\0cfg\0secret".
+    assert!(
+        cmds.iter().any(|c| c == "AUTH PLAIN AGNmZwBzZWNyZXQ="),
         "{cmds:?}"
     );
 }
@@ -690,47 +720,5 @@ fn per_destination_limits_and_the_interval_hold() {
         t0.elapsed() >= Duration::from_millis(1000),
         "{:?}",
         t0.elapsed()
-    );
-}
-
-#[test]
-fn smarthost_auth_takes_the_credentials_from_the_config_file() {
-    let home = tempfile::tempdir().unwrap();
-    let queue = one_queued(home.path());
-    let conf = home.path().join("spamtrace");
-    std::fs::create_dir_all(&conf).unwrap();
-    std::fs::write(
-        conf.join("config.toml"),
-        "smtp_user = \"cfg\"\nsmtp_password = \"secret\"\n",
-    )
-    .unwrap();
-    let commands = Arc::new(Mutex::new(Vec::new()));
-    let srv = scripted_with(|_| Some("250 2.0.0 ok"), commands.clone());
-    let (q, h) = (queue.display().to_string(), srv.addr.to_string());
-    let out = Command::new(BIN)
-        .args([
-            "queue",
-            "--queue",
-            &q,
-            "run",
-            "--smarthost",
-            &h,
-            "--smarthost-tls",
-            "none",
-        ])
-        .env("HOME", home.path())
-        .env("XDG_CONFIG_HOME", home.path())
-        .env_remove("SPAMTRACE_SMTP_USER")
-        .env_remove("SPAMTRACE_SMTP_PASSWORD")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", err(&out));
-    assert_eq!(srv.received.lock().unwrap().len(), 1);
-    let cmds = commands.lock().unwrap().clone();
-    // AUTH PLAIN of "\0cfg\0secret".
-    assert!(
-        cmds.iter().any(|c| c == "AUTH PLAIN AGNmZwBzZWNyZXQ="),
-        "{cmds:?}"
     );
 }

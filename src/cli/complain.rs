@@ -453,13 +453,6 @@ fn header_message_id(bytes: &[u8]) -> String {
         .unwrap_or_default()
 }
 
-fn random_hex(n: usize) -> String {
-    let mut b = vec![0u8; n];
-    let _ = std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut b));
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 /// One complaint for one contact covering several messages: a text part
 /// (per message its relay IP, time and evidence) and each original
 /// attached, as text/rfc822-headers or, with --include-body, message/rfc822.
@@ -470,16 +463,13 @@ fn digest(
     copts: &complaint::ComplaintOptions,
 ) -> Outgoing {
     let clean = arf::clean_value;
-    let from = args
-        .reporter
-        .as_deref()
-        .and_then(|r| Mailbox::parse(r).ok());
-    let domain = from
-        .as_ref()
-        .and_then(|m| m.address.rsplit_once('@').map(|(_, d)| d.to_string()))
-        .unwrap_or_else(|| "localhost".into());
-    let id = format!("spamtrace.digest.{}.{}@{domain}", copts.now, random_hex(8));
-    let boundary = format!("spamtrace-digest-{}", random_hex(12));
+    let (from, domain) = message::reporter(args.reporter.as_deref());
+    let id = format!(
+        "spamtrace.digest.{}.{}@{domain}",
+        copts.now,
+        message::random_hex(8)
+    );
+    let boundary = format!("spamtrace-digest-{}", message::random_hex(12));
     let mut s = String::new();
     if let Some(f) = &from {
         s.push_str(&format!("From: {}\n", f.to_header()));

@@ -77,7 +77,7 @@ impl Addressing {
 
 /// `len` random bytes as hex: from the kernel, or (without /dev/urandom)
 /// from the clock, the process and a counter.
-fn random_hex(len: usize) -> String {
+pub fn random_hex(len: usize) -> String {
     let mut bytes = vec![0u8; len];
     let read = std::fs::File::open("/dev/urandom")
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes));
@@ -175,16 +175,20 @@ fn body(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> String {
     rest.to_string()
 }
 
-/// The text complaint as a whole message (LF line ends).
-pub fn text(r: &Report, msg: &RawMessage, opts: &ComplaintOptions, to: &Addressing) -> String {
-    let from = opts
-        .reporter
-        .as_deref()
-        .and_then(|r| Mailbox::parse(r).ok());
+/// The reporter (`--reporter`) as a mailbox, and the domain our
+/// Message-IDs are made at (`localhost` without a reporter).
+pub fn reporter(reporter: Option<&str>) -> (Option<Mailbox>, String) {
+    let from = reporter.and_then(|r| Mailbox::parse(r).ok());
     let domain = from
         .as_ref()
         .and_then(|m| m.address.rsplit_once('@').map(|(_, d)| d.to_string()))
         .unwrap_or_else(|| "localhost".into());
+    (from, domain)
+}
+
+/// The text complaint as a whole message (LF line ends).
+pub fn text(r: &Report, msg: &RawMessage, opts: &ComplaintOptions, to: &Addressing) -> String {
+    let (from, domain) = reporter(opts.reporter.as_deref());
     let mut seed = opts.now.to_le_bytes().to_vec();
     seed.extend_from_slice(&msg.header);
     let id = opts
