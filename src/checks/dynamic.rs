@@ -90,8 +90,11 @@ pub fn pool_shape(name: &str, ip: Option<IpAddr>) -> Option<String> {
         let fwd = o.map(|b| b.to_string());
         let mut rev = fwd.clone();
         rev.reverse();
-        let digits = Regex::new(r"[0-9]+").expect("digits");
-        let runs: Vec<&str> = digits.find_iter(host).map(|m| m.as_str()).collect();
+        // The runs of digits in the name (no regex: this runs per hop).
+        let runs: Vec<&str> = host
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|r| !r.is_empty())
+            .collect();
         let has_seq = |seq: &[String; 4]| {
             runs.windows(4)
                 .any(|w| w.iter().zip(seq).all(|(a, b)| a == b))
