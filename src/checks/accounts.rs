@@ -49,9 +49,7 @@ fn is_submission(h: &Hop) -> bool {
 fn submission_hop<'a>(ctx: &'a Context) -> Option<(&'a Hop, &'static Provider)> {
     let b = ctx.chain.boundary?;
     let origin = ctx.chain.probable_origin.as_ref().map_or(b, |o| o.hop);
-    let runs = |name: Option<&str>| {
-        name.and_then(|n| providers::PROVIDERS.iter().find(|p| p.runs_host(n)))
-    };
+    let runs = |name: Option<&str>| name.and_then(providers::by_host);
     // The first untrusted relay's provider, by the rDNS a trusted server recorded.
     let relay_provider = ctx.hops.get(b).and_then(|h| runs(h.from.rdns.as_deref()));
     let mut inside = relay_provider.is_some();

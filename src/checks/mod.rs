@@ -98,8 +98,9 @@ pub(crate) fn aged(ctx: &Context, mut f: Finding) -> Finding {
     f
 }
 
-/// Run every check, in a stable order.
-pub fn run(ctx: &Context) -> Vec<Finding> {
+/// Run every check of the header, in a stable order; the vendor headers,
+/// decoded and placed on the way, come back for the report's verdict list.
+pub(crate) fn run(ctx: &Context) -> (Vec<Finding>, Vec<vendor::Placed>) {
     let mut out = Vec::new();
     hops::check(ctx, &mut out);
     dates::check(ctx, &mut out);
@@ -114,6 +115,7 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
     dmarc::check(ctx, &mut out);
     hops::too_many(ctx, &mut out);
     nul::check(ctx, &mut out);
-    vendor::check(ctx, &mut out);
-    out
+    let placed = vendor::place(ctx);
+    vendor::check(ctx, &placed, &mut out);
+    (out, placed)
 }

@@ -66,7 +66,9 @@ fn hop_of_host(ctx: &Context, host: &str) -> Option<usize> {
 }
 
 /// One header, decoded and placed, with what the checks need beside it.
-struct Placed {
+/// Placed once per message ([`place`]); both the findings ([`check`]) and
+/// the report's verdict list ([`verdicts`]) read it.
+pub(crate) struct Placed {
     v: VendorVerdict,
     /// The header stands between untrusted Received headers.
     below: bool,
@@ -76,7 +78,7 @@ struct Placed {
     cip: Option<IpAddr>,
 }
 
-fn place(ctx: &Context) -> Vec<Placed> {
+pub(crate) fn place(ctx: &Context) -> Vec<Placed> {
     let mut out: Vec<Placed> = Vec::new();
     let mut seen_names: Vec<String> = Vec::new();
     let mut tried = 0usize;
@@ -240,8 +242,8 @@ fn cross_check(ctx: &Context, placed: &mut [Placed]) {
 /// Every vendor header of the message, decoded and placed; SpamAssassin's
 /// Received-derived rules marked with whether our own code fired
 /// (`findings`: the other checks' results).
-pub(crate) fn verdicts(ctx: &Context, findings: &[Finding]) -> Vec<VendorVerdict> {
-    place(ctx)
+pub(crate) fn verdicts(placed: Vec<Placed>, findings: &[Finding]) -> Vec<VendorVerdict> {
+    placed
         .into_iter()
         .map(|p| {
             let mut v = p.v;
@@ -301,8 +303,7 @@ fn class_words(c: VendorClass) -> &'static str {
 }
 
 /// VENDOR_VERDICT_UNTRUSTED, VENDOR_VERDICT_SPAM, VENDOR_CIP_MISMATCH.
-pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
-    let placed = place(ctx);
+pub(crate) fn check(ctx: &Context, placed: &[Placed], out: &mut Vec<Finding>) {
     // The trusted side's worst judgement, and who made it.
     let trusted_bad = placed
         .iter()

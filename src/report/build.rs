@@ -21,7 +21,7 @@ pub fn build(mut t: Traced, opts: &TraceOptions) -> Report {
         dns: t.dns.as_ref(),
         skipped_hops: t.skipped_hops,
     };
-    let mut findings = checks::run(&ctx);
+    let (mut findings, vendor_placed) = checks::run(&ctx);
     if let Some(b) = &body {
         findings.extend(checks::urls::check(b, t.summary.from_address.as_deref()));
         findings.extend(checks::attachments::check(b));
@@ -29,7 +29,7 @@ pub fn build(mut t: Traced, opts: &TraceOptions) -> Report {
     findings.extend(checks::reported::check(&t.msg.source, &t.chain));
     let auth_results = checks::auth_results::trusted_verdicts(&ctx);
     let origin_candidates = checks::webmail::candidates(&ctx);
-    let vendor_verdicts = checks::vendor::verdicts(&ctx, &findings);
+    let vendor_verdicts = checks::vendor::verdicts(vendor_placed, &findings);
     let transit = checks::vendor::transit(&ctx);
     let accounts = checks::accounts::accounts(&ctx, &auth_results);
     let owner = owner::owner(&t.hops, t.chain.boundary, &fields, opts.trust.we.as_deref());

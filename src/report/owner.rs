@@ -304,8 +304,7 @@ pub(crate) fn distribution(
         // Mail providers seal their own outbound and inbound mail
         // (Microsoft as microsoft.com); a forwarder is the relay that
         // handed the message over, so its seal names the relay's domain.
-        let provider = providers::mailbox_host(&d).is_some()
-            || providers::PROVIDERS.iter().any(|p| p.runs_host(&d));
+        let provider = providers::mailbox_host(&d).is_some() || providers::by_host(&d).is_some();
         if senders || owner_runs(&d) || provider || !relay_domains.contains(&reg) {
             continue;
         }

@@ -158,6 +158,12 @@ pub(crate) fn by_mail_domain(domain: &str) -> Option<&'static Provider> {
     find(domain, |p| p.mail_domains)
 }
 
+/// The provider whose servers `host` (HELO, rDNS, `by`) names: one
+/// registrable-domain lookup, not one a provider.
+pub(crate) fn by_host(host: &str) -> Option<&'static Provider> {
+    find(host, |p| p.infra_domains)
+}
+
 /// The provider whose Message-IDs end in `host`.
 pub(crate) fn by_msgid_domain(host: &str) -> Option<&'static Provider> {
     find(host, |p| p.msgid_domains)

@@ -103,8 +103,20 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for JsonEscaping<
         w: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
+        // serde_json has escaped C0 already; the rest of the table is DEL or
+        // non-ASCII, so an ASCII fragment without DEL (nearly all of them)
+        // goes out whole. Both tests are word-at-a-time scans.
+        let bytes = fragment.as_bytes();
+        if bytes.is_ascii() && memchr::memchr(0x7f, bytes).is_none() {
+            return w.write_all(bytes);
+        }
+        let first = bytes
+            .iter()
+            .position(|&b| b < 0x20 || b >= 0x7f)
+            .unwrap_or(bytes.len());
         let mut start = 0;
-        for (i, c) in fragment.char_indices() {
+        for (i, c) in fragment[first..].char_indices() {
+            let i = first + i;
             if is_unsafe(c) {
                 w.write_all(&fragment.as_bytes()[start..i])?;
                 // Every character of the table is in the BMP: one escape.

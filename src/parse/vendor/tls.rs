@@ -18,21 +18,17 @@ pub fn tls(raw: &str) -> (Option<String>, Option<String>) {
     let words: Vec<&str> = raw.split_whitespace().take(200).collect();
     let (mut version, mut cipher) = (None, None);
     for (i, w) in words.iter().enumerate() {
-        let lw = w.to_ascii_lowercase();
-        if let Some(v) = lw
-            .strip_prefix("version=")
-            .or_else(|| lw.strip_prefix("(version="))
-        {
-            if v.starts_with("tls") || v.starts_with("ssl") {
-                version = version.or_else(|| clean(&w[w.len() - v.len()..]));
+        if let Some(v) = strip_ci(w, "version=").or_else(|| strip_ci(w, "(version=")) {
+            if strip_ci(v, "tls").is_some() || strip_ci(v, "ssl").is_some() {
+                version = version.or_else(|| clean(v));
             }
-        } else if let Some(v) = lw.strip_prefix("cipher=") {
-            cipher = cipher.or_else(|| clean(&w[w.len() - v.len()..]));
-        } else if lw == "(using" || lw == "using" {
-            if let Some(v) = words.get(i + 1).filter(|v| {
-                v.to_ascii_lowercase().starts_with("tls")
-                    || v.to_ascii_lowercase().starts_with("ssl")
-            }) {
+        } else if let Some(v) = strip_ci(w, "cipher=") {
+            cipher = cipher.or_else(|| clean(v));
+        } else if w.eq_ignore_ascii_case("(using") || w.eq_ignore_ascii_case("using") {
+            if let Some(v) = words
+                .get(i + 1)
+                .filter(|v| strip_ci(v, "tls").is_some() || strip_ci(v, "ssl").is_some())
+            {
                 version = version.or_else(|| clean(v));
                 if words
                     .get(i + 2)
@@ -44,9 +40,10 @@ pub fn tls(raw: &str) -> (Option<String>, Option<String>) {
                     cipher = cipher.or_else(|| words.get(i + 4).and_then(|c| clean(c)));
                 }
             }
-        } else if lw == "tls" && i > 0 && words[i - 1].to_ascii_lowercase().starts_with("(tls") {
+        } else if w.eq_ignore_ascii_case("tls") && i > 0 && strip_ci(words[i - 1], "(tls").is_some()
+        {
             cipher = cipher.or_else(|| words.get(i + 1).and_then(|c| clean(c)));
-        } else if lw.starts_with("(tls") || lw.starts_with("(ssl") {
+        } else if strip_ci(w, "(tls").is_some() || strip_ci(w, "(ssl").is_some() {
             // Exim: `(TLS1.2:CIPHER:256)` or `(TLS1.3)`.
             let inner = w.trim_start_matches('(').trim_end_matches([')', ',']);
             let mut parts = inner.split(':');
@@ -59,6 +56,13 @@ pub fn tls(raw: &str) -> (Option<String>, Option<String>) {
         }
     }
     (version, cipher)
+}
+
+/// `w` without the ASCII prefix `prefix` (any case), as written.
+fn strip_ci<'a>(w: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = w.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &w[prefix.len()..])
 }
 
 #[cfg(test)]
