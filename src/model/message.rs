@@ -18,6 +18,11 @@ pub struct Source {
     /// For a message found inside another: what the wrapper says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reported_by: Option<Box<super::ReportedBy>>,
+    /// The container the message was read from when it was not RFC 5322
+    /// text: `outlook_msg` (an Outlook .msg file; the header block is its
+    /// transport headers, the body synthesised from its properties).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
 }
 
 /// What the report says about the message itself.
