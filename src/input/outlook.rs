@@ -374,9 +374,16 @@ impl Msg {
                     out.extend_from_slice(format!("Content-Type: {mime}\r\n").as_bytes());
                     out.extend_from_slice(b"Content-Disposition: attachment");
                     if let Some(n) = &a.name {
-                        out.extend_from_slice(
-                            format!("; filename*=utf-8''{}", percent(n)).as_bytes(),
-                        );
+                        // Quoted as written when that is safe, else RFC 2231.
+                        let plain = n
+                            .bytes()
+                            .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
+                        let param = if plain {
+                            format!("; filename=\"{n}\"")
+                        } else {
+                            format!("; filename*=utf-8''{}", percent(n))
+                        };
+                        out.extend_from_slice(param.as_bytes());
                     }
                     out.extend_from_slice(b"\r\nContent-Transfer-Encoding: base64\r\n\r\n");
                     b64(out, data);
