@@ -9,7 +9,7 @@
 
 use spamtrace::chain::TraceOptions;
 use spamtrace::input::{self, InputOptions};
-use spamtrace::model::{Report, WrapperKind};
+use spamtrace::model::{Report, SourceFormat, WrapperKind};
 use std::io::{Cursor, Write};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -368,7 +368,9 @@ fn a_received_msg_is_traced_from_its_transport_headers() {
     let rs = reports(&p.to_string_lossy(), true);
     assert_eq!(rs.len(), 1, "no inner message");
     let r = &rs[0];
-    assert_eq!(r.source.format.as_deref(), Some("outlook_msg"));
+    assert_eq!(r.source.format, Some(SourceFormat::OutlookMsg));
+    let json = serde_json::to_value(&r.source).unwrap();
+    assert_eq!(json["format"], "outlook_msg");
     assert_phish(r);
     // Microsoft's own fields are kept as written.
     assert!(r

@@ -25,7 +25,7 @@
 //! binary, `000D` object storage) ([MS-OXMSG] 2.1.3).
 
 use super::{InputError, InputOptions, Messages, RawMessage};
-use crate::model::Source;
+use crate::model::{Source, SourceFormat};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use std::io::{Cursor, Read, Seek};
@@ -39,9 +39,6 @@ pub const MAX_FILE_BYTES: u64 = 64 << 20;
 pub const MAX_ATTACHMENTS: usize = 64;
 /// Attached messages inside attached messages followed at most this deep.
 pub const MAX_EMBED_DEPTH: usize = 3;
-
-/// What [`Source::format`] says for a message read from a `.msg` file.
-pub const FORMAT: &str = "outlook_msg";
 
 /// Whether `head` (a file's first bytes) is an OLE compound document.
 pub fn is_ole(head: &[u8]) -> bool {
@@ -91,7 +88,7 @@ pub fn read(bytes: &[u8], path: &str, opts: &InputOptions) -> Result<RawMessage,
                 offset: 0,
                 part: None,
                 reported_by: None,
-                format: Some(FORMAT.to_string()),
+                format: Some(SourceFormat::OutlookMsg),
             },
             envelope: None,
             header,
@@ -221,7 +218,8 @@ impl Msg {
     ) -> Result<Msg, String> {
         let headers = string_prop(cf, storage, "007D", budget.header_max).map_err(|n| {
             format!(
-                "transport headers of {n} bytes, over the header limit of {} bytes",
+                "an Outlook .msg whose transport headers stream says {n} bytes, over the \
+                 header limit of {} bytes (a corrupt or hostile file)",
                 budget.header_max
             )
         })?;

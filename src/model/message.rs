@@ -19,10 +19,18 @@ pub struct Source {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reported_by: Option<Box<super::ReportedBy>>,
     /// The container the message was read from when it was not RFC 5322
-    /// text: `outlook_msg` (an Outlook .msg file; the header block is its
-    /// transport headers, the body synthesised from its properties).
+    /// text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub format: Option<String>,
+    pub format: Option<SourceFormat>,
+}
+
+/// What a message was read from, when not RFC 5322 text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceFormat {
+    /// An Outlook .msg file: the header block is its transport headers,
+    /// the body synthesised from its properties.
+    OutlookMsg,
 }
 
 /// What the report says about the message itself.
