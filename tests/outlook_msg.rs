@@ -382,6 +382,30 @@ fn a_received_msg_is_traced_from_its_transport_headers() {
 }
 
 #[test]
+fn the_table_says_it_was_an_outlook_msg() {
+    let p = testdata("17-outlook.msg");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_spamtrace"))
+        .args(["trace", "--offline", &p.to_string_lossy()])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("Read from      an Outlook .msg"), "{out}");
+    assert!(out.contains("185.142.53.45"), "{out}");
+    // The same on stdin, recognised by its first bytes.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_spamtrace"))
+        .args(["trace", "--offline", "--json", "-"])
+        .stdin(std::fs::File::open(&p).unwrap())
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(r["source"]["path"], "-");
+    assert_eq!(r["source"]["format"], "outlook_msg");
+    assert_eq!(r["first_untrusted_relay"]["ip"], "185.142.53.45");
+}
+
+#[test]
 fn headers_only_reads_the_transport_headers_exact() {
     let p = testdata("17-outlook.msg");
     let opts = InputOptions::default();
