@@ -453,6 +453,14 @@ fn a_draft_msg_is_an_error_naming_the_file() {
     let e = items[0].as_ref().unwrap_err().to_string();
     assert!(e.starts_with(&format!("{path}: ")), "{e}");
     assert!(e.contains("without transport headers"), "{e}");
+    // An empty transport-headers stream is none either.
+    std::fs::write(&p, phish_msg(Some("\r\n"))).unwrap();
+    let e = input::open(&path, &input_opts(true))
+        .next()
+        .unwrap()
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("without transport headers"), "{e}");
 }
 
 #[test]

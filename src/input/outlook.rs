@@ -103,8 +103,10 @@ pub fn read(bytes: &[u8], path: &str, opts: &InputOptions) -> Result<RawMessage,
 fn convert(bytes: &[u8], opts: &InputOptions) -> Result<(Vec<u8>, Option<Vec<u8>>), String> {
     let mut cf = cfb::CompoundFile::open(Cursor::new(bytes))
         .map_err(|e| format!("a corrupt Outlook .msg file (OLE compound document): {e}"))?;
+    // What is kept of the body is base64 (4/3 of the bytes) and must stay
+    // within the body limit.
     let mut budget = Budget {
-        left: opts.max_body_bytes,
+        left: opts.max_body_bytes / 4 * 3,
         header_max: opts.max_header_bytes,
     };
     let msg = Msg::read(&mut cf, "", &mut budget, 0, opts.keep_body)?;
@@ -216,13 +218,19 @@ impl Msg {
         depth: usize,
         bodies: bool,
     ) -> Result<Msg, String> {
-        let headers = string_prop(cf, storage, "007D", budget.header_max).map_err(|n| {
-            format!(
-                "an Outlook .msg whose transport headers stream says {n} bytes, over the \
+        let headers = string_prop(cf, storage, "007D", budget.header_max)
+            .map_err(|n| {
+                format!(
+                    "an Outlook .msg whose transport headers stream says {n} bytes, over the \
                  header limit of {} bytes (a corrupt or hostile file)",
-                budget.header_max
-            )
-        })?;
+                    budget.header_max
+                )
+            })?
+            // An empty stream is no header either.
+            .filter(|h| {
+                !h.trim_matches(|c: char| c.is_whitespace() || c == '\0')
+                    .is_empty()
+            });
         let mut msg = Msg {
             headers,
             text: None,
@@ -311,9 +319,11 @@ impl Msg {
         if !header.is_empty() && !header.ends_with(b"\n") {
             header.extend_from_slice(nl);
         }
-        let has_version = crate::parse::headers::fields(&header)
-            .iter()
-            .any(|f| f.name.eq_ignore_ascii_case("MIME-Version"));
+        let has_version = header.split(|&c| c == b'\n').any(|line| {
+            line.split(|&c| c == b':')
+                .next()
+                .is_some_and(|n| n.trim_ascii().eq_ignore_ascii_case(b"mime-version"))
+        });
         if !has_version {
             header.extend_from_slice(b"MIME-Version: 1.0");
             header.extend_from_slice(nl);
