@@ -360,8 +360,8 @@ fn a_bad_config_file_is_not_echoed_raw() {
 }
 
 /// Item 9: a NUL in a header field is dropped where values are read, the
-/// rest is parsed, and NUL_IN_HEADER says so; an Outlook .msg keeps its
-/// clear error.
+/// rest is parsed, and NUL_IN_HEADER says so; a corrupt Outlook .msg is a
+/// clear error naming it.
 #[test]
 fn nul_bytes_in_a_header_are_parsed_around_and_said() {
     let dir = tempfile::tempdir().unwrap();

@@ -395,6 +395,7 @@ fn hostile_headers_do_not_panic() {
             offset: 0,
             part: None,
             reported_by: None,
+            format: None,
         },
         envelope: None,
         header,

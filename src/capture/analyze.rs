@@ -89,6 +89,7 @@ fn raw_message(path: &Path, bytes: &[u8]) -> RawMessage {
             offset: 0,
             part: None,
             reported_by: None,
+            format: None,
         },
         envelope: None,
         header: bytes.get(..end).unwrap_or(bytes).to_vec(),

@@ -53,6 +53,7 @@ impl InputError {
                 offset: 0,
                 part: None,
                 reported_by: None,
+                format: None,
             },
             message: message.into(),
             whole_path: true,
@@ -105,6 +106,7 @@ impl Default for InputOptions {
 }
 
 pub mod folder;
+pub mod outlook;
 pub mod reader;
 pub mod unwrap;
 
@@ -123,7 +125,7 @@ fn path_error(path: &str, message: impl Into<String>) -> Messages {
 /// message files, a file is one message or an mbox.
 pub fn open(path: &str, opts: &InputOptions) -> Messages {
     let messages: Messages = if path == "-" {
-        Box::new(MessageReader::new(std::io::stdin(), "-", opts.clone()))
+        stdin(opts)
     } else {
         open_file(path, opts, Mode::Auto)
     };
@@ -141,9 +143,38 @@ fn open_file(path: &str, opts: &InputOptions, mode: Mode) -> Messages {
         Ok(m) if m.is_dir() => directory(p, opts),
         Ok(_) => match File::open(p) {
             Err(e) => path_error(path, format!("cannot open: {}", io_reason(&e))),
-            Ok(f) => Box::new(MessageReader::with_mode(f, path, opts.clone(), mode)),
+            Ok(mut f) => match starts_ole(&mut f) {
+                Ok(true) => outlook::open(path, opts),
+                Ok(false) => Box::new(MessageReader::with_mode(f, path, opts.clone(), mode)),
+                Err(e) => path_error(path, format!("cannot read: {}", io_reason(&e))),
+            },
         },
     }
+}
+
+/// Whether the file starts as an OLE compound document (an Outlook .msg);
+/// the file is left at its start.
+fn starts_ole(f: &mut File) -> std::io::Result<bool> {
+    use std::io::{Read, Seek};
+    let mut head = Vec::with_capacity(8);
+    f.take(8).read_to_end(&mut head)?;
+    f.rewind()?;
+    Ok(outlook::is_ole(&head))
+}
+
+/// Standard input: an Outlook .msg when it starts as one, else a message
+/// or an mbox.
+fn stdin(opts: &InputOptions) -> Messages {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(8);
+    let mut input = std::io::stdin();
+    let _ = (&mut input).take(8).read_to_end(&mut head);
+    let rest = std::io::Cursor::new(head).chain(input);
+    if rest.get_ref().0.get_ref().starts_with(outlook::OLE_MAGIC) {
+        let item = outlook::read_capped(rest, "-").and_then(|b| outlook::read(&b, "-", opts));
+        return Box::new(std::iter::once(item));
+    }
+    Box::new(MessageReader::new(rest, "-", opts.clone()))
 }
 
 /// "No such file or directory", without Rust's " (os error 2)" suffix.

@@ -384,6 +384,7 @@ impl<R: Read> MessageReader<R> {
                 offset,
                 part: None,
                 reported_by: None,
+                format: None,
             },
             message: message.into(),
             // In a single-message file the file is the message.
@@ -567,6 +568,7 @@ impl<R: Read> MessageReader<R> {
                 offset: start,
                 part: None,
                 reported_by: None,
+                format: None,
             },
             envelope,
             header,

@@ -113,6 +113,10 @@ pub struct UrlWrapper {
 pub struct Attachment {
     /// The file name, decoded (RFC 2047/2231).
     pub name: Option<String>,
+    /// The file name parameter as written in the part's header (unfolded;
+    /// RFC 2231 continuations joined), only when it differs from `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_raw: Option<String>,
     /// The declared Content-Type.
     pub declared: String,
     /// The type its first bytes show, when known.

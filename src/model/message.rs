@@ -18,6 +18,19 @@ pub struct Source {
     /// For a message found inside another: what the wrapper says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reported_by: Option<Box<super::ReportedBy>>,
+    /// The container the message was read from when it was not RFC 5322
+    /// text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<SourceFormat>,
+}
+
+/// What a message was read from, when not RFC 5322 text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceFormat {
+    /// An Outlook .msg file: the header block is its transport headers,
+    /// the body synthesised from its properties.
+    OutlookMsg,
 }
 
 /// What the report says about the message itself.
@@ -30,10 +43,18 @@ pub struct MessageSummary {
     pub date_utc: Option<String>,
     /// The From header, decoded (display name and address).
     pub from: Option<String>,
+    /// The From header as written (unfolded, RFC 2047 words and control
+    /// characters kept), only when it differs from `from`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_raw: Option<String>,
     /// The From address alone.
     pub from_address: Option<String>,
     pub to: Option<String>,
+    /// The Subject, decoded (RFC 2047).
     pub subject: Option<String>,
+    /// The Subject as written (unfolded), only when it differs from `subject`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_raw: Option<String>,
     pub return_path: Option<String>,
     /// The mbox envelope sender, when the message had a `From ` line.
     #[serde(skip_serializing_if = "Option::is_none")]

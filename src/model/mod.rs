@@ -35,7 +35,7 @@ pub use dns_answer::{canonical, Answer, Outcome, Question, RType, Rcode};
 pub use finding::{Code, Finding, Severity};
 pub use hop::{FromPart, Hop, HopKind, Timestamp};
 pub use mail::{DnsAnswer, MailTarget};
-pub use message::{MessageSummary, Source};
+pub use message::{MessageSummary, Source, SourceFormat};
 pub use owner::{Account, AccountContact, Distribution, Owner, OwnerKind};
 pub use report::{Report, SCHEMA};
 pub use vendor::{Transit, TransitHop, VendorClass, VendorVerdict};

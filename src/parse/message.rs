@@ -111,6 +111,33 @@ pub fn address_domain(addr: &str) -> Option<String> {
     (!d.is_empty()).then_some(d)
 }
 
+/// The value as written, unfolded ([`headers::unfold`]), when it is not
+/// `decoded`; compared without a copy first, so the usual field (nothing
+/// encoded) costs no allocation.
+pub fn raw_if_different(value: &[u8], decoded: &str) -> Option<String> {
+    let mut raw = value
+        .iter()
+        .copied()
+        .filter(|b| !matches!(b, b'\r' | b'\n' | 0))
+        .skip_while(u8::is_ascii_whitespace);
+    let mut dec = decoded.as_bytes().iter().copied();
+    let same = loop {
+        match (raw.next(), dec.next()) {
+            (Some(a), Some(b)) if a == b => continue,
+            (None, None) => break true,
+            (Some(a), None) if a.is_ascii_whitespace() => {
+                break raw.all(|b| b.is_ascii_whitespace());
+            }
+            _ => break false,
+        }
+    };
+    if same {
+        return None;
+    }
+    let raw = headers::unfold(value);
+    (raw != decoded).then_some(raw)
+}
+
 /// Build the summary from the header fields and the mbox envelope.
 pub fn summarize(fields: &[Field], envelope_from: Option<&str>) -> MessageSummary {
     let mut s = MessageSummary {
@@ -128,14 +155,18 @@ pub fn summarize(fields: &[Field], envelope_from: Option<&str>) -> MessageSummar
         s.date = Some(text);
     }
     if let Some(f) = headers::first(fields, "from") {
-        s.from = Some(unstructured(&f));
+        let decoded = unstructured(&f);
+        s.from_raw = raw_if_different(f.value, &decoded);
+        s.from = Some(decoded);
         s.from_address = addresses(&f).into_iter().find_map(|(_, a)| a);
     }
     if let Some(f) = headers::first(fields, "to") {
         s.to = Some(unstructured(&f));
     }
     if let Some(f) = headers::first(fields, "subject") {
-        s.subject = Some(unstructured(&f));
+        let decoded = unstructured(&f);
+        s.subject_raw = raw_if_different(f.value, &decoded);
+        s.subject = Some(decoded);
     }
     if let Some(f) = headers::first(fields, "return-path") {
         s.return_path = Some(f.text());
@@ -212,6 +243,22 @@ pub fn envelope_domain(message: &MessageSummary) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_values_only_when_they_differ() {
+        assert_eq!(raw_if_different(b" plain text\r\n", "plain text"), None);
+        assert_eq!(raw_if_different(b" a\r\n b  ", "a b"), None);
+        assert_eq!(
+            raw_if_different(b" =?utf-8?Q?caf=C3=A9?=\r\n", "café").as_deref(),
+            Some("=?utf-8?Q?caf=C3=A9?=")
+        );
+        // Control characters are kept as written (JSON escapes them).
+        assert_eq!(
+            raw_if_different(b" a\x1b[31mb", "a b").as_deref(),
+            Some("a\x1b[31mb")
+        );
+        assert_eq!(raw_if_different(b"", ""), None);
+    }
 
     #[test]
     fn utc_rfc3339_matches_mail_parser() {

@@ -28,12 +28,91 @@ pub fn attachment(name: Option<String>, declared: String, data: &[u8], part: &st
         html_form: html && has_form(data),
         encrypted_archive: encrypted_zip(data),
         name,
+        name_raw: None,
         declared,
         sniffed,
         size: data.len(),
         sha256: hex(&Sha256::digest(data)),
         part: part.to_string(),
     }
+}
+
+/// The file name parameter as written in a part's header block: the
+/// Content-Disposition `filename`, else the Content-Type `name`, unfolded,
+/// without its quotes, RFC 2231 sections (`filename*0*=`, `filename*1=`)
+/// joined in order; encoded words and `utf-8''` prefixes kept as written.
+pub fn raw_name(header: &[u8]) -> Option<String> {
+    let fields = crate::parse::headers::fields(header);
+    for (field, param) in [
+        ("content-disposition", "filename"),
+        ("content-type", "name"),
+    ] {
+        let Some(f) = fields.iter().find(|f| f.is(field)) else {
+            continue;
+        };
+        let value = f.text();
+        let mut sections: Vec<(u32, String)> = Vec::new();
+        for (attr, v) in params(&value) {
+            let attr = attr.to_ascii_lowercase();
+            let Some(rest) = attr.strip_prefix(param) else {
+                continue;
+            };
+            let rest = rest.strip_suffix('*').unwrap_or(rest);
+            let n = match rest.strip_prefix('*') {
+                Some(n) => n.parse().unwrap_or(u32::MAX),
+                None if rest.is_empty() => 0,
+                None => continue, // another parameter (`name` vs `names`)
+            };
+            sections.push((n, v));
+        }
+        if !sections.is_empty() {
+            sections.sort_by_key(|s| s.0);
+            return Some(sections.into_iter().map(|s| s.1).collect());
+        }
+    }
+    None
+}
+
+/// The `attr=value` parameters after a header value's first `;`, values
+/// unquoted (a `;` inside quotes is part of the value).
+fn params(value: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let Some((_, mut rest)) = value.split_once(';') else {
+        return out;
+    };
+    while let Some((attr, after)) = rest.split_once('=') {
+        let attr = attr.trim().trim_start_matches(';').trim().to_string();
+        let after = after.trim_start();
+        let (v, next) = if let Some(q) = after.strip_prefix('"') {
+            let mut v = String::new();
+            let mut chars = q.char_indices();
+            let mut end = q.len();
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '\\' => {
+                        if let Some((_, e)) = chars.next() {
+                            v.push(e);
+                        }
+                    }
+                    '"' => {
+                        end = i + 1;
+                        break;
+                    }
+                    _ => v.push(c),
+                }
+            }
+            let next = q[end..].split_once(';').map_or("", |x| x.1);
+            (v, next)
+        } else {
+            match after.split_once(';') {
+                Some((v, n)) => (v.trim().to_string(), n),
+                None => (after.trim().to_string(), ""),
+            }
+        };
+        out.push((attr, v));
+        rest = next;
+    }
+    out
 }
 
 fn hex(b: &[u8]) -> String {
@@ -149,6 +228,17 @@ fn is_bidi(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_file_names_as_written() {
+        let h = b"Content-Type: text/html; name=\"a.html\"\r\nContent-Disposition: attachment;\r\n\tfilename=\"=?utf-8?B?w6kuaHRtbA==?=\"; size=12\r\n";
+        assert_eq!(raw_name(h).as_deref(), Some("=?utf-8?B?w6kuaHRtbA==?="));
+        let h = b"Content-Disposition: attachment; filename*0*=utf-8''%C3%A9;\r\n filename*1=\".pdf\"\r\n";
+        assert_eq!(raw_name(h).as_deref(), Some("utf-8''%C3%A9.pdf"));
+        let h = b"Content-Type: application/pdf; names=x; name=\"q;\\\"x\\\".pdf\"\r\n";
+        assert_eq!(raw_name(h).as_deref(), Some("q;\"x\".pdf"));
+        assert_eq!(raw_name(b"Content-Type: text/plain\r\n"), None);
+    }
 
     #[test]
     fn double_extensions() {

@@ -155,9 +155,16 @@ impl Walk<'_, '_> {
             if let Some(k) = self.keep.as_deref_mut() {
                 k.push((leaf.to_string(), name.clone(), part.contents().to_vec()));
             }
-            self.body
-                .attachments
-                .push(attach::attachment(name, declared, part.contents(), leaf));
+            let raw = name.as_ref().and_then(|decoded| {
+                let header = self
+                    .m
+                    .raw_message
+                    .get(part.raw_header_offset() as usize..part.raw_body_offset() as usize)?;
+                attach::raw_name(header).filter(|r| r != decoded)
+            });
+            let mut a = attach::attachment(name, declared, part.contents(), leaf);
+            a.name_raw = raw;
+            self.body.attachments.push(a);
         }
     }
 }

@@ -379,45 +379,120 @@ fn base64url(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// The scripts a label mixes, when it mixes Latin with Cyrillic or Greek,
-/// or is written wholly in Cyrillic/Greek letters that look Latin (`аpple`,
-/// `раураl`): the whole-script and mixed-script confusables of UTS #39,
-/// for the scripts phishing uses.
+/// Well-known brands phishing imitates: a label whose UTS #39 confusable
+/// skeleton is one of theirs while the label itself differs (`раураl`,
+/// Cyrillic, for `paypal`) is a homograph.
+const BRANDS: &[&str] = &[
+    "adobe",
+    "amazon",
+    "americanexpress",
+    "apple",
+    "appleid",
+    "bankofamerica",
+    "binance",
+    "blockchain",
+    "booking",
+    "chase",
+    "citibank",
+    "coinbase",
+    "docusign",
+    "dropbox",
+    "ebay",
+    "facebook",
+    "fedex",
+    "github",
+    "google",
+    "gmail",
+    "hsbc",
+    "icloud",
+    "instagram",
+    "linkedin",
+    "mastercard",
+    "metamask",
+    "microsoft",
+    "netflix",
+    "office",
+    "office365",
+    "onedrive",
+    "outlook",
+    "paypal",
+    "santander",
+    "sharepoint",
+    "spotify",
+    "steam",
+    "steamcommunity",
+    "telegram",
+    "twitter",
+    "visa",
+    "wellsfargo",
+    "whatsapp",
+    "yahoo",
+];
+
+fn brand_skeletons() -> &'static [(String, &'static str)] {
+    static SKELETONS: std::sync::OnceLock<Vec<(String, &'static str)>> = std::sync::OnceLock::new();
+    SKELETONS.get_or_init(|| {
+        BRANDS
+            .iter()
+            .map(|b| (unicode_security::skeleton(b).collect(), *b))
+            .collect()
+    })
+}
+
+/// Why an IDN host (in Unicode) is a homograph, with the `unicode-security`
+/// crate (UTS #39), label by label:
+/// - a label below the "highly restrictive" level: scripts mixed that no
+///   language writes together (Latin with Cyrillic or Greek, ...), or
+///   characters not allowed in identifiers;
+/// - a label wholly in one non-Latin script whose confusable skeleton is
+///   plain ASCII (`аррӏе`: Cyrillic letters that all look Latin), the top
+///   label (`рус`, a real TLD) excepted;
+/// - a label whose skeleton is a well-known brand's while it is not that
+///   brand ([`BRANDS`]).
 pub fn homograph(host_unicode: &str) -> Option<String> {
-    const LOOKALIKE: &str = "аеорсухіјѕԁԛԝһӏаɡοеαрνκτυιѕ";
-    for label in host_unicode.split('.') {
-        let (mut latin, mut cyr, mut greek, mut alpha) = (false, false, false, 0);
-        let mut all_lookalike = true;
-        for c in label.chars() {
-            match c as u32 {
-                0x61..=0x7a | 0x41..=0x5a | 0xc0..=0x24f => latin = true,
-                0x400..=0x52f => cyr = true,
-                0x370..=0x3ff => greek = true,
-                _ => {}
-            }
-            if c.is_alphabetic() {
-                alpha += 1;
-                if !c.is_ascii() && !LOOKALIKE.contains(c) {
-                    all_lookalike = false;
-                }
-                if c.is_ascii() {
-                    all_lookalike = false;
-                }
-            }
+    use unicode_security::{MixedScript, RestrictionLevel, RestrictionLevelDetection};
+    let labels: Vec<&str> = host_unicode.split('.').collect();
+    for (i, label) in labels.iter().enumerate() {
+        if label.is_ascii() {
+            continue;
         }
-        let scripts = [(latin, "Latin"), (cyr, "Cyrillic"), (greek, "Greek")];
-        let named: Vec<&str> = scripts.iter().filter(|s| s.0).map(|s| s.1).collect();
-        if named.len() > 1 {
-            return Some(format!("{label}: mixes {}", named.join(" and ")));
+        let skel: String = unicode_security::skeleton(label).collect();
+        let mut why: Vec<String> = Vec::new();
+        let level = label.detect_restriction_level();
+        if level == RestrictionLevel::Unrestricted {
+            why.push("characters not allowed in identifiers".to_string());
+        } else if level > RestrictionLevel::HighlyRestrictive {
+            why.push(format!("mixes {}", scripts(label)));
+        } else if i + 1 < labels.len()
+            && label.is_single_script()
+            && label.chars().filter(|c| c.is_alphabetic()).count() >= 3
+            && skel.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            why.push(format!("{} letters that look Latin", scripts(label)));
         }
-        if (cyr || greek) && !latin && alpha >= 3 && all_lookalike {
-            return Some(format!(
-                "{label}: {} letters that look Latin",
-                named.join("")
-            ));
+        if let Some((_, brand)) = brand_skeletons().iter().find(|(s, _)| *s == skel) {
+            why.push(format!("looks like {brand} (confusable skeleton)"));
+        }
+        if !why.is_empty() {
+            return Some(format!("{label}: {}", why.join(", ")));
         }
     }
     None
+}
+
+/// The scripts of a label's letters, named (`Latin and Cyrillic`).
+fn scripts(label: &str) -> String {
+    use unicode_script::{Script, UnicodeScript};
+    let mut seen: Vec<Script> = Vec::new();
+    for c in label.chars() {
+        let s = c.script();
+        if !matches!(s, Script::Common | Script::Inherited | Script::Unknown) && !seen.contains(&s)
+        {
+            seen.push(s);
+        }
+    }
+    let names: Vec<&str> = seen.iter().map(|s| s.full_name()).collect();
+    names.join(" and ")
 }
 
 /// A URL for people: `hxxp://`, dots of the host bracketed.
@@ -489,6 +564,23 @@ mod tests {
         assert!(homograph("аррӏе.com").is_some()); // all Cyrillic lookalikes
         assert!(homograph("пример.рф").is_none());
         assert!(homograph("münchen.de").is_none());
+        // The unicode-security checks (UTS #39).
+        let why = homograph("раураl.com").unwrap(); // Cyrillic р, а, у + Latin l
+        assert!(why.contains("looks like paypal"), "{why}");
+        let why = homograph("раураӏ.com").unwrap(); // wholly Cyrillic
+        assert!(why.contains("looks like paypal"), "{why}");
+        let why = homograph("gοοgle.com").unwrap(); // Greek omicrons
+        assert!(why.contains("looks like google"), "{why}");
+        assert!(homograph("аррӏе-support.com").unwrap().contains("Cyrillic"));
+        let why = homograph("sbеrbank.ru").unwrap();
+        assert!(why.contains("mixes Latin and Cyrillic"), "{why}");
+        // Single-script and highly restrictive labels are not flagged.
+        assert!(homograph("bücher-shop.de").is_none());
+        assert!(homograph("日本語ドメイン.jp").is_none());
+        assert!(homograph("abc日本.jp").is_none()); // Latin + Han: highly restrictive
+        assert!(homograph("ελληνικά.gr").is_none());
+        assert!(homograph("магазин.рус").is_none());
+        assert!(homograph("😀.example").unwrap().contains("not allowed"));
         assert_eq!(
             defang("https://evil.example/a.b"),
             "hxxps://evil[.]example/a.b"

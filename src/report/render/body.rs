@@ -3,15 +3,23 @@
 //! (`hxxp://`, `example[.]com`): people copy from terminals; the JSON keeps
 //! them exact.
 
-use crate::model::{Report, WrapperKind};
+use crate::model::{Report, SourceFormat, WrapperKind};
 use crate::parse::mime::urls::defang;
 
 /// URL lines shown, at most (the JSON has them all).
 pub const MAX_URL_LINES: usize = 12;
 
-/// `(label, value)` lines about where a reported message sat.
+/// `(label, value)` lines about where a message came from: an Outlook
+/// .msg, and where a reported message sat.
 pub fn reported_lines(r: &Report) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
+    if r.source.format == Some(SourceFormat::OutlookMsg) && r.source.reported_by.is_none() {
+        out.push((
+            "  Read from",
+            "an Outlook .msg: its transport headers, the body rebuilt from its properties"
+                .to_string(),
+        ));
+    }
     let Some(rb) = r.source.reported_by.as_deref() else {
         return out;
     };

@@ -90,6 +90,7 @@ mod tests {
                 offset: 0,
                 part: None,
                 reported_by: None,
+                format: None,
             },
             envelope: mbox.then(|| crate::input::Envelope {
                 sender: "a@example.org".into(),
