@@ -45,6 +45,10 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
             }
         }
     }
+    // --sites: the body walked for the "Advertised sites" section and the
+    // sites' contacts looked up (before the enrich stage is made).
+    settings.trace.bodies = args.sites;
+    settings.trace.site_contacts = args.sites;
     let mut enricher = match settings.enricher() {
         Ok(e) => e,
         Err(e) => return super::usage_error(&e),
@@ -54,15 +58,13 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
     let input_opts = InputOptions {
         keep_body: true,
         recursive: args.recursive,
-        max_body_bytes: if args.include_body {
+        max_body_bytes: if args.include_body || args.sites {
             InputOptions::default().max_body_bytes
         } else {
             DKIM_MAX_BODY
         },
         ..InputOptions::default()
     };
-    // --sites: the body walked for the "Advertised sites" section.
-    settings.trace.bodies = args.sites;
     let copts = complaint::ComplaintOptions {
         include_body: args.include_body,
         redact: args
