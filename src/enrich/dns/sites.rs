@@ -112,12 +112,6 @@ async fn site_facts(
                 facts.rdap.push(got);
             }
         }
-        if let Some(d) = &site.domain {
-            match r.lookup_domain(d).await {
-                Ok(f) => facts.registrar = f,
-                Err(e) => warnings.push(e.to_string()),
-            }
-        }
     }
     (facts, evidence, warnings)
 }
@@ -138,6 +132,28 @@ pub(crate) async fn lookup(
         );
     }
     let own = sites::own_domains(t, &opts.trust);
+    // The registrar once per domain (several hosts share one).
+    let mut domains: Vec<String> = Vec::new();
+    for s in out.sites.iter().filter(|s| s.kind == "site") {
+        if let Some(d) = &s.domain {
+            if !domains.contains(d) {
+                domains.push(d.clone());
+            }
+        }
+    }
+    let registrars = match rdap {
+        Some(r) => join_all(domains.iter().map(|d| r.lookup_domain(d))).await,
+        None => Vec::new(),
+    };
+    let mut warnings = Vec::new();
+    let mut registrar: Vec<(String, Option<crate::enrich::abuse::rdap::RegistrarFacts>)> =
+        Vec::new();
+    for (d, got) in domains.iter().zip(registrars) {
+        match got {
+            Ok(f) => registrar.push((d.clone(), f)),
+            Err(e) => warnings.push(e.to_string()),
+        }
+    }
     let found = join_all(
         out.sites
             .iter()
@@ -151,9 +167,12 @@ pub(crate) async fn lookup(
     )
     .await;
     let mut evidence = Vec::new();
-    let mut warnings = Vec::new();
     for (s, f) in out.sites.iter_mut().zip(found) {
-        let Some((facts, ev, w)) = f else { continue };
+        let Some((mut facts, ev, w)) = f else { continue };
+        facts.registrar = registrar
+            .iter()
+            .find(|(d, _)| Some(d) == s.domain.as_ref())
+            .and_then(|(_, f)| f.clone());
         sites::contacts(s, &facts, &own);
         evidence.extend(ev);
         warnings.extend(w);
