@@ -161,7 +161,10 @@ fn registrar_over_rdap_for_domains() {
     assert_eq!(two.name.as_deref(), Some("Fixture Registrar Two"));
     assert!(none.is_none(), "a 404 is no record");
     let asked = server.requests.lock().unwrap().clone();
-    assert!(asked.contains(&"/bootstrap/dns.json".to_string()), "{asked:?}");
+    assert!(
+        asked.contains(&"/bootstrap/dns.json".to_string()),
+        "{asked:?}"
+    );
 
     // The domain bootstrap from a file instead of the folder.
     let dir = tempfile::tempdir().unwrap();
@@ -177,6 +180,20 @@ fn registrar_over_rdap_for_domains() {
     };
     let got = block_on(async {
         let rdap = Rdap::new(&cfg).await.expect("bootstrap");
+        rdap.lookup_domain("xn--pypal-4ve.com").await.unwrap()
+    });
+    assert_eq!(got.unwrap().emails, ["abuse@registrar-one.net"]);
+
+    // --rdap-base: one server for domains too, no bootstrap read.
+    let cfg = RdapConfig {
+        bootstrap_url: "http://127.0.0.1:9/never-asked/".into(),
+        base_url: Some(format!("{}/verisign/", server.base)),
+        allow_private: true,
+        domains: true,
+        dns_bootstrap: None,
+    };
+    let got = block_on(async {
+        let rdap = Rdap::new(&cfg).await.expect("no bootstrap needed");
         rdap.lookup_domain("xn--pypal-4ve.com").await.unwrap()
     });
     assert_eq!(got.unwrap().emails, ["abuse@registrar-one.net"]);
@@ -246,7 +263,9 @@ fn trace_site_contacts_hosting_and_registrar_never_a_shortener() {
     assert_eq!(site(&r, "help.example-corp.com")["kind"], "own");
     let asked = dns.questions();
     assert!(
-        !asked.iter().any(|q| q.contains("bit.ly") || q.contains("67.199.248")),
+        !asked
+            .iter()
+            .any(|q| q.contains("bit.ly") || q.contains("67.199.248")),
         "{asked:?}"
     );
     // The relay contacts are apart and unchanged in shape.
@@ -258,14 +277,34 @@ fn trace_site_contacts_hosting_and_registrar_never_a_shortener() {
     assert!(answers
         .iter()
         .any(|a| a["name"] == "www.cheap-meds-online.example"));
+    // The table says the same, defanged.
+    let table = ok(&spamtrace(&[
+        "trace",
+        "--site-contacts",
+        "--color",
+        "never",
+        "--dns-server",
+        &addr,
+        "--rdap-bootstrap",
+        &boot,
+        "--rdap-allow-private",
+        &fixture("23-spam-sites.eml"),
+    ]));
+    assert!(
+        table.contains(
+            "www[.]cheap-meds-online[.]example: report to hosting abuse@bulletproof-fixture.net"
+        ),
+        "{table}"
+    );
+    assert!(table.contains("bit[.]ly (shortener)"), "{table}");
     let asked_rdap = rdap.requests.lock().unwrap().clone();
     assert_eq!(
         asked_rdap
             .iter()
             .filter(|p| p.ends_with("/domain/cheap-meds-online.example"))
             .count(),
-        1,
-        "one registrar question per domain: {asked_rdap:?}"
+        2,
+        "one registrar question per domain and run (two runs): {asked_rdap:?}"
     );
 }
 
@@ -336,7 +375,10 @@ fn complain_sites(fixture_name: &str, extra: &[&str]) -> (Vec<Vec<u8>>, String) 
         .map(|e| e.unwrap().path().display().to_string())
         .collect();
     names.sort();
-    (names.iter().map(|n| std::fs::read(n).unwrap()).collect(), err)
+    (
+        names.iter().map(|n| std::fs::read(n).unwrap()).collect(),
+        err,
+    )
 }
 
 #[test]
@@ -360,25 +402,45 @@ fn complain_sites_writes_hosting_and_registrar_complaints_defanged() {
     };
     // One hosting desk for both sites (same address), one per registrar.
     let hosting = find("abuse@hostkey-fixture.net");
-    assert!(hosting.contains("Subject: Phishing site impersonating PayPal hosted on your network"), "{hosting}");
-    assert!(hosting.contains("hxxps://xn--pypal-4ve[.]com/resolution/cancel"), "{hosting}");
-    assert!(hosting.contains("billing[.]resolve-case[.]example"), "{hosting}");
+    assert!(
+        hosting.contains("Subject: Phishing site impersonating PayPal hosted on your network"),
+        "{hosting}"
+    );
+    assert!(
+        hosting.contains("hxxps://xn--pypal-4ve[.]com/resolution/cancel"),
+        "{hosting}"
+    );
+    assert!(
+        hosting.contains("billing[.]resolve-case[.]example"),
+        "{hosting}"
+    );
     assert!(hosting.contains("Address:      185.234.72.19"), "{hosting}");
-    assert!(hosting.contains("First seen: 2026-12-01T07:44:17Z (UTC)"), "{hosting}");
+    assert!(
+        hosting.contains("First seen: 2026-12-01T07:44:17Z (UTC)"),
+        "{hosting}"
+    );
     assert!(hosting.contains("URL_HOMOGRAPH"), "{hosting}");
     assert!(hosting.contains("URL_TEXT_MISMATCH"), "{hosting}");
     assert!(hosting.contains("It impersonates PayPal"), "{hosting}");
     // The human text never carries a live link to the site.
-    let human = hosting.split("----- Original message headers").next().unwrap();
+    let human = hosting
+        .split("----- Original message headers")
+        .next()
+        .unwrap();
     assert!(!human.contains("https://xn--pypal"), "{human}");
     assert!(!human.contains("resolve-case.example/"), "{human}");
     let reg1 = find("abuse@registrar-one.net");
     assert!(reg1.contains("registered through you"), "{reg1}");
     assert!(reg1.contains("xn--pypal-4ve[.]com"), "{reg1}");
-    assert!(!reg1.contains("resolve-case[.]example/"), "one desk, its own sites: {reg1}");
+    assert!(
+        !reg1.contains("resolve-case[.]example/"),
+        "one desk, its own sites: {reg1}"
+    );
     find("abuse@registrar-two.net");
     // Never the registry's own abuse address, never the relay's desk twice.
-    assert!(!texts.iter().any(|t| t.contains("To: abuse@registry-operator.net")));
+    assert!(!texts
+        .iter()
+        .any(|t| t.contains("To: abuse@registry-operator.net")));
 }
 
 /// The human-readable part of an ARF report, decoded.
@@ -408,7 +470,10 @@ fn arf_is_fraud_for_a_phish_and_abuse_for_spam() {
         assert!(human.contains("hxxps://"), "{human}");
         assert!(!human.contains("https://"), "{human}");
         assert!(text.contains("Content-Type: message/"), "{text}");
-        assert!(fb.reported_uri().iter().any(|u| u.starts_with("https://")), "{text}");
+        assert!(
+            fb.reported_uri().iter().any(|u| u.starts_with("https://")),
+            "{text}"
+        );
     }
 
     let (files, _) = complain_sites("23-spam-sites.eml", &["--arf"]);

@@ -11,9 +11,9 @@ use crate::parse::message::utc_rfc3339;
 pub fn build(mut t: Traced, opts: &TraceOptions) -> Report {
     let site_contacts = match t.site_contacts.take() {
         Some(s) => Some(s),
-        None if opts.site_contacts && t.body.is_some() => Some(
-            crate::enrich::abuse::sites::not_looked_up(&t, &opts.trust),
-        ),
+        None if opts.site_contacts && t.body.is_some() => {
+            Some(crate::enrich::abuse::sites::not_looked_up(&t, &opts.trust))
+        }
         None => None,
     };
     let body = t.body.take();

@@ -61,8 +61,7 @@ fn claim(r: &Report) -> Option<(&'static Brand, String)> {
 /// The assessment of a finished report.
 pub fn assess(r: &Report) -> Assessment {
     let mut a = Assessment::default();
-    if r
-        .vendor_verdicts
+    if r.vendor_verdicts
         .iter()
         .any(|v| v.trusted && v.verdict == Some(VendorClass::Phishing))
     {
@@ -79,7 +78,10 @@ pub fn assess(r: &Report) -> Assessment {
     }
     if let Some(b) = &r.body {
         if b.uribl.iter().any(|u| {
-            u.status == "listed" && u.meanings.iter().any(|m| m.to_lowercase().contains("phish"))
+            u.status == "listed"
+                && u.meanings
+                    .iter()
+                    .any(|m| m.to_lowercase().contains("phish"))
         }) {
             a.reasons
                 .push("a URI blocklist lists a linked domain as phishing".into());

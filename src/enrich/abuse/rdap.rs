@@ -218,12 +218,7 @@ impl Rdap {
         let mut server = record.server.clone();
         if emails.is_empty() {
             if let Some(href) = record.response.related_href() {
-                if let Some(r2) = self
-                    .client
-                    .fetch(href, name.as_str())
-                    .await
-                    .map_err(err)?
-                {
+                if let Some(r2) = self.client.fetch(href, name.as_str()).await.map_err(err)? {
                     if let Some((n2, e2)) = registrar_of(&r2) {
                         reg_name = reg_name.or(n2);
                         emails = e2;

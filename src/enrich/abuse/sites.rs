@@ -268,7 +268,10 @@ mod tests {
     fn hosting_and_registrar_contacts_apart() {
         let mut s = site("www.cheap-pills.example");
         let facts = SiteFacts {
-            addresses: vec!["203.0.113.7".parse().unwrap(), "10.0.0.1".parse().unwrap()],
+            addresses: vec![
+                "185.234.72.20".parse().unwrap(),
+                "10.0.0.1".parse().unwrap(),
+            ],
             abusix: vec![Some(vec!["abuse@hoster.example".into()]), None],
             rdap: vec![None, None],
             registrar: Some(RegistrarFacts {
@@ -296,7 +299,7 @@ mod tests {
         // Never a contact at our own domain.
         let mut s2 = site("promo.other.example");
         let f2 = SiteFacts {
-            addresses: vec!["203.0.113.8".parse().unwrap()],
+            addresses: vec!["185.234.72.21".parse().unwrap()],
             abusix: vec![Some(vec!["abuse@example-corp.com".into()])],
             ..SiteFacts::default()
         };

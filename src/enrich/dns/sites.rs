@@ -60,8 +60,7 @@ async fn site_facts(
                 keep(ans, &mut evidence);
                 for r in records(ans) {
                     if let Ok(ip) = r.trim().parse::<IpAddr>() {
-                        if facts.addresses.len() < MAX_ADDRESSES && !facts.addresses.contains(&ip)
-                        {
+                        if facts.addresses.len() < MAX_ADDRESSES && !facts.addresses.contains(&ip) {
                             facts.addresses.push(ip);
                         }
                     }
@@ -127,9 +126,8 @@ pub(crate) async fn lookup(
     let mut out = sites::list(t, &opts.trust);
     out.looked_up = true;
     if rdap.is_none() {
-        out.notes.push(
-            "the RDAP bootstrap could not be read: no registrar was asked".into(),
-        );
+        out.notes
+            .push("the RDAP bootstrap could not be read: no registrar was asked".into());
     }
     let own = sites::own_domains(t, &opts.trust);
     // The registrar once per domain (several hosts share one).
@@ -154,21 +152,19 @@ pub(crate) async fn lookup(
             Err(e) => warnings.push(e.to_string()),
         }
     }
-    let found = join_all(
-        out.sites
-            .iter()
-            .map(|s| async move {
-                if s.kind == "site" {
-                    Some(site_facts(client, s, opts, rdap).await)
-                } else {
-                    None
-                }
-            }),
-    )
+    let found = join_all(out.sites.iter().map(|s| async move {
+        if s.kind == "site" {
+            Some(site_facts(client, s, opts, rdap).await)
+        } else {
+            None
+        }
+    }))
     .await;
     let mut evidence = Vec::new();
     for (s, f) in out.sites.iter_mut().zip(found) {
-        let Some((mut facts, ev, w)) = f else { continue };
+        let Some((mut facts, ev, w)) = f else {
+            continue;
+        };
         facts.registrar = registrar
             .iter()
             .find(|(d, _)| Some(d) == s.domain.as_ref())

@@ -278,7 +278,10 @@ fn feedback_fields(
             }
         }
     }
-    for c in complaint::recipients(&r.abuse_contacts).into_iter().filter(|_| site.is_none()) {
+    for c in complaint::recipients(&r.abuse_contacts)
+        .into_iter()
+        .filter(|_| site.is_none())
+    {
         if c.scope == "relay_operator" {
             if let Some((_, d)) = c.address.rsplit_once('@') {
                 if !domains.iter().any(|x| x == d) {

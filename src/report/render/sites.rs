@@ -145,7 +145,11 @@ fn evidence(r: &Report, site: &Site) -> Vec<String> {
 
 /// The subject of a complaint to `desk`.
 fn subject(desk: &Desk, a: &Assessment) -> String {
-    let what = if a.phish { "Phishing site" } else { "Spam-advertised site" };
+    let what = if a.phish {
+        "Phishing site"
+    } else {
+        "Spam-advertised site"
+    };
     let mut hosts: Vec<String> = Vec::new();
     for (s, _) in &desk.sites {
         let h = dots(&s.host);
@@ -186,7 +190,10 @@ pub fn desk_summary(r: &Report, desk: &Desk, a: &Assessment) -> String {
         s,
         "The message below is {kind}. It advertises the site(s) listed here,\n{whose}."
     );
-    let _ = writeln!(s, "We ask you to act on the site(s): the links are in the attached original.\n");
+    let _ = writeln!(
+        s,
+        "The URLs are listed below, defanged (hxxp://, [.]); the original message follows.\n"
+    );
     if let Some(relay) = &r.first_untrusted_relay {
         let by = relay.received_by.as_deref().unwrap_or("our server");
         let ip = relay
