@@ -277,6 +277,33 @@ fn trace_site_contacts_hosting_and_registrar_never_a_shortener() {
     assert!(answers
         .iter()
         .any(|a| a["name"] == "www.cheap-meds-online.example"));
+    // Replayed from the report: the same hosting contacts, no network;
+    // a replay asks no registry unless --rdap.
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("report.json");
+    std::fs::write(&saved, &out).unwrap();
+    dns.stop();
+    let replayed = ok(&spamtrace(&[
+        "trace",
+        "--json",
+        "--site-contacts",
+        "--dns-replay",
+        saved.to_str().unwrap(),
+        &fixture("23-spam-sites.eml"),
+    ]));
+    let again: Value = serde_json::from_str(&replayed).unwrap();
+    let www2 = site(&again, "www.cheap-meds-online.example");
+    assert_eq!(
+        addresses(www2, "hosting"),
+        ["abuse@bulletproof-fixture.net"]
+    );
+    assert!(addresses(www2, "registrar").is_empty());
+    assert!(again["site_contacts"]["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("registrars not asked"));
+    let (addr2, _dns2) = dns_server::start(ZONE);
+    let addr = addr2.to_string();
     // The table says the same, defanged.
     let table = ok(&spamtrace(&[
         "trace",

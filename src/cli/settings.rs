@@ -270,6 +270,7 @@ impl Settings {
                     trust: self.trace.trust.clone(),
                     abusix_zone: self.abuse.abusix_zone.clone(),
                     rdap_ip: self.rdap.is_some(),
+                    registrar: live || self.rdap.is_some(),
                 },
                 self.sites_rdap.clone(),
             )

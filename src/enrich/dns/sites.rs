@@ -23,8 +23,11 @@ pub struct SiteOptions {
     /// The Abusix-style zone; `None` to not ask.
     pub abusix_zone: Option<String>,
     /// Ask RDAP for the network of each address too (`--rdap`), as for
-    /// relays; the registrar is always asked over RDAP.
+    /// relays.
     pub rdap_ip: bool,
+    /// Ask RDAP for the registrars (off with `--dns-replay` unless
+    /// `--rdap`: a replay asks no registry unless told to).
+    pub registrar: bool,
 }
 
 fn records(a: &Answer) -> Vec<String> {
@@ -125,7 +128,11 @@ pub(crate) async fn lookup(
 ) -> (SiteContacts, Vec<Answer>, Vec<String>) {
     let mut out = sites::list(t, &opts.trust);
     out.looked_up = true;
-    if rdap.is_none() {
+    let any = out.sites.iter().any(|s| s.kind == "site");
+    if any && !opts.registrar {
+        out.notes
+            .push("registrars not asked (a DNS replay asks RDAP only with --rdap)".into());
+    } else if any && rdap.is_none() {
         out.notes
             .push("the RDAP bootstrap could not be read: no registrar was asked".into());
     }
@@ -139,7 +146,7 @@ pub(crate) async fn lookup(
             }
         }
     }
-    let registrars = match rdap {
+    let registrars = match rdap.filter(|_| opts.registrar) {
         Some(r) => join_all(domains.iter().map(|d| r.lookup_domain(d))).await,
         None => Vec::new(),
     };

@@ -51,7 +51,7 @@ pub struct DnsEnricher {
     rdap: Option<LazyRdap>,
     /// Look up the advertised sites' contacts (`--site-contacts`), with
     /// the RDAP client for domains (made on the first batch).
-    sites: Option<(super::sites::SiteOptions, LazyRdap)>,
+    sites: Option<(super::sites::SiteOptions, Option<LazyRdap>)>,
     /// For stderr: lookups that could not be made (an RDAP server down...).
     warnings: Vec<String>,
     /// Said once before the first lookups (the CLI's DNS-beacon note, when
@@ -91,15 +91,16 @@ impl DnsEnricher {
     }
 
     /// Also find the contacts of the sites the messages advertise: RDAP
-    /// for domains through `rdap` (its `domains` set here), and for the
-    /// sites' addresses when `opts.rdap_ip`.
+    /// for domains through `rdap` (its `domains` set here) when
+    /// `opts.registrar`, and for the sites' addresses when `opts.rdap_ip`.
     pub fn with_sites(
         mut self,
         opts: super::sites::SiteOptions,
         mut rdap: crate::enrich::abuse::rdap::RdapConfig,
     ) -> DnsEnricher {
         rdap.domains = true;
-        self.sites = Some((opts, LazyRdap::new(rdap)));
+        let lazy = (opts.registrar || opts.rdap_ip).then(|| LazyRdap::new(rdap));
+        self.sites = Some((opts, lazy));
         self
     }
 
@@ -152,7 +153,14 @@ impl Enricher for DnsEnricher {
             }
         }
         if let Some((sopts, lazy)) = &mut self.sites {
-            let rdap = lazy.get(&self.runtime, &mut self.warnings);
+            // The registry's bootstrap is read only once a message links somewhere.
+            let links = batch
+                .iter()
+                .any(|t| t.body.as_ref().is_some_and(|b| !b.urls.is_empty()));
+            let rdap = match lazy {
+                Some(l) if links => l.get(&self.runtime, &mut self.warnings),
+                _ => None,
+            };
             let client = &self.client;
             let found = self.runtime.block_on(join_all(
                 batch
