@@ -33,28 +33,51 @@ fn display_name(from: &str) -> Option<String> {
     (!n.is_empty()).then(|| n.to_string())
 }
 
-/// The brand the message claims, and where.
-fn claim(r: &Report) -> Option<(&'static Brand, String)> {
-    if let Some(n) = r.message.from.as_deref().and_then(display_name) {
-        if let Some(b) = brands::claimed_in_text(&n) {
-            return Some((b, format!("the From display name \"{n}\"")));
-        }
-    }
-    if let Some(d) = r
+/// Is this link's host the brand's own, or a platform's (not "elsewhere")?
+fn brands_own_or_platform(u: &crate::model::BodyUrl, brand: &Brand) -> bool {
+    let own = u
+        .domain
+        .as_deref()
+        .and_then(brands::owner_of)
+        .is_some_and(|o| o.name == brand.name);
+    let platform = u
+        .host
+        .as_deref()
+        .is_some_and(|h| links::classify(h) == Some(links::LinkHost::Platform));
+    own || platform || u.domain.as_deref().and_then(domain::registrable).is_none()
+}
+
+/// The brand the message claims while its links go elsewhere, and where
+/// the claim is: the From display name or the From domain (not the brand's
+/// own, or forged as its own) with a link elsewhere than the brand's domains, or a link whose
+/// text claims the brand while the link itself goes elsewhere.
+fn impersonation(r: &Report) -> Option<(&'static Brand, String)> {
+    let body = r.body.as_ref()?;
+    let from_domain = r
         .message
         .from_address
         .as_deref()
-        .and_then(crate::parse::message::address_domain)
-    {
-        if let Some(b) = brands::claimed_by_domain(&d) {
-            return Some((b, format!("the From domain {d}")));
+        .and_then(crate::parse::message::address_domain);
+    let elsewhere = |b: &Brand| body.urls.iter().any(|u| !brands_own_or_platform(u, b));
+    if let Some(n) = r.message.from.as_deref().and_then(display_name) {
+        if let Some(b) = brands::claimed_in_text(&n) {
+            // The From domain may be the brand's own: forged, as often.
+            if elsewhere(b) {
+                return Some((b, format!("the From display name \"{n}\"")));
+            }
         }
     }
-    let body = r.body.as_ref()?;
+    if let Some(d) = &from_domain {
+        if let Some(b) = brands::claimed_by_domain(d) {
+            if elsewhere(b) {
+                return Some((b, format!("the From domain {d}")));
+            }
+        }
+    }
     body.urls.iter().find_map(|u| {
         let text = u.text.as_deref()?;
         let b = brands::claimed_in_text(text)?;
-        Some((b, format!("the link text \"{text}\"")))
+        (!brands_own_or_platform(u, b)).then(|| (b, format!("the link text \"{text}\"")))
     })
 }
 
@@ -87,28 +110,13 @@ pub fn assess(r: &Report) -> Assessment {
                 .push("a URI blocklist lists a linked domain as phishing".into());
         }
     }
-    if let Some((brand, by)) = claim(r) {
-        let elsewhere = r.body.as_ref().is_some_and(|b| {
-            b.urls.iter().any(|u| {
-                let Some(d) = u.domain.as_deref() else {
-                    return false;
-                };
-                let own = brands::owner_of(d).is_some_and(|o| o.name == brand.name);
-                let platform = u
-                    .host
-                    .as_deref()
-                    .is_some_and(|h| links::classify(h) == Some(links::LinkHost::Platform));
-                !own && !platform && domain::registrable(d).is_some()
-            })
-        });
-        if elsewhere {
-            a.reasons.push(format!(
-                "{by} claims {} while its links lead elsewhere",
-                brand.name
-            ));
-            a.brand = Some(brand);
-            a.claimed_by = Some(by);
-        }
+    if let Some((brand, by)) = impersonation(r) {
+        a.reasons.push(format!(
+            "{by} claims {} while its links lead elsewhere",
+            brand.name
+        ));
+        a.brand = Some(brand);
+        a.claimed_by = Some(by);
     }
     a.phish = !a.reasons.is_empty();
     a

@@ -87,6 +87,54 @@ pub static BRANDS: &[Brand] = &[
         domains: &["google.com", "gmail.com", "googlemail.com"],
     },
     Brand {
+        name: "eBay",
+        claims: &["ebay"],
+        domains: &[
+            "ebay.com",
+            "ebay.co.uk",
+            "ebay.de",
+            "ebay.fr",
+            "ebay.it",
+            "ebay.ca",
+        ],
+    },
+    Brand {
+        name: "Facebook",
+        claims: &["facebook", "instagram"],
+        domains: &[
+            "facebook.com",
+            "facebookmail.com",
+            "instagram.com",
+            "meta.com",
+            "fb.com",
+        ],
+    },
+    Brand {
+        name: "Ledger",
+        claims: &["ledger live", "ledger wallet", "ledger"],
+        domains: &["ledger.com"],
+    },
+    Brand {
+        name: "McAfee",
+        claims: &["mcafee"],
+        domains: &["mcafee.com"],
+    },
+    Brand {
+        name: "Bradesco",
+        claims: &["bradesco"],
+        domains: &["bradesco.com.br", "bradescoseguros.com.br"],
+    },
+    Brand {
+        name: "Correios",
+        claims: &["correios"],
+        domains: &["correios.com.br"],
+    },
+    Brand {
+        name: "Chase",
+        claims: &["chase bank", "jpmorgan chase", "chase online"],
+        domains: &["chase.com", "jpmorganchase.com"],
+    },
+    Brand {
         name: "Wells Fargo",
         claims: &["wells fargo", "wellsfargo"],
         domains: &["wellsfargo.com"],

@@ -25,6 +25,80 @@ fn dots(d: &str) -> String {
     d.replace('.', "[.]")
 }
 
+/// A URL defanged, with every scheme in it (`http://http://x`, a link
+/// inside a query) defanged too: `urls::defang` does the first only.
+fn defang_url(u: &str) -> String {
+    let d = defang(u);
+    let lower = d.to_ascii_lowercase();
+    if !lower.contains("http://") && !lower.contains("https://") {
+        return d;
+    }
+    let mut out = String::with_capacity(d.len());
+    let mut i = 0;
+    while i < d.len() {
+        let rest = &lower[i..];
+        if rest.starts_with("http://") || rest.starts_with("https://") {
+            out.push_str("hxxp");
+            i += 4;
+        } else {
+            let c = d[i..].chars().next().unwrap_or(' ');
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
+/// `s` with every occurrence of `host` (ASCII case ignored) defanged: a
+/// URL the defanger could not read (`http:///host/`) still hides its host.
+fn hide_host(s: &str, host: &str) -> String {
+    if host.is_empty() || !host.contains('.') {
+        return s.to_string();
+    }
+    let lower = s.to_ascii_lowercase();
+    let h = host.to_ascii_lowercase();
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut last = 0;
+    for (i, _) in lower.match_indices(&h) {
+        if i < last {
+            continue;
+        }
+        out.push_str(&s[last..i]);
+        out.push_str(&dots(&s[i..i + h.len()]));
+        last = i + h.len();
+    }
+    out.push_str(&s[last..]);
+    out
+}
+
+/// A line of our own text naming hosts (a finding's message, a contact's
+/// note) with every host name and URL in it defanged; mail addresses are
+/// kept (they are whom to write to).
+fn defang_text(s: &str) -> String {
+    s.split(' ')
+        .map(|w| {
+            if w.contains('@') || w.contains("[.]") {
+                return w.to_string();
+            }
+            if w.contains("://") {
+                return defang_url(w);
+            }
+            let core = w.trim_matches(|c: char| !c.is_alphanumeric());
+            let is_name = core.contains('.')
+                && core
+                    .split('.')
+                    .all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
+                && core.chars().any(|c| c.is_alphabetic());
+            if is_name {
+                w.replacen(core, &dots(core), 1)
+            } else {
+                w.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The section, empty when the body was not read or holds no URL.
 pub fn section(r: &Report) -> String {
     let mut s = String::new();
@@ -42,7 +116,7 @@ pub fn section(r: &Report) -> String {
             break;
         }
         seen.push(d);
-        let mut line = format!("  {} ({})", defang(&u.url), dots(d));
+        let mut line = format!("  {} ({})", defang_url(&u.url), dots(d));
         if let Some(w) = &u.wrapper {
             let _ = write!(line, ", unwrapped from {}", w.service);
         }
@@ -212,7 +286,7 @@ pub fn desk_summary(r: &Report, desk: &Desk, a: &Assessment) -> String {
             s,
             "It impersonates {}: {} claims {}, while its links lead to the site(s)\nbelow, which are not {}'s own domains ({}).\n",
             b.name,
-            t(by),
+            t(&defang_text(by)),
             b.name,
             b.name,
             b.domains.iter().take(4).map(|d| dots(d)).collect::<Vec<_>>().join(", ")
@@ -231,16 +305,21 @@ pub fn desk_summary(r: &Report, desk: &Desk, a: &Assessment) -> String {
         if let Some(ip) = &c.for_ip {
             let _ = writeln!(s, "  Address:      {ip} (resolved by us)");
         }
-        let _ = writeln!(s, "  Contact:      {} ({})", t(&c.address), t(&c.note));
+        let _ = writeln!(
+            s,
+            "  Contact:      {} ({})",
+            t(&c.address),
+            t(&defang_text(&c.note))
+        );
         let _ = writeln!(s, "  URLs (defanged):");
         for u in &site.urls {
-            let _ = writeln!(s, "    {}", t(&defang(u)));
+            let _ = writeln!(s, "    {}", t(&hide_host(&defang_url(u), &site.host)));
         }
         let ev = evidence(r, site);
         if !ev.is_empty() {
             let _ = writeln!(s, "  Evidence:");
             for e in ev {
-                let _ = writeln!(s, "    {}", t(&e));
+                let _ = writeln!(s, "    {}", t(&defang_text(&e)));
             }
         }
         s.push('\n');
@@ -248,7 +327,7 @@ pub fn desk_summary(r: &Report, desk: &Desk, a: &Assessment) -> String {
     if a.phish {
         let _ = writeln!(s, "Why a phish:");
         for why in &a.reasons {
-            let _ = writeln!(s, "  {}", t(why));
+            let _ = writeln!(s, "  {}", t(&defang_text(why)));
         }
         s.push('\n');
     }
@@ -256,9 +335,34 @@ pub fn desk_summary(r: &Report, desk: &Desk, a: &Assessment) -> String {
         s,
         "This report was prepared with spamtrace {}. Verdict on the message's route: {}",
         env!("CARGO_PKG_VERSION"),
-        t(&r.verdict)
+        t(&defang_text(&r.verdict))
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defangs_names_not_addresses() {
+        assert_eq!(
+            defang_text("a link shows paypal.com but goes to resolve-case.example"),
+            "a link shows paypal[.]com but goes to resolve-case[.]example"
+        );
+        assert_eq!(
+            defang_text("an address of www.x.example; abuse@host.example (0.5 s, e.g.)"),
+            "an address of www[.]x[.]example; abuse@host.example (0.5 s, e[.]g.)"
+        );
+        assert_eq!(
+            defang_text("(p\u{430}ypal.com) https://a.example/x"),
+            "(p\u{430}ypal[.]com) hxxps://a[.]example/x"
+        );
+        assert_eq!(
+            defang_url("http://http://b.example/?u=HTTPS://c.example"),
+            "hxxp://hxxp://b.example/?u=hxxpS://c.example"
+        );
+    }
 }
 
 /// The site fields of the ARF report to `desk`.
