@@ -29,6 +29,7 @@ img.cheap-meds-online.example. A 91.215.85.7
 img.cheap-meds-online.example. AAAA 2a0d:5600:21:1::7
 7.85.215.91.abuse-contacts.abusix.zone. TXT \"abuse@bulletproof-fixture.net\"
 bit.ly. A 67.199.248.10
+xn--pypal-4ve.com.dbl.spamhaus.org. A 127.0.1.4
 10.248.199.67.abuse-contacts.abusix.zone. TXT \"abuse@bitly-fixture.net\"
 ";
 
@@ -410,7 +411,7 @@ fn complain_sites(fixture_name: &str, extra: &[&str]) -> (Vec<Vec<u8>>, String) 
 
 #[test]
 fn complain_sites_writes_hosting_and_registrar_complaints_defanged() {
-    let (files, err) = complain_sites("21-phish-homograph.eml", &[]);
+    let (files, err) = complain_sites("21-phish-homograph.eml", &["--uribl", "dbl.spamhaus.org"]);
     let texts: Vec<String> = files
         .iter()
         .map(|f| String::from_utf8_lossy(f).into_owned())
@@ -448,6 +449,11 @@ fn complain_sites_writes_hosting_and_registrar_complaints_defanged() {
     );
     assert!(hosting.contains("URL_HOMOGRAPH"), "{hosting}");
     assert!(hosting.contains("URL_TEXT_MISMATCH"), "{hosting}");
+    // The blocklist's listing, for the one site it lists.
+    assert!(
+        hosting.contains("URIBL_LISTED: the linked domain xn--pypal-4ve[.]com is listed by dbl[.]spamhaus[.]org (phish domain)"),
+        "{hosting}"
+    );
     assert!(hosting.contains("It impersonates PayPal"), "{hosting}");
     // The human text never carries a live link to the site.
     let human = hosting
@@ -521,4 +527,42 @@ fn arf_is_fraud_for_a_phish_and_abuse_for_spam() {
         assert!(!human.contains("impersonates"), "{human}");
         assert!(human.contains("unsolicited bulk mail"), "{human}");
     }
+}
+
+#[test]
+fn sites_with_digest_and_dry_run_queue_the_desks_too() {
+    let (addr, _dns) = dns_server::start(ZONE);
+    let rdap = serve(rdap_routes());
+    let boot = format!("{}/bootstrap/", rdap.base);
+    let addr = addr.to_string();
+    let out = spamtrace(&[
+        "complain",
+        "--sites",
+        "--digest",
+        "--send",
+        "--dry-run",
+        "--to",
+        "abuse@relay-desk.example",
+        "--dns-server",
+        &addr,
+        "--rdap-bootstrap",
+        &boot,
+        "--rdap-allow-private",
+        &fixture("23-spam-sites.eml"),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    // The relay's digest to --to, and the two site desks to themselves.
+    for to in [
+        "to abuse@relay-desk.example",
+        "to abuse@bulletproof-fixture.net",
+        "to abuse@registrar-one.net",
+    ] {
+        assert!(err.contains(to), "{to}: {err}");
+    }
+    assert!(
+        err.contains("2 complaints to the advertised sites"),
+        "{err}"
+    );
+    assert!(!err.contains("bitly-fixture"), "{err}");
 }

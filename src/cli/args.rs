@@ -280,7 +280,8 @@ pub(crate) struct ComplainArgs {
     pub(crate) reporter: Option<String>,
     /// Address the report to ADDR (repeatable): the report then goes to
     /// exactly --to and --cc, and the contacts found are listed in its text.
-    /// Without it, To and Cc are the confirmed contacts found.
+    /// Without it, To and Cc are the confirmed contacts found. (The
+    /// --sites complaints still go to the sites' desks, with the --cc copies.)
     #[arg(long, value_name = "ADDR")]
     pub(crate) to: Vec<String>,
     /// Send a copy to ADDR (repeatable), beside the contacts found or --to.
