@@ -352,6 +352,26 @@ fn offline_lists_the_sites_and_says_nothing_was_looked_up() {
         .unwrap()
         .contains("not looked up"));
     assert!(sites(&r).iter().all(|s| s["contacts"].is_null()));
+    // The HTML page lists them too, defanged.
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("r.html");
+    ok(&spamtrace(&[
+        "trace",
+        "--offline",
+        "--site-contacts",
+        "--html",
+        page.to_str().unwrap(),
+        &fixture("23-spam-sites.eml"),
+    ]));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains("<h2 id=\"m0-sites\">Advertised sites</h2>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<code>bit[.]ly</code></td><td>shortener</td>"),
+        "{html}"
+    );
     // Not asked: not there.
     let out = ok(&spamtrace(&[
         "trace",
