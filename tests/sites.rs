@@ -586,3 +586,32 @@ fn sites_with_digest_and_dry_run_queue_the_desks_too() {
     );
     assert!(!err.contains("bitly-fixture"), "{err}");
 }
+
+#[test]
+fn the_per_message_cap_on_sites_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.eml");
+    let links: String = (0..14)
+        .map(|i| format!("http://shop{i}.many-sites{i}.example/p\n"))
+        .collect();
+    let msg = format!(
+        "Received: from relay.example.net (relay.example.net [93.184.77.42])\n\tby mx.example-corp.com with ESMTP id 1; Tue, 01 Dec 2026 10:00:00 +0000\nFrom: deals@many.example\nTo: erin@example-corp.com\nSubject: offers\nDate: Tue, 01 Dec 2026 09:59:58 +0000\nMessage-ID: <many.1@many.example>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=us-ascii\n\nhttps://t.co/abc\n{links}"
+    );
+    std::fs::write(&path, msg).unwrap();
+    let out = ok(&spamtrace(&[
+        "trace",
+        "--json",
+        "--offline",
+        "--site-contacts",
+        path.to_str().unwrap(),
+    ]));
+    let r: Value = serde_json::from_str(&out).unwrap();
+    let all = sites(&r);
+    assert_eq!(r["site_contacts"]["limit"], 10, "{r:#}");
+    assert_eq!(all.iter().filter(|s| s["kind"] == "site").count(), 10);
+    // The shortener is listed beside the capped sites, as a shortener.
+    assert_eq!(site(&r, "t.co")["kind"], "shortener");
+    assert!(!all
+        .iter()
+        .any(|s| s["host"] == "shop13.many-sites13.example"));
+}

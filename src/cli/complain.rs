@@ -155,6 +155,11 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
         }
         return ExitCode::from(2);
     }
+    if args.sites && settings.offline() {
+        eprintln!(
+            "spamtrace: --offline: the advertised sites' hosting and registrar contacts were not looked up; no complaint to their desks"
+        );
+    }
     if args.sites && site_count > 0 {
         eprintln!(
             "spamtrace: {} to the advertised sites' hosting and registrar desks",
