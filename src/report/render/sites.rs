@@ -340,31 +340,6 @@ pub fn desk_summary(r: &Report, desk: &Desk, a: &Assessment) -> String {
     s
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn defangs_names_not_addresses() {
-        assert_eq!(
-            defang_text("a link shows paypal.com but goes to resolve-case.example"),
-            "a link shows paypal[.]com but goes to resolve-case[.]example"
-        );
-        assert_eq!(
-            defang_text("an address of www.x.example; abuse@host.example (0.5 s, e.g.)"),
-            "an address of www[.]x[.]example; abuse@host.example (0.5 s, e[.]g.)"
-        );
-        assert_eq!(
-            defang_text("(p\u{430}ypal.com) https://a.example/x"),
-            "(p\u{430}ypal[.]com) hxxps://a[.]example/x"
-        );
-        assert_eq!(
-            defang_url("http://http://b.example/?u=HTTPS://c.example"),
-            "hxxp://hxxp://b.example/?u=hxxpS://c.example"
-        );
-    }
-}
-
 /// The site fields of the ARF report to `desk`.
 fn site_fields(desk: &Desk, a: &Assessment) -> SiteFields {
     let mut f = SiteFields {
@@ -430,4 +405,29 @@ pub fn complaint(
     }
     let _ = writeln!(text, "----- End of original message -----");
     message::compose(&subject, &text, msg, opts, rcpt).into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defangs_names_not_addresses() {
+        assert_eq!(
+            defang_text("a link shows paypal.com but goes to resolve-case.example"),
+            "a link shows paypal[.]com but goes to resolve-case[.]example"
+        );
+        assert_eq!(
+            defang_text("an address of www.x.example; abuse@host.example (0.5 s, e.g.)"),
+            "an address of www[.]x[.]example; abuse@host.example (0.5 s, e[.]g.)"
+        );
+        assert_eq!(
+            defang_text("(p\u{430}ypal.com) https://a.example/x"),
+            "(p\u{430}ypal[.]com) hxxps://a[.]example/x"
+        );
+        assert_eq!(
+            defang_url("http://http://b.example/?u=HTTPS://c.example"),
+            "hxxp://hxxp://b.example/?u=hxxpS://c.example"
+        );
+    }
 }
