@@ -78,7 +78,8 @@ pub fn classify(host: &str) -> Option<LinkHost> {
     if WRAPPERS.iter().any(|w| domain::is_within(&h, w)) {
         return Some(LinkHost::Wrapper);
     }
-    if PLATFORMS.contains(&reg.as_str()) {
+    // The big mail providers' own domains (util::providers) are platforms too.
+    if PLATFORMS.contains(&reg.as_str()) || crate::util::providers::by_mail_domain(&reg).is_some() {
         return Some(LinkHost::Platform);
     }
     None
@@ -97,6 +98,7 @@ mod tests {
             Some(LinkHost::Wrapper)
         );
         assert_eq!(classify("www.w3.org"), Some(LinkHost::Platform));
+        assert_eq!(classify("mail.yahoo.com"), Some(LinkHost::Platform));
         assert_eq!(classify("xn--pypal-4ve.com"), None);
         assert_eq!(classify("notbit.ly.example"), None);
     }
