@@ -126,7 +126,24 @@ impl DnsEnricher {
 impl Enricher for DnsEnricher {
     fn enrich(&mut self, batch: &mut [Traced]) {
         if let Some(note) = self.beacon_note.take() {
-            note(message_names(batch, &self.opts));
+            // The advertised sites' hosts (--site-contacts) are names from
+            // the messages too: their DNS servers see the lookups.
+            let sites: usize = match &self.sites {
+                Some((o, _)) => batch
+                    .iter()
+                    .map(|t| {
+                        crate::enrich::abuse::sites::list(t, &o.trust)
+                            .sites
+                            .iter()
+                            .filter(|s| {
+                                s.kind == "site" && s.host.parse::<std::net::IpAddr>().is_err()
+                            })
+                            .count()
+                    })
+                    .sum(),
+                None => 0,
+            };
+            note(message_names(batch, &self.opts) + sites);
         }
         let (client, opts) = (&self.client, &self.opts);
         let facts = self
