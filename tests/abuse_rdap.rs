@@ -14,6 +14,7 @@ fn local(server: &Server) -> RdapConfig {
         bootstrap_url: format!("{}/bootstrap/", server.base),
         base_url: None,
         allow_private: true,
+        ..RdapConfig::default()
     }
 }
 
@@ -57,6 +58,7 @@ async fn base_url_replaces_the_bootstrap() {
         bootstrap_url: "http://127.0.0.1:9/never-asked/".into(),
         base_url: Some(format!("{}/afrinic/", server.base)),
         allow_private: true,
+        ..RdapConfig::default()
     };
     let rdap = Rdap::new(&cfg).await.unwrap();
     let facts = rdap.lookup("197.46.220.4".parse().unwrap()).await.unwrap();

@@ -19,6 +19,9 @@ pub struct TraceOptions {
     /// Walk the body (MIME parts, URLs, attachments) when it was kept
     /// (off with `--headers-only`).
     pub bodies: bool,
+    /// Look up the contacts for the advertised sites (`--site-contacts`,
+    /// `complain --sites`); offline the report says they were not.
+    pub site_contacts: bool,
 }
 
 /// A message parsed and its chain walked, with what enrichment added.
@@ -41,6 +44,9 @@ pub struct Traced {
     /// [`TraceOptions::bodies`] and the body was kept: known before
     /// enrichment, so the enrich stage can look up the advertised sites.
     pub body: Option<crate::model::Body>,
+    /// Contacts for the advertised sites, filled by the enrich stage when
+    /// asked (`TraceOptions::site_contacts`).
+    pub site_contacts: Option<crate::model::SiteContacts>,
     /// Where the header fields of `msg.header` are: split once, in [`walk`].
     spans: Vec<headers::FieldSpan>,
 }
@@ -80,6 +86,7 @@ pub fn walk(msg: RawMessage, opts: &TraceOptions) -> Traced {
         skipped_hops,
         dns: None,
         abuse_contacts: Vec::new(),
+        site_contacts: None,
         asn: Vec::new(),
         spans,
     }

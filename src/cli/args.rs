@@ -154,7 +154,12 @@ pub(crate) struct RdapArgs {
     /// Folder of the RDAP bootstrap files (ipv4.json, ipv6.json).
     #[arg(long, value_name = "URL", default_value = rdap::IANA_BOOTSTRAP)]
     pub(crate) rdap_bootstrap: String,
-    /// One RDAP base URL for every address, instead of the bootstrap.
+    /// The RDAP bootstrap for domain names (RFC 9224 `dns.json`), a URL
+    /// or a file, for the registrars of advertised sites (default:
+    /// `dns.json` in the --rdap-bootstrap folder).
+    #[arg(long, value_name = "URL|FILE")]
+    pub(crate) rdap_dns_bootstrap: Option<String>,
+    /// One RDAP base URL for every address and domain, instead of the bootstrap.
     #[arg(long, value_name = "URL")]
     pub(crate) rdap_base: Option<String>,
     /// Let RDAP reach private and loopback addresses (a mirror you run).
@@ -205,6 +210,14 @@ pub(crate) struct TraceArgs {
     /// overwriting a file.
     #[arg(long, value_name = "DIR", conflicts_with = "headers_only")]
     pub(crate) extract: Option<PathBuf>,
+    /// Look up whom to report the advertised sites to: for each link host
+    /// (at most 10 per message; shorteners, link wrappers, big platforms,
+    /// brands' own and our domains never), the network hosting its address
+    /// (Abusix zone; RDAP with --rdap) and its domain's registrar (RDAP).
+    /// In JSON as `site_contacts`, apart from the relay contacts; with
+    /// --offline the sites are listed, nothing is looked up.
+    #[arg(long, conflicts_with = "headers_only")]
+    pub(crate) site_contacts: bool,
     #[command(flatten)]
     pub(crate) analysis: AnalysisArgs,
     #[command(flatten)]
@@ -267,7 +280,8 @@ pub(crate) struct ComplainArgs {
     pub(crate) reporter: Option<String>,
     /// Address the report to ADDR (repeatable): the report then goes to
     /// exactly --to and --cc, and the contacts found are listed in its text.
-    /// Without it, To and Cc are the confirmed contacts found.
+    /// Without it, To and Cc are the confirmed contacts found. (The
+    /// --sites complaints still go to the sites' desks, with the --cc copies.)
     #[arg(long, value_name = "ADDR")]
     pub(crate) to: Vec<String>,
     /// Send a copy to ADDR (repeatable), beside the contacts found or --to.
@@ -276,8 +290,12 @@ pub(crate) struct ComplainArgs {
     /// Include the message body (default: headers only).
     #[arg(long)]
     pub(crate) include_body: bool,
-    /// Read the body and add an "Advertised sites" section: the sites the
-    /// message's links lead to (defanged; shorteners named as such).
+    /// Read the body, add an "Advertised sites" section (the sites the
+    /// message's links lead to, defanged; shorteners named as such) and
+    /// write one complaint per hosting and per registrar desk of those
+    /// sites (as trace --site-contacts finds them): the URLs, when the
+    /// message arrived, the evidence, the original attached. A phish is
+    /// reported as one (ARF Feedback-Type fraud, the brand it claims).
     #[arg(long)]
     pub(crate) sites: bool,
     /// Address the complaint to a mailing list's server too (by default a

@@ -12,7 +12,7 @@ use spamtrace::enrich::abuse::Exclusions;
 use spamtrace::enrich::dns::auth::DKIM_MAX_BODY;
 use spamtrace::input::{self, InputOptions};
 use spamtrace::report::render::message::{self, Addressing};
-use spamtrace::report::render::{arf, complaint};
+use spamtrace::report::render::{arf, complaint, sites};
 use spamtrace::run;
 use spamtrace::util::clock::unix_now;
 use spamtrace::util::sanitize::{bytes_for_terminal, for_terminal};
@@ -45,6 +45,10 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
             }
         }
     }
+    // --sites: the body walked for the "Advertised sites" section and the
+    // sites' contacts looked up (before the enrich stage is made).
+    settings.trace.bodies = args.sites;
+    settings.trace.site_contacts = args.sites;
     let mut enricher = match settings.enricher() {
         Ok(e) => e,
         Err(e) => return super::usage_error(&e),
@@ -54,15 +58,13 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
     let input_opts = InputOptions {
         keep_body: true,
         recursive: args.recursive,
-        max_body_bytes: if args.include_body {
+        max_body_bytes: if args.include_body || args.sites {
             InputOptions::default().max_body_bytes
         } else {
             DKIM_MAX_BODY
         },
         ..InputOptions::default()
     };
-    // --sites: the body walked for the "Advertised sites" section.
-    settings.trace.bodies = args.sites;
     let copts = complaint::ComplaintOptions {
         include_body: args.include_body,
         redact: args
@@ -118,11 +120,15 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
         );
         return ExitCode::from(1);
     }
-    let complaints = if args.digest {
+    let mut complaints = if args.digest {
         batch.digests(&args, &copts)
     } else {
         std::mem::take(&mut batch.singles)
     };
+    // The advertised sites' desks: one complaint per message and desk,
+    // with --digest too (each is about the sites of one message).
+    let site_count = batch.sites.len();
+    complaints.append(&mut batch.sites);
     if complaints.is_empty() && batch.excluded > 0 {
         eprintln!(
             "spamtrace: no recipient left: {} at the message's own sender domains (From, Reply-To, Sender, Message-ID), where nothing is ever sent, as they may be forged; give another with --to ADDR",
@@ -148,6 +154,17 @@ pub(crate) fn run(args: ComplainArgs) -> ExitCode {
             );
         }
         return ExitCode::from(2);
+    }
+    if args.sites && settings.offline() {
+        eprintln!(
+            "spamtrace: --offline: the advertised sites' hosting and registrar contacts were not looked up; no complaint to their desks"
+        );
+    }
+    if args.sites && site_count > 0 {
+        eprintln!(
+            "spamtrace: {} to the advertised sites' hosting and registrar desks",
+            count(site_count, "complaint")
+        );
     }
     if batch.messages > 1 || args.digest || args.send || args.out.is_some() {
         eprintln!(
@@ -203,6 +220,8 @@ struct Batch {
     by_contact: Vec<(String, Vec<String>, Vec<usize>)>,
     /// With --digest: what the digest says of each message.
     kept: Vec<DigestItem>,
+    /// With --sites: one complaint per message and hosting or registrar desk.
+    sites: Vec<Outgoing>,
 }
 
 struct DigestItem {
@@ -306,6 +325,9 @@ impl Batch {
         args: &ComplainArgs,
         copts: &complaint::ComplaintOptions,
     ) {
+        if args.sites {
+            self.add_sites(&report, &msg, args, copts);
+        }
         if complaint::is_list_post(&report) && !args.force {
             self.list_posts += 1;
         }
@@ -408,6 +430,45 @@ impl Batch {
             let mut all: Vec<String> = g.to.iter().chain(g.cc.iter()).map(|a| plain(a)).collect();
             all.dedup();
             self.singles.push(Outgoing {
+                rcpt: all,
+                message_id: header_message_id(&bytes),
+                bytes,
+            });
+        }
+    }
+
+    /// The complaints to the desks of the sites `report` advertises: each
+    /// to its desk, with the --cc copies (--to addresses the relay
+    /// complaint only).
+    fn add_sites(
+        &mut self,
+        report: &spamtrace::Report,
+        msg: &spamtrace::RawMessage,
+        args: &ComplainArgs,
+        copts: &complaint::ComplaintOptions,
+    ) {
+        for desk in sites::desks(report) {
+            let mut cc: Vec<String> = Vec::new();
+            for a in &args.cc {
+                if let Ok(m) = Mailbox::parse(a) {
+                    if !m.address.eq_ignore_ascii_case(&desk.address) {
+                        cc.push(m.to_header());
+                    }
+                }
+            }
+            let rcpt = Addressing {
+                to: vec![desk.address.clone()],
+                cc,
+            };
+            let bytes = sites::complaint(report, msg, copts, &desk, &rcpt, args.arf);
+            let mut all: Vec<String> = rcpt
+                .to
+                .iter()
+                .chain(rcpt.cc.iter())
+                .map(|a| plain(a))
+                .collect();
+            all.dedup();
+            self.sites.push(Outgoing {
                 rcpt: all,
                 message_id: header_message_id(&bytes),
                 bytes,

@@ -226,7 +226,9 @@ fn files(r: &mut Roff, sub: Option<&str>) {
         "The configuration file (another with --config FILE), TOML with the keys trusted, \
          authserv_id, dns_server and dnsbl, each a list of strings, with the meaning of the \
          flags of the same name: --trusted, --authserv-id and --dnsbl add to the file's \
-         lists, --dns-server replaces its list. An unknown key is an error.",
+         lists, --dns-server replaces its list; we, a string; rdap_bootstrap and \
+         rdap_dns_bootstrap, strings, used when --rdap-bootstrap and --rdap-dns-bootstrap \
+         are not given. An unknown key is an error.",
     );
 }
 

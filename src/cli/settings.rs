@@ -36,6 +36,14 @@ pub(crate) struct ConfigFile {
     pub(crate) smtp_user: Option<String>,
     #[serde(default)]
     pub(crate) smtp_password: Option<String>,
+    /// The folder of the RDAP bootstrap files, when `--rdap-bootstrap` is
+    /// not given.
+    #[serde(default)]
+    pub(crate) rdap_bootstrap: Option<String>,
+    /// The RDAP bootstrap for domain names (`dns.json`, a URL or a file),
+    /// when `--rdap-dns-bootstrap` is not given.
+    #[serde(default)]
+    pub(crate) rdap_dns_bootstrap: Option<String>,
 }
 
 impl ConfigFile {
@@ -72,6 +80,9 @@ pub(crate) struct Settings {
     abuse: AbuseConfig,
     /// `--rdap`: ask the regional registries for abuse contacts.
     rdap: Option<RdapConfig>,
+    /// Where RDAP questions about the advertised sites go (asked with
+    /// `--site-contacts` or `complain --sites`, with or without `--rdap`).
+    sites_rdap: RdapConfig,
     /// `--dkim`: verify signatures (the reader keeps bodies).
     pub(crate) dkim: bool,
     /// `--asn`: the IP-to-ASN zones to ask.
@@ -115,6 +126,7 @@ impl Settings {
             infer_trust: !analysis.no_infer_trust,
             now,
             bodies: false,
+            site_contacts: false,
         };
         let Some(d) = dns else {
             return Ok(Settings {
@@ -124,6 +136,7 @@ impl Settings {
                 uribl: Vec::new(),
                 abuse: AbuseConfig::default(),
                 rdap: None,
+                sites_rdap: RdapConfig::default(),
                 dkim: false,
                 asn: None,
                 asn_db: None,
@@ -154,11 +167,23 @@ impl Settings {
             abusix_zone: (!zone.is_empty() && !zone.eq_ignore_ascii_case("none"))
                 .then(|| zone.to_ascii_lowercase()),
         };
-        let rdap = rdap.filter(|r| r.rdap).map(|r| RdapConfig {
-            bootstrap_url: r.rdap_bootstrap.clone(),
+        let rdap_config = |r: &RdapArgs| RdapConfig {
+            bootstrap_url: match &config.rdap_bootstrap {
+                Some(c) if r.rdap_bootstrap == spamtrace::enrich::abuse::rdap::IANA_BOOTSTRAP => {
+                    c.clone()
+                }
+                _ => r.rdap_bootstrap.clone(),
+            },
             base_url: r.rdap_base.clone(),
             allow_private: r.rdap_allow_private,
-        });
+            domains: false,
+            dns_bootstrap: r
+                .rdap_dns_bootstrap
+                .clone()
+                .or_else(|| config.rdap_dns_bootstrap.clone()),
+        };
+        let sites_rdap = rdap.map(rdap_config).unwrap_or_default();
+        let rdap = rdap.filter(|r| r.rdap).map(rdap_config);
         Ok(Settings {
             trace,
             dns: mode,
@@ -166,6 +191,7 @@ impl Settings {
             uribl: d.uribl.clone(),
             abuse,
             rdap,
+            sites_rdap,
             dkim: d.dkim,
             asn: if d.asn && d.asn_db.is_none() {
                 Some(dns::AsnZones::parse(&d.asn_zones).ok_or_else(|| {
@@ -238,6 +264,19 @@ impl Settings {
                 config: self.abuse.clone(),
                 rdap: self.rdap.clone(),
             });
+        let enricher = if self.trace.site_contacts {
+            enricher.with_sites(
+                dns::SiteOptions {
+                    trust: self.trace.trust.clone(),
+                    abusix_zone: self.abuse.abusix_zone.clone(),
+                    rdap_ip: self.rdap.is_some(),
+                    registrar: live || self.rdap.is_some(),
+                },
+                self.sites_rdap.clone(),
+            )
+        } else {
+            enricher
+        };
         let enricher = if live && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
             enricher.with_beacon_note(super::dns_beacon_note)
         } else {

@@ -39,6 +39,7 @@ pub(crate) fn run(args: TraceArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return super::usage_error(&e),
     };
+    settings.trace.site_contacts = args.site_contacts;
     let mut enricher = match settings.enricher() {
         Ok(e) => e,
         Err(e) => return super::usage_error(&e),

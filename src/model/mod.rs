@@ -25,7 +25,7 @@ pub use body::{
     Attachment, Body, BodyLimit, BodyUrl, ReportedBy, UriblResult, UrlWrapper, WrapperKind,
 };
 pub use chain::{Confidence, CustodyLink, LinkStatus, Origin, Relay, TrustStep};
-pub use contact::AbuseContact;
+pub use contact::{AbuseContact, Site, SiteContacts};
 pub use dns::{
     resolution, Alignment, ArcCheck, ArcInstance, ArcOutcome, AuthDns, DkimCheck, DmarcCheck,
     DmarcOutcome, DnsblResult, DnsblStatus, DomainExists, EnvelopeDns, HeloDns, HopDns, HopVerdict,

@@ -38,6 +38,11 @@ pub struct Report {
     pub accounts: Vec<Account>,
     pub findings: Vec<Finding>,
     pub abuse_contacts: Vec<AbuseContact>,
+    /// Contacts for the sites the message advertises (`--site-contacts`,
+    /// `complain --sites`): hosting and registrar desks, apart from the
+    /// relay contacts above. Absent unless asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_contacts: Option<super::SiteContacts>,
     /// Authentication-Results / Received-SPF verdicts written inside the
     /// trusted region (docs/checks.md, AUTH_RESULTS_UNTRUSTED).
     #[serde(default)]

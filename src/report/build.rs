@@ -9,6 +9,13 @@ use crate::parse::message::utc_rfc3339;
 
 /// Run the checks and build the report.
 pub fn build(mut t: Traced, opts: &TraceOptions) -> Report {
+    let site_contacts = match t.site_contacts.take() {
+        Some(s) => Some(s),
+        None if opts.site_contacts && t.body.is_some() => {
+            Some(crate::enrich::abuse::sites::not_looked_up(&t, &opts.trust))
+        }
+        None => None,
+    };
     let body = t.body.take();
     let fields = t.fields();
     let ctx = Context {
@@ -71,6 +78,7 @@ pub fn build(mut t: Traced, opts: &TraceOptions) -> Report {
         accounts,
         findings,
         abuse_contacts: t.abuse_contacts,
+        site_contacts,
         auth_results,
         origin_candidates,
         vendor_verdicts,

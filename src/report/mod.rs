@@ -6,6 +6,7 @@
 
 mod build;
 pub(crate) mod owner;
+pub mod phish;
 pub mod render;
 mod verdict;
 

@@ -3,8 +3,10 @@
 //! (`words`). Nothing here
 //! knows about a stage.
 
+pub mod brands;
 pub mod clock;
 pub mod domain;
+pub mod links;
 pub(crate) mod providers;
 pub mod reverse;
 pub mod sanitize;

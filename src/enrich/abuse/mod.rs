@@ -15,6 +15,7 @@ pub mod address;
 mod contacts;
 pub mod facts;
 pub mod rdap;
+pub mod sites;
 
 pub use crate::model::{DnsAnswer, MailTarget};
 pub use contacts::contacts;

@@ -10,7 +10,8 @@
 //! - [`auth`]: Message-ID/envelope existence, SPF and DKIM (mail-auth) facts;
 //! - [`asn`]: who owns each hop's address (Team Cymru's TXT zones);
 //! - [`stage`]: the enrich stage that ties these together ([`DnsEnricher`]);
-//! - [`abuse`]: the abuse contacts' lookups, batch-wise, as evidence.
+//! - [`abuse`]: the abuse contacts' lookups, batch-wise, as evidence;
+//! - [`sites`]: the advertised sites' hosting and registrar lookups.
 
 pub(crate) mod abuse;
 pub mod asn;
@@ -21,6 +22,7 @@ pub(crate) mod facts;
 pub(crate) mod names;
 pub mod plan;
 pub mod replay;
+pub mod sites;
 mod stage;
 pub mod uribl;
 
@@ -28,6 +30,7 @@ pub use abuse::AbuseOptions;
 pub use asn::AsnZones;
 pub use client::{DnsClient, DnsStats, LiveConfig};
 pub use replay::Recording;
+pub use sites::SiteOptions;
 pub use stage::{DnsEnricher, DnsOptions};
 
 /// Why the DNS stage cannot be set up as asked.

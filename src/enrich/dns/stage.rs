@@ -49,6 +49,9 @@ pub struct DnsEnricher {
     abuse: Option<super::abuse::AbuseOptions>,
     /// The RDAP client (`--rdap`), made on the first batch.
     rdap: Option<LazyRdap>,
+    /// Look up the advertised sites' contacts (`--site-contacts`), with
+    /// the RDAP client for domains (made on the first batch).
+    sites: Option<(super::sites::SiteOptions, Option<LazyRdap>)>,
     /// For stderr: lookups that could not be made (an RDAP server down...).
     warnings: Vec<String>,
     /// Said once before the first lookups (the CLI's DNS-beacon note, when
@@ -67,6 +70,7 @@ impl DnsEnricher {
             opts,
             abuse: None,
             rdap: None,
+            sites: None,
             warnings: Vec::new(),
             beacon_note: None,
         })
@@ -83,6 +87,20 @@ impl DnsEnricher {
     pub fn with_abuse(mut self, abuse: super::abuse::AbuseOptions) -> DnsEnricher {
         self.rdap = abuse.rdap.clone().map(LazyRdap::new);
         self.abuse = Some(abuse);
+        self
+    }
+
+    /// Also find the contacts of the sites the messages advertise: RDAP
+    /// for domains through `rdap` (its `domains` set here) when
+    /// `opts.registrar`, and for the sites' addresses when `opts.rdap_ip`.
+    pub fn with_sites(
+        mut self,
+        opts: super::sites::SiteOptions,
+        mut rdap: crate::enrich::abuse::rdap::RdapConfig,
+    ) -> DnsEnricher {
+        rdap.domains = true;
+        let lazy = (opts.registrar || opts.rdap_ip).then(|| LazyRdap::new(rdap));
+        self.sites = Some((opts, lazy));
         self
     }
 
@@ -108,7 +126,24 @@ impl DnsEnricher {
 impl Enricher for DnsEnricher {
     fn enrich(&mut self, batch: &mut [Traced]) {
         if let Some(note) = self.beacon_note.take() {
-            note(message_names(batch, &self.opts));
+            // The advertised sites' hosts (--site-contacts) are names from
+            // the messages too: their DNS servers see the lookups.
+            let sites: usize = match &self.sites {
+                Some((o, _)) => batch
+                    .iter()
+                    .map(|t| {
+                        crate::enrich::abuse::sites::list(t, &o.trust)
+                            .sites
+                            .iter()
+                            .filter(|s| {
+                                s.kind == "site" && s.host.parse::<std::net::IpAddr>().is_err()
+                            })
+                            .count()
+                    })
+                    .sum(),
+                None => 0,
+            };
+            note(message_names(batch, &self.opts) + sites);
         }
         let (client, opts) = (&self.client, &self.opts);
         let facts = self
@@ -132,6 +167,36 @@ impl Enricher for DnsEnricher {
                 if let Some(d) = &mut t.dns {
                     d.answers.extend(evidence);
                 }
+            }
+        }
+        if let Some((sopts, lazy)) = &mut self.sites {
+            // The registry's bootstrap is read only once a message links somewhere.
+            let links = batch
+                .iter()
+                .any(|t| t.body.as_ref().is_some_and(|b| !b.urls.is_empty()));
+            let rdap = match lazy {
+                Some(l) if links => l.get(&self.runtime, &mut self.warnings),
+                _ => None,
+            };
+            let client = &self.client;
+            let found = self.runtime.block_on(join_all(
+                batch
+                    .iter()
+                    .filter(|t| t.body.is_some())
+                    .map(|t| super::sites::lookup(client, t, sopts, rdap)),
+            ));
+            for (t, (sites, evidence, w)) in
+                batch.iter_mut().filter(|t| t.body.is_some()).zip(found)
+            {
+                t.site_contacts = Some(sites);
+                if let Some(d) = &mut t.dns {
+                    for a in evidence {
+                        if !d.answers.iter().any(|x| x.question == a.question) {
+                            d.answers.push(a);
+                        }
+                    }
+                }
+                self.warnings.extend(w);
             }
         }
         let Some(abuse) = &self.abuse else { return };

@@ -209,9 +209,30 @@ fn trusted_auth_results(r: &Report, msg: &RawMessage) -> Vec<String> {
     out
 }
 
+/// A report about advertised sites: its Feedback-Type and the
+/// Reported-Domain / Reported-URI fields (RFC 5965 3.2) it carries instead
+/// of the relay operator's domains.
+#[derive(Debug, Clone, Default)]
+pub struct SiteFields {
+    /// A phish: `fraud`; else `abuse`.
+    pub fraud: bool,
+    pub domains: Vec<String>,
+    /// The URLs, exact (at most a few).
+    pub uris: Vec<String>,
+}
+
 /// The report fields (RFC 5965 section 3.1), through mail-auth.
-fn feedback_fields(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> String {
-    let mut fb = Feedback::new(FeedbackType::Abuse)
+fn feedback_fields(
+    r: &Report,
+    msg: &RawMessage,
+    opts: &ComplaintOptions,
+    site: Option<&SiteFields>,
+) -> String {
+    let kind = match site {
+        Some(s) if s.fraud => FeedbackType::Fraud,
+        _ => FeedbackType::Abuse,
+    };
+    let mut fb = Feedback::new(kind)
         .with_version(1)
         .with_user_agent(format!("spamtrace/{}", env!("CARGO_PKG_VERSION")));
     if let Some(relay) = &r.first_untrusted_relay {
@@ -248,7 +269,19 @@ fn feedback_fields(r: &Report, msg: &RawMessage, opts: &ComplaintOptions) -> Str
         fb = fb.with_original_rcpt_to(format!("<{}>", clean_value(&rcpt)));
     }
     let mut domains: Vec<String> = Vec::new();
-    for c in complaint::recipients(&r.abuse_contacts) {
+    if let Some(s) = site {
+        domains.extend(s.domains.iter().cloned());
+        for u in &s.uris {
+            let u = clean_value(u);
+            if !u.is_empty() && !u.contains(' ') {
+                fb = fb.with_reported_uri(u);
+            }
+        }
+    }
+    for c in complaint::recipients(&r.abuse_contacts)
+        .into_iter()
+        .filter(|_| site.is_none())
+    {
         if c.scope == "relay_operator" {
             if let Some((_, d)) = c.address.rsplit_once('@') {
                 if !domains.iter().any(|x| x == d) {
@@ -283,6 +316,22 @@ pub fn render_to(
     opts: &ComplaintOptions,
     rcpt: &Addressing,
 ) -> Vec<u8> {
+    let human = complaint::summary_for(r, msg, opts);
+    let subject = format!("Abuse report: {}", clean_value(&complaint::subject(r)));
+    render_parts(r, msg, opts, rcpt, &human, &subject, None)
+}
+
+/// An ARF report with its own human-readable part and Subject, and for a
+/// report about advertised sites, its fields ([`SiteFields`]).
+pub fn render_parts(
+    r: &Report,
+    msg: &RawMessage,
+    opts: &ComplaintOptions,
+    rcpt: &Addressing,
+    human: &str,
+    subject: &str,
+    site: Option<&SiteFields>,
+) -> Vec<u8> {
     // The CLI refuses a reporter that does not parse; here it falls back.
     let from = opts
         .reporter
@@ -298,8 +347,8 @@ pub fn render_to(
         .map_or("localhost", |(_, d)| d);
     let (to, cc) = (&rcpt.to, &rcpt.cc);
 
-    let human = crlf(hard_wrap(&complaint::summary_for(r, msg, opts), 900).as_bytes());
-    let fields = feedback_fields(r, msg, opts).into_bytes();
+    let human = crlf(hard_wrap(human, 900).as_bytes());
+    let fields = feedback_fields(r, msg, opts, site).into_bytes();
     let (header, body) = complaint::copied_message(msg, r, opts);
     let mut original = crlf_keep_cr(header.trim_ascii_end());
     original.extend_from_slice(b"\r\n");
@@ -346,10 +395,7 @@ pub fn render_to(
     if !cc.is_empty() {
         head.push_str(&fold(&format!("Cc: {}", cc.join(", "))));
     }
-    head.push_str(&fold(&format!(
-        "Subject: Abuse report: {}",
-        clean_value(&complaint::subject(r))
-    )));
+    head.push_str(&fold(&format!("Subject: {}", clean_value(subject))));
     let date = mail_parser::DateTime::from_timestamp(opts.now).to_rfc822();
     let _ = write!(head, "Date: {date}\r\nMessage-ID: <{message_id}>\r\n");
     head.push_str("MIME-Version: 1.0\r\n");

@@ -97,5 +97,53 @@ pub fn body_lines(r: &Report) -> Vec<(&'static str, String)> {
             ),
         ));
     }
+    out.extend(site_lines(r));
+    out
+}
+
+/// `(label, value)` lines for the advertised sites' contacts, when they
+/// were asked for (`--site-contacts`).
+pub fn site_lines(r: &Report) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let Some(sc) = &r.site_contacts else {
+        return out;
+    };
+    if !sc.looked_up {
+        out.push((
+            "Site contacts",
+            "not looked up (--offline): the sites are listed, nobody was asked".to_string(),
+        ));
+    }
+    for n in sc.notes.iter().filter(|_| sc.looked_up) {
+        out.push(("Site contacts", n.clone()));
+    }
+    for site in &sc.sites {
+        let host = site.host.replace('.', "[.]");
+        let mut s = if site.contacts.is_empty() {
+            match &site.note {
+                Some(n) if sc.looked_up || site.kind != "site" => {
+                    format!("{host} ({}): {n}", site.kind)
+                }
+                _ => format!("{host} ({})", site.kind),
+            }
+        } else {
+            let cs: Vec<String> = site
+                .contacts
+                .iter()
+                .map(|c| format!("{} {} ({})", c.scope, c.address, c.source))
+                .collect();
+            format!("{host}: report to {}", cs.join(", "))
+        };
+        if !site.addresses.is_empty() {
+            s.push_str(&format!(" [{}]", site.addresses.join(", ")));
+        }
+        out.push(("Site", s));
+    }
+    if let Some(n) = sc.limit {
+        out.push((
+            "Site",
+            format!("only the first {n} sites of the message were looked up"),
+        ));
+    }
     out
 }

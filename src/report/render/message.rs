@@ -188,6 +188,18 @@ pub fn reporter(reporter: Option<&str>) -> (Option<Mailbox>, String) {
 
 /// The text complaint as a whole message (LF line ends).
 pub fn text(r: &Report, msg: &RawMessage, opts: &ComplaintOptions, to: &Addressing) -> String {
+    let subject = format!("Abuse report: {}", clean(&complaint::subject(r)));
+    compose(&subject, &body(r, msg, opts), msg, opts, to)
+}
+
+/// A complaint message: the header block over `text` (LF line ends).
+pub fn compose(
+    subject: &str,
+    text: &str,
+    msg: &RawMessage,
+    opts: &ComplaintOptions,
+    to: &Addressing,
+) -> String {
     let (from, domain) = reporter(opts.reporter.as_deref());
     let mut seed = opts.now.to_le_bytes().to_vec();
     seed.extend_from_slice(&msg.header);
@@ -207,16 +219,13 @@ pub fn text(r: &Report, msg: &RawMessage, opts: &ComplaintOptions, to: &Addressi
     if !to.cc.is_empty() {
         head.push_str(&fold(&format!("Cc: {}", to.cc.join(", "))));
     }
-    head.push_str(&fold(&format!(
-        "Subject: Abuse report: {}",
-        clean(&complaint::subject(r))
-    )));
+    head.push_str(&fold(&format!("Subject: {}", clean(subject))));
     let date = mail_parser::DateTime::from_timestamp(opts.now).to_rfc822();
     let _ = write!(
         head,
         "Date: {date}\nMessage-ID: <{id}>\nMIME-Version: 1.0\n"
     );
-    let (cte, body) = encode_body(&body(r, msg, opts));
+    let (cte, body) = encode_body(text);
     let _ = write!(
         head,
         "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: {cte}\n"

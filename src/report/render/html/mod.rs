@@ -193,6 +193,7 @@ fn section(out: &mut String, r: &Report, n: usize, back: Option<&str>) {
     findings(out, r, &id);
     authentication(out, r, &id);
     contacts(out, &r.abuse_contacts, &id);
+    site_contacts(out, r, &id);
     timeline(out, r, &id);
     dns(out, r.dns.as_ref(), &id);
     raw_headers(out, r, &id);
@@ -559,6 +560,52 @@ fn contacts(out: &mut String, contacts: &[AbuseContact], id: &str) {
         );
     }
     out.push_str("</tbody></table></div>\n");
+}
+
+/// The advertised sites' contacts (`--site-contacts`), hosts defanged;
+/// nothing when they were not asked for.
+fn site_contacts(out: &mut String, r: &Report, id: &str) {
+    let Some(sc) = &r.site_contacts else { return };
+    let _ = writeln!(out, "<h2 id=\"{id}-sites\">Advertised sites</h2>");
+    if !sc.looked_up {
+        out.push_str("<p class=\"empty\">Not looked up (--offline): the sites are listed, nobody was asked.</p>\n");
+    }
+    if sc.sites.is_empty() {
+        return;
+    }
+    out.push_str("<div class=\"tablewrap\"><table><thead><tr><th scope=\"col\">host</th><th scope=\"col\">kind</th><th scope=\"col\">report to</th></tr></thead><tbody>");
+    for site in &sc.sites {
+        let to = if site.contacts.is_empty() {
+            esc_or(site.note.as_deref(), "-")
+        } else {
+            site.contacts
+                .iter()
+                .map(|c| {
+                    format!(
+                        "<code>{}</code> ({}, {}{})",
+                        esc(&c.address),
+                        esc(&c.scope),
+                        esc(&c.source),
+                        c.for_ip
+                            .as_deref()
+                            .map(|ip| format!(", {}", esc(ip)))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("<br>")
+        };
+        let _ = write!(
+            out,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{to}</td></tr>",
+            esc(&site.host.replace('.', "[.]")),
+            esc(&site.kind)
+        );
+    }
+    out.push_str("</tbody></table></div>\n");
+    for n in sc.notes.iter().filter(|_| sc.looked_up) {
+        let _ = writeln!(out, "<p class=\"empty\">{}</p>", esc(n));
+    }
 }
 
 fn timeline(out: &mut String, r: &Report, id: &str) {
