@@ -151,20 +151,20 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
         // a pool name (a configured home server names itself; malware on
         // the line takes the name its address was given).
         let received = ctx.hops.get(hop).and_then(|h| h.timestamp.as_ref());
-        let both = rdns.as_deref().is_some_and(|n| pool_shape(n, ip).is_some())
-            && helo.as_deref().is_some_and(|n| pool_shape(n, ip).is_some());
+        let rdns_shape = rdns.as_deref().and_then(|n| pool_shape(n, ip));
+        let helo_shape = helo.as_deref().and_then(|n| pool_shape(n, ip));
+        let both = rdns_shape.is_some() && helo_shape.is_some();
         let before_bcp = received.is_some_and(|t| t.epoch < BCP_134_EPOCH) && !both;
         let severity = if is_relay && !before_bcp {
             Severity::Warn
         } else {
             Severity::Info
         };
-        for (code, label, name) in [
-            (Code::RdnsDynamic, "rDNS", rdns.as_deref()),
-            (Code::HeloDynamic, "HELO", helo.as_deref()),
+        for (code, label, name, shape) in [
+            (Code::RdnsDynamic, "rDNS", rdns.as_deref(), rdns_shape),
+            (Code::HeloDynamic, "HELO", helo.as_deref(), helo_shape),
         ] {
-            let Some(name) = name else { continue };
-            let Some(why) = pool_shape(name, ip) else {
+            let (Some(name), Some(why)) = (name, shape) else {
                 continue;
             };
             let shown = crate::util::sanitize::for_terminal(name);

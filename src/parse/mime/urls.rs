@@ -497,22 +497,81 @@ fn scripts(label: &str) -> String {
 
 /// A URL for people: `hxxp://`, dots of the host bracketed.
 pub fn defang(url: &str) -> String {
-    let (scheme, rest) = match url.find("://") {
-        Some(i) => (&url[..i], &url[i + 3..]),
-        None => return url.replace('.', "[.]"),
-    };
-    let scheme = scheme.replace("http", "hxxp").replace("HTTP", "hxxp");
-    let hend = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    format!(
-        "{scheme}://{}{}",
-        rest[..hend].replace('.', "[.]"),
-        &rest[hend..]
-    )
+    if !url.contains("://") {
+        return url.replace('.', "[.]");
+    }
+    // Every scheme in it, not only the first (`http://http://x`, a wrapper
+    // with its target in the path, `http://a.examplehttp://b.example`), and
+    // every host after one, past any extra slashes (`http:///host/`).
+    let mut out = String::with_capacity(url.len() + 16);
+    let mut rest = url;
+    // Whether `rest` starts where a host is expected.
+    let mut at_host = false;
+    while let Some(i) = rest.find("://") {
+        let before = &rest[..i];
+        let http = ["https", "http"].into_iter().find(|s| {
+            before.len() >= s.len()
+                && before.is_char_boundary(before.len() - s.len())
+                && before[before.len() - s.len()..].eq_ignore_ascii_case(s)
+        });
+        let cut = before.len() - http.map_or(0, str::len);
+        if at_host {
+            out.push_str(&before[..cut].replace('.', "[.]"));
+        } else {
+            out.push_str(&before[..cut]);
+        }
+        if http.is_some() {
+            out.push_str("hxxp");
+            out.push_str(&before[cut + 4..]);
+        }
+        out.push_str("://");
+        let after = &rest[i + 3..];
+        let slashes = after.len() - after.trim_start_matches('/').len();
+        out.push_str(&after[..slashes]);
+        let host_and_on = &after[slashes..];
+        let hend = host_and_on
+            .find(['/', '?', '#'])
+            .unwrap_or(host_and_on.len());
+        // Another scheme where the host should be: the loop defangs it.
+        if host_and_on.find("://").is_some_and(|k| k < hend) {
+            rest = host_and_on;
+            at_host = true;
+            continue;
+        }
+        out.push_str(&host_and_on[..hend].replace('.', "[.]"));
+        rest = &host_and_on[hend..];
+        at_host = false;
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn defang_every_scheme_and_host() {
+        assert_eq!(
+            defang("https://evil.example/a?b=c.d"),
+            "hxxps://evil[.]example/a?b=c.d"
+        );
+        assert_eq!(
+            defang("http://http://x.example/"),
+            "hxxp://hxxp://x[.]example/"
+        );
+        assert_eq!(defang("HTTP:///host.example/p"), "hxxp:///host[.]example/p");
+        assert_eq!(
+            defang("https://w.example/?u=https://evil.example/x"),
+            "hxxps://w[.]example/?u=hxxps://evil[.]example/x"
+        );
+        assert_eq!(defang("ftp://files.example/"), "ftp://files[.]example/");
+        assert_eq!(
+            defang("http://www.a.examplehttp://www.a.example/s"),
+            "hxxp://www[.]a[.]examplehxxp://www[.]a[.]example/s"
+        );
+        assert_eq!(defang("www.example.com"), "www[.]example[.]com");
+    }
 
     #[test]
     fn wrappers() {

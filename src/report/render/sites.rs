@@ -25,30 +25,6 @@ fn dots(d: &str) -> String {
     d.replace('.', "[.]")
 }
 
-/// A URL defanged, with every scheme in it (`http://http://x`, a link
-/// inside a query) defanged too: `urls::defang` does the first only.
-fn defang_url(u: &str) -> String {
-    let d = defang(u);
-    let lower = d.to_ascii_lowercase();
-    if !lower.contains("http://") && !lower.contains("https://") {
-        return d;
-    }
-    let mut out = String::with_capacity(d.len());
-    let mut i = 0;
-    while i < d.len() {
-        let rest = &lower[i..];
-        if rest.starts_with("http://") || rest.starts_with("https://") {
-            out.push_str("hxxp");
-            i += 4;
-        } else {
-            let c = d[i..].chars().next().unwrap_or(' ');
-            out.push(c);
-            i += c.len_utf8();
-        }
-    }
-    out
-}
-
 /// `s` with every occurrence of `host` (ASCII case ignored) defanged: a
 /// URL the defanger could not read (`http:///host/`) still hides its host.
 fn hide_host(s: &str, host: &str) -> String {
@@ -81,7 +57,7 @@ fn defang_text(s: &str) -> String {
                 return w.to_string();
             }
             if w.contains("://") {
-                return defang_url(w);
+                return defang(w);
             }
             let core = w.trim_matches(|c: char| !c.is_alphanumeric());
             let is_name = core.contains('.')
@@ -116,7 +92,7 @@ pub fn section(r: &Report) -> String {
             break;
         }
         seen.push(d);
-        let mut line = format!("  {} ({})", defang_url(&u.url), dots(d));
+        let mut line = format!("  {} ({})", defang(&u.url), dots(d));
         if let Some(w) = &u.wrapper {
             let _ = write!(line, ", unwrapped from {}", w.service);
         }
@@ -313,7 +289,7 @@ pub fn desk_summary(r: &Report, desk: &Desk, a: &Assessment) -> String {
         );
         let _ = writeln!(s, "  URLs (defanged):");
         for u in &site.urls {
-            let _ = writeln!(s, "    {}", t(&hide_host(&defang_url(u), &site.host)));
+            let _ = writeln!(s, "    {}", t(&hide_host(&defang(u), &site.host)));
         }
         let ev = evidence(r, site);
         if !ev.is_empty() {
@@ -426,8 +402,8 @@ mod tests {
             "(p\u{430}ypal[.]com) hxxps://a[.]example/x"
         );
         assert_eq!(
-            defang_url("http://http://b.example/?u=HTTPS://c.example"),
-            "hxxp://hxxp://b.example/?u=hxxpS://c.example"
+            defang("http://http://b.example/?u=HTTPS://c.example"),
+            "hxxp://hxxp://b[.]example/?u=hxxpS://c[.]example"
         );
     }
 }
