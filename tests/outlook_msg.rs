@@ -14,6 +14,9 @@ use std::io::{Cursor, Write};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
+mod support;
+use support::report::{relay, urls};
+
 const NOW: i64 = 1_767_225_600;
 
 /// The phish, as the receiving Exchange Online saw it: Microsoft's own
@@ -296,20 +299,6 @@ fn reports(path: &str, unwrap: bool) -> Vec<Report> {
     input::open(path, &input_opts(unwrap))
         .map(|m| spamtrace::trace(&m.expect("readable"), &trace_opts()))
         .collect()
-}
-
-fn relay(r: &Report) -> Option<String> {
-    r.first_untrusted_relay
-        .as_ref()
-        .and_then(|x| x.ip)
-        .map(|i| i.to_string())
-}
-
-fn urls(r: &Report) -> Vec<&str> {
-    r.body
-        .as_ref()
-        .map(|b| b.urls.iter().map(|u| u.url.as_str()).collect())
-        .unwrap_or_default()
 }
 
 fn codes(r: &Report) -> Vec<String> {

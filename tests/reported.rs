@@ -9,6 +9,9 @@ use spamtrace::model::{Report, WrapperKind};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+mod support;
+use support::report::{relay, urls};
+
 const NOW: i64 = 1_767_225_600;
 
 fn opts() -> TraceOptions {
@@ -41,20 +44,6 @@ fn reports(name: &str) -> Vec<Report> {
     input::open(&fixture(name), &input_opts())
         .map(|m| spamtrace::trace(&m.expect("readable"), &opts()))
         .collect()
-}
-
-fn relay(r: &Report) -> Option<String> {
-    r.first_untrusted_relay
-        .as_ref()
-        .and_then(|x| x.ip)
-        .map(|i| i.to_string())
-}
-
-fn urls(r: &Report) -> Vec<&str> {
-    r.body
-        .as_ref()
-        .map(|b| b.urls.iter().map(|u| u.url.as_str()).collect())
-        .unwrap_or_default()
 }
 
 #[test]

@@ -83,14 +83,7 @@ impl Analyzer {
 fn raw_message(path: &Path, bytes: &[u8]) -> RawMessage {
     let end = blank_line(bytes);
     RawMessage {
-        source: Source {
-            path: path.display().to_string(),
-            index: 0,
-            offset: 0,
-            part: None,
-            reported_by: None,
-            format: None,
-        },
+        source: Source::file(path.display().to_string()),
         envelope: None,
         header: bytes.get(..end).unwrap_or(bytes).to_vec(),
         body: None,

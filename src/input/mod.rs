@@ -47,14 +47,7 @@ impl InputError {
     /// An error about a whole path.
     pub fn path(path: &str, message: impl Into<String>) -> Self {
         InputError {
-            source: Source {
-                path: path.to_string(),
-                index: 0,
-                offset: 0,
-                part: None,
-                reported_by: None,
-                format: None,
-            },
+            source: Source::file(path),
             message: message.into(),
             whole_path: true,
         }

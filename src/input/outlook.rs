@@ -83,12 +83,8 @@ pub fn read(bytes: &[u8], path: &str, opts: &InputOptions) -> Result<RawMessage,
     match converted {
         Ok((header, body)) => Ok(RawMessage {
             source: Source {
-                path: path.to_string(),
-                index: 0,
-                offset: 0,
-                part: None,
-                reported_by: None,
                 format: Some(SourceFormat::OutlookMsg),
+                ..Source::file(path)
             },
             envelope: None,
             header,

@@ -33,6 +33,20 @@ pub enum SourceFormat {
     OutlookMsg,
 }
 
+impl Source {
+    /// A whole file (or stdin, `-`) that is one message.
+    pub fn file(path: impl Into<String>) -> Source {
+        Source {
+            path: path.into(),
+            index: 0,
+            offset: 0,
+            part: None,
+            reported_by: None,
+            format: None,
+        }
+    }
+}
+
 /// What the report says about the message itself.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageSummary {

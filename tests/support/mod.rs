@@ -1,2 +1,3 @@
 //! Shared test helpers.
 pub mod dns_server;
+pub mod report;

@@ -84,14 +84,7 @@ mod tests {
     fn report(mbox: bool) -> Report {
         let raw = b"Subject: x\r\n\r\n".to_vec();
         let msg = crate::input::RawMessage {
-            source: crate::model::Source {
-                path: "t".into(),
-                index: 0,
-                offset: 0,
-                part: None,
-                reported_by: None,
-                format: None,
-            },
+            source: crate::model::Source::file("t"),
             envelope: mbox.then(|| crate::input::Envelope {
                 sender: "a@example.org".into(),
                 date: "Mon Jan  1 00:00:00 2000".into(),
