@@ -101,13 +101,9 @@ pub fn from_html(html: &str, part: &str, out: &mut Vec<BodyUrl>, max: usize) -> 
     for (tag, attrs, tag_end) in link_tags(html) {
         let mut meta_refresh = false;
         let mut content = None;
-        for a in ATTR.captures_iter(attrs) {
-            let name = a[1].to_ascii_lowercase();
-            let value = a
-                .get(2)
-                .or(a.get(3))
-                .or(a.get(4))
-                .map_or("", |m| m.as_str());
+        for a in ATTR.find_iter(attrs) {
+            let (name, value) = name_and_value(a.as_str());
+            let name = name.to_ascii_lowercase();
             let value = decode_entities(value.trim());
             let context = match name.as_str() {
                 "href" => "href",
@@ -192,6 +188,20 @@ fn link_tags(html: &str) -> impl Iterator<Item = (&'static str, &str, usize)> + 
         }
         None
     })
+}
+
+/// An [`ATTR`] match split into its name and its value (quotes removed):
+/// the match is found without captures, far cheaper for the regex engine.
+fn name_and_value(m: &str) -> (&str, &str) {
+    let (name, rest) = m.split_once('=').unwrap_or((m, ""));
+    let value = rest.trim_start();
+    let value = match value.as_bytes().first() {
+        Some(q @ (b'"' | b'\'')) if value.len() >= 2 && value.as_bytes()[value.len() - 1] == *q => {
+            &value[1..value.len() - 1]
+        }
+        _ => value,
+    };
+    (name.trim_end(), value)
 }
 
 /// `html` with every `<...>` replaced by `with` (an unclosed `<` is kept).
