@@ -112,7 +112,7 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for JsonEscaping<
         }
         let first = bytes
             .iter()
-            .position(|&b| b < 0x20 || b >= 0x7f)
+            .position(|&b| !(0x20..0x7f).contains(&b))
             .unwrap_or(bytes.len());
         let mut start = 0;
         for (i, c) in fragment[first..].char_indices() {
