@@ -89,10 +89,13 @@ pub(crate) fn check(body: &Body, from_address: Option<&str>) -> Vec<Finding> {
                         Code::UrlHomograph,
                         Severity::Warn,
                         None,
-                        format!(
-                            "a link's host {} ({uni}) {why}",
-                            u.host.as_deref().unwrap_or("")
-                        ),
+                        {
+                            let (label, reasons) = why.split_once(": ").unwrap_or(("", &why));
+                            format!(
+                                "a link's host {} (shown as {uni}) is a homograph: its label {label} {reasons}",
+                                u.host.as_deref().unwrap_or("")
+                            )
+                        },
                         json!({"host": u.host, "host_unicode": uni, "why": why, "url": u.url}),
                     ));
                 }

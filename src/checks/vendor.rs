@@ -23,6 +23,11 @@ use crate::parse::vendor::{self, Decoded, Family};
 use crate::util::domain;
 use serde_json::json;
 use std::net::IpAddr;
+use std::sync::LazyLock;
+
+/// amavisd-new named in a Received header (any case), without a lowercase copy.
+static AMAVIS: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r"(?i-u)\(amavisd-new").expect("amavis regex"));
 
 /// At most this many vendor headers are decoded per message.
 const MAX_HEADERS: usize = 120;
@@ -89,10 +94,10 @@ pub(crate) fn place(ctx: &Context) -> Vec<Placed> {
     // it (a loopback re-injection, `from host (localhost [127.0.0.1])`)
     // vouches for the last copy of each.
     let amavis = boundary.and_then(|b| {
-        ctx.hops.iter().take(b + 1).position(|h| {
-            h.raw.to_ascii_lowercase().contains("(amavisd-new")
-                || h.from.ip.is_some_and(|ip| ip.is_loopback())
-        })
+        ctx.hops
+            .iter()
+            .take(b + 1)
+            .position(|h| AMAVIS.is_match(&h.raw) || h.from.ip.is_some_and(|ip| ip.is_loopback()))
     });
     let last_copy = |i: usize, name: &str| {
         !ctx.fields

@@ -4,8 +4,17 @@
 //! Postfix `(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))`,
 //! Exim `(TLS1.2:ECDHE_RSA_AES_256_GCM_SHA384:256)` or `tls TLS_AES_256_GCM_SHA384`.
 
+/// Every shape below names `tls`, `ssl` or `cipher` (any case): a header
+/// without them records no TLS, and is not split into words.
+static NAMES_TLS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i-u)tls|ssl|cipher").expect("TLS words regex")
+});
+
 /// `(version, cipher)` as written, when the header records them.
 pub fn tls(raw: &str) -> (Option<String>, Option<String>) {
+    if !NAMES_TLS.is_match(raw) {
+        return (None, None);
+    }
     let clean = |s: &str| {
         let s: String = s
             .trim_matches(|c: char| c == ',' || c == ')' || c == '(' || c == ';')
