@@ -6,14 +6,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-fn spamtrace(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_spamtrace"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run spamtrace")
-}
+mod support;
+use support::cli::spamtrace;
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

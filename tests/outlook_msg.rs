@@ -278,12 +278,7 @@ fn fixtures_are_what_the_generator_writes() {
 // --- the tests ----------------------------------------------------------------
 
 fn trace_opts() -> TraceOptions {
-    TraceOptions {
-        infer_trust: true,
-        now: NOW,
-        bodies: true,
-        ..Default::default()
-    }
+    support::report::bodies_opts(NOW)
 }
 
 fn input_opts(unwrap: bool) -> InputOptions {

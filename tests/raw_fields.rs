@@ -3,16 +3,8 @@
 //! `name_raw`) only when it differs, control characters exact in JSON and
 //! never raw on the terminal.
 
-use std::process::{Command, Output, Stdio};
-
-fn spamtrace(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_spamtrace"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run spamtrace")
-}
+mod support;
+use support::cli::spamtrace;
 
 const MESSAGE: &[u8] = b"Received: from mail.example.net (mail.example.net [203.0.113.9])\r\n\tby mx.example.org with ESMTP id 1; Mon, 1 Jan 2024 00:00:05 +0000\r\nFrom: =?utf-8?Q?Caf=C3=A9_Billing?=\r\n <billing@example.net>\r\nTo: a@example.org\r\nSubject: =?utf-8?B?UsOpc3Vtw6k=?= \x1b[31mred\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\nMessage-ID: <1@example.net>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b1\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment;\r\n filename*0*=utf-8''Factur%C3%A9;\r\n filename*1=\".pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1\r\nContent-Type: application/pdf; name=\"plain.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1--\r\n";
 

@@ -15,12 +15,7 @@ use support::report::{relay, urls};
 const NOW: i64 = 1_767_225_600;
 
 fn opts() -> TraceOptions {
-    TraceOptions {
-        infer_trust: true,
-        now: NOW,
-        bodies: true,
-        ..Default::default()
-    }
+    support::report::bodies_opts(NOW)
 }
 
 fn input_opts() -> InputOptions {

@@ -1,3 +1,4 @@
 //! Shared test helpers.
+pub mod cli;
 pub mod dns_server;
 pub mod report;

@@ -18,3 +18,13 @@ pub fn urls(r: &Report) -> Vec<&str> {
         .map(|b| b.urls.iter().map(|u| u.url.as_str()).collect())
         .unwrap_or_default()
 }
+
+/// Trace options for a test that reads bodies: trust inferred, the clock at `now`.
+pub fn bodies_opts(now: i64) -> spamtrace::chain::TraceOptions {
+    spamtrace::chain::TraceOptions {
+        infer_trust: true,
+        now,
+        bodies: true,
+        ..Default::default()
+    }
+}
