@@ -8,7 +8,7 @@ use spamtrace::enrich::dns::auth::DKIM_MAX_BODY;
 use spamtrace::input::{self, InputError, InputOptions};
 use spamtrace::model::Report;
 use spamtrace::report::render::html::{HtmlDir, HtmlWriter};
-use spamtrace::report::render::json::{write_ndjson, JsonWriter};
+use spamtrace::report::render::json::{push_ndjson, write_ndjson, JsonWriter};
 use spamtrace::report::render::table::{self, TableStyle};
 use spamtrace::run;
 use spamtrace::util::clock::unix_now;
@@ -264,7 +264,7 @@ impl<W: Write> run::Sink for OutputSink<W> {
     /// NDJSON is rendered in the worker threads (unless HTML needs the reports).
     fn render(&self) -> Option<run::Render> {
         (self.format == Format::Ndjson && self.html.is_none())
-            .then_some(|r, buf| write_ndjson(buf, r))
+            .then_some(|r, buf| push_ndjson(buf, r))
     }
 
     fn rendered(&mut self, bytes: &[u8]) -> std::io::Result<()> {

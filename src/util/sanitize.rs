@@ -22,7 +22,7 @@
 //! escape (the value is the same, the bytes on the terminal are safe).
 
 /// Whether `c` must never reach a terminal raw (see the table above).
-pub fn is_unsafe(c: char) -> bool {
+pub const fn is_unsafe(c: char) -> bool {
     matches!(c,
         '\u{0}'..='\u{1f}'
         | '\u{7f}'..='\u{9f}'
@@ -89,6 +89,214 @@ pub fn for_header(s: &str) -> String {
     s.chars()
         .map(|c| if is_unsafe(c) { ' ' } else { c })
         .collect()
+}
+
+/// How [`push_json_str`] writes each byte of UTF-8 text, derived from
+/// [`is_unsafe`] when compiling: `0` as it is; `b'u'` as `\u00XX`; `b'"'`,
+/// `b'\\'`, `b'b'`, `b't'`, `b'n'`, `b'f'`, `b'r'` as that letter after a
+/// backslash (serde_json's short escapes); [`JSON_LEAD`] for the first byte
+/// of a non-ASCII character that may be in the table: that character is
+/// looked at whole.
+static JSON_BYTES: [u8; 256] = json_bytes();
+const JSON_LEAD: u8 = 1;
+
+const fn json_bytes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut c = 0u32;
+    while c < 0x80 {
+        t[c as usize] = match c as u8 {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            0x08 => b'b',
+            b'\t' => b't',
+            b'\n' => b'n',
+            0x0c => b'f',
+            b'\r' => b'r',
+            b if is_unsafe(b as char) => b'u',
+            _ => 0,
+        };
+        c += 1;
+    }
+    // Every non-ASCII row of the table is in the BMP (a test checks it):
+    // two or three UTF-8 bytes, the lead byte flagged.
+    while c < 0x1_0000 {
+        if let Some(ch) = char::from_u32(c) {
+            if is_unsafe(ch) {
+                let lead = if c < 0x800 {
+                    0xc0 | (c >> 6)
+                } else {
+                    0xe0 | (c >> 12)
+                };
+                t[lead as usize] = JSON_LEAD;
+            }
+        }
+        c += 1;
+    }
+    t
+}
+
+/// Whether any byte of the 8 in `w` may need a look: below 0x20, `"`, `\`,
+/// DEL or above (non-ASCII). Never false for such a byte; may be true
+/// beside one (a borrow or a carry), which only costs a look.
+#[inline(always)]
+fn word_needs_look(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let control = w.wrapping_sub(ONES * 0x20) & !w;
+    let q = w ^ (ONES * b'"' as u64);
+    let quote = q.wrapping_sub(ONES) & !q;
+    let b = w ^ (ONES * b'\\' as u64);
+    let backslash = b.wrapping_sub(ONES) & !b;
+    let high = w.wrapping_add(ONES) | w;
+    (control | quote | backslash | high) & HIGH != 0
+}
+
+/// [`word_needs_look`] for 4 bytes.
+#[inline(always)]
+fn half_needs_look(w: u32) -> bool {
+    const ONES: u32 = 0x0101_0101;
+    const HIGH: u32 = 0x8080_8080;
+    let control = w.wrapping_sub(ONES * 0x20) & !w;
+    let q = w ^ (ONES * b'"' as u32);
+    let quote = q.wrapping_sub(ONES) & !q;
+    let b = w ^ (ONES * b'\\' as u32);
+    let backslash = b.wrapping_sub(ONES) & !b;
+    let high = w.wrapping_add(ONES) | w;
+    (control | quote | backslash | high) & HIGH != 0
+}
+
+#[inline(always)]
+fn word_at(b: &[u8], i: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[i..i + 8]);
+    u64::from_le_bytes(w)
+}
+
+#[inline(always)]
+fn half_at(b: &[u8], i: usize) -> u32 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&b[i..i + 4]);
+    u32::from_le_bytes(w)
+}
+
+/// Where the first byte of `b` that may need a look can be (every byte
+/// before it needs nothing), or `b.len()` when none does: 8 bytes at a
+/// time, the tail as the last 8 (or 4) bytes, overlapping.
+#[inline(always)]
+fn clean_prefix(b: &[u8]) -> usize {
+    let n = b.len();
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 <= n {
+            if word_needs_look(word_at(b, i)) {
+                return i;
+            }
+            i += 8;
+        }
+        if i < n && word_needs_look(word_at(b, n - 8)) {
+            return n - 8;
+        }
+        n
+    } else if n >= 4 {
+        if half_needs_look(half_at(b, 0)) || half_needs_look(half_at(b, n - 4)) {
+            0
+        } else {
+            n
+        }
+    } else {
+        b.iter()
+            .position(|&c| JSON_BYTES[c as usize] != 0)
+            .unwrap_or(n)
+    }
+}
+
+/// Whether the `'static` text (a field or variant name) needs no escape.
+/// Inlined where the text is a constant, the loop folds to `true`.
+#[inline(always)]
+pub fn json_plain(s: &'static str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if JSON_BYTES[b[i] as usize] != 0 {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends `s` as the inside of a JSON string (no quotes): `"` and `\`
+/// escaped, and every character of [`is_unsafe`]: the C0 controls as
+/// serde_json writes them (`\n`, `\t`, ..., `\u001b`), the rest as `\uXXXX`;
+/// everything else as it is. The same bytes as serde_json with
+/// [`JsonEscaping`] (the unit tests compare them for every character).
+/// Text that needs nothing (nearly all) is checked 8 bytes at a time and
+/// copied whole.
+#[inline]
+pub fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    let clean = clean_prefix(s.as_bytes());
+    if clean == s.len() {
+        out.extend_from_slice(s.as_bytes());
+    } else {
+        push_json_escaped(out, s, clean);
+    }
+}
+
+/// [`push_json_str`] for text where a byte at or after `from` may need an
+/// escape (none before it does).
+#[inline(never)]
+fn push_json_escaped(out: &mut Vec<u8>, s: &str, from: usize) {
+    let b = s.as_bytes();
+    let n = b.len();
+    let mut start = 0;
+    let mut i = from;
+    while i < n {
+        while i + 8 <= n && !word_needs_look(word_at(b, i)) {
+            i += 8;
+        }
+        // Byte by byte over (about) the word that needs a look, or the
+        // tail. `i` may be inside a character here, never at a lead byte
+        // of one: continuation bytes are class 0.
+        let end = n.min(i + 8);
+        while i < end {
+            let class = JSON_BYTES[b[i] as usize];
+            if class == 0 {
+                i += 1;
+                continue;
+            }
+            if class == JSON_LEAD {
+                let c = s[i..].chars().next().unwrap_or(' ');
+                let len = c.len_utf8();
+                if is_unsafe(c) {
+                    out.extend_from_slice(&b[start..i]);
+                    let c = c as usize;
+                    out.extend_from_slice(&[
+                        b'\\',
+                        b'u',
+                        HEX[c >> 12 & 0xf],
+                        HEX[c >> 8 & 0xf],
+                        HEX[c >> 4 & 0xf],
+                        HEX[c & 0xf],
+                    ]);
+                    start = i + len;
+                }
+                i += len;
+                continue;
+            }
+            out.extend_from_slice(&b[start..i]);
+            if class == b'u' {
+                let c = b[i] as usize;
+                out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[c >> 4], HEX[c & 0xf]]);
+            } else {
+                out.extend_from_slice(&[b'\\', class]);
+            }
+            i += 1;
+            start = i;
+        }
+    }
+    out.extend_from_slice(&b[start..]);
 }
 
 /// A serde_json formatter that also escapes what serde_json leaves raw
@@ -199,6 +407,49 @@ mod tests {
             for_terminal("françois 日本 👩\u{200d}💻"),
             "françois 日本 👩\u{200d}💻"
         );
+    }
+
+    /// serde_json with [`JsonEscaping`]: what [`push_json_str`] must equal.
+    fn serde_json_str(s: &str) -> String {
+        let mut out = Vec::new();
+        let mut ser = serde_json::Serializer::with_formatter(
+            &mut out,
+            JsonEscaping(serde_json::ser::CompactFormatter),
+        );
+        serde::Serialize::serialize(s, &mut ser).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn ours(s: &str) -> String {
+        let mut out = b"\"".to_vec();
+        push_json_str(&mut out, s);
+        out.push(b'"');
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn json_strings_equal_serde_json_for_every_character() {
+        // Every row of the table is in the BMP (one `\uXXXX` escape, and
+        // the lead bytes json_bytes() flags cover them all).
+        assert!((0x1_0000..=0x10_ffff)
+            .filter_map(char::from_u32)
+            .all(|c| !is_unsafe(c)));
+        let chars: Vec<char> = (0..=0x10_ffff).filter_map(char::from_u32).collect();
+        for chunk in chars.chunks(97) {
+            let s: String = chunk.iter().collect();
+            assert_eq!(ours(&s), serde_json_str(&s), "{:x}", chunk[0] as u32);
+        }
+        for &c in &chars {
+            let s = format!("ab{c}cdefghi{c}");
+            assert_eq!(ours(&s), serde_json_str(&s), "{:x}", c as u32);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn json_strings_equal_serde_json(s in "(.|[\\x00-\\x20\\x7f-\\u{a0}\"\\\\\\u{2028}-\\u{202f}\\u{fefe}-\\u{feff}\\u{2060}-\\u{2069}])*") {
+            proptest::prop_assert_eq!(ours(&s), serde_json_str(&s));
+        }
     }
 
     #[test]

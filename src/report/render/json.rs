@@ -2,7 +2,11 @@
 //! or one report per line (`--format ndjson`). serde_json escapes the C0
 //! controls; [`JsonEscaping`] escapes the rest of the sanitiser's table
 //! (DEL, C1, bidi, invisible characters) as `\uXXXX`, so message bytes can
-//! neither break the output nor reach a terminal raw.
+//! neither break the output nor reach a terminal raw. NDJSON, the bulk
+//! output, is written by [`compact`] (the same bytes, several times
+//! cheaper); pretty JSON by serde_json.
+
+pub mod compact;
 
 use crate::model::Report;
 use crate::util::sanitize::JsonEscaping;
@@ -10,9 +14,28 @@ use serde::Serialize;
 use serde_json::ser::{CompactFormatter, PrettyFormatter};
 use std::io::{self, Write};
 
-fn compact(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
+/// Compact JSON through serde_json: what [`compact`] must equal, and what
+/// writes a value of a shape [`compact`] leaves to it.
+pub fn compact_serde_json(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
     let mut ser = serde_json::Serializer::with_formatter(out, JsonEscaping(CompactFormatter));
     value.serialize(&mut ser).map_err(io::Error::other)
+}
+
+/// Appends `value` as compact JSON: [`compact::push`], or serde_json for a
+/// shape it leaves to serde_json (the same bytes either way).
+pub fn push_compact(buf: &mut Vec<u8>, value: &impl Serialize) -> io::Result<()> {
+    let start = buf.len();
+    match compact::push(buf, value) {
+        Ok(()) => Ok(()),
+        Err(compact::Error::Unsupported) => {
+            buf.truncate(start);
+            compact_serde_json(buf, value)
+        }
+        Err(e) => {
+            buf.truncate(start);
+            Err(io::Error::other(e))
+        }
+    }
 }
 
 fn pretty(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
@@ -22,8 +45,17 @@ fn pretty(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
 
 /// Write one report as a single NDJSON line.
 pub fn write_ndjson(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    compact(&mut *out, report)?;
-    out.write_all(b"\n")
+    let mut buf = Vec::with_capacity(16 * 1024);
+    push_ndjson(&mut buf, report)?;
+    out.write_all(&buf)
+}
+
+/// Append one report as a single NDJSON line to `buf` (the worker
+/// threads' renderer: no copy, no `io::Write` per piece).
+pub fn push_ndjson(buf: &mut Vec<u8>, report: &Report) -> io::Result<()> {
+    push_compact(buf, report)?;
+    buf.push(b'\n');
+    Ok(())
 }
 
 /// One report as pretty JSON (what `--json` writes for one message).
