@@ -489,7 +489,7 @@ mod tests {
                 "Content-Transfer -Encoding : 7bit\r\n",
             ]
         );
-        assert_eq!(&h[rest], b"\r\n\r\nbody\r\n".as_slice());
+        assert_eq!(&h[rest], b"\r\nbody\r\n".as_slice());
         // A line of blanks ends the block unless a space or tab folds it
         // into the field before.
         let (keep, rest) =
