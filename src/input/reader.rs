@@ -160,15 +160,34 @@ fn parse_envelope(line: &[u8]) -> Envelope {
 /// mboxrd unquoting of a whole body: in each line `>From `, `>>From `...
 /// lose one `>` (mboxo's `>From ` too: the two cannot be told apart).
 pub fn unquote_body(body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len());
-    for line in body.split_inclusive(|b| *b == b'\n') {
-        let gt = line.iter().take_while(|b| **b == b'>').count();
-        if gt > 0 && line[gt..].starts_with(b"From ") {
-            out.extend_from_slice(&line[1..]);
-        } else {
-            out.extend_from_slice(line);
+    unquoted(body.to_vec())
+}
+
+/// [`unquote_body`] of a body owned: the same bytes, not copied, when no
+/// line needs it (most bodies). A quoted line is found from its `From `
+/// (memmem), not by splitting the body into lines.
+fn unquoted(body: Vec<u8>) -> Vec<u8> {
+    // Where each quoted line starts: the `>` it loses.
+    let mut cuts = Vec::new();
+    for i in memchr::memmem::find_iter(&body, b"From ") {
+        let mut s = i;
+        while s > 0 && body[s - 1] == b'>' {
+            s -= 1;
+        }
+        if s < i && (s == 0 || body[s - 1] == b'\n') {
+            cuts.push(s);
         }
     }
+    if cuts.is_empty() {
+        return body;
+    }
+    let mut out = Vec::with_capacity(body.len() - cuts.len());
+    let mut at = 0;
+    for c in cuts {
+        out.extend_from_slice(&body[at..c]);
+        at = c + 1;
+    }
+    out.extend_from_slice(&body[at..]);
     out
 }
 
@@ -515,7 +534,7 @@ impl<R: Read> MessageReader<R> {
             None => self.pos += header_end,
         }
         if self.mbox {
-            body = body.map(|b| unquote_body(&b));
+            body = body.map(unquoted);
         }
         let size = self.offset() - start;
         if self.eof && self.avail() == 0 && !self.mbox {
@@ -589,6 +608,35 @@ impl<R: Read> Iterator for MessageReader<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unquoting_finds_the_quoted_lines() {
+        // The line-by-line rule the memmem scan replaces.
+        let by_lines = |body: &[u8]| -> Vec<u8> {
+            let mut out = Vec::new();
+            for line in body.split_inclusive(|b| *b == b'\n') {
+                let gt = line.iter().take_while(|b| **b == b'>').count();
+                let skip = usize::from(gt > 0 && line[gt..].starts_with(b"From "));
+                out.extend_from_slice(&line[skip..]);
+            }
+            out
+        };
+        for body in [
+            &b">From a\n>>From b\nx>From c\n>From\n>>>From d"[..],
+            b"From x\n> From y\n>From z\r\n\n>>",
+            b">>From >From From \n>",
+            b"no quoted line\n",
+            b"",
+        ] {
+            assert_eq!(
+                unquote_body(body),
+                by_lines(body),
+                "{:?}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        assert_eq!(unquote_body(b">From a\n>>From b"), b"From a\n>From b");
+    }
 
     /// A reader that hands out at most `n` bytes per read, to split
     /// separators across reads.
