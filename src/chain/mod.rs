@@ -317,7 +317,11 @@ fn host_name(n: &str) -> Option<String> {
 fn address_like(helo: &str) -> bool {
     let h = helo.trim().trim_start_matches('[').trim_end_matches(']');
     let h = h.strip_prefix("IPv6:").unwrap_or(h);
-    h.parse::<IpAddr>().is_ok()
+    // Only hex digits, dots and colons can make an address: names stop here.
+    let address_bytes = h
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':');
+    (address_bytes && h.parse::<IpAddr>().is_ok())
         || (h.len() >= 8
             && h.bytes().all(|b| b.is_ascii_hexdigit())
             && h.bytes().any(|b| b.is_ascii_digit()))

@@ -205,7 +205,7 @@ pub fn utc_rfc3339(d: &DateTime) -> String {
     put(11, 2, u.hour.into());
     put(14, 2, u.minute.into());
     put(17, 2, u.second.into());
-    b.iter().copied().map(char::from).collect()
+    String::from_utf8_lossy(&b).into_owned()
 }
 
 /// The addresses of an address field: (display name, address) pairs.
