@@ -124,8 +124,10 @@ fn in_operator_network(name: &str, ip: IpAddr) -> bool {
 /// or `by NAME ([10.0.0.1])`. The parser does not keep it; custody and
 /// trust inference compare it with the peer's address.
 pub fn receiver_address(hop: &Hop) -> Option<IpAddr> {
+    static BY: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b" by "));
     let raw = hop.raw.as_str();
-    let at = memchr::memmem::find(raw.as_bytes(), b" by ")? + 4;
+    let at = BY.find(raw.as_bytes())? + 4;
     let rest = raw[at..].trim_start();
     // Skip the name, then expect `(ADDR)` or `([ADDR])`.
     let after_name = rest.split_once(char::is_whitespace)?.1.trim_start();
@@ -315,7 +317,11 @@ fn host_name(n: &str) -> Option<String> {
 fn address_like(helo: &str) -> bool {
     let h = helo.trim().trim_start_matches('[').trim_end_matches(']');
     let h = h.strip_prefix("IPv6:").unwrap_or(h);
-    h.parse::<IpAddr>().is_ok()
+    // Only hex digits, dots and colons can make an address: names stop here.
+    let address_bytes = h
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':');
+    (address_bytes && h.parse::<IpAddr>().is_ok())
         || (h.len() >= 8
             && h.bytes().all(|b| b.is_ascii_hexdigit())
             && h.bytes().any(|b| b.is_ascii_digit()))
@@ -463,12 +469,13 @@ pub fn is_webmail_hop(hop: &Hop) -> bool {
             .to_ascii_lowercase();
         matches!(p.as_str(), "http" | "https" | "webmail")
     };
-    let microsoft_internal = hop
-        .from
-        .helo
-        .as_deref()
-        .is_some_and(|h| same_operator(h, "outlook.com"));
-    (proto(hop.with.as_deref()) || proto(hop.via.as_deref())) && !microsoft_internal
+    // The protocol first: it rules out nearly every hop without a PSL lookup.
+    (proto(hop.with.as_deref()) || proto(hop.via.as_deref()))
+        && !hop
+            .from
+            .helo
+            .as_deref()
+            .is_some_and(|h| same_operator(h, "outlook.com"))
 }
 
 /// The names a hop's sender went by: rDNS, HELO (normalised, deduplicated).
@@ -487,17 +494,6 @@ fn sender_names(hop: &Hop) -> Vec<String> {
     names
 }
 
-/// Did the upper hop's sender run on the upper receiver itself: a local
-/// handover, a loopback peer, or no peer named at all?
-fn sender_is_receiver(upper: &Hop) -> bool {
-    upper.kind == HopKind::Local
-        || upper
-            .from
-            .ip
-            .is_some_and(|ip| classify(ip) == IpClass::Loopback)
-        || (upper.from.ip.is_none() && sender_names(upper).is_empty())
-}
-
 /// `a` is the unqualified form of `b` (`lugh` and `lugh.tuatha.org`).
 fn short_for(a: &str, b: &str) -> bool {
     !a.contains('.') && b.split('.').next() == Some(a)
@@ -507,7 +503,14 @@ fn short_for(a: &str, b: &str) -> bool {
 /// wrote the lower header the one that handed the message to the upper?
 pub fn judge_link(upper: &Hop, lower: &Hop) -> CustodyLink {
     let mut names = sender_names(upper);
-    let local = sender_is_receiver(upper);
+    // Did the upper hop's sender run on the upper receiver itself: a local
+    // handover, a loopback peer, or no peer named at all?
+    let local = upper.kind == HopKind::Local
+        || upper
+            .from
+            .ip
+            .is_some_and(|ip| classify(ip) == IpClass::Loopback)
+        || (upper.from.ip.is_none() && names.is_empty());
     if local {
         // The sender was the upper receiver itself.
         if let Some(by) = upper.by.as_deref().and_then(host_name) {
@@ -542,7 +545,12 @@ pub fn judge_link(upper: &Hop, lower: &Hop) -> CustodyLink {
     }
     // The lower receiver recorded its own address: compare it with the
     // address the upper receiver saw.
-    if let (Some(own), Some(ip)) = (receiver_address(lower), upper.from.ip) {
+    // (The sender's address first: without one, the header is not read.)
+    if let Some((own, ip)) = upper
+        .from
+        .ip
+        .and_then(|ip| Some((receiver_address(lower)?, ip)))
+    {
         if own == ip {
             set(
                 LinkStatus::Consistent,
@@ -783,6 +791,13 @@ fn literal(s: &str) -> Option<IpAddr> {
         .strip_prefix("IPv6:")
         .or_else(|| inner.strip_prefix("ipv6:"))
         .unwrap_or(inner);
+    // No address has other bytes: a host name stops here, unparsed.
+    if !inner
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':')
+    {
+        return None;
+    }
     inner.parse().ok()
 }
 

@@ -105,9 +105,13 @@ pub fn spans(block: &[u8]) -> Vec<FieldSpan> {
             }
             // Lines that are neither a field nor a continuation are skipped
             // (and so are continuations that follow them).
-            let colon = memchr::memchr(b':', line)
-                .filter(|&c| c > 0 && line[..c].iter().all(|b| b.is_ascii_graphic()));
-            open = colon.map(|c| (start, start + c));
+            // The name: printable ASCII up to the first colon (the name
+            // only is read, not the line up to a colon).
+            let c = line
+                .iter()
+                .position(|&b| b == b':' || !b.is_ascii_graphic())
+                .unwrap_or(line.len());
+            open = (c > 0 && line.get(c) == Some(&b':')).then_some((start, start + c));
         }
         start = end;
     }

@@ -24,6 +24,9 @@ fn stream_input(value: &[u8]) -> Vec<u8> {
 
 /// Decode an unstructured field (RFC 2047 encoded words).
 pub fn unstructured(f: &Field) -> String {
+    if let Some(plain) = unstructured_plain(f.value) {
+        return plain;
+    }
     let input = stream_input(f.value);
     match MessageStream::new(&input).parse_unstructured() {
         HeaderValue::Text(t) => t.trim().to_string(),
@@ -31,8 +34,140 @@ pub fn unstructured(f: &Field) -> String {
     }
 }
 
+/// What mail-parser's `parse_unstructured` (then trimmed) gives for a value
+/// without encoded words and NUL bytes, without its token list: each line's
+/// text between its first and last byte that is not a space, tab or CR,
+/// the lines joined by one space. `None` for values it must decode.
+fn unstructured_plain(value: &[u8]) -> Option<String> {
+    if memchr::memchr(0, value).is_some() || memchr::memmem::find(value, b"=?").is_some() {
+        return None;
+    }
+    // A line break not followed by a continuation ends mail-parser's read.
+    let folds_only = memchr::memchr_iter(b'\n', value)
+        .all(|i| matches!(value.get(i + 1), None | Some(b' ' | b'\t')));
+    if !folds_only {
+        return None;
+    }
+    let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\r');
+    let mut out = Vec::with_capacity(value.len());
+    for line in value.split(|b| *b == b'\n') {
+        let Some(start) = line.iter().position(|b| !blank(b)) else {
+            continue;
+        };
+        let end = line.iter().rposition(|b| !blank(b)).unwrap_or(start);
+        if !out.is_empty() {
+            out.push(b' ');
+        }
+        out.extend_from_slice(&line[start..=end]);
+    }
+    let text = match String::from_utf8(out) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    let trimmed = text.trim();
+    Some(if trimmed.len() == text.len() {
+        text
+    } else {
+        trimmed.to_string()
+    })
+}
+
+/// The usual RFC 5322 date, `[Day, ]D Mon YYYY HH:MM:SS +hhmm[ (comment)]`,
+/// read directly into what mail-parser's `parse_date` makes of it (the
+/// tests compare the two), without its byte-at-a-time state machine.
+/// `None` for any other shape: mail-parser's turn.
+pub(crate) fn strict_date(value: &[u8]) -> Option<DateTime> {
+    let start = value.iter().position(|b| !matches!(b, b' ' | b'\t'))?;
+    let end = value
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))?;
+    let v = value.get(start..=end)?;
+    let mut i = 0;
+    if v.first()?.is_ascii_alphabetic() {
+        // Any weekday: mail-parser reads no letter before the day.
+        let day = v.get(..5)?;
+        if !(day[..3].iter().all(u8::is_ascii_alphabetic) && day[3] == b',' && day[4] == b' ') {
+            return None;
+        }
+        i = 5;
+    }
+    // Digits: 1..=max of them, their value.
+    let digits = |i: &mut usize, max: usize| -> Option<u32> {
+        let run = v[*i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if run == 0 || run > max {
+            return None;
+        }
+        let n = v[*i..*i + run]
+            .iter()
+            .fold(0u32, |n, b| n * 10 + u32::from(b - b'0'));
+        *i += run;
+        Some(n)
+    };
+    let byte =
+        |i: &mut usize, want: u8| -> Option<()> { (v.get(*i) == Some(&want)).then(|| *i += 1) };
+    let day = digits(&mut i, 2)?;
+    byte(&mut i, b' ')?;
+    let mon = v.get(i..i + 3)?;
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
+        b"dec",
+    ];
+    let month = MONTHS.iter().position(|m| mon.eq_ignore_ascii_case(*m))? + 1;
+    i += 3;
+    byte(&mut i, b' ')?;
+    if !matches!(v.get(i), Some(b'1'..=b'9')) {
+        return None;
+    }
+    let year_at = i;
+    let year = digits(&mut i, 4)?;
+    if i - year_at != 4 {
+        return None;
+    }
+    byte(&mut i, b' ')?;
+    let hour = digits(&mut i, 2)?;
+    byte(&mut i, b':')?;
+    let minute = digits(&mut i, 2)?;
+    byte(&mut i, b':')?;
+    let second = digits(&mut i, 2)?;
+    byte(&mut i, b' ')?;
+    let before_gmt = match v.get(i)? {
+        b'+' => false,
+        b'-' => true,
+        _ => return None,
+    };
+    i += 1;
+    let zone_at = i;
+    let zone = digits(&mut i, 4)?;
+    if i - zone_at != 4 {
+        return None;
+    }
+    // Nothing after the zone but one plain comment: `(PDT)`.
+    match &v[i..] {
+        [] => {}
+        [b' ', b'(', inner @ .., b')']
+            if !inner
+                .iter()
+                .any(|b| matches!(b, b'(' | b')' | b'\\' | b'\n')) => {}
+        _ => return None,
+    }
+    Some(DateTime {
+        year: year as u16,
+        month: month as u8,
+        day: day as u8,
+        hour: hour as u8,
+        minute: minute as u8,
+        second: second as u8,
+        tz_before_gmt: before_gmt,
+        tz_hour: ((zone / 100) % 24) as u8,
+        tz_minute: ((zone % 100) % 60) as u8,
+    })
+}
+
 /// A parsed date field.
 pub fn date(value: &[u8]) -> Option<DateTime> {
+    if let Some(d) = strict_date(value) {
+        return Some(d);
+    }
     let input = stream_input(value);
     match MessageStream::new(&input).parse_date() {
         HeaderValue::DateTime(d) => Some(d),
@@ -273,5 +408,142 @@ mod tests {
         }
         let epoch = DateTime::from_timestamp(0);
         assert_eq!(utc_rfc3339(&epoch), "1970-01-01T00:00:00Z");
+    }
+
+    fn mail_parser_date(value: &[u8]) -> Option<DateTime> {
+        match MessageStream::new(&stream_input(value)).parse_date() {
+            HeaderValue::DateTime(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// Pseudo-random picks from `items` (xorshift, fixed seed).
+    fn picker(seed: u64) -> impl FnMut(usize) -> usize {
+        let mut s = seed;
+        move |n| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn strict_dates_are_what_mail_parser_reads() {
+        let fixed: [&[u8]; 12] = [
+            b" Sat, 4 Sep 1999 16:55:38 -0700\r\n",
+            b"Mon, 01 Jan 2001 00:00:00 +0000 (UTC)",
+            b"4 SEP 1999 16:55:38 -0700 (PDT)\n",
+            b"Thu, 31 Feb 2026 23:59:60 +2599",
+            b"Tue, 1 dec 3001 9:5:7 -0000",
+            b"\tFri, 13 Oct 2023 08:00:00 +0530  ",
+            b"Fri, 13 Oct 2023 08:00:00 +0530 (a b c)\r\n",
+            b"Sun, 7 Mar 1900 00:00:00 +1400",
+            b"Wed, 9 Oct 2002 12:57:14 -0400",
+            b"Wed, 9 Oct 2002 12:57:14 -0400 (EDT) extra",
+            b"Wed, 9 Oct 02 12:57:14 -0400",
+            b"Wed 9 Oct 2002 12:57:14 GMT",
+        ];
+        let mut seen = 0;
+        for v in fixed {
+            if let Some(d) = strict_date(v) {
+                seen += 1;
+                assert_eq!(
+                    Some(d),
+                    mail_parser_date(v),
+                    "{:?}",
+                    String::from_utf8_lossy(v)
+                );
+            }
+        }
+        assert_eq!(seen, 9);
+        // Pieces of dates, well and badly formed, in random orders: whatever
+        // the strict reader accepts, mail-parser reads the same.
+        let pieces: [&str; 24] = [
+            "Sat, ",
+            "Xyz, ",
+            "4 ",
+            "04 ",
+            "31 ",
+            "123 ",
+            "Sep ",
+            "jAn ",
+            "Foo ",
+            "1999 ",
+            "0999 ",
+            "99 ",
+            "16:55:38 ",
+            "9:5:7 ",
+            "24:61:61 ",
+            "16:55 ",
+            "-0700",
+            "+2399",
+            "+07",
+            " (PDT)",
+            " (a (b))",
+            " x",
+            "\r\n",
+            "\n\t",
+        ];
+        let mut pick = picker(0x9e37_79b9_7f4a_7c15);
+        let mut accepted = 0;
+        for _ in 0..20_000 {
+            let mut v = String::new();
+            if pick(2) == 0 {
+                v.push_str(pieces[pick(2)]);
+            }
+            for range in [2..6, 6..9, 9..12, 12..16, 16..19, 19..24] {
+                if pick(8) > 0 {
+                    v.push_str(pieces[range.start + pick(range.len())]);
+                }
+            }
+            if let Some(d) = strict_date(v.as_bytes()) {
+                accepted += 1;
+                assert_eq!(Some(d), mail_parser_date(v.as_bytes()), "{v:?}");
+            }
+        }
+        assert!(accepted > 500, "{accepted}");
+    }
+
+    #[test]
+    fn plain_unstructured_values_are_what_mail_parser_reads() {
+        let decode = |v: &[u8]| match MessageStream::new(&stream_input(v)).parse_unstructured() {
+            HeaderValue::Text(t) => t.trim().to_string(),
+            _ => headers::unfold(v),
+        };
+        let pieces: [&[u8]; 14] = [
+            b" ",
+            b"\t",
+            b"\r\n ",
+            b"\n\t",
+            b"\r",
+            b"a",
+            b"Hello",
+            b"caf\xc3\xa9",
+            b"\xff",
+            b"=",
+            b"?",
+            b"\x0b",
+            b"\xc2\xa0",
+            b"x y",
+        ];
+        let mut pick = picker(0x2545_f491_4f6c_dd1d);
+        let mut plain = 0;
+        for _ in 0..20_000 {
+            let mut v = Vec::new();
+            for _ in 0..pick(9) {
+                v.extend_from_slice(pieces[pick(pieces.len())]);
+            }
+            if pick(2) == 0 {
+                v.extend_from_slice(b"\r\n");
+            }
+            if let Some(got) = unstructured_plain(&v) {
+                plain += 1;
+                assert_eq!(got, decode(&v), "{:?}", String::from_utf8_lossy(&v));
+            }
+        }
+        assert!(plain > 5_000, "{plain}");
+        assert_eq!(unstructured_plain(b" =?utf-8?Q?caf=C3=A9?=\r\n"), None);
+        assert_eq!(unstructured_plain(b" a\x00b"), None);
     }
 }

@@ -159,8 +159,11 @@ fn month(w: &str) -> Option<i64> {
     const MONTHS: [&str; 12] = [
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
     ];
-    let head = w.get(..3)?.to_ascii_lowercase();
-    MONTHS.iter().position(|m| *m == head).map(|i| i as i64 + 1)
+    let head = w.get(..3)?;
+    MONTHS
+        .iter()
+        .position(|m| m.eq_ignore_ascii_case(head))
+        .map(|i| i as i64 + 1)
 }
 
 /// Days since 1970-01-01 (Howard Hinnant's civil-from-days algorithm,

@@ -216,11 +216,11 @@ fn comment(text: &str) -> CommentInfo<'_> {
     let mut info = CommentInfo::default();
     // A proxy's note of its client: `proxying for ip, unknown` (SquirrelMail),
     // `Forwarded-For: ip, [ip]` (mshttpd). Its addresses are not the peer.
-    let lead = |k: usize| match toks.get(k).map(|t| t.tok) {
-        Some(Tok::Word(w)) => w.to_ascii_lowercase(),
-        _ => String::new(),
+    let lead = |k: usize, word: &str| match toks.get(k).map(|t| t.tok) {
+        Some(Tok::Word(w)) => w.eq_ignore_ascii_case(word),
+        _ => false,
     };
-    if (lead(0) == "proxying" && lead(1) == "for") || lead(0) == "forwarded-for:" {
+    if (lead(0, "proxying") && lead(1, "for")) || lead(0, "forwarded-for:") {
         info.forwarded_for = toks.iter().find_map(|t| match t.tok {
             Tok::Word(w) => parse_ip(w),
             Tok::Literal(l) => parse_ip(l),

@@ -122,17 +122,19 @@ fn is_delim(b: u8) -> bool {
 /// length when it is never closed. Iterative, so nesting depth costs nothing.
 fn comment_end(bytes: &[u8], open: usize) -> usize {
     let mut depth = 0usize;
-    for (i, &b) in bytes.iter().enumerate().skip(open) {
-        match b {
-            b'(' => depth += 1,
-            b')' => {
-                depth -= 1;
-                if depth == 0 {
-                    return i;
-                }
+    let mut at = open;
+    // From parenthesis to parenthesis (memchr), not byte by byte.
+    while let Some(i) = memchr::memchr2(b'(', b')', &bytes[at..]) {
+        let i = at + i;
+        if bytes[i] == b'(' {
+            depth += 1;
+        } else {
+            depth -= 1;
+            if depth == 0 {
+                return i;
             }
-            _ => {}
         }
+        at = i + 1;
     }
     bytes.len()
 }

@@ -14,8 +14,6 @@ use crate::model::{Hop, HopKind, Timestamp};
 use lex::{tokenize, Spanned, Tok};
 use mail_parser::parsers::MessageStream;
 use mail_parser::HeaderValue;
-use memchr::memmem::Finder;
-use std::sync::LazyLock;
 
 /// Only this much of a header is read; the rest is kept in `raw` only.
 const MAX_PARSED_LEN: usize = 8 * 1024;
@@ -64,8 +62,9 @@ pub fn parse(index: usize, value: &[u8]) -> Hop {
         }
     }
     comments_lower.make_ascii_lowercase();
+    let marks = comment_markers(&comments_lower);
     let ctx = from::Context {
-        exim: comments_lower.contains("exim"),
+        exim: marks.exim,
         // Exchange writes `from HELO (ip)`; M365's internal HTTPS hops say
         // nothing of Microsoft in `with`, but their receivers are outlook.com.
         microsoft: with_lower.starts_with("microsoft")
@@ -105,8 +104,8 @@ pub fn parse(index: usize, value: &[u8]) -> Hop {
             "no from or by clause".into()
         });
     }
-    hop.tls = is_tls(&with_lower, &comments_lower);
-    hop.authenticated = is_authenticated(&with_lower, &comments_lower);
+    hop.tls = is_tls(&with_lower, marks.tls);
+    hop.authenticated = is_authenticated(&with_lower, marks.auth);
     hop.from = from_part;
     hop.by = clauses
         .by
@@ -181,6 +180,14 @@ const MONTHS: [&str; 12] = [
 /// asctime and numeric dates), else through mail-parser; `original` keeps
 /// the text as written.
 fn parse_timestamp(original: &str) -> Option<Timestamp> {
+    // The usual RFC 5322 form, which no loose form matches, directly.
+    if let Some(dt) = crate::parse::message::strict_date(original.as_bytes()) {
+        return dt.is_valid().then(|| Timestamp {
+            utc: crate::parse::message::utc_rfc3339(&dt),
+            epoch: dt.to_timestamp(),
+            original: original.to_string(),
+        });
+    }
     // The loose forms first: mail-parser misreads some of them (asctime).
     if let Some(loose) = date::parse_loose(original) {
         return loose.map(|epoch| Timestamp {
@@ -322,52 +329,77 @@ const AUTH_PROTOCOLS: [&str; 7] = [
     "asmtp",
 ];
 
-/// `with`: the `with` clause, lowercased; `comments`: the comments, lowercased.
-fn is_tls(with: &str, comments: &str) -> bool {
-    static MARKERS: LazyLock<Vec<Finder<'static>>> = LazyLock::new(|| {
-        finders(&[
-            "using tls",
-            "version=tls",
-            "tlsv1",
-            "tls1",
-            "tls-1",
-            "tls:",
-            "ssl:",
-            "sslv3",
-            "transport security",
-            "cipher=",
-            "encrypted",
-        ])
-    });
+/// What the comments say, lowercased (see [`comment_markers`]).
+struct Markers {
+    /// The receiver is Exim.
+    exim: bool,
+    /// A TLS marker ([`TLS_MARKERS`]).
+    tls: bool,
+    /// An authentication marker ([`AUTH_MARKERS`]).
+    auth: bool,
+}
+
+const TLS_MARKERS: [&str; 11] = [
+    "using tls",
+    "version=tls",
+    "tlsv1",
+    "tls1",
+    "tls-1",
+    "tls:",
+    "ssl:",
+    "sslv3",
+    "transport security",
+    "cipher=",
+    "encrypted",
+];
+const AUTH_MARKERS: [&str; 5] = [
+    "authenticated",
+    "auth: ",
+    "with login",
+    "with plain",
+    "with cram-md5",
+];
+
+/// The markers in the lowercased comments, in one pass over them: the
+/// four bytes at each position pick the markers that may start there (a
+/// substring search per marker per hop showed in archive-scale profiles).
+/// Every marker is at least four bytes long.
+fn comment_markers(comments: &str) -> Markers {
+    let mut m = Markers {
+        exim: false,
+        tls: false,
+        auth: false,
+    };
+    let h = comments.as_bytes();
+    for i in 0..h.len().saturating_sub(3) {
+        let rest = &h[i..];
+        let any = |needles: &[&str]| needles.iter().any(|n| rest.starts_with(n.as_bytes()));
+        match [h[i], h[i + 1], h[i + 2], h[i + 3]] {
+            [b'e', b'x', b'i', b'm'] => m.exim = true,
+            [b't', b'l', b's', b'v' | b'1' | b'-' | b':']
+            | [b'u', b's', b'i', b'n']
+            | [b'v', b'e', b'r', b's']
+            | [b's', b's', b'l', b':' | b'v']
+            | [b't', b'r', b'a', b'n']
+            | [b'c', b'i', b'p', b'h']
+            | [b'e', b'n', b'c', b'r'] => m.tls |= any(&TLS_MARKERS),
+            [b'a', b'u', b't', b'h'] | [b'w', b'i', b't', b'h'] => m.auth |= any(&AUTH_MARKERS),
+            _ => {}
+        }
+    }
+    m
+}
+
+/// `with`: the `with` clause, lowercased; `marked`: a TLS marker in the comments.
+fn is_tls(with: &str, marked: bool) -> bool {
     let proto = with.split(' ').next().unwrap_or("");
-    TLS_PROTOCOLS.contains(&proto)
-        || with.split(' ').any(|w| w == "tls")
-        || contains_any(comments, &MARKERS)
+    TLS_PROTOCOLS.contains(&proto) || with.split(' ').any(|w| w == "tls") || marked
 }
 
 /// Arguments as for [`is_tls`].
-fn is_authenticated(with: &str, comments: &str) -> bool {
-    static MARKERS: LazyLock<Vec<Finder<'static>>> = LazyLock::new(|| {
-        finders(&[
-            "authenticated",
-            "auth: ",
-            "with login",
-            "with plain",
-            "with cram-md5",
-        ])
-    });
+fn is_authenticated(with: &str, marked: bool) -> bool {
     let proto = with.split(' ').next().unwrap_or("");
-    AUTH_PROTOCOLS.contains(&proto) || contains_any(comments, &MARKERS)
-}
-
-/// Substring searchers built once (memchr's SIMD search; `str::contains`
-/// per marker per hop showed in archive-scale profiles).
-fn finders(needles: &[&'static str]) -> Vec<Finder<'static>> {
-    needles.iter().map(|n| Finder::new(n.as_bytes())).collect()
-}
-
-fn contains_any(hay: &str, finders: &[Finder]) -> bool {
-    !hay.is_empty() && finders.iter().any(|f| f.find(hay.as_bytes()).is_some())
+    AUTH_PROTOCOLS.contains(&proto) || marked
 }
 
 /// Is the receiving host (`by NAME`) one of Microsoft 365's?
@@ -382,4 +414,70 @@ fn raw_lower_has_outlook_by(toks: &[Spanned]) -> bool {
         }
         _ => false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_pass_markers_are_the_substring_searches() {
+        let pieces = [
+            "using tls",
+            "version=tls",
+            "tlsv1",
+            "tls1",
+            "tls-1",
+            "tls:",
+            "ssl:",
+            "sslv3",
+            "transport security",
+            "cipher=",
+            "encrypted",
+            "authenticated",
+            "auth: ",
+            "with login",
+            "with plain",
+            "with cram-md5",
+            "exim",
+            "tls",
+            "ssl",
+            "auth",
+            "with",
+            "exi",
+            "e",
+            "t",
+            " ",
+            " | ",
+            "x",
+            "using",
+            "encrypt",
+            "with cram",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut hits = [0; 3];
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..next(5) {
+                let p = pieces[next(pieces.len())];
+                // Cut pieces too, so partial markers meet.
+                text.push_str(&p[next(p.len().min(3))..]);
+            }
+            let m = comment_markers(&text);
+            let naive = |ns: &[&str]| ns.iter().any(|n| text.contains(n));
+            assert_eq!(m.exim, text.contains("exim"), "{text:?}");
+            assert_eq!(m.tls, naive(&TLS_MARKERS), "{text:?}");
+            assert_eq!(m.auth, naive(&AUTH_MARKERS), "{text:?}");
+            hits[0] += usize::from(m.exim);
+            hits[1] += usize::from(m.tls);
+            hits[2] += usize::from(m.auth);
+        }
+        assert!(hits.iter().all(|&h| h > 200), "{hits:?}");
+    }
 }
