@@ -46,7 +46,7 @@ fn recipients(ctx: &Context, i: usize) -> Vec<String> {
 /// the public DNS, so "outside the relay's domain" means something.
 fn public_name(name: &str) -> bool {
     let n = name.trim_end_matches('.').to_ascii_lowercase();
-    domain::is_fqdn(&n) && psl::suffix(n.as_bytes()).is_some_and(|s| s.is_known())
+    domain::is_fqdn(&n) && domain::has_known_suffix(&n)
 }
 
 pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
