@@ -53,9 +53,17 @@ fn word_shape(host: &str, word: &str) -> bool {
     let h = host.as_bytes();
     let sep = |b: u8| b == b'.' || b == b'-';
     let digit = |i: usize| h.get(i).is_some_and(u8::is_ascii_digit);
+    let w = word.as_bytes();
+    // A plain scan: the names are short, and a substring searcher's set-up
+    // cost more than it saved (the words are ASCII, so a byte match is a
+    // match of the text).
+    let find_at = |from: usize| {
+        let last = h.len().checked_sub(w.len())?;
+        (from..=last).find(|&i| h[i] == w[0] && &h[i..i + w.len()] == w)
+    };
     let mut from = 0;
-    while let Some(at) = host.get(from..).and_then(|rest| rest.find(word)) {
-        let (s, e) = (from + at, from + at + word.len());
+    while let Some(s) = find_at(from) {
+        let e = s + w.len();
         let before_token = s == 0 || sep(h[s - 1]);
         let after_token = e == h.len() || sep(h[e]);
         let digits_after = digit(e) || (e < h.len() && sep(h[e]) && digit(e + 1));
@@ -63,9 +71,8 @@ fn word_shape(host: &str, word: &str) -> bool {
         if (before_token && after_token) || digits_after || digits_before {
             return true;
         }
-        // The next occurrence may overlap this one (`dyndyn`): step one
-        // character on.
-        from = s + host[s..].chars().next().map_or(1, char::len_utf8);
+        // The next occurrence may overlap this one (`dyndyn`).
+        from = s + 1;
     }
     false
 }

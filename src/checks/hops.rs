@@ -156,7 +156,7 @@ fn looks_dynamic(rdns: &str) -> bool {
 /// A host name under a known public suffix (not `.local`, `.localdomain`,
 /// `.internal`...): a name that can exist in the public DNS.
 fn public_name(name: &str) -> bool {
-    domain::normalize(name).is_some_and(|n| n.contains('.') && domain::has_known_suffix(&n))
+    domain::normalized(name).is_some_and(|n| n.contains('.') && domain::has_known_suffix(&n))
 }
 
 /// The sender greeted with a qualified name that its recorded rDNS
