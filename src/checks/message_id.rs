@@ -430,7 +430,8 @@ fn spamware(raw: &str, id: &MsgId, out: &mut Vec<Finding>) {
 fn ascii_shape(left: &str) -> Option<&'static str> {
     let b = left.as_bytes();
     // Runs of one class each: (test, length).
-    let runs = |spec: &[(fn(&u8) -> bool, usize)]| {
+    type Run = (fn(&u8) -> bool, usize);
+    let runs = |spec: &[Run]| {
         let mut i = 0;
         for (test, n) in spec {
             if b.len() < i + n || !b[i..i + n].iter().all(test) {

@@ -463,10 +463,10 @@ mod tests {
         for f in FAMILIES {
             assert_eq!(f.header, f.header.to_ascii_lowercase());
             assert!(f.header.starts_with("x-"), "family() skips other names");
-            assert!(std::ptr::eq(
-                family(&f.header.to_ascii_uppercase()).unwrap(),
-                f
-            ));
+            assert_eq!(
+                family(&f.header.to_ascii_uppercase()).map(|g| g.header),
+                Some(f.header)
+            );
             assert_eq!(FAMILIES.iter().filter(|g| g.header == f.header).count(), 1);
             for v in ["", ";;;", ":", "\u{202e}x:y", &"A:".repeat(10_000), "é;é:é"] {
                 let d = decode(f.header, v).unwrap();
