@@ -15,10 +15,8 @@
 use super::Context;
 use crate::model::{Code, Finding, Severity};
 use crate::util::{domain, providers};
-use regex::Regex;
 use serde_json::json;
 use std::net::IpAddr;
-use std::sync::LazyLock;
 
 /// Pool words, as data: the token and what it names.
 pub const POOL_WORDS: &[(&str, &str)] = &[
@@ -47,72 +45,122 @@ pub const POOL_WORDS: &[(&str, &str)] = &[
     ("fios", "fibre-to-the-home line"),
 ];
 
-struct Compiled {
-    word: &'static str,
-    what: &'static str,
-    re: Regex,
+/// Is `host` of the hfilter shape for `word`: the word as its own token
+/// (`(^|[.-])word([.-]|$)`), or glued to digits (`word[.-]?[0-9]`,
+/// `[0-9][.-]?word`)? Every occurrence of the word is tried, as a regex
+/// search would; plain byte tests, no regex (this runs per hop).
+fn word_shape(host: &str, word: &str) -> bool {
+    let h = host.as_bytes();
+    let sep = |b: u8| b == b'.' || b == b'-';
+    let digit = |i: usize| h.get(i).is_some_and(u8::is_ascii_digit);
+    let w = word.as_bytes();
+    // A plain scan: the names are short, and a substring searcher's set-up
+    // cost more than it saved (the words are ASCII, so a byte match is a
+    // match of the text).
+    let find_at = |from: usize| {
+        let last = h.len().checked_sub(w.len())?;
+        (from..=last).find(|&i| h[i] == w[0] && &h[i..i + w.len()] == w)
+    };
+    let mut from = 0;
+    while let Some(s) = find_at(from) {
+        let e = s + w.len();
+        let before_token = s == 0 || sep(h[s - 1]);
+        let after_token = e == h.len() || sep(h[e]);
+        let digits_after = digit(e) || (e < h.len() && sep(h[e]) && digit(e + 1));
+        let digits_before = (s > 0 && digit(s - 1)) || (s > 1 && sep(h[s - 1]) && digit(s - 2));
+        if (before_token && after_token) || digits_after || digits_before {
+            return true;
+        }
+        // The next occurrence may overlap this one (`dyndyn`).
+        from = s + 1;
+    }
+    false
 }
 
-static WORDS: LazyLock<Vec<Compiled>> = LazyLock::new(|| {
-    POOL_WORDS
-        .iter()
-        .map(|(w, what)| Compiled {
-            word: w,
-            what,
-            // rspamd hfilter's three shapes for each word.
-            re: Regex::new(&format!(r"(^|[.-]){w}([.-]|$)|{w}[.-]?[0-9]|[0-9][.-]?{w}"))
-                .expect("pool word regex"),
-        })
-        .collect()
-});
+/// `(^|[.-])static([.-]|[0-9]|$)`: the name calls itself static.
+fn says_static(host: &str) -> bool {
+    let h = host.as_bytes();
+    host.match_indices("static").any(|(s, w)| {
+        let e = s + w.len();
+        (s == 0 || h[s - 1] == b'.' || h[s - 1] == b'-')
+            && (e == h.len() || matches!(h[e], b'.' | b'-' | b'0'..=b'9'))
+    })
+}
 
-static STATIC_WORD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(^|[.-])static([.-]|[0-9]|$)").expect("static regex"));
+/// The decimal digits of an octet, as text.
+fn decimal(b: u8, buf: &mut [u8; 3]) -> &[u8] {
+    let mut n = 3;
+    let mut v = b;
+    loop {
+        n -= 1;
+        buf[n] = b'0' + v % 10;
+        v /= 10;
+        if v == 0 {
+            return &buf[n..];
+        }
+    }
+}
 
 /// Why `name` looks like a dynamic pool's (with `ip`, the connecting
 /// address whose digits it may carry), or `None`.
 pub fn pool_shape(name: &str, ip: Option<IpAddr>) -> Option<String> {
-    let n = domain::normalize(name)?;
-    let reg = domain::registrable(&n)?;
+    let n = domain::normalized(name)?;
+    // Normalised again, as `registrable` would (a no-op but for odd
+    // inner whitespace).
+    let again = domain::normalized(&n)?;
+    let reg = domain::registrable_part(&again)?;
     if n == reg
-        || providers::by_mail_domain(&reg).is_some()
+        || providers::by_mail_domain(reg).is_some()
         || providers::mailbox_host(&n).is_some()
         || providers::PROVIDERS
             .iter()
-            .any(|p| p.infra_domains.contains(&reg.as_str()))
+            .any(|p| p.infra_domains.contains(&reg))
     {
         return None;
     }
-    let host = n.strip_suffix(&reg)?.trim_end_matches('.');
-    if host.is_empty() || STATIC_WORD.is_match(host) {
+    let host = n.strip_suffix(reg)?.trim_end_matches('.');
+    if host.is_empty() || says_static(host) {
         return None;
     }
     if let Some(IpAddr::V4(v4)) = ip.map(|i| i.to_canonical()) {
         let o = v4.octets();
-        let fwd = o.map(|b| b.to_string());
-        let mut rev = fwd.clone();
-        rev.reverse();
-        // The runs of digits in the name (no regex: this runs per hop).
+        // The runs of digits in the name.
         let runs: Vec<&str> = host
             .split(|c: char| !c.is_ascii_digit())
             .filter(|r| !r.is_empty())
             .collect();
-        let has_seq = |seq: &[String; 4]| {
-            runs.windows(4)
-                .any(|w| w.iter().zip(seq).all(|(a, b)| a == b))
+        let has_seq = |seq: [u8; 4]| {
+            runs.windows(4).any(|w| {
+                w.iter()
+                    .zip(seq)
+                    .all(|(a, b)| a.as_bytes() == decimal(b, &mut [0; 3]))
+            })
         };
-        let padded = format!("{:03}{:03}{:03}{:03}", o[0], o[1], o[2], o[3]);
-        let hex = format!("{:02x}{:02x}{:02x}{:02x}", o[0], o[1], o[2], o[3]);
-        if has_seq(&fwd) || has_seq(&rev) || host.contains(&padded) || host.contains(&hex) {
+        let mut rev = o;
+        rev.reverse();
+        // `{:03}` and `{:02x}` of each octet, without formatting.
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut padded = [0u8; 12];
+        let mut hex = [0u8; 8];
+        for (i, b) in o.into_iter().enumerate() {
+            padded[3 * i..3 * i + 3].copy_from_slice(&[
+                b'0' + b / 100,
+                b'0' + b / 10 % 10,
+                b'0' + b % 10,
+            ]);
+            hex[2 * i] = HEX[usize::from(b >> 4)];
+            hex[2 * i + 1] = HEX[usize::from(b & 15)];
+        }
+        let contains = |needle: &[u8]| std::str::from_utf8(needle).is_ok_and(|t| host.contains(t));
+        if has_seq(o) || has_seq(rev) || contains(&padded) || contains(&hex) {
             return Some("the connecting address's digits in the name".into());
         }
     }
-    WORDS
+    POOL_WORDS
         .iter()
-        // The word itself first: a substring search is far cheaper than
-        // the regex, and most names hold none of the words.
-        .find(|c| host.contains(c.word) && c.re.is_match(host))
-        .map(|c| format!("`{}` ({})", c.word, c.what))
+        // The word itself first: most names hold none of the words.
+        .find(|(w, _)| word_shape(host, w))
+        .map(|(w, what)| format!("`{w}` ({what})"))
 }
 
 /// 2008-01-01T00:00:00Z: after RFC 5068 (November 2007).
@@ -214,5 +262,58 @@ mod tests {
         for (name, addr, want) in cases {
             assert_eq!(pool_shape(name, ip(addr)).is_some(), want, "{name}");
         }
+    }
+
+    /// The byte tests say what rspamd hfilter's regexes say.
+    #[test]
+    fn word_shapes_match_the_regexes() {
+        let hosts = [
+            "dyn",
+            "dyn-1",
+            "1dyn",
+            "1-dyn",
+            "x.dyn.y",
+            "xdyn",
+            "dynx",
+            "dyn.x",
+            "x-dyn",
+            "dyndyn",
+            "adyndyn1",
+            "a.dy",
+            "dy",
+            "1.2dyn",
+            "dyn.",
+            ".dyn",
+            "-dyn-",
+            "é-dyn",
+            "dynéx",
+            "xé1dyn",
+            "static",
+            "static1",
+            "astatic",
+            "x.static-",
+            "staticx",
+            "x.staticstatic.1",
+            "cable9",
+            "ppp",
+            "pppoe-1",
+        ];
+        for w in ["dyn", "ppp", "pppoe", "cable", "static"] {
+            let re =
+                regex::Regex::new(&format!(r"(^|[.-]){w}([.-]|$)|{w}[.-]?[0-9]|[0-9][.-]?{w}"))
+                    .unwrap();
+            for h in hosts {
+                assert_eq!(word_shape(h, w), re.is_match(h), "{w} in {h}");
+            }
+        }
+        let re = regex::Regex::new(r"(^|[.-])static([.-]|[0-9]|$)").unwrap();
+        for h in hosts {
+            assert_eq!(says_static(h), re.is_match(h), "{h}");
+        }
+        let mut b = [0; 3];
+        assert_eq!(decimal(0, &mut b), b"0");
+        assert_eq!(decimal(7, &mut b), b"7");
+        assert_eq!(decimal(93, &mut b), b"93");
+        assert_eq!(decimal(255, &mut b), b"255");
     }
 }

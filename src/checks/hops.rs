@@ -101,13 +101,8 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
 
 /// The big provider a HELO name claims (`mail.yahoo.com`), if any.
 fn helo_claims_provider(helo: &str) -> Option<&'static str> {
-    crate::util::providers::PROVIDERS
-        .iter()
-        .find(|p| {
-            p.runs_host(helo)
-                || crate::util::providers::by_mail_domain(helo).is_some_and(|q| std::ptr::eq(*p, q))
-        })
-        .map(|p| p.name)
+    // The first provider that runs the name's domain or takes mail for it.
+    crate::util::providers::claimed_by_name(helo).map(|p| p.name)
 }
 
 /// An rDNS name of a dial-up, DSL, cable or address pool: three numbers in
@@ -161,8 +156,7 @@ fn looks_dynamic(rdns: &str) -> bool {
 /// A host name under a known public suffix (not `.local`, `.localdomain`,
 /// `.internal`...): a name that can exist in the public DNS.
 fn public_name(name: &str) -> bool {
-    domain::normalize(name)
-        .is_some_and(|n| n.contains('.') && psl::suffix(n.as_bytes()).is_some_and(|s| s.is_known()))
+    domain::normalized(name).is_some_and(|n| n.contains('.') && domain::has_known_suffix(&n))
 }
 
 /// The sender greeted with a qualified name that its recorded rDNS

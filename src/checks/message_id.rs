@@ -178,6 +178,47 @@ fn from_relay(ctx: &Context, raw: &str, id: &MsgId, out: &mut Vec<Finding>) {
 
 /// A `YYYYMMDDhhmmss` (or `YYYYMMDDhhmm`) stamp at the start of the left side.
 fn left_timestamp(left: &str) -> Option<(i64, String)> {
+    let b = left.as_bytes();
+    // The stamp and the character after it are ASCII: read them by hand
+    // (what the regex below says, without compiling it).
+    if !b.iter().take(15).all(u8::is_ascii) {
+        return left_timestamp_regex(left);
+    }
+    let d = |i: usize| {
+        b.get(i)
+            .filter(|c| c.is_ascii_digit())
+            .map(|c| u32::from(c - b'0'))
+    };
+    let two = |i: usize| Some(d(i)? * 10 + d(i + 1)?);
+    let year = two(0).filter(|c| matches!(c, 19 | 20))? * 100 + two(2)?;
+    let month = two(4).filter(|m| (1..=12).contains(m))?;
+    let day = two(6).filter(|v| (1..=31).contains(v))?;
+    let hour = two(8).filter(|h| *h <= 23)?;
+    let minute = two(10).filter(|m| *m <= 59)?;
+    let second = two(12).filter(|s| *s <= 59);
+    let end = match second {
+        Some(_) if d(14).is_none() => 14,
+        _ if d(12).is_none() => 12,
+        _ => return None,
+    };
+    let second = if end == 14 { second } else { None };
+    let dt = mail_parser::DateTime {
+        year: year as u16,
+        month: month as u8,
+        day: day as u8,
+        hour: hour as u8,
+        minute: minute as u8,
+        second: second.unwrap_or(0) as u8,
+        tz_before_gmt: false,
+        tz_hour: 0,
+        tz_minute: 0,
+    };
+    Some((dt.to_timestamp(), left.get(..end)?.to_string()))
+}
+
+/// [`left_timestamp`] by the regex, for a left side with other than ASCII
+/// in its first characters (`\d` is any Unicode digit there).
+fn left_timestamp_regex(left: &str) -> Option<(i64, String)> {
     static STAMP: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"^((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])([01]\d|2[0-3])([0-5]\d)([0-5]\d)?(?:\D|$)")
             .expect("valid regex")
@@ -356,17 +397,22 @@ fn spamware(raw: &str, id: &MsgId, out: &mut Vec<Finding>) {
     static DOLLARS_OK: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"^[0-9a-fA-F]{4,}\$[0-9a-fA-F]{4,}\$[0-9a-fA-F]{4,}$").expect("valid regex")
     });
-    let mut shape = SHAPES
-        .iter()
-        .find(|(_, r)| r.is_match(&id.left))
-        .map(|(n, _)| *n);
-    if shape.is_none()
-        && DOLLARS.is_match(&id.left)
-        && !DOLLARS_OK.is_match(&id.left)
-        && !id.left.to_ascii_lowercase().contains("localhost")
-    {
-        shape = Some("FAKE_OUTLOOK");
-    }
+    let shape = if id.left.is_ascii() {
+        ascii_shape(&id.left)
+    } else {
+        let mut shape = SHAPES
+            .iter()
+            .find(|(_, r)| r.is_match(&id.left))
+            .map(|(n, _)| *n);
+        if shape.is_none()
+            && DOLLARS.is_match(&id.left)
+            && !DOLLARS_OK.is_match(&id.left)
+            && !id.left.to_ascii_lowercase().contains("localhost")
+        {
+            shape = Some("FAKE_OUTLOOK");
+        }
+        shape
+    };
     if let Some(shape) = shape {
         out.push(Finding::new(
             Code::MsgidSpamware,
@@ -376,6 +422,55 @@ fn spamware(raw: &str, id: &MsgId, out: &mut Vec<Finding>) {
             json!({"message_id": raw, "shape": shape}),
         ));
     }
+}
+
+/// The spamware shape of an ASCII left side: what the regexes of
+/// [`spamware`] say (on ASCII, `\d` and `\w` are `[0-9]` and
+/// `[A-Za-z0-9_]`), by hand.
+fn ascii_shape(left: &str) -> Option<&'static str> {
+    let b = left.as_bytes();
+    // Runs of one class each: (test, length).
+    type Run = (fn(&u8) -> bool, usize);
+    let runs = |spec: &[Run]| {
+        let mut i = 0;
+        for (test, n) in spec {
+            if b.len() < i + n || !b[i..i + n].iter().all(test) {
+                return false;
+            }
+            i += n;
+        }
+        i == b.len()
+    };
+    let digit: fn(&u8) -> bool = u8::is_ascii_digit;
+    let lower: fn(&u8) -> bool = u8::is_ascii_lowercase;
+    let upper: fn(&u8) -> bool = u8::is_ascii_uppercase;
+    let dollar: fn(&u8) -> bool = |c| *c == b'$';
+    let dash: fn(&u8) -> bool = |c| *c == b'-';
+    let zero: fn(&u8) -> bool = |c| *c == b'0';
+    #[rustfmt::skip]
+    let shape = [
+        ("99X9XX99", &[(digit, 6), (lower, 1), (digit, 1), (lower, 2), (digit, 2), (dollar, 1),
+                       (lower, 3), (digit, 5), (dollar, 1), (digit, 8)][..]),
+        ("ALPHA_NUM", &[(upper, 7), (dash, 1), (zero, 3), (digit, 10)][..]),
+    ]
+    .into_iter()
+    .find(|(_, spec)| runs(spec))
+    .map(|(n, _)| n);
+    if shape.is_some() {
+        return shape;
+    }
+    if b.len() >= 6 && b.iter().all(u8::is_ascii_uppercase) {
+        return Some("CAPS");
+    }
+    let three = |ok: fn(&u8) -> bool| {
+        let parts: Vec<&[u8]> = b.split(|c| *c == b'$').collect();
+        parts.len() == 3 && parts.iter().all(|p| p.len() >= 4 && p.iter().all(ok))
+    };
+    let word: fn(&u8) -> bool = |c| c.is_ascii_alphanumeric() || *c == b'_';
+    (three(word)
+        && !three(u8::is_ascii_hexdigit)
+        && !left.to_ascii_lowercase().contains("localhost"))
+    .then_some("FAKE_OUTLOOK")
 }
 
 /// MSGID_DOMAIN_NXDOMAIN from a lookup's answer: `exists` is false when the
@@ -416,5 +511,57 @@ mod tests {
         assert_eq!(t, 936474803);
         assert!(left_timestamp("1999090419").is_none());
         assert!(left_timestamp("CAF=abc").is_none());
+    }
+
+    /// The hand-written readings say what the regexes say.
+    #[test]
+    fn ascii_readings_match_the_regexes() {
+        for left in [
+            "19990904195323.H8159",
+            "199909041953",
+            "1999090419532",
+            "19990904195399",
+            "199909041953a",
+            "20011231235959x",
+            "20011231240000",
+            "20011332000000",
+            "20010100000000",
+            "20010132000000",
+            "200101310000",
+            "2001013100001",
+            "18990101000000",
+            "20991231235960",
+            "2099123123596",
+            "20991231235",
+        ] {
+            assert_eq!(left_timestamp(left), left_timestamp_regex(left), "{left}");
+        }
+        let spam = |l: &str| {
+            let mut out = Vec::new();
+            let id = MsgId {
+                left: l.to_string(),
+                right: "x.example".into(),
+            };
+            spamware("<x>", &id, &mut out);
+            out.first()
+                .map(|f| f.evidence["shape"].as_str().unwrap_or("").to_string())
+        };
+        for (left, want) in [
+            ("123456a1bc12$abc12345$12345678", Some("99X9XX99")),
+            ("123456a1bc12$abc12345$1234567", None),
+            ("ABCDEFG-0001234567890", Some("ALPHA_NUM")),
+            ("ABCDEFG-0011234567890", None),
+            ("ABCDEF", Some("CAPS")),
+            ("ABCDE", None),
+            ("000801c25394$a1b2c3d4$0201a8c0", None),
+            ("000801x25394$a1b2c3d4$0201a8c0", Some("FAKE_OUTLOOK")),
+            ("localhost1$a1b2c3d4$0201a8c0zz", None),
+            ("abcd$ef_g$hijk", Some("FAKE_OUTLOOK")),
+            ("abcd$efg$hijk", None),
+            ("abcd$efgh$ijkl$mnop", None),
+            ("ÄBCD$efgh$ijkl", Some("FAKE_OUTLOOK")),
+        ] {
+            assert_eq!(spam(left).as_deref(), want, "{left}");
+        }
     }
 }

@@ -46,7 +46,12 @@ pub(crate) fn hop_credibility(ctx: &Context, hop: usize) -> Credibility {
 /// The hop whose server wrote field number `index`: `Some(hop)`, or `None`
 /// for the origin (below every Received header).
 pub(crate) fn writer_hop(ctx: &Context, index: usize) -> Option<usize> {
-    let above = received_above(ctx, index);
+    writer_hop_below(ctx, received_above(ctx, index))
+}
+
+/// [`writer_hop`] of a field with `above` Received headers above it (for
+/// callers that walk the fields and count as they go).
+pub(crate) fn writer_hop_below(ctx: &Context, above: usize) -> Option<usize> {
     if above >= ctx.hops.len() {
         None
     } else {
@@ -56,11 +61,16 @@ pub(crate) fn writer_hop(ctx: &Context, index: usize) -> Option<usize> {
 
 /// How far field number `index` can be believed.
 pub(crate) fn field_credibility(ctx: &Context, index: usize) -> Credibility {
+    field_credibility_below(ctx, received_above(ctx, index))
+}
+
+/// [`field_credibility`] of a field with `above` Received headers above it.
+pub(crate) fn field_credibility_below(ctx: &Context, above: usize) -> Credibility {
     let n = ctx.hops.len();
     if n == 0 {
         return Credibility::Claimed;
     }
-    match writer_hop(ctx, index) {
+    match writer_hop_below(ctx, above) {
         Some(hop) => hop_credibility(ctx, hop),
         // The origin: trusted only for internal mail (every sender trusted),
         // consistent when custody holds down to the bottom hop.

@@ -45,8 +45,20 @@ fn recipients(ctx: &Context, i: usize) -> Vec<String> {
 /// A dotted host name under a known public suffix: one that can exist in
 /// the public DNS, so "outside the relay's domain" means something.
 fn public_name(name: &str) -> bool {
-    let n = name.trim_end_matches('.').to_ascii_lowercase();
-    domain::is_fqdn(&n) && psl::suffix(n.as_bytes()).is_some_and(|s| s.is_known())
+    let n = name.trim_end_matches('.');
+    let n = if n.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(n.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(n)
+    };
+    domain::is_fqdn(&n) && domain::has_known_suffix(&n)
+}
+
+/// Does `hay` contain the lowercase ASCII `needle`, in any case?
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    hay.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
@@ -61,13 +73,14 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
         if hop.kind != HopKind::Relay || hop.authenticated {
             continue;
         }
-        if hop.with.as_deref().is_some_and(|w| {
-            let w = w.to_ascii_lowercase();
-            w.contains("http") || w.contains("local")
-        }) {
+        if hop
+            .with
+            .as_deref()
+            .is_some_and(|w| contains_ci(w, "http") || contains_ci(w, "local"))
+        {
             continue;
         }
-        let Some(relay) = hop.by.as_deref().and_then(domain::normalize) else {
+        let Some(relay) = hop.by.as_deref().and_then(domain::normalized) else {
             continue;
         };
         // Every party must be named under a public suffix: an unqualified
@@ -94,7 +107,7 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
             .rdns
             .as_deref()
             .or(hop.from.helo.as_deref())
-            .and_then(domain::normalize)
+            .and_then(domain::normalized)
         else {
             continue;
         };
@@ -102,7 +115,7 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
             continue;
         }
         // The next receiver, outside the relay's domain.
-        let Some(next) = upper.by.as_deref().and_then(domain::normalize) else {
+        let Some(next) = upper.by.as_deref().and_then(domain::normalized) else {
             continue;
         };
         if !public_name(&next) || domain::same_party(&next, &relay) {
@@ -110,7 +123,12 @@ pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
         }
         // Every recipient outside the relay's domain.
         let mut rcpts = recipients(ctx, i);
-        rcpts.sort_by_key(|r| r.to_ascii_lowercase());
+        // By the lowercase text, without a lowercase copy per comparison.
+        rcpts.sort_by(|a, b| {
+            a.bytes()
+                .map(|c| c.to_ascii_lowercase())
+                .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+        });
         rcpts.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
         let rcpt_domains: Vec<String> = rcpts.iter().filter_map(|r| address_domain(r)).collect();
         if rcpt_domains.is_empty()

@@ -173,7 +173,7 @@ fn name_claim(name: &str) -> Option<String> {
             let classic = tld.len() == 2 || CLASSIC_TLDS.contains(&tld);
             if classic
                 && label.len() >= 3
-                && psl::suffix(lower.as_bytes()).is_some_and(|s| s.is_known())
+                && domain::has_known_suffix(&lower)
                 && domain::registrable(&lower).is_some()
             {
                 return Some(lower);

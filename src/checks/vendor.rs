@@ -36,21 +36,29 @@ const MAX_UNTRUSTED_FINDINGS: usize = 10;
 
 /// Does a hop's receiver run the product (a `receivers` suffix)?
 fn runs(by: Option<&str>, receivers: &[&str]) -> bool {
-    let Some(by) = by.and_then(domain::normalize) else {
+    let Some(by) = by.and_then(domain::normalized) else {
         return false;
     };
-    receivers
-        .iter()
-        .any(|s| by == *s || by.ends_with(&format!(".{s}")))
+    receivers.iter().any(|s| {
+        by == *s
+            || (by.len() > s.len()
+                && by.ends_with(s)
+                && by.as_bytes()[by.len() - s.len() - 1] == b'.')
+    })
+}
+
+/// The trusted hops, lowest (oldest) first.
+fn trusted_hops(ctx: &Context) -> impl Iterator<Item = usize> {
+    let top = match ctx.chain.boundary {
+        Some(b) if !ctx.hops.is_empty() => b.min(ctx.hops.len() - 1) + 1,
+        _ => 0,
+    };
+    (0..top).rev()
 }
 
 /// The trusted hops whose receiver runs the product, lowest (oldest) first.
 fn trusted_runners(ctx: &Context, receivers: &[&str]) -> Vec<usize> {
-    let Some(b) = ctx.chain.boundary else {
-        return Vec::new();
-    };
-    (0..=b.min(ctx.hops.len().saturating_sub(1)))
-        .rev()
+    trusted_hops(ctx)
         .filter(|&i| runs(ctx.hops[i].by.as_deref(), receivers))
         .collect()
 }
@@ -62,10 +70,10 @@ fn hop_of_ip(ctx: &Context, ip: IpAddr) -> Option<usize> {
 
 /// The hop whose receiver named itself `host`.
 fn hop_of_host(ctx: &Context, host: &str) -> Option<usize> {
-    let host = domain::normalize(host)?;
+    let host = domain::normalized(host)?;
     ctx.hops.iter().position(|h| {
         h.by.as_deref()
-            .and_then(domain::normalize)
+            .and_then(domain::normalized)
             .is_some_and(|by| by == host)
     })
 }
@@ -108,8 +116,19 @@ pub(crate) fn place(ctx: &Context) -> Vec<Placed> {
     let ms_runners = vendor::family("x-forefront-antispam-report")
         .map(|f| trusted_runners(ctx, f.receivers))
         .unwrap_or_default();
+    // Whether some trusted receiver runs a product, per receivers list
+    // (the families share a few lists).
+    let mut runner_known: Vec<(&'static [&'static str], bool)> = Vec::new();
+    // Received headers above the field at hand.
+    let mut above = 0usize;
     for (i, f) in ctx.fields.iter().enumerate() {
-        let fam: Option<&Family> = vendor::family(f.name);
+        let is_received = f.is("received");
+        let above_here = above;
+        above += usize::from(is_received);
+        if is_received {
+            continue;
+        }
+        let fam: Option<&'static Family> = vendor::family(f.name);
         let ar = f.is("authentication-results");
         if fam.is_none() && !ar {
             continue;
@@ -130,9 +149,10 @@ pub(crate) fn place(ctx: &Context) -> Vec<Placed> {
             d.vendor
         };
         let renamed = fam.is_some_and(|f| f.renamed_untrusted);
-        let receivers: &[&str] = fam.map(|f| f.receivers).unwrap_or(&[]);
-        let writer = position::writer_hop(ctx, i);
-        let placed_trusted = position::field_credibility(ctx, i) == Credibility::Trusted;
+        let receivers: &'static [&'static str] = fam.map(|f| f.receivers).unwrap_or(&[]);
+        let writer = position::writer_hop_below(ctx, above_here);
+        let placed_trusted =
+            position::field_credibility_below(ctx, above_here) == Credibility::Trusted;
         // Between untrusted Received headers (not below all of them).
         let below = matches!((writer, boundary), (Some(w), Some(b)) if w > b);
         let named_hop = d
@@ -191,7 +211,20 @@ pub(crate) fn place(ctx: &Context) -> Vec<Placed> {
             (None, true) => (writer, "header_firewall"),
             (None, false) => (writer, "position"),
         };
-        let claims_receiver = !receivers.is_empty() && !trusted_runners(ctx, receivers).is_empty();
+        let claims_receiver = !receivers.is_empty() && {
+            match runner_known
+                .iter()
+                .find(|(r, _)| std::ptr::eq(*r, receivers))
+            {
+                Some(&(_, known)) => known,
+                None => {
+                    let known =
+                        trusted_hops(ctx).any(|i| runs(ctx.hops[i].by.as_deref(), receivers));
+                    runner_known.push((receivers, known));
+                    known
+                }
+            }
+        };
         out.push(Placed {
             v: VendorVerdict {
                 vendor: vendor_name.to_string(),

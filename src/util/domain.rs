@@ -13,23 +13,25 @@ pub fn normalize(name: &str) -> Option<String> {
 /// usual case: the checks compare names per hop, so this is a hot path).
 pub fn normalized(name: &str) -> Option<Cow<'_, str>> {
     let n = name.trim().trim_end_matches('.');
-    let n = if n.bytes().any(|b| b.is_ascii_uppercase()) {
+    if n.is_empty() || n.starts_with('[') || n.eq_ignore_ascii_case("unknown") {
+        return None;
+    }
+    // One pass: is there upper case to fold, and could it be an address
+    // (digits, dots, colons, hex letters only)? Parsing every host name
+    // as an address was measurable.
+    let (mut upper, mut ip_chars) = (false, true);
+    for &b in n.as_bytes() {
+        upper |= b.is_ascii_uppercase();
+        ip_chars &= b.is_ascii_hexdigit() || b == b'.' || b == b':';
+    }
+    if ip_chars && n.parse::<IpAddr>().is_ok() {
+        return None;
+    }
+    Some(if upper {
         Cow::Owned(n.to_ascii_lowercase())
     } else {
         Cow::Borrowed(n)
-    };
-    if n.is_empty() || n == "unknown" || n.starts_with('[') || looks_like_ip(&n) {
-        return None;
-    }
-    Some(n)
-}
-
-/// An IP address, tested only when the text could be one (digits, dots,
-/// colons, hex letters): parsing every host name was measurable.
-fn looks_like_ip(n: &str) -> bool {
-    n.bytes()
-        .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':')
-        && n.parse::<IpAddr>().is_ok()
+    })
 }
 
 /// The registrable domain ("eTLD+1") of a host name, by the Public Suffix
@@ -43,7 +45,77 @@ pub fn registrable(name: &str) -> Option<String> {
 pub fn registrable_part(n: &str) -> Option<&str> {
     // psl treats unknown TLDs as public suffixes of one label ("*" rule),
     // so `mail.local` gives `mail.local`; keep that: it is what we compare.
-    psl::domain_str(n)
+    // The checks ask about the same few names of a message again and
+    // again: remember the answer as the byte range of the name it is.
+    let range = REGISTRABLE.with(|m| {
+        m.borrow_mut().get_or(n, |n| {
+            psl::domain_str(n).map(|r| {
+                let start = r.as_ptr() as usize - n.as_ptr() as usize;
+                (start, start + r.len())
+            })
+        })
+    });
+    range.and_then(|(a, b)| n.get(a..b))
+}
+
+/// Is the name's public suffix one the Public Suffix List knows (not the
+/// `*` rule's guess for `.local`, `.internal`, `.lan`...)? Remembered, as
+/// [`registrable_part`] is.
+pub fn has_known_suffix(n: &str) -> bool {
+    KNOWN_SUFFIX.with(|m| {
+        m.borrow_mut().get_or(n, |n| {
+            psl::suffix(n.as_bytes()).is_some_and(|s| s.is_known())
+        })
+    })
+}
+
+/// Slots of each memo: a few messages' worth of distinct host names.
+const MEMO_SLOTS: usize = 512;
+
+/// A direct-mapped memo of a pure function of a name: a fixed number of
+/// slots, each holding the last name that hashed to it, so memory stays
+/// bounded whatever the input.
+struct Memo<V: Copy> {
+    slots: Vec<(String, Option<V>)>,
+}
+
+impl<V: Copy> Memo<V> {
+    const fn new() -> Self {
+        Memo { slots: Vec::new() }
+    }
+
+    fn get_or(&mut self, key: &str, f: impl FnOnce(&str) -> V) -> V {
+        if self.slots.is_empty() {
+            self.slots.resize_with(MEMO_SLOTS, || (String::new(), None));
+        }
+        // FNV-1a: short keys, no allocation, no per-process seed needed
+        // (a collision only costs a recomputation).
+        let mut h: u32 = 0x811c_9dc5;
+        for &b in key.as_bytes() {
+            h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+        }
+        let slot = &mut self.slots[(h ^ (h >> 16)) as usize % MEMO_SLOTS];
+        if let Some(v) = slot.1.filter(|_| slot.0 == key) {
+            return v;
+        }
+        let v = f(key);
+        slot.0.clear();
+        // A name longer than any host name is not worth keeping.
+        if key.len() <= 255 {
+            slot.0.push_str(key);
+            slot.1 = Some(v);
+        } else {
+            slot.1 = None;
+        }
+        v
+    }
+}
+
+thread_local! {
+    static REGISTRABLE: std::cell::RefCell<Memo<Option<(usize, usize)>>> =
+        const { std::cell::RefCell::new(Memo::new()) };
+    static KNOWN_SUFFIX: std::cell::RefCell<Memo<bool>> =
+        const { std::cell::RefCell::new(Memo::new()) };
 }
 
 /// A dotted name with at least one letter in its last label: what a fully

@@ -144,13 +144,18 @@ pub(crate) static PROVIDERS: &[Provider] = &[
     },
 ];
 
-fn registrable_of(name: &str) -> Option<String> {
-    domain::registrable(name.trim().trim_start_matches('@'))
+/// `f` of the registrable domain of `name` (a host name or `@domain`),
+/// without copying the name when it is already in normal form.
+fn with_registrable<R>(name: &str, f: impl FnOnce(&str) -> R) -> Option<R> {
+    let n = domain::normalized(name.trim().trim_start_matches('@'))?;
+    domain::registrable_part(&n).map(f)
 }
 
 fn find(name: &str, pick: fn(&Provider) -> &'static [&'static str]) -> Option<&'static Provider> {
-    let reg = registrable_of(name)?;
-    PROVIDERS.iter().find(|p| pick(p).contains(&reg.as_str()))
+    with_registrable(name, |reg| {
+        PROVIDERS.iter().find(|p| pick(p).contains(&reg))
+    })
+    .flatten()
 }
 
 /// The provider whose users send from `domain` (an address domain).
@@ -164,6 +169,17 @@ pub(crate) fn by_host(host: &str) -> Option<&'static Provider> {
     find(host, |p| p.infra_domains)
 }
 
+/// The provider a host name (a HELO) claims: the first whose servers or
+/// mail domains its registrable domain is.
+pub(crate) fn claimed_by_name(host: &str) -> Option<&'static Provider> {
+    with_registrable(host, |reg| {
+        PROVIDERS
+            .iter()
+            .find(|p| p.infra_domains.contains(&reg) || p.mail_domains.contains(&reg))
+    })
+    .flatten()
+}
+
 /// The provider whose Message-IDs end in `host`.
 pub(crate) fn by_msgid_domain(host: &str) -> Option<&'static Provider> {
     find(host, |p| p.msgid_domains)
@@ -172,14 +188,14 @@ pub(crate) fn by_msgid_domain(host: &str) -> Option<&'static Provider> {
 impl Provider {
     /// Does the host name `host` (HELO, rDNS, `by`) belong to this provider?
     pub(crate) fn runs_host(&self, host: &str) -> bool {
-        registrable_of(host).is_some_and(|r| self.infra_domains.contains(&r.as_str()))
+        with_registrable(host, |r| self.infra_domains.contains(&r)) == Some(true)
     }
 
     /// Is `domain` (an address domain) one of this provider's?
     pub(crate) fn owns_mail_domain(&self, domain: &str) -> bool {
-        registrable_of(domain).is_some_and(|r| {
-            self.mail_domains.contains(&r.as_str()) || self.infra_domains.contains(&r.as_str())
-        })
+        with_registrable(domain, |r| {
+            self.mail_domains.contains(&r) || self.infra_domains.contains(&r)
+        }) == Some(true)
     }
 }
 
@@ -298,27 +314,28 @@ pub(crate) static MAILBOX_HOSTS: &[MailboxHost] = &[
     },
 ];
 
-fn under(host: &str, suffix: &str) -> bool {
-    host == suffix
-        || (host.len() > suffix.len()
-            && host.ends_with(suffix)
-            && host.as_bytes()[host.len() - suffix.len() - 1] == b'.')
+/// Is `host` the (lower-case) `suffix` or a name below it, in any case?
+fn under(host: &[u8], suffix: &str) -> bool {
+    let s = suffix.as_bytes();
+    host.len() >= s.len()
+        && host[host.len() - s.len()..].eq_ignore_ascii_case(s)
+        && (host.len() == s.len() || host[host.len() - s.len() - 1] == b'.')
 }
 
 /// The mailbox host whose receiving servers are named `host`.
 pub(crate) fn mailbox_host(host: &str) -> Option<&'static MailboxHost> {
-    let h = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    let h = host.trim().trim_end_matches('.').as_bytes();
     MAILBOX_HOSTS
         .iter()
-        .find(|m| m.host_suffixes.iter().any(|s| under(&h, s)))
+        .find(|m| m.host_suffixes.iter().any(|s| under(h, s)))
 }
 
 impl MailboxHost {
     /// Its name for a recipient at `recipient_domain`, when known.
     pub(crate) fn name_for(&self, recipient_domain: Option<&str>) -> &'static str {
         let consumer = recipient_domain
-            .and_then(registrable_of)
-            .is_some_and(|r| self.consumer_domains.contains(&r.as_str()));
+            .and_then(|d| with_registrable(d, |r| self.consumer_domains.contains(&r)))
+            == Some(true);
         if consumer {
             self.consumer_name
         } else {

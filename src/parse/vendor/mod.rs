@@ -62,11 +62,17 @@ impl Decoded {
             self.complete = false;
             return;
         }
-        let v: String = value.chars().take(MAX_FIELD_CHARS).collect();
-        self.fields.insert(
-            crate::util::sanitize::for_terminal(key),
-            crate::util::sanitize::for_terminal(&v),
-        );
+        // At most MAX_FIELD_CHARS characters (a value of no more bytes
+        // than that has no more characters).
+        let v = if value.len() <= MAX_FIELD_CHARS {
+            value
+        } else {
+            match value.char_indices().nth(MAX_FIELD_CHARS) {
+                Some((end, _)) => &value[..end],
+                None => value,
+            }
+        };
+        self.fields.insert(clean(key), clean(v));
     }
 
     /// A field the tables do not know: kept, and the decode is partial.
@@ -77,7 +83,11 @@ impl Decoded {
 
     pub(crate) fn say(&mut self, m: String) {
         if self.meaning.len() < MAX_FIELDS {
-            self.meaning.push(crate::util::sanitize::for_terminal(&m));
+            self.meaning.push(if printable_ascii(&m) {
+                m
+            } else {
+                crate::util::sanitize::for_terminal(&m)
+            });
         }
     }
 
@@ -88,6 +98,21 @@ impl Decoded {
                 self.verdict = Some(c);
             }
         }
+    }
+}
+
+/// Printable ASCII only: text [`crate::util::sanitize::for_terminal`]
+/// leaves as it is (the usual case for a filter's fields).
+fn printable_ascii(s: &str) -> bool {
+    s.bytes().all(|b| (b' '..=b'~').contains(&b))
+}
+
+/// Text safe for a terminal, copied once.
+fn clean(s: &str) -> String {
+    if printable_ascii(s) {
+        s.to_string()
+    } else {
+        crate::util::sanitize::for_terminal(s)
     }
 }
 
@@ -391,6 +416,12 @@ pub const FAMILIES: &[Family] = &[
 
 /// The family of a header name.
 pub fn family(name: &str) -> Option<&'static Family> {
+    // Every family's header is an `X-` header: most names of a message
+    // are not, and need no scan of the table.
+    let b = name.as_bytes();
+    if b.len() < 2 || !b[..2].eq_ignore_ascii_case(b"x-") {
+        return None;
+    }
     FAMILIES
         .iter()
         .find(|f| f.header.eq_ignore_ascii_case(name))
@@ -431,6 +462,11 @@ mod tests {
     fn every_header_has_one_family_and_decoding_never_panics() {
         for f in FAMILIES {
             assert_eq!(f.header, f.header.to_ascii_lowercase());
+            assert!(f.header.starts_with("x-"), "family() skips other names");
+            assert_eq!(
+                family(&f.header.to_ascii_uppercase()).map(|g| g.header),
+                Some(f.header)
+            );
             assert_eq!(FAMILIES.iter().filter(|g| g.header == f.header).count(), 1);
             for v in ["", ";;;", ":", "\u{202e}x:y", &"A:".repeat(10_000), "é;é:é"] {
                 let d = decode(f.header, v).unwrap();
