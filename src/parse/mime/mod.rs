@@ -168,3 +168,51 @@ impl Walk<'_, '_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The MIME view that input::unwrap hands mail-parser, walked here
+    //! (parse reads input, never the other way).
+    use super::*;
+    use crate::input::{unwrap, RawMessage};
+    use crate::model::Source;
+
+    fn msg(header: &str, body: &str) -> RawMessage {
+        RawMessage {
+            source: Source::file("t.eml"),
+            envelope: None,
+            header: header.as_bytes().to_vec(),
+            body: Some(body.as_bytes().to_vec()),
+            size: 0,
+        }
+    }
+
+    #[test]
+    fn the_mime_view_walks_like_the_whole_message() {
+        let header = "From: a@example.com\nDate: Mon, 1 Jan 2024 00:00:00 +0000\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\nSubject: =?utf-8?q?x?=";
+        let body = "--b\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n<a href=3D\"https://evil.example/x\">www.paypal.com</a>\n--b\nContent-Type: application/octet-stream; name=\"a.exe\"\nContent-Transfer-Encoding: base64\n\nTVqQAAMAAAAEAAAA\n--b--\n";
+        let m = msg(header, body);
+        let view = unwrap::whole(&m).unwrap();
+        assert!(view.starts_with(b"Content-Type: multipart/mixed"));
+        let a = analyze(&view, &Default::default());
+        let b = analyze(&unwrap::whole_message(&m).unwrap(), &Default::default());
+        assert_eq!(a, b);
+        assert_eq!(a.urls.len(), 1);
+        assert_eq!(a.attachments.len(), 1);
+    }
+
+    #[test]
+    fn a_two_letter_zone_does_not_eat_the_body() {
+        // mail-parser 0.11's date parser reads three bytes for an obsolete
+        // zone: `UT` at the end of the last field took the line break, and
+        // the body's first paragraph was parsed as header fields. The MIME
+        // view hands it no Date field.
+        let m = msg(
+            "Content-Type: text/plain\nDate: Sun, 25 Aug 2002 16:50:54 UT",
+            "see http://first.example/\n\nhttp://second.example/\n",
+        );
+        let b = analyze(&unwrap::whole(&m).unwrap(), &Default::default());
+        assert_eq!(b.decoded_bytes, m.body.as_ref().unwrap().len());
+        assert_eq!(b.urls.len(), 2);
+    }
+}
