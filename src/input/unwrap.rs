@@ -462,17 +462,6 @@ pub fn inner_messages(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Source;
-
-    fn msg(header: &str, body: &str) -> RawMessage {
-        RawMessage {
-            source: Source::file("t.eml"),
-            envelope: None,
-            header: header.as_bytes().to_vec(),
-            body: Some(body.as_bytes().to_vec()),
-            size: 0,
-        }
-    }
 
     #[test]
     fn mime_fields_split_as_mail_parser_does() {
