@@ -13,8 +13,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// mimalloc keeps freed pages for 10 ms before it gives them back; a
 /// worker frees a batch's bodies and rendered text every few milliseconds,
-/// so at that delay peak RSS grows with the pace of the run. A shorter
-/// delay keeps it under 64 MB on a 1 GiB mbox (scripts/bench-trace).
+/// so at that delay peak RSS grows with the pace of the run: 67 MB with
+/// bodies on a 1 GiB mbox (scripts/bench-trace). 3 ms keeps it at 56-59 MB;
+/// 1 ms gave 48-52 MB but three times the system time in madvise.
 fn return_freed_memory_sooner() {
     // SAFETY: sets one of mimalloc's integer options; any value is valid.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) }
@@ -23,7 +24,7 @@ fn return_freed_memory_sooner() {
 /// `mi_option_purge_delay` of mimalloc.h (v2), which libmimalloc-sys does
 /// not name.
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-const PURGE_DELAY_MS: std::os::raw::c_long = 1;
+const PURGE_DELAY_MS: std::os::raw::c_long = 3;
 
 fn main() -> ExitCode {
     return_freed_memory_sooner();
