@@ -422,23 +422,7 @@ mod tests {
 
     #[test]
     fn one_pass_markers_are_the_substring_searches() {
-        let pieces = [
-            "using tls",
-            "version=tls",
-            "tlsv1",
-            "tls1",
-            "tls-1",
-            "tls:",
-            "ssl:",
-            "sslv3",
-            "transport security",
-            "cipher=",
-            "encrypted",
-            "authenticated",
-            "auth: ",
-            "with login",
-            "with plain",
-            "with cram-md5",
+        let extra = [
             "exim",
             "tls",
             "ssl",
@@ -454,6 +438,12 @@ mod tests {
             "encrypt",
             "with cram",
         ];
+        let pieces: Vec<&str> = TLS_MARKERS
+            .iter()
+            .chain(&AUTH_MARKERS)
+            .chain(&extra)
+            .copied()
+            .collect();
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let mut next = |n: usize| {
             seed ^= seed << 13;
