@@ -140,10 +140,12 @@ fn forged_provider(ctx: &Context, raw: &str, id: &MsgId, out: &mut Vec<Finding>)
 fn from_relay(ctx: &Context, raw: &str, id: &MsgId, out: &mut Vec<Finding>) {
     let left = id.left.to_ascii_lowercase();
     for hop in ctx.hops {
-        let queue_id = hop.id.as_deref().map(|q| q.trim().to_ascii_lowercase());
-        let by_queue = queue_id
+        // The length test first: a short id is never lowercased.
+        let by_queue = hop
+            .id
             .as_deref()
-            .is_some_and(|q| q.len() >= 6 && left.contains(q));
+            .map(str::trim)
+            .is_some_and(|q| q.len() >= 6 && left.contains(&q.to_ascii_lowercase()));
         // The bottom hop's receiver is often the author's submission
         // server, which may legitimately write the ID: only its queue id
         // counts there, not its name.

@@ -24,7 +24,7 @@ use crate::chain::trust::TrustConfig;
 use crate::chain::Chain;
 use crate::model::MessageSummary;
 use crate::model::{Finding, Hop, MessageDns, Severity};
-use crate::parse::headers::{self, Field};
+use crate::parse::headers::Field;
 use serde_json::json;
 
 /// What the checks may look at.
@@ -46,9 +46,10 @@ impl Context<'_> {
     /// Mail from a mailing list (List-Id, List-Post, Mailing-List): lists
     /// rewrite senders and re-send, so several checks expect it.
     pub(crate) fn is_mailing_list(&self) -> bool {
-        ["list-id", "list-post", "mailing-list"]
+        // One pass over the fields, not one per name.
+        self.fields
             .iter()
-            .any(|h| headers::first(self.fields, h).is_some())
+            .any(|f| f.is("list-id") || f.is("list-post") || f.is("mailing-list"))
     }
 
     /// The domain of the From address.
