@@ -8,6 +8,7 @@ pub use traced::{walk, TraceOptions, Traced};
 
 use crate::model::{Confidence, CustodyLink, Hop, HopKind, LinkStatus, Origin, Relay, TrustStep};
 use crate::util::domain;
+use std::borrow::Cow;
 use std::net::IpAddr;
 use std::sync::LazyLock;
 use trust::{classify, IpClass, TrustConfig};
@@ -266,7 +267,7 @@ fn inferred(hops: &[Hop], i: usize) -> Option<String> {
             hop.with.as_deref().unwrap_or("")
         ));
     }
-    let by_dom = domain::registrable(by)?;
+    let by_dom = domain::registrable_str(by)?;
     if let Some(rdns) = hop.from.rdns.as_deref() {
         if same_operator(rdns, by) {
             return Some(format!(
@@ -294,13 +295,15 @@ fn inferred(hops: &[Hop], i: usize) -> Option<String> {
 /// A name that can identify a host: a dotted domain name, or a single
 /// label such as `mailhost`; not `mail@localhost`, `userid`, `network`
 /// (what some parsers take from `(from userid 0)` or `(qmail invoked from network)`).
-fn host_name(n: &str) -> Option<String> {
-    let n = domain::normalize(n)?;
+fn host_name(n: &str) -> Option<Cow<'_, str>> {
+    // Borrowed when already in normal form: most names are compared and
+    // dropped, only a few are kept.
+    let n = domain::normalized(n)?;
     let ok = n
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
     let pseudo = matches!(
-        n.as_str(),
+        &*n,
         "userid"
             | "network"
             | "localhost"
@@ -443,10 +446,9 @@ fn is_note(hop: &Hop) -> bool {
 /// a local sendmail). Custody reads through it to the host above.
 fn localhost_handover(hop: &Hop) -> bool {
     let by_localhost = hop.by.as_deref().is_some_and(|b| {
-        matches!(
-            b.trim_end_matches('.').to_ascii_lowercase().as_str(),
-            "localhost" | "localhost.localdomain"
-        )
+        // No lowercase copy: this is asked of every hop.
+        let b = b.trim_end_matches('.');
+        b.eq_ignore_ascii_case("localhost") || b.eq_ignore_ascii_case("localhost.localdomain")
     });
     let no_peer = match hop.from.ip {
         Some(ip) => classify(ip) == IpClass::Loopback,
@@ -486,8 +488,8 @@ fn sender_names(hop: &Hop) -> Vec<String> {
         .flatten()
     {
         if let Some(n) = host_name(n) {
-            if !names.contains(&n) {
-                names.push(n);
+            if !names.iter().any(|m| *m == *n) {
+                names.push(n.into_owned());
             }
         }
     }
@@ -514,8 +516,8 @@ pub fn judge_link(upper: &Hop, lower: &Hop) -> CustodyLink {
     if local {
         // The sender was the upper receiver itself.
         if let Some(by) = upper.by.as_deref().and_then(host_name) {
-            if !names.contains(&by) {
-                names.push(by);
+            if !names.iter().any(|m| *m == *by) {
+                names.push(by.into_owned());
             }
         }
     }
@@ -668,7 +670,7 @@ pub fn judge_link(upper: &Hop, lower: &Hop) -> CustodyLink {
                 "the sender is known only by its address; needs DNS to compare".into(),
             );
         }
-    } else if names.contains(&by_n) {
+    } else if names.iter().any(|n| *n == *by_n) {
         set(LinkStatus::Consistent, "same name".into());
     } else if names
         .iter()

@@ -6,6 +6,7 @@
 use crate::model::{Distribution, Hop, HopDns, MessageDns, Owner, OwnerKind, Relay, Report};
 use crate::parse::headers::{self, Field};
 use crate::util::{domain, providers};
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 /// The recipient's mailbox domain: the topmost Delivered-To (written at
@@ -33,11 +34,11 @@ fn recipient_domain(hops: &[Hop], fields: &[Field]) -> Option<String> {
 /// A name worth counting as one of the user's own servers: qualified
 /// under a public suffix, not localhost.
 fn own_server_name(by: &str) -> Option<String> {
-    let n = domain::normalize(by)?;
+    let n = domain::normalized(by)?;
     if n == "localhost" || n.ends_with(".localdomain") {
         return None;
     }
-    domain::registrable(&n)
+    domain::registrable_str(&n).map(Cow::into_owned)
 }
 
 /// The owner of the trusted region (hops `0..=boundary`).
@@ -171,11 +172,11 @@ pub(crate) fn distribution(
     owner: Option<&Owner>,
 ) -> Vec<Distribution> {
     // The registrable domains the first untrusted relay is known by.
-    let relay_domains: Vec<String> = relay
+    let relay_domains: Vec<Cow<str>> = relay
         .into_iter()
         .flat_map(|r| [r.rdns.as_deref(), r.helo.as_deref()])
         .flatten()
-        .filter_map(domain::registrable)
+        .filter_map(domain::registrable_str)
         .collect();
     let return_domain = return_path
         .and_then(crate::parse::message::bare_address)
@@ -215,9 +216,9 @@ pub(crate) fn distribution(
                 .split(['?', ' ', '>'])
                 .next()
                 .unwrap_or("");
-            if let Some(reg) = domain::registrable(host) {
-                if !list_domains.contains(&reg) {
-                    list_domains.push(reg);
+            if let Some(reg) = domain::registrable_str(host) {
+                if !list_domains.iter().any(|d| *d == *reg) {
+                    list_domains.push(reg.into_owned());
                 }
             }
             signs.push(format!("{label}: {v}"));
@@ -243,8 +244,12 @@ pub(crate) fn distribution(
     }
     // List software that stamps its own hop: ezmlm (`mailing list`
     // comments in qmail's Received), Mailman, Sympa, LISTSERV.
+    // One buffer for every hop's lowercase copy, not one allocation a hop.
+    let mut raw = String::new();
     for h in hops.iter().take(crate::parse::MAX_HOPS) {
-        let raw = h.raw.to_ascii_lowercase();
+        raw.clear();
+        raw.push_str(&h.raw);
+        raw.make_ascii_lowercase();
         for (needle, soft) in [
             ("mailing list ", "ezmlm"),
             ("(mailman", "Mailman"),
@@ -267,7 +272,7 @@ pub(crate) fn distribution(
     let software = software_signs > 0;
     let domain_matches = list_domains
         .iter()
-        .any(|d| relay_domains.contains(d) || return_domain.as_ref() == Some(d));
+        .any(|d| relay_domains.iter().any(|r| r == d) || return_domain.as_ref() == Some(d));
     if !list_domains.is_empty() && (software || domain_matches) {
         out.push(Distribution {
             kind: "mailing_list".into(),
@@ -297,9 +302,9 @@ pub(crate) fn distribution(
             .is_some_and(|_| providers::mailbox_host(d).is_some())
     };
     for d in arc_sealers(fields) {
-        let reg = domain::registrable(&d).unwrap_or(d.clone());
+        let reg = domain::registrable_str(&d).unwrap_or(Cow::Borrowed(&d));
         let senders = from_domain
-            .and_then(domain::registrable)
+            .and_then(domain::registrable_str)
             .is_some_and(|f| f == reg);
         // Mail providers seal their own outbound and inbound mail
         // (Microsoft as microsoft.com); a forwarder is the relay that

@@ -44,7 +44,11 @@ fn brands_own_or_platform(u: &crate::model::BodyUrl, brand: &Brand) -> bool {
         .host
         .as_deref()
         .is_some_and(|h| links::classify(h) == Some(links::LinkHost::Platform));
-    own || platform || u.domain.as_deref().and_then(domain::registrable).is_none()
+    own || platform
+        || u.domain
+            .as_deref()
+            .and_then(domain::registrable_str)
+            .is_none()
 }
 
 /// The brand the message claims while its links go elsewhere, and where

@@ -174,7 +174,7 @@ pub fn claimed_in_text(text: &str) -> Option<&'static Brand> {
 /// The brand a domain claims without being its own: a label holding the
 /// brand's name (`paypal-secure.example`), not one of its domains.
 pub fn claimed_by_domain(name: &str) -> Option<&'static Brand> {
-    let reg = domain::registrable(name)?;
+    let reg = domain::registrable_str(name)?;
     if owner_of(&reg).is_some() {
         return None;
     }
@@ -189,8 +189,8 @@ pub fn claimed_by_domain(name: &str) -> Option<&'static Brand> {
 
 /// The brand whose own domain `name` is in.
 pub fn owner_of(name: &str) -> Option<&'static Brand> {
-    let reg = domain::registrable(name)?;
-    BRANDS.iter().find(|b| b.domains.contains(&reg.as_str()))
+    let reg = domain::registrable_str(name)?;
+    BRANDS.iter().find(|b| b.domains.contains(&&*reg))
 }
 
 #[cfg(test)]

@@ -12,25 +12,43 @@ pub fn normalize(name: &str) -> Option<String> {
 /// [`normalize`], borrowing when the name is already in normal form (the
 /// usual case: the checks compare names per hop, so this is a hot path).
 pub fn normalized(name: &str) -> Option<Cow<'_, str>> {
-    let n = name.trim().trim_end_matches('.');
-    if n.is_empty() || n.starts_with('[') || n.eq_ignore_ascii_case("unknown") {
+    let n = trim(name).trim_end_matches('.');
+    if n.is_empty() || n.as_bytes()[0] == b'[' || n.eq_ignore_ascii_case("unknown") {
         return None;
     }
-    // One pass: is there upper case to fold, and could it be an address
-    // (digits, dots, colons, hex letters only)? Parsing every host name
-    // as an address was measurable.
-    let (mut upper, mut ip_chars) = (false, true);
-    for &b in n.as_bytes() {
-        upper |= b.is_ascii_uppercase();
-        ip_chars &= b.is_ascii_hexdigit() || b == b'.' || b == b':';
-    }
-    if ip_chars && n.parse::<IpAddr>().is_ok() {
+    let b = n.as_bytes();
+    // An address starts with a hex digit or a colon: only then is it worth
+    // asking whether the name is one (most host names start otherwise).
+    if (b[0].is_ascii_hexdigit() || b[0] == b':') && ip_shaped(b) && n.parse::<IpAddr>().is_ok() {
         return None;
     }
+    // Branch-free over the bytes so the loop vectorises.
+    let upper = b
+        .iter()
+        .fold(false, |u, &c| u | (c.wrapping_sub(b'A') < 26));
     Some(if upper {
         Cow::Owned(n.to_ascii_lowercase())
     } else {
         Cow::Borrowed(n)
+    })
+}
+
+/// `str::trim`, without its Unicode scan when both ends are plain ASCII
+/// (nearly always): the same result either way.
+fn trim(s: &str) -> &str {
+    let b = s.as_bytes();
+    let plain = |c: Option<&u8>| c.is_some_and(|c| (b'!'..0x80).contains(c));
+    if plain(b.first()) && plain(b.last()) {
+        s
+    } else {
+        s.trim()
+    }
+}
+
+/// Only hex digits, dots and colons: what an address is made of.
+fn ip_shaped(b: &[u8]) -> bool {
+    b.iter().fold(true, |ok, &c| {
+        ok & (c.is_ascii_hexdigit() | (c == b'.') | (c == b':'))
     })
 }
 
@@ -39,6 +57,15 @@ pub fn normalized(name: &str) -> Option<Cow<'_, str>> {
 pub fn registrable(name: &str) -> Option<String> {
     let n = normalized(name)?;
     registrable_part(&n).map(str::to_string)
+}
+
+/// [`registrable`], borrowing from `name` when it is already in normal form
+/// (most names are; the copy was one allocation a call).
+pub fn registrable_str(name: &str) -> Option<Cow<'_, str>> {
+    match normalized(name)? {
+        Cow::Borrowed(n) => registrable_part(n).map(Cow::Borrowed),
+        Cow::Owned(n) => registrable_part(&n).map(|r| Cow::Owned(r.to_string())),
+    }
 }
 
 /// The registrable domain of a name already [`normalized`], as a slice of it.
@@ -165,6 +192,19 @@ mod tests {
             Some("example.co.uk")
         );
         assert_eq!(registrable("[1.2.3.4]"), None);
+        assert_eq!(
+            registrable_str("Mail.Example.ORG").as_deref(),
+            Some("example.org")
+        );
+        assert_eq!(
+            registrable_str(" mail.example.org. ").as_deref(),
+            Some("example.org")
+        );
+        assert_eq!(
+            normalize("\u{a0}host.example\u{a0}"),
+            Some("host.example".into())
+        );
+        assert_eq!(normalize("unknown."), None);
         assert!(same_party("mail.everfaster.com", "everfaster.com."));
         assert!(!same_party("server.big-hello.com", "gate.hypermoon.com"));
         assert!(is_fqdn("mail.example.org"));
