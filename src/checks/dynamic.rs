@@ -105,14 +105,7 @@ fn decimal(b: u8, buf: &mut [u8; 3]) -> &[u8] {
 /// address whose digits it may carry), or `None`.
 pub fn pool_shape(name: &str, ip: Option<IpAddr>) -> Option<String> {
     let n = domain::normalized(name)?;
-    // Normalised again, as `registrable` would: a no-op unless the first
-    // pass left whitespace at the end ("a ."), so skip it otherwise.
-    let again = if n.ends_with(char::is_whitespace) {
-        domain::normalized(&n)?
-    } else {
-        std::borrow::Cow::Borrowed(&*n)
-    };
-    let reg = domain::registrable_part(&again)?;
+    let reg = domain::registrable_part(&n)?;
     if n == reg
         || providers::by_mail_domain(reg).is_some()
         || providers::mailbox_host(&n).is_some()

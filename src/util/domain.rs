@@ -12,7 +12,9 @@ pub fn normalize(name: &str) -> Option<String> {
 /// [`normalize`], borrowing when the name is already in normal form (the
 /// usual case: the checks compare names per hop, so this is a hot path).
 pub fn normalized(name: &str) -> Option<Cow<'_, str>> {
-    let n = trim(name).trim_end_matches('.');
+    // Dots and blanks at the end together, so that normalising twice gives
+    // the same name (`a .` is `a`, not `a `).
+    let n = trim(name).trim_end_matches(|c: char| c == '.' || c.is_whitespace());
     if n.is_empty() || n.as_bytes()[0] == b'[' || n.eq_ignore_ascii_case("unknown") {
         return None;
     }
@@ -55,8 +57,7 @@ fn ip_shaped(b: &[u8]) -> bool {
 /// The registrable domain ("eTLD+1") of a host name, by the Public Suffix
 /// List; `None` for names with no registrable part (a bare TLD, `localhost`).
 pub fn registrable(name: &str) -> Option<String> {
-    let n = normalized(name)?;
-    registrable_part(&n).map(str::to_string)
+    registrable_str(name).map(Cow::into_owned)
 }
 
 /// [`registrable`], borrowing from `name` when it is already in normal form
@@ -205,6 +206,11 @@ mod tests {
             Some("host.example".into())
         );
         assert_eq!(normalize("unknown."), None);
+        assert_eq!(normalize("Mail.Example .\t"), Some("mail.example".into()));
+        for name in ["a .", "x. . ", " Host.Example. ", "unknown .", "1.2.3.4 ."] {
+            let once = normalize(name);
+            assert_eq!(once.as_deref().and_then(normalize), once, "{name:?}");
+        }
         assert!(same_party("mail.everfaster.com", "everfaster.com."));
         assert!(!same_party("server.big-hello.com", "gate.hypermoon.com"));
         assert!(is_fqdn("mail.example.org"));
