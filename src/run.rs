@@ -259,11 +259,10 @@ fn work(
             },
             recv(raw) -> b => match b {
                 Ok((seq, items)) => {
-                    let parsed = parse_batch(seq, items, opts);
                     let sent = if fused {
-                        finished_out.send(finish_batch(parsed, opts, render)).is_ok()
+                        finished_out.send(trace_batch(seq, items, opts, render)).is_ok()
                     } else {
-                        parsed_out.send(parsed).is_ok()
+                        parsed_out.send(parse_batch(seq, items, opts)).is_ok()
                     };
                     if !sent {
                         return;
@@ -306,16 +305,33 @@ fn parse_batch(
         };
         batch.bytes += msg.size;
         batch.header_bytes += msg.header.len();
-        let source = msg.source.clone();
-        match catch_unwind(AssertUnwindSafe(|| chain::walk(msg, opts))) {
+        match parse_one(msg, opts) {
             Ok(t) => {
                 batch.done.push(t);
                 batch.order.push(None);
             }
-            Err(_) => batch.order.push(Some(internal_error(source))),
+            Err(e) => batch.order.push(Some(e)),
         }
     }
     batch
+}
+
+/// The parse stage of one message, a panic in it contained.
+fn parse_one(msg: RawMessage, opts: &TraceOptions) -> Result<Traced, InputError> {
+    let source = msg.source.clone();
+    catch_unwind(AssertUnwindSafe(|| chain::walk(msg, opts))).map_err(|_| internal_error(source))
+}
+
+/// The buffer a batch's rendered reports go into: NDJSON runs to two to
+/// four times the header bytes, so that is reserved once rather than grown
+/// (and the batch's text copied) on the way; pages never written cost no
+/// memory.
+fn text_buffer(header_bytes: usize, render: Option<Render>) -> Vec<u8> {
+    Vec::with_capacity(if render.is_some() {
+        header_bytes * 4
+    } else {
+        0
+    })
 }
 
 fn finish_batch(
@@ -330,13 +346,7 @@ fn finish_batch(
         bytes: batch.bytes,
         header_bytes: batch.header_bytes,
     };
-    // NDJSON runs to two to four times the header bytes: reserve that
-    // once rather than grow (and copy) the buffer a dozen times.
-    let mut text = Vec::with_capacity(if render.is_some() {
-        batch.header_bytes * 3
-    } else {
-        0
-    });
+    let mut text = text_buffer(batch.header_bytes, render);
     let mut traced = batch.done.into_iter();
     for slot in batch.order {
         if slot.is_some() {
@@ -344,29 +354,90 @@ fn finish_batch(
             continue;
         }
         let Some(t) = traced.next() else { break };
-        let source = t.msg.source.clone();
-        let start = text.len();
-        // The report is rendered (and freed) here, in parallel, when the sink allows.
-        let done = catch_unwind(AssertUnwindSafe(|| {
-            let report = report::build(t, opts);
-            match render {
-                Some(render) => render(&report, &mut text).map(|()| Finished::Rendered(text.len())),
-                None => Ok(Finished::Report(Box::new(report))),
+        out.push(finish_one(t, opts, render, &mut text));
+    }
+    FinishedBatch { batch: out, text }
+}
+
+/// Parse, check and render a batch message by message, with no enrichment
+/// between: a message's data is still in the cache when its report is
+/// built, and its memory goes to the next message rather than waiting for
+/// the whole batch (parsing all 128 first, then finishing them, kept a few
+/// megabytes live per worker, more than the cache holds).
+fn trace_batch(
+    seq: u64,
+    items: Vec<Result<RawMessage, InputError>>,
+    opts: &TraceOptions,
+    render: Option<Render>,
+) -> FinishedBatch {
+    let header_bytes = items
+        .iter()
+        .map(|m| m.as_ref().map_or(0, |m| m.header.len()))
+        .sum();
+    let mut out = Batch {
+        seq,
+        done: Vec::with_capacity(items.len()),
+        order: Vec::with_capacity(items.len()),
+        bytes: 0,
+        header_bytes,
+    };
+    let mut text = text_buffer(header_bytes, render);
+    for item in items {
+        let msg = match item {
+            Ok(m) => m,
+            Err(e) => {
+                out.order.push(Some(e));
+                continue;
             }
-        }));
-        match done {
-            Ok(Ok(f)) => {
-                out.done.push(f);
-                out.order.push(None);
-            }
-            // Rendering into memory fails only on a bug (a serialiser error).
-            Ok(Err(_)) | Err(_) => {
-                text.truncate(start);
-                out.order.push(Some(internal_error(source)));
-            }
+        };
+        out.bytes += msg.size;
+        match parse_one(msg, opts) {
+            Ok(t) => out.push(finish_one(t, opts, render, &mut text)),
+            Err(e) => out.order.push(Some(e)),
         }
     }
     FinishedBatch { batch: out, text }
+}
+
+impl Batch<Finished> {
+    /// The next message's outcome, in input order.
+    fn push(&mut self, done: Result<Finished, InputError>) {
+        match done {
+            Ok(f) => {
+                self.done.push(f);
+                self.order.push(None);
+            }
+            Err(e) => self.order.push(Some(e)),
+        }
+    }
+}
+
+/// The report stage of one message: built, and rendered into `text` when
+/// the sink takes rendered bytes (in parallel, here, and the report freed).
+/// A panic, or a failed render (only a bug: a serialiser error), costs
+/// this message alone.
+fn finish_one(
+    t: Traced,
+    opts: &TraceOptions,
+    render: Option<Render>,
+    text: &mut Vec<u8>,
+) -> Result<Finished, InputError> {
+    let source = t.msg.source.clone();
+    let start = text.len();
+    let done = catch_unwind(AssertUnwindSafe(|| {
+        let report = report::build(t, opts);
+        match render {
+            Some(render) => render(&report, text).map(|()| Finished::Rendered(text.len())),
+            None => Ok(Finished::Report(Box::new(report))),
+        }
+    }));
+    match done {
+        Ok(Ok(f)) => Ok(f),
+        Ok(Err(_)) | Err(_) => {
+            text.truncate(start);
+            Err(internal_error(source))
+        }
+    }
 }
 
 /// The calling thread: enrich parsed batches in input order, send them to be

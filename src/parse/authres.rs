@@ -63,7 +63,7 @@ pub(crate) fn parse_authentication_results(value: &str) -> (Option<String>, Vec<
     };
     let mut results = Vec::new();
     for part in parts.take(MAX_RESULTS) {
-        let mut tokens = part.split_whitespace();
+        let mut tokens = crate::util::text::words(part);
         let Some((method, result)) = tokens.next().and_then(|t| t.split_once('=')) else {
             continue;
         };

@@ -59,9 +59,15 @@ impl FieldSpan {
     /// The field in `block`, the header block these spans were found in
     /// (another block gives empty fields, never a panic).
     pub fn field<'a>(&self, block: &'a [u8]) -> Field<'a> {
-        let name = block.get(self.start..self.colon).unwrap_or_default();
+        // Names are printable ASCII (see `spans`): an ASCII test, not a
+        // UTF-8 validation, which showed in profiles at a call per field.
+        let name = block
+            .get(self.start..self.colon)
+            .filter(|n| n.is_ascii())
+            .unwrap_or_default();
         Field {
-            name: std::str::from_utf8(name).unwrap_or(""),
+            // SAFETY: ASCII bytes are valid UTF-8.
+            name: unsafe { std::str::from_utf8_unchecked(name) },
             value: block.get(self.colon + 1..self.end).unwrap_or_default(),
         }
     }
@@ -128,8 +134,12 @@ pub fn spans(block: &[u8]) -> Vec<FieldSpan> {
 /// How many NUL bytes the header fields carry (none in real mail; spam
 /// and broken gateways add them).
 pub fn nul_count(fields: &[Field]) -> usize {
+    // Values are short and nearly never hold a NUL: a branch-free test
+    // that vectorises, then a count only where it found one (a memchr
+    // count per field cost more in its setup than in its scan).
     fields
         .iter()
+        .filter(|f| f.value.iter().fold(false, |z, &b| z | (b == 0)))
         .map(|f| memchr::memchr_iter(0, f.value).count())
         .sum()
 }

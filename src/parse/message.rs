@@ -356,7 +356,7 @@ pub fn bare_address(v: &str) -> Option<String> {
     let v = v.trim();
     let v = match (v.find('<'), v.rfind('>')) {
         (Some(s), Some(e)) if s < e => &v[s + 1..e],
-        _ => v.split_whitespace().next().unwrap_or(""),
+        _ => crate::util::text::words(v).next().unwrap_or(""),
     };
     let v = v.trim();
     (v.contains('@') && !v.contains(char::is_whitespace)).then(|| v.to_string())

@@ -116,13 +116,7 @@ impl<V: Copy> Memo<V> {
         if self.slots.is_empty() {
             self.slots.resize_with(MEMO_SLOTS, || (String::new(), None));
         }
-        // FNV-1a: short keys, no allocation, no per-process seed needed
-        // (a collision only costs a recomputation).
-        let mut h: u32 = 0x811c_9dc5;
-        for &b in key.as_bytes() {
-            h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
-        }
-        let slot = &mut self.slots[(h ^ (h >> 16)) as usize % MEMO_SLOTS];
+        let slot = &mut self.slots[memo_hash(key.as_bytes()) % MEMO_SLOTS];
         if let Some(v) = slot.1.filter(|_| slot.0 == key) {
             return v;
         }
@@ -137,6 +131,23 @@ impl<V: Copy> Memo<V> {
         }
         v
     }
+}
+
+/// The slot hash of a memo key: FxHash's mix, eight bytes at a step (a
+/// byte at a step, FNV-1a showed in profiles); no allocation and no
+/// per-process seed needed, since a collision only costs a recomputation.
+fn memo_hash(key: &[u8]) -> usize {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mix = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
+    let mut h = key.len() as u64;
+    let mut words = key.chunks_exact(8);
+    for w in &mut words {
+        h = mix(h, u64::from_le_bytes(w.try_into().unwrap_or_default()));
+    }
+    let mut tail = [0u8; 8];
+    tail[..words.remainder().len()].copy_from_slice(words.remainder());
+    h = mix(h, u64::from_le_bytes(tail));
+    (h >> 32) as usize
 }
 
 thread_local! {

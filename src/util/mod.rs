@@ -1,6 +1,6 @@
 //! Helpers every stage may use: domain names, the terminal/header
 //! sanitiser, the provider table, the clock and durations, small grammar
-//! (`words`). Nothing here
+//! (`words`), word splitting (`text`). Nothing here
 //! knows about a stage.
 
 pub mod brands;
@@ -10,4 +10,5 @@ pub mod links;
 pub(crate) mod providers;
 pub mod reverse;
 pub mod sanitize;
+pub mod text;
 pub mod words;

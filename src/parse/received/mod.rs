@@ -54,7 +54,7 @@ pub fn parse(index: usize, value: &[u8]) -> Hop {
     let with = clauses.with.and_then(with_text);
     let with_lower = with.as_deref().unwrap_or("").to_ascii_lowercase();
     // All comments, lowercased into one buffer, for the marker searches.
-    let mut comments_lower = String::new();
+    let mut comments_lower = String::with_capacity(text.len() + 64);
     for t in &toks {
         if let Tok::Comment(c) = t.tok {
             comments_lower.push_str(c);

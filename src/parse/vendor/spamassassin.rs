@@ -119,7 +119,7 @@ pub(crate) fn status(value: &str) -> Decoded {
     // Tokens; `tests=` runs over folded whitespace until the next `key=`.
     let mut tests: Vec<String> = Vec::new();
     let mut in_tests = false;
-    for tok in rest.split_whitespace() {
+    for tok in crate::util::text::words(rest) {
         if let Some((k, val)) = tok.split_once('=').filter(|(k, _)| is_key(k)) {
             in_tests = k.eq_ignore_ascii_case("tests");
             match k.to_ascii_lowercase().as_str() {
@@ -234,7 +234,7 @@ pub(crate) fn report(value: &str) -> Decoded {
         return rspamd_report(value);
     }
     let mut d = Decoded::new("spamassassin");
-    let toks: Vec<&str> = value.split_whitespace().take(4096).collect();
+    let toks: Vec<&str> = crate::util::text::words(value).take(4096).collect();
     let mut rules: Vec<String> = Vec::new();
     for w in toks.windows(2) {
         let (a, b) = (w[0], w[1]);
@@ -244,9 +244,10 @@ pub(crate) fn report(value: &str) -> Decoded {
                     .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
                 && s.bytes().any(|c| c.is_ascii_uppercase())
         };
-        if a.parse::<f64>().is_ok() && rule(b) {
+        // The byte tests first: most words of a report are its prose.
+        if rule(b) && a.parse::<f64>().is_ok() {
             rules.push(format!("{b}={a}"));
-        } else if rule(a) && b.starts_with('(') && b[1..].parse::<f64>().is_ok() {
+        } else if b.starts_with('(') && rule(a) && b[1..].parse::<f64>().is_ok() {
             rules.push(format!("{a}={}", &b[1..]));
         }
     }

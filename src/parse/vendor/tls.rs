@@ -24,7 +24,7 @@ pub fn tls(raw: &str) -> (Option<String>, Option<String>) {
             .collect();
         (!s.is_empty()).then_some(s)
     };
-    let words: Vec<&str> = raw.split_whitespace().take(200).collect();
+    let words: Vec<&str> = crate::util::text::words(raw).take(200).collect();
     let (mut version, mut cipher) = (None, None);
     for (i, w) in words.iter().enumerate() {
         if let Some(v) = strip_ci(w, "version=").or_else(|| strip_ci(w, "(version=")) {
