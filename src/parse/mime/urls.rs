@@ -141,8 +141,12 @@ pub fn from_html(html: &str, part: &str, out: &mut Vec<BodyUrl>, max: usize) -> 
             }
         }
     }
-    // Bare URLs in the visible text.
-    let visible = decode_entities(&strip_tags(html, " "));
+    // Bare URLs in the visible text: the runs between tags, entities
+    // decoded. No match spans a tag (it stands as a space, which ends a
+    // match) and no entity reaches across one, so the runs that cannot hold
+    // a match are left out and the others joined by spaces: the same
+    // matches, without copying the whole part twice.
+    let visible = visible_runs(html);
     for m in BARE.find_iter(&visible) {
         let u = trim_url(m.as_str());
         if out.iter().any(|x| x.part == part && same_url(x, u)) {
@@ -259,6 +263,59 @@ fn attributes(attrs: &str) -> impl Iterator<Item = (&str, &str)> + '_ {
         }
         None
     })
+}
+
+/// The runs of visible text that may hold a bare URL, entities decoded,
+/// joined by spaces.
+fn visible_runs(html: &str) -> String {
+    let mut visible = String::new();
+    for run in text_runs(html) {
+        let decoded;
+        let run = if run.contains('&') {
+            decoded = decode_entities(run);
+            decoded.as_str()
+        } else {
+            run
+        };
+        if may_hold_bare(run) {
+            if !visible.is_empty() {
+                visible.push(' ');
+            }
+            visible.push_str(run);
+        }
+    }
+    visible
+}
+
+/// The text between the tags of `html`, run by run, as [`strip_tags`]
+/// keeps it (an unclosed `<` and what follows it is the last run).
+fn text_runs(html: &str) -> impl Iterator<Item = &str> + '_ {
+    let bytes = html.as_bytes();
+    let mut at = Some(0);
+    std::iter::from_fn(move || {
+        let from = at?;
+        let tag = memchr::memchr(b'<', &bytes[from..])
+            .map(|i| from + i)
+            .and_then(|lt| memchr::memchr(b'>', &bytes[lt..]).map(|i| (lt, lt + i)));
+        match tag {
+            Some((lt, gt)) => {
+                at = Some(gt + 1);
+                Some(&html[from..lt])
+            }
+            None => {
+                at = None;
+                Some(&html[from..])
+            }
+        }
+    })
+}
+
+/// Whether [`BARE`] can match in `s`: each match holds `://` or `www.`
+/// (`w` has no other case under Unicode folding).
+fn may_hold_bare(s: &str) -> bool {
+    let b = s.as_bytes();
+    memchr::memchr_iter(b':', b).any(|i| b[i + 1..].starts_with(b"//"))
+        || memchr::memchr_iter(b'.', b).any(|i| i >= 3 && b[i - 3..i].eq_ignore_ascii_case(b"www"))
 }
 
 /// `html` with every `<...>` replaced by `with` (an unclosed `<` is kept).
@@ -789,6 +846,31 @@ mod tests {
                 .map(|(n, v)| (n.to_string(), v.to_string()))
                 .collect();
             assert_eq!(ours, by_regex(attrs), "{attrs:?}");
+        }
+    }
+
+    #[test]
+    fn visible_runs_match_as_the_stripped_text() {
+        let all = |s: &str| -> Vec<String> {
+            BARE.find_iter(s).map(|m| m.as_str().to_string()).collect()
+        };
+        for html in [
+            "<p>see http://a.example/x<b>y</b> and www.b.example.</p>",
+            "http://c.example<br>/path &amp; https&#58;//d.example/&lt;q",
+            "a&nbsp;www.e.example&#x2e;com <i>WWW.F.EXAMPLE</i>x",
+            "<a href='x'>hxxp://no.example</a>httpſ://g.example/ &#104;ttp://h.example",
+            "tail &amp unclosed <span http://i.example/ www.j.example",
+            "&#119;ww.k.example <>< > http:/&sol;l.example ww<b>w.m.example",
+            "éwww.n.example _http://o.example/ &Colon;// &colon;//p.example",
+            "",
+            "<",
+            "no links at all. just prose: here.",
+            "a > b www.q.example <i x='http://r.example'>s</i> <t www.u.example",
+            "<<a>> http://v.example/<  www.w.example <b>",
+            "&amp;www.x.example:// <p>http:</p>//y.example",
+        ] {
+            let before = all(&decode_entities(&strip_tags(html, " ")));
+            assert_eq!(all(&visible_runs(html)), before, "{html:?}");
         }
     }
 
