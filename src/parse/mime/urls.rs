@@ -415,12 +415,14 @@ fn push(
         return true;
     }
     let raw = trim_url(raw.trim());
-    let lower = raw.to_ascii_lowercase();
-    let raw = if lower.starts_with("www.") {
+    let starts = |p: &str| {
+        raw.len() >= p.len() && raw.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
+    };
+    let raw = if starts("www.") {
         format!("http://{raw}")
-    } else if lower.starts_with("//") {
+    } else if raw.starts_with("//") {
         format!("http:{raw}")
-    } else if lower.starts_with("http://") || lower.starts_with("https://") {
+    } else if starts("http://") || starts("https://") {
         raw.to_string()
     } else {
         return false; // mailto:, cid:, relative, javascript:
@@ -433,8 +435,23 @@ fn push(
     }) {
         return false;
     }
-    // One parse of the URL for the wrapper test and, when it is not a
-    // wrapper, its host.
+    // A plain host is read off without the url crate; otherwise one parse
+    // of the URL for the wrapper test and, when it is not a wrapper, its
+    // host.
+    if let Some(host) = plain_host(&raw) {
+        let domain = domain::registrable(&host);
+        out.push(BodyUrl {
+            url: raw,
+            host: Some(host),
+            host_unicode: None,
+            domain,
+            context: context.to_string(),
+            part: part.to_string(),
+            text,
+            wrapper: None,
+        });
+        return false;
+    }
     let parsed = url::Url::parse(&raw).ok();
     let (url, wrapper, host) = match parsed.as_ref().and_then(|u| unwrap_parsed(u, &raw)) {
         Some((service, inner)) => {
@@ -466,6 +483,58 @@ fn push(
         wrapper,
     });
     false
+}
+
+/// The host of `raw` (`http://` or `https://` in any case, then the rest)
+/// as [`host_in`] gives it from the url crate's parse, when it is plain and
+/// no wrapper's: letters, digits and hyphens in non-empty labels, none
+/// `xn--` (punycode is checked by the url crate), the last starting with a
+/// letter (not an IPv4 address), no user, port, `%`, backslash, blank or
+/// control character. Such a host passes the url crate's IDNA lowercased,
+/// and nothing after it makes an `http(s)` URL fail to parse. `None`: ask
+/// the url crate.
+fn plain_host(raw: &str) -> Option<String> {
+    let b = raw.as_bytes();
+    let start = if b.len() > 7 && b[..7].eq_ignore_ascii_case(b"http://") {
+        7
+    } else if b.len() > 8 && b[..8].eq_ignore_ascii_case(b"https://") {
+        8
+    } else {
+        return None;
+    };
+    if b.iter().any(|&c| c <= b' ' || c == 0x7f || c == b'\\') {
+        return None;
+    }
+    let end = b[start..]
+        .iter()
+        .position(|c| matches!(c, b'/' | b'?' | b'#'))
+        .map_or(b.len(), |i| start + i);
+    let host = &b[start..end];
+    let mut labels = host.split(|&c| c == b'.');
+    let mut last = None;
+    for label in labels.by_ref() {
+        if label.is_empty()
+            || !label
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+            || (label.len() >= 4 && label[..4].eq_ignore_ascii_case(b"xn--"))
+        {
+            return None;
+        }
+        last = Some(label);
+    }
+    if !last?[0].is_ascii_alphabetic() {
+        return None;
+    }
+    let host = raw[start..end].to_ascii_lowercase();
+    // Hosts the wrapper test may claim take the url crate's parse.
+    if ["google", "safelinks", "urldefense", "cudasvc", "mimecast"]
+        .iter()
+        .any(|w| host.contains(w))
+    {
+        return None;
+    }
+    Some(host)
 }
 
 /// The host of a URL, lowercased, in punycode (the url crate's IDNA).
@@ -896,6 +965,56 @@ mod tests {
             let before = all(&decode_entities(&strip_tags(html, " ")));
             assert_eq!(all(&visible_runs(html)), before, "{html:?}");
         }
+    }
+
+    #[test]
+    fn plain_hosts_as_the_url_crate_reads_them() {
+        for raw in [
+            "http://Www.Example.COM/a?b#c",
+            "https://a-b.c--d.example",
+            "HTTP://-x-.example./",
+            "http://9gag.com/x@y",
+            "http://1.2.3.4/",
+            "http://a.0x7f/",
+            "http://a.b1/",
+            "http://xn--mnchen-3ya.de/",
+            "http://XN--zz.example/",
+            "http://ab--cd.example/",
+            "http://user@a.example/",
+            "http://a.example:80/",
+            "http://a.example:x/",
+            "http://a..example/",
+            "http://.a.example/",
+            "http:///a.example/",
+            "http://a.example\\b/",
+            "http://a%41.example/",
+            "http://a_b.example/",
+            "http://a.example/p a\tb",
+            "http://a.example/é?q=ü#ß",
+            "http://a.example?x",
+            "http://a.example#x",
+            "http://www.google.com/url?q=http://x.example/",
+            "https://nam1.safelinks.protection.outlook.com/?url=http://x.example/",
+            "http://localhost",
+            "http://",
+            "https://",
+        ] {
+            let by_url = url::Url::parse(raw).ok().and_then(|u| {
+                unwrap_parsed(&u, raw)
+                    .is_none()
+                    .then(|| host_in(&u))
+                    .flatten()
+            });
+            if let Some(h) = plain_host(raw) {
+                assert_eq!(Some(h), by_url, "{raw:?}");
+            }
+        }
+        assert_eq!(
+            plain_host("http://Www.Example.COM/a").as_deref(),
+            Some("www.example.com")
+        );
+        assert_eq!(plain_host("http://1.2.3.4/"), None);
+        assert_eq!(plain_host("http://xn--mnchen-3ya.de/"), None);
     }
 
     #[test]
