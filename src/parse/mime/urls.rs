@@ -382,6 +382,8 @@ fn link_text(html: &str, start: usize) -> Option<String> {
         None => return None,
     };
     let end = (0..=end).rev().find(|i| rest.is_char_boundary(*i))?;
+    // A shown domain has a dot: none written and no entity, no domain.
+    memchr::memchr2(b'.', b'&', &rest.as_bytes()[..end])?;
     let text = decode_entities(&strip_tags(&rest[..end], ""));
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     SHOWN_DOMAIN.is_match(&text).then_some(text)
