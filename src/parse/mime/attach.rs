@@ -187,9 +187,19 @@ pub fn sniff(d: &[u8]) -> Option<&'static str> {
 
 /// An HTML document with a form or a password field (a credential page
 /// carried as a file, which no link scanner sees).
+/// The first MiB is read, ASCII case ignored, on the bytes: the needles
+/// are ASCII, which no byte of a character beyond ASCII (nor the
+/// replacement of an invalid one) matches.
 fn has_form(d: &[u8]) -> bool {
-    let low = String::from_utf8_lossy(&d[..d.len().min(1 << 20)]).to_ascii_lowercase();
-    low.contains("<form") || low.contains("type=\"password\"") || low.contains("type=password")
+    let d = &d[..d.len().min(1 << 20)];
+    let at = |i: usize, s: &[u8]| {
+        d.get(i..i + s.len())
+            .is_some_and(|t| t.eq_ignore_ascii_case(s))
+    };
+    memchr::memchr_iter(b'<', d).any(|i| at(i + 1, b"form"))
+        || memchr::memchr_iter(b'=', d).any(|i| {
+            i >= 4 && at(i - 4, b"type") && (at(i + 1, b"\"password\"") || at(i + 1, b"password"))
+        })
 }
 
 /// A ZIP whose first entry has the "encrypted" flag (general purpose bit 0).
@@ -238,6 +248,28 @@ mod tests {
         let h = b"Content-Type: application/pdf; names=x; name=\"q;\\\"x\\\".pdf\"\r\n";
         assert_eq!(raw_name(h).as_deref(), Some("q;\"x\".pdf"));
         assert_eq!(raw_name(b"Content-Type: text/plain\r\n"), None);
+    }
+
+    #[test]
+    fn forms_as_in_the_lowercased_text() {
+        let by_text = |d: &[u8]| {
+            let low = String::from_utf8_lossy(d).to_ascii_lowercase();
+            low.contains("<form")
+                || low.contains("type=\"password\"")
+                || low.contains("type=password")
+        };
+        for d in [
+            &b"<html><FORM action=x>"[..],
+            b"<input TYPE=\"Password\">",
+            b"<input type=password>",
+            b"<input type=\"passwor\">",
+            b"type=",
+            b"<for",
+            b"\xff<\xc3form type\xe9=password",
+            b"",
+        ] {
+            assert_eq!(has_form(d), by_text(d), "{:?}", String::from_utf8_lossy(d));
+        }
     }
 
     #[test]

@@ -15,11 +15,38 @@ use crate::util::domain;
 use regex::Regex;
 use std::sync::LazyLock;
 
-/// The tags whose attributes carry links.
-const LINK_TAGS: &[&str] = &[
-    "a", "area", "img", "form", "iframe", "frame", "link", "meta", "base", "script", "embed",
-    "source", "td", "table", "body", "div", "button", "input",
-];
+/// The tags whose attributes carry links: `name` (ASCII letters, digits,
+/// `_`) in lower case when it is one. A match on the name lowercased in
+/// place: a search of the list, each compared without case, cost more than
+/// the rest of the tag scan.
+fn link_tag(name: &str) -> Option<&'static str> {
+    let mut buf = [0u8; 6];
+    let low = buf.get_mut(..name.len())?;
+    for (l, c) in low.iter_mut().zip(name.bytes()) {
+        *l = c.to_ascii_lowercase();
+    }
+    Some(match &*low {
+        b"a" => "a",
+        b"area" => "area",
+        b"img" => "img",
+        b"form" => "form",
+        b"iframe" => "iframe",
+        b"frame" => "frame",
+        b"link" => "link",
+        b"meta" => "meta",
+        b"base" => "base",
+        b"script" => "script",
+        b"embed" => "embed",
+        b"source" => "source",
+        b"td" => "td",
+        b"table" => "table",
+        b"body" => "body",
+        b"div" => "div",
+        b"button" => "button",
+        b"input" => "input",
+        _ => return None,
+    })
+}
 static BARE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"(?i)\b(?:https?://|www\.)[^\s<>"'`{}|\\^\[\]]+"#).unwrap());
 static CLOSE_A: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)</a\s*>").unwrap());
@@ -141,8 +168,12 @@ pub fn from_html(html: &str, part: &str, out: &mut Vec<BodyUrl>, max: usize) -> 
             }
         }
     }
-    // Bare URLs in the visible text.
-    let visible = decode_entities(&strip_tags(html, " "));
+    // Bare URLs in the visible text: the runs between tags, entities
+    // decoded. No match spans a tag (it stands as a space, which ends a
+    // match) and no entity reaches across one, so the runs that cannot hold
+    // a match are left out and the others joined by spaces: the same
+    // matches, without copying the whole part twice.
+    let visible = visible_runs(html);
     for m in BARE.find_iter(&visible) {
         let u = trim_url(m.as_str());
         if out.iter().any(|x| x.part == part && same_url(x, u)) {
@@ -155,7 +186,7 @@ pub fn from_html(html: &str, part: &str, out: &mut Vec<BodyUrl>, max: usize) -> 
     false
 }
 
-/// The tags of [`LINK_TAGS`] in `html`, each as (its name in lower case,
+/// The tags of [`link_tag`] in `html`, each as (its name in lower case,
 /// the text between the name and `>`, the offset after `>`). A hand scan
 /// (memchr for `<`): the regex with captures was a quarter of the time
 /// spent on bodies.
@@ -178,16 +209,13 @@ fn link_tags(html: &str) -> impl Iterator<Item = (&'static str, &str, usize)> + 
             {
                 continue;
             }
-            let Some(tag) = LINK_TAGS
-                .iter()
-                .find(|t| t.eq_ignore_ascii_case(&html[at..name_end]))
-            else {
+            let Some(tag) = link_tag(&html[at..name_end]) else {
                 continue;
             };
             // No `>` after this one: none after any later `<` either.
             let gt = memchr::memchr(b'>', &bytes[name_end..]).map(|i| name_end + i)?;
             at = gt + 1;
-            return Some((*tag, &html[name_end..gt], gt + 1));
+            return Some((tag, &html[name_end..gt], gt + 1));
         }
         None
     })
@@ -261,6 +289,59 @@ fn attributes(attrs: &str) -> impl Iterator<Item = (&str, &str)> + '_ {
     })
 }
 
+/// The runs of visible text that may hold a bare URL, entities decoded,
+/// joined by spaces.
+fn visible_runs(html: &str) -> String {
+    let mut visible = String::new();
+    for run in text_runs(html) {
+        let decoded;
+        let run = if run.contains('&') {
+            decoded = decode_entities(run);
+            decoded.as_str()
+        } else {
+            run
+        };
+        if may_hold_bare(run) {
+            if !visible.is_empty() {
+                visible.push(' ');
+            }
+            visible.push_str(run);
+        }
+    }
+    visible
+}
+
+/// The text between the tags of `html`, run by run, as [`strip_tags`]
+/// keeps it (an unclosed `<` and what follows it is the last run).
+fn text_runs(html: &str) -> impl Iterator<Item = &str> + '_ {
+    let bytes = html.as_bytes();
+    let mut at = Some(0);
+    std::iter::from_fn(move || {
+        let from = at?;
+        let tag = memchr::memchr(b'<', &bytes[from..])
+            .map(|i| from + i)
+            .and_then(|lt| memchr::memchr(b'>', &bytes[lt..]).map(|i| (lt, lt + i)));
+        match tag {
+            Some((lt, gt)) => {
+                at = Some(gt + 1);
+                Some(&html[from..lt])
+            }
+            None => {
+                at = None;
+                Some(&html[from..])
+            }
+        }
+    })
+}
+
+/// Whether [`BARE`] can match in `s`: each match holds `://` or `www.`
+/// (`w` has no other case under Unicode folding).
+fn may_hold_bare(s: &str) -> bool {
+    let b = s.as_bytes();
+    memchr::memchr_iter(b':', b).any(|i| b[i + 1..].starts_with(b"//"))
+        || memchr::memchr_iter(b'.', b).any(|i| i >= 3 && b[i - 3..i].eq_ignore_ascii_case(b"www"))
+}
+
 /// `html` with every `<...>` replaced by `with` (an unclosed `<` is kept).
 fn strip_tags(html: &str, with: &str) -> String {
     let bytes = html.as_bytes();
@@ -301,6 +382,8 @@ fn link_text(html: &str, start: usize) -> Option<String> {
         None => return None,
     };
     let end = (0..=end).rev().find(|i| rest.is_char_boundary(*i))?;
+    // A shown domain has a dot: none written and no entity, no domain.
+    memchr::memchr2(b'.', b'&', &rest.as_bytes()[..end])?;
     let text = decode_entities(&strip_tags(&rest[..end], ""));
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     SHOWN_DOMAIN.is_match(&text).then_some(text)
@@ -334,12 +417,14 @@ fn push(
         return true;
     }
     let raw = trim_url(raw.trim());
-    let lower = raw.to_ascii_lowercase();
-    let raw = if lower.starts_with("www.") {
+    let starts = |p: &str| {
+        raw.len() >= p.len() && raw.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
+    };
+    let raw = if starts("www.") {
         format!("http://{raw}")
-    } else if lower.starts_with("//") {
+    } else if raw.starts_with("//") {
         format!("http:{raw}")
-    } else if lower.starts_with("http://") || lower.starts_with("https://") {
+    } else if starts("http://") || starts("https://") {
         raw.to_string()
     } else {
         return false; // mailto:, cid:, relative, javascript:
@@ -352,8 +437,23 @@ fn push(
     }) {
         return false;
     }
-    // One parse of the URL for the wrapper test and, when it is not a
-    // wrapper, its host.
+    // A plain host is read off without the url crate; otherwise one parse
+    // of the URL for the wrapper test and, when it is not a wrapper, its
+    // host.
+    if let Some(host) = plain_host(&raw) {
+        let domain = domain::registrable(&host);
+        out.push(BodyUrl {
+            url: raw,
+            host: Some(host),
+            host_unicode: None,
+            domain,
+            context: context.to_string(),
+            part: part.to_string(),
+            text,
+            wrapper: None,
+        });
+        return false;
+    }
     let parsed = url::Url::parse(&raw).ok();
     let (url, wrapper, host) = match parsed.as_ref().and_then(|u| unwrap_parsed(u, &raw)) {
         Some((service, inner)) => {
@@ -385,6 +485,58 @@ fn push(
         wrapper,
     });
     false
+}
+
+/// The host of `raw` (`http://` or `https://` in any case, then the rest)
+/// as [`host_in`] gives it from the url crate's parse, when it is plain and
+/// no wrapper's: letters, digits and hyphens in non-empty labels, none
+/// `xn--` (punycode is checked by the url crate), the last starting with a
+/// letter (not an IPv4 address), no user, port, `%`, backslash, blank or
+/// control character. Such a host passes the url crate's IDNA lowercased,
+/// and nothing after it makes an `http(s)` URL fail to parse. `None`: ask
+/// the url crate.
+fn plain_host(raw: &str) -> Option<String> {
+    let b = raw.as_bytes();
+    let start = if b.len() > 7 && b[..7].eq_ignore_ascii_case(b"http://") {
+        7
+    } else if b.len() > 8 && b[..8].eq_ignore_ascii_case(b"https://") {
+        8
+    } else {
+        return None;
+    };
+    if b.iter().any(|&c| c <= b' ' || c == 0x7f || c == b'\\') {
+        return None;
+    }
+    let end = b[start..]
+        .iter()
+        .position(|c| matches!(c, b'/' | b'?' | b'#'))
+        .map_or(b.len(), |i| start + i);
+    let host = &b[start..end];
+    let mut labels = host.split(|&c| c == b'.');
+    let mut last = None;
+    for label in labels.by_ref() {
+        if label.is_empty()
+            || !label
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+            || (label.len() >= 4 && label[..4].eq_ignore_ascii_case(b"xn--"))
+        {
+            return None;
+        }
+        last = Some(label);
+    }
+    if !last?[0].is_ascii_alphabetic() {
+        return None;
+    }
+    let host = raw[start..end].to_ascii_lowercase();
+    // Hosts the wrapper test may claim take the url crate's parse.
+    if ["google", "safelinks", "urldefense", "cudasvc", "mimecast"]
+        .iter()
+        .any(|w| host.contains(w))
+    {
+        return None;
+    }
+    Some(host)
 }
 
 /// The host of a URL, lowercased, in punycode (the url crate's IDNA).
@@ -790,6 +942,81 @@ mod tests {
                 .collect();
             assert_eq!(ours, by_regex(attrs), "{attrs:?}");
         }
+    }
+
+    #[test]
+    fn visible_runs_match_as_the_stripped_text() {
+        let all = |s: &str| -> Vec<String> {
+            BARE.find_iter(s).map(|m| m.as_str().to_string()).collect()
+        };
+        for html in [
+            "<p>see http://a.example/x<b>y</b> and www.b.example.</p>",
+            "http://c.example<br>/path &amp; https&#58;//d.example/&lt;q",
+            "a&nbsp;www.e.example&#x2e;com <i>WWW.F.EXAMPLE</i>x",
+            "<a href='x'>hxxp://no.example</a>httpſ://g.example/ &#104;ttp://h.example",
+            "tail &amp unclosed <span http://i.example/ www.j.example",
+            "&#119;ww.k.example <>< > http:/&sol;l.example ww<b>w.m.example",
+            "éwww.n.example _http://o.example/ &Colon;// &colon;//p.example",
+            "",
+            "<",
+            "no links at all. just prose: here.",
+            "a > b www.q.example <i x='http://r.example'>s</i> <t www.u.example",
+            "<<a>> http://v.example/<  www.w.example <b>",
+            "&amp;www.x.example:// <p>http:</p>//y.example",
+        ] {
+            let before = all(&decode_entities(&strip_tags(html, " ")));
+            assert_eq!(all(&visible_runs(html)), before, "{html:?}");
+        }
+    }
+
+    #[test]
+    fn plain_hosts_as_the_url_crate_reads_them() {
+        for raw in [
+            "http://Www.Example.COM/a?b#c",
+            "https://a-b.c--d.example",
+            "HTTP://-x-.example./",
+            "http://9gag.com/x@y",
+            "http://1.2.3.4/",
+            "http://a.0x7f/",
+            "http://a.b1/",
+            "http://xn--mnchen-3ya.de/",
+            "http://XN--zz.example/",
+            "http://ab--cd.example/",
+            "http://user@a.example/",
+            "http://a.example:80/",
+            "http://a.example:x/",
+            "http://a..example/",
+            "http://.a.example/",
+            "http:///a.example/",
+            "http://a.example\\b/",
+            "http://a%41.example/",
+            "http://a_b.example/",
+            "http://a.example/p a\tb",
+            "http://a.example/é?q=ü#ß",
+            "http://a.example?x",
+            "http://a.example#x",
+            "http://www.google.com/url?q=http://x.example/",
+            "https://nam1.safelinks.protection.outlook.com/?url=http://x.example/",
+            "http://localhost",
+            "http://",
+            "https://",
+        ] {
+            let by_url = url::Url::parse(raw).ok().and_then(|u| {
+                unwrap_parsed(&u, raw)
+                    .is_none()
+                    .then(|| host_in(&u))
+                    .flatten()
+            });
+            if let Some(h) = plain_host(raw) {
+                assert_eq!(Some(h), by_url, "{raw:?}");
+            }
+        }
+        assert_eq!(
+            plain_host("http://Www.Example.COM/a").as_deref(),
+            Some("www.example.com")
+        );
+        assert_eq!(plain_host("http://1.2.3.4/"), None);
+        assert_eq!(plain_host("http://xn--mnchen-3ya.de/"), None);
     }
 
     #[test]
