@@ -250,13 +250,8 @@ pub(crate) fn distribution(
         raw.clear();
         raw.push_str(&h.raw);
         raw.make_ascii_lowercase();
-        for (needle, soft) in [
-            ("mailing list ", "ezmlm"),
-            ("(mailman", "Mailman"),
-            ("listserv", "LISTSERV"),
-            ("sympa", "Sympa"),
-        ] {
-            if raw.contains(needle) {
+        for (needle, soft) in LIST_SOFTWARE.iter() {
+            if needle.find(raw.as_bytes()).is_some() {
                 let s = format!("{soft} hop {}", h.index);
                 if !signs.contains(&s) {
                     signs.push(s);
@@ -327,6 +322,20 @@ pub(crate) fn distribution(
     }
     out
 }
+
+/// What list software writes in its own hop (lowercase), and its name.
+/// The searchers are built once: building one per hop and needle cost
+/// more than the searches.
+static LIST_SOFTWARE: std::sync::LazyLock<[(memchr::memmem::Finder<'static>, &str); 4]> =
+    std::sync::LazyLock::new(|| {
+        [
+            ("mailing list ", "ezmlm"),
+            ("(mailman", "Mailman"),
+            ("listserv", "LISTSERV"),
+            ("sympa", "Sympa"),
+        ]
+        .map(|(needle, soft)| (memchr::memmem::Finder::new(needle), soft))
+    });
 
 /// The report's mailing list, when one re-sent the message.
 pub(crate) fn mailing_list(r: &Report) -> Option<&Distribution> {

@@ -160,13 +160,18 @@ thread_local! {
 /// A dotted name with at least one letter in its last label: what a fully
 /// qualified HELO name looks like.
 pub fn is_fqdn(name: &str) -> bool {
-    let n = name.trim_end_matches('.');
-    let Some((_, tld)) = n.rsplit_once('.') else {
+    // Over the bytes: the checks ask this of every hop's names, and the
+    // char searches of `rsplit_once` and `split` showed in profiles.
+    let n = name.trim_end_matches('.').as_bytes();
+    let Some(dot) = n.iter().rposition(|&b| b == b'.') else {
         return false;
     };
+    let tld = &n[dot + 1..];
+    // No empty label: no leading dot, no two dots together.
     !tld.is_empty()
-        && tld.chars().any(|c| c.is_ascii_alphabetic())
-        && n.split('.').all(|l| !l.is_empty())
+        && tld.iter().any(u8::is_ascii_alphabetic)
+        && n[0] != b'.'
+        && !n.windows(2).any(|w| w == b"..")
 }
 
 /// Do two names denote the same party: the same name or the same
@@ -227,6 +232,34 @@ mod tests {
         assert!(is_fqdn("mail.example.org"));
         assert!(!is_fqdn("KRYPTIK"));
         assert!(!is_fqdn("192.168.1.2"));
+        // The byte scan says what the label split said.
+        let by_labels = |name: &str| {
+            let n = name.trim_end_matches('.');
+            n.rsplit_once('.').is_some_and(|(_, tld)| {
+                !tld.is_empty()
+                    && tld.chars().any(|c| c.is_ascii_alphabetic())
+                    && n.split('.').all(|l| !l.is_empty())
+            })
+        };
+        for name in [
+            "",
+            ".",
+            "..",
+            "a.",
+            ".a.com",
+            "a..b.com",
+            "a.b.com..",
+            "x.c0m",
+            "x.123",
+            "h\u{e9}.example",
+            "x.\u{e9}",
+            "a.b",
+            " a.b",
+            "a.b ",
+            "a. .b",
+        ] {
+            assert_eq!(is_fqdn(name), by_labels(name), "{name:?}");
+        }
         assert!(is_within("a.Example.org.", "example.org"));
         assert!(is_within("example.org", "EXAMPLE.org"));
         assert!(!is_within("badexample.org", "example.org"));
