@@ -530,10 +530,7 @@ fn plain_host(raw: &str) -> Option<String> {
     }
     let host = raw[start..end].to_ascii_lowercase();
     // Hosts the wrapper test may claim take the url crate's parse.
-    if ["google", "safelinks", "urldefense", "cudasvc", "mimecast"]
-        .iter()
-        .any(|w| host.contains(w))
-    {
+    if WRAPPER_HOST_WORDS.iter().any(|w| host.contains(w)) {
         return None;
     }
     Some(host)
@@ -562,6 +559,11 @@ pub fn unwrap(raw: &str) -> Option<(&'static str, String)> {
 }
 
 /// [`unwrap`] of `raw` parsed as `u`.
+/// A word of every host [`unwrap_parsed`] unwraps: a host without one is
+/// no wrapper's, and [`plain_host`] may read it without the url crate.
+/// A wrapper added there needs its word here.
+const WRAPPER_HOST_WORDS: [&str; 5] = ["google", "safelinks", "urldefense", "cudasvc", "mimecast"];
+
 fn unwrap_parsed(u: &url::Url, raw: &str) -> Option<(&'static str, String)> {
     let host = u.host_str()?.to_ascii_lowercase();
     let path = u.path();
