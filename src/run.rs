@@ -288,32 +288,53 @@ fn parse_batch(
     items: Vec<Result<RawMessage, InputError>>,
     opts: &TraceOptions,
 ) -> Batch<Traced> {
+    each_message(seq, items, |msg| parse_one(msg, opts))
+}
+
+/// A batch of `items` in input order: each message through `stage`, each
+/// input error kept in its place.
+fn each_message<T>(
+    seq: u64,
+    items: Vec<Result<RawMessage, InputError>>,
+    mut stage: impl FnMut(RawMessage) -> Result<T, InputError>,
+) -> Batch<T> {
     let mut batch = Batch {
         seq,
         done: Vec::with_capacity(items.len()),
         order: Vec::with_capacity(items.len()),
         bytes: 0,
-        header_bytes: 0,
+        header_bytes: header_bytes(&items),
     };
     for item in items {
-        let msg = match item {
-            Ok(m) => m,
-            Err(e) => {
-                batch.order.push(Some(e));
-                continue;
-            }
-        };
-        batch.bytes += msg.size;
-        batch.header_bytes += msg.header.len();
-        match parse_one(msg, opts) {
-            Ok(t) => {
-                batch.done.push(t);
-                batch.order.push(None);
+        match item {
+            Ok(msg) => {
+                batch.bytes += msg.size;
+                batch.push(stage(msg));
             }
             Err(e) => batch.order.push(Some(e)),
         }
     }
     batch
+}
+
+fn header_bytes(items: &[Result<RawMessage, InputError>]) -> usize {
+    items
+        .iter()
+        .map(|m| m.as_ref().map_or(0, |m| m.header.len()))
+        .sum()
+}
+
+impl<T> Batch<T> {
+    /// The next message's outcome, in input order.
+    fn push(&mut self, outcome: Result<T, InputError>) {
+        match outcome {
+            Ok(done) => {
+                self.done.push(done);
+                self.order.push(None);
+            }
+            Err(e) => self.order.push(Some(e)),
+        }
+    }
 }
 
 /// The parse stage of one message, a panic in it contained.
@@ -370,46 +391,11 @@ fn trace_batch(
     opts: &TraceOptions,
     render: Option<Render>,
 ) -> FinishedBatch {
-    let header_bytes = items
-        .iter()
-        .map(|m| m.as_ref().map_or(0, |m| m.header.len()))
-        .sum();
-    let mut out = Batch {
-        seq,
-        done: Vec::with_capacity(items.len()),
-        order: Vec::with_capacity(items.len()),
-        bytes: 0,
-        header_bytes,
-    };
-    let mut text = text_buffer(header_bytes, render);
-    for item in items {
-        let msg = match item {
-            Ok(m) => m,
-            Err(e) => {
-                out.order.push(Some(e));
-                continue;
-            }
-        };
-        out.bytes += msg.size;
-        match parse_one(msg, opts) {
-            Ok(t) => out.push(finish_one(t, opts, render, &mut text)),
-            Err(e) => out.order.push(Some(e)),
-        }
-    }
-    FinishedBatch { batch: out, text }
-}
-
-impl Batch<Finished> {
-    /// The next message's outcome, in input order.
-    fn push(&mut self, done: Result<Finished, InputError>) {
-        match done {
-            Ok(f) => {
-                self.done.push(f);
-                self.order.push(None);
-            }
-            Err(e) => self.order.push(Some(e)),
-        }
-    }
+    let mut text = text_buffer(header_bytes(&items), render);
+    let batch = each_message(seq, items, |msg| {
+        parse_one(msg, opts).and_then(|t| finish_one(t, opts, render, &mut text))
+    });
+    FinishedBatch { batch, text }
 }
 
 /// The report stage of one message: built, and rendered into `text` when

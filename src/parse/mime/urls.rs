@@ -344,18 +344,13 @@ fn may_hold_bare(s: &str) -> bool {
 
 /// `html` with every `<...>` replaced by `with` (an unclosed `<` is kept).
 fn strip_tags(html: &str, with: &str) -> String {
-    let bytes = html.as_bytes();
     let mut out = String::with_capacity(html.len());
-    let mut at = 0;
-    while let Some(lt) = memchr::memchr(b'<', &bytes[at..]).map(|i| at + i) {
-        let Some(gt) = memchr::memchr(b'>', &bytes[lt..]).map(|i| lt + i) else {
-            break;
-        };
-        out.push_str(&html[at..lt]);
-        out.push_str(with);
-        at = gt + 1;
+    for (i, run) in text_runs(html).enumerate() {
+        if i > 0 {
+            out.push_str(with);
+        }
+        out.push_str(run);
     }
-    out.push_str(&html[at..]);
     out
 }
 
