@@ -28,20 +28,18 @@ fn same_org(a: &str, b: &str) -> bool {
 
 pub(crate) fn check(ctx: &Context, out: &mut Vec<Finding>) {
     envelope_dns(ctx, out);
-    let from = headers::first(ctx.fields, "from");
-    let from_pairs = from.as_ref().map(addresses).unwrap_or_default();
-    let from_addr = ctx
-        .message
-        .from_address
-        .clone()
-        .or_else(|| from_pairs.iter().find_map(|(_, a)| a.clone()));
-    let Some(from_domain) = from_addr.as_deref().and_then(address_domain) else {
+    let Some(from_addr) = ctx.message.from_address.as_deref() else {
+        return;
+    };
+    let Some(from_domain) = address_domain(from_addr) else {
         return;
     };
     envelope_mismatch(ctx, &from_domain, out);
     reply_to(ctx, &from_domain, out);
-    if let Some((Some(name), Some(addr))) = from_pairs.first() {
-        display_name(name, addr, &from_domain, out);
+    // The summary keeps the name only when the first From entry has an
+    // address, and that address is then `from_address`.
+    if let Some(name) = &ctx.message.from_name {
+        display_name(name, from_addr, &from_domain, out);
     }
     provider_not_in_path(ctx, &from_domain, out);
 }

@@ -63,6 +63,11 @@ pub struct MessageSummary {
     pub from_raw: Option<String>,
     /// The From address alone.
     pub from_address: Option<String>,
+    /// The display name of the first From entry, trimmed, when that entry
+    /// has an address too (what the display-name check reads, so the From
+    /// is parsed once). Not in the JSON: `from` shows it.
+    #[serde(skip)]
+    pub from_name: Option<String>,
     pub to: Option<String>,
     /// The Subject, decoded (RFC 2047).
     pub subject: Option<String>,
