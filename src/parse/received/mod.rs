@@ -14,6 +14,7 @@ use crate::model::{Hop, HopKind, Timestamp};
 use lex::{tokenize, Spanned, Tok};
 use mail_parser::parsers::MessageStream;
 use mail_parser::HeaderValue;
+use std::borrow::Cow;
 
 /// Only this much of a header is read; the rest is kept in `raw` only.
 const MAX_PARSED_LEN: usize = 8 * 1024;
@@ -113,8 +114,8 @@ pub fn parse(index: usize, value: &[u8]) -> Hop {
         .map(|b| from::normalise_name(&b));
     hop.with = with;
     hop.via = clauses.via.and_then(with_text);
-    hop.id = clauses.id.and_then(first_value);
-    hop.for_ = clauses.for_.and_then(first_value);
+    hop.id = clauses.id.and_then(first_value).map(Cow::into_owned);
+    hop.for_ = clauses.for_.and_then(first_value).map(Cow::into_owned);
     hop.timestamp = timestamp;
     hop.raw = raw;
     hop
@@ -246,12 +247,12 @@ fn split_clauses<'t, 'a>(toks: &'t [Spanned<'a>]) -> Clauses<'t, 'a> {
 
 const KEYWORDS: [&str; 6] = ["from", "by", "via", "with", "id", "for"];
 
-/// The first word, literal or `<...>` of a clause, as written.
-fn first_value(toks: &[Spanned<'_>]) -> Option<String> {
+/// The first word, literal or `<...>` of a clause, as written (borrowed
+/// but for a literal, which gets its brackets back).
+fn first_value<'a>(toks: &[Spanned<'a>]) -> Option<Cow<'a, str>> {
     toks.iter().find_map(|t| match t.tok {
-        Tok::Word(w) => Some(w.to_string()),
-        Tok::Literal(l) => Some(format!("[{l}]")),
-        Tok::Angle(a) => Some(a.to_string()),
+        Tok::Word(w) | Tok::Angle(w) => Some(Cow::Borrowed(w)),
+        Tok::Literal(l) => Some(Cow::Owned(format!("[{l}]"))),
         _ => None,
     })
 }
