@@ -288,14 +288,16 @@ fn parse_batch(
     items: Vec<Result<RawMessage, InputError>>,
     opts: &TraceOptions,
 ) -> Batch<Traced> {
-    each_message(seq, items, |msg| parse_one(msg, opts))
+    let header_bytes = header_bytes(&items);
+    each_message(seq, items, header_bytes, |msg| parse_one(msg, opts))
 }
 
-/// A batch of `items` in input order: each message through `stage`, each
-/// input error kept in its place.
+/// A batch of `items` (whose headers add up to `header_bytes`) in input
+/// order: each message through `stage`, each input error kept in its place.
 fn each_message<T>(
     seq: u64,
     items: Vec<Result<RawMessage, InputError>>,
+    header_bytes: usize,
     mut stage: impl FnMut(RawMessage) -> Result<T, InputError>,
 ) -> Batch<T> {
     let mut batch = Batch {
@@ -303,7 +305,7 @@ fn each_message<T>(
         done: Vec::with_capacity(items.len()),
         order: Vec::with_capacity(items.len()),
         bytes: 0,
-        header_bytes: header_bytes(&items),
+        header_bytes,
     };
     for item in items {
         match item {
@@ -391,8 +393,9 @@ fn trace_batch(
     opts: &TraceOptions,
     render: Option<Render>,
 ) -> FinishedBatch {
-    let mut text = text_buffer(header_bytes(&items), render);
-    let batch = each_message(seq, items, |msg| {
+    let header_bytes = header_bytes(&items);
+    let mut text = text_buffer(header_bytes, render);
+    let batch = each_message(seq, items, header_bytes, |msg| {
         parse_one(msg, opts).and_then(|t| finish_one(t, opts, render, &mut text))
     });
     FinishedBatch { batch, text }

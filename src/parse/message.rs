@@ -293,16 +293,14 @@ pub fn summarize(fields: &[Field], envelope_from: Option<&str>) -> MessageSummar
         let decoded = unstructured(&f);
         s.from_raw = raw_if_different(f.value, &decoded);
         s.from = Some(decoded);
+        // The first address; the display name only beside it.
         let mut pairs = addresses(&f).into_iter();
-        s.from_name = match pairs.next() {
+        match pairs.next() {
             Some((name, Some(addr))) => {
+                s.from_name = name;
                 s.from_address = Some(addr);
-                name
             }
-            _ => None,
-        };
-        if s.from_address.is_none() {
-            s.from_address = pairs.find_map(|(_, a)| a);
+            _ => s.from_address = pairs.find_map(|(_, a)| a),
         }
     }
     if let Some(f) = headers::first(fields, "to") {
